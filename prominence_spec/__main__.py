@@ -1,0 +1,3 @@
+from prominence_spec.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,69 @@
+"""Check files and directories: load every document, validate it, collect every diagnostic."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from pathlib import Path
+
+from prominence_spec.diagnostics import CheckReport, Diagnostic, FileReport
+from prominence_spec.loader import SPEC_SUFFIXES, LoadResult, load, load_bytes
+from prominence_spec.validation import check_document
+
+STDIN = "-"
+IO_CODES = frozenset({"PS100", "PS113"})
+
+
+def discover(paths: Iterable[str]) -> Iterator[str]:
+    """Files named on the command line as they are; directories searched recursively."""
+    for raw in paths:
+        if raw == STDIN or not os.path.isdir(raw):
+            yield raw
+            continue
+        yield from _walk(raw)
+
+
+def _walk(root: str) -> Iterator[str]:
+    found: list[str] = []
+    for folder, dirs, files in os.walk(root):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        found.extend(os.path.join(folder, f) for f in files
+                     if f.lower().endswith(SPEC_SUFFIXES) and not f.startswith("."))
+    yield from sorted(found)
+
+
+def check_paths(
+    paths: Sequence[str],
+    *,
+    kind: str | None = None,
+    verbose: bool = False,
+    read_stdin: Callable[[], bytes] | None = None,
+    stdin_format: str = "yaml",
+) -> CheckReport:
+    report = CheckReport()
+    for path in discover(paths):
+        if path == STDIN:
+            data = read_stdin() if read_stdin else b""
+            loaded = load_bytes(data, path="<stdin>", fmt=stdin_format)
+        else:
+            loaded = load(path)
+        report.files.append(check_loaded(loaded, kind=kind, verbose=verbose))
+    return report
+
+
+def check_file(path: str | Path, *, kind: str | None = None, verbose: bool = False) -> FileReport:
+    return check_loaded(load(path), kind=kind, verbose=verbose)
+
+
+def check_loaded(loaded: LoadResult, *, kind: str | None = None,
+                 verbose: bool = False) -> FileReport:
+    diagnostics: list[Diagnostic] = list(loaded.diagnostics)
+    many = len(loaded.documents) > 1 or any(d.document is not None for d in diagnostics)
+    for document in loaded.documents:
+        diagnostics.extend(check_document(document, kind, verbose=verbose, many=many))
+    diagnostics.sort(key=lambda d: (d.document or 0, *d.sort_key()))
+    return FileReport(loaded.path, diagnostics, documents=len(loaded.documents))
+
+
+def has_io_errors(report: CheckReport) -> bool:
+    return any(d.code in IO_CODES for d in report.diagnostics)

@@ -1,0 +1,36 @@
+"""Output streams for the CLI: stdout, or a file given with --output."""
+
+from __future__ import annotations
+
+import io
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TextIO
+
+import typer
+
+
+@contextmanager
+def output_stream(path: str | None) -> Iterator[TextIO]:
+    if path is None or path == "-":
+        stream = io.TextIOWrapper(sys.stdout.buffer, encoding="utf-8",
+                                  errors="backslashreplace", line_buffering=False,
+                                  write_through=True)
+        try:
+            yield stream
+        finally:
+            stream.flush()
+            stream.detach()
+        return
+    try:
+        handle = open(path, "w", encoding="utf-8", errors="backslashreplace")
+    except OSError as exc:
+        raise typer.BadParameter(f"cannot write {path}: {exc.strerror}",
+                                 param_hint="--output") from None
+    with handle:
+        yield handle
+
+
+def error(message: str) -> None:
+    sys.stderr.write(f"promspec: {message}\n")

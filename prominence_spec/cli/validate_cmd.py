@@ -1,0 +1,50 @@
+"""`promspec validate PATH...`"""
+
+from __future__ import annotations
+
+import sys
+from typing import Optional
+
+import typer
+
+from prominence_spec.checker import check_paths, has_io_errors
+from prominence_spec.cli._output import output_stream
+from prominence_spec.reporters import FORMATS, ReportOptions, report
+
+_FORMAT_HELP = "Report format: " + ", ".join(FORMATS) + "."
+
+
+def validate(
+    paths: list[str] = typer.Argument(..., metavar="PATH",
+                                      help="Spec files, directories (searched for *.yaml, "
+                                           "*.yml, *.json) or - for stdin."),
+    fmt: str = typer.Option("text", "--format", "-f", help=_FORMAT_HELP),
+    kind: Optional[str] = typer.Option(None, "--kind", help="Treat every document as a job "
+                                       "or a workflow (default: a top-level jobs key means "
+                                       "workflow)."),
+    output: Optional[str] = typer.Option(None, "--output", "-o", help="Write the report to "
+                                         "this file instead of stdout."),
+    stdin_format: str = typer.Option("yaml", "--stdin-format", help="yaml or json, for -."),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Show every alternative of a "
+                                 "failed choice, and notes."),
+    color: Optional[bool] = typer.Option(None, "--color/--no-color", help="Colour the text "
+                                         "report (default: when stdout is a terminal)."),
+) -> None:
+    """Check spec files against the PROMINENCE schemas and server rules; report every problem."""
+    if fmt not in FORMATS:
+        raise typer.BadParameter(f"choose one of {', '.join(FORMATS)}", param_hint="--format")
+    if kind not in (None, "job", "workflow"):
+        raise typer.BadParameter("choose job or workflow", param_hint="--kind")
+    if stdin_format not in ("yaml", "json"):
+        raise typer.BadParameter("choose yaml or json", param_hint="--stdin-format")
+    result = check_paths(paths, kind=kind, verbose=verbose,
+                         read_stdin=sys.stdin.buffer.read, stdin_format=stdin_format)
+    use_color = color if color is not None else (output is None and sys.stdout.isatty())
+    from prominence_spec import __version__
+
+    options = ReportOptions(verbose=verbose, color=use_color, tool_version=__version__)
+    with output_stream(output) as stream:
+        report(result, stream, fmt, options)
+    if has_io_errors(result):
+        raise typer.Exit(2)
+    raise typer.Exit(0 if result.valid else 1)

@@ -1,0 +1,90 @@
+"""The catalogue of diagnostic codes. Codes are stable: never renumber, only add.
+
+PS1xx  loading (bytes, YAML/JSON syntax, safety limits)
+PS2xx  schema (structure, types, ranges, patterns) -- what the server's validator rejects
+PS3xx  rules a schema cannot say (cross-field) -- what the server's validator rejects
+PS4xx  accepted by the server's validator, but the server then fails (HTTP 500, hang, 400)
+PS5xx  deliberately stricter than the server (see docs/compatibility.md)
+PS6xx  templates and sweeps
+PS9xx  internal
+"""
+
+from __future__ import annotations
+
+CODES: dict[str, str] = {
+    # loading
+    "PS100": "file cannot be read",
+    "PS101": "YAML or JSON syntax error",
+    "PS102": "file is not UTF-8 text",
+    "PS103": "file too large",
+    "PS104": "duplicate key",
+    "PS105": "empty document",
+    "PS106": "top level is not a mapping",
+    "PS107": "nesting too deep",
+    "PS108": "alias expansion too large",
+    "PS109": "unsupported YAML tag",
+    "PS110": "ambiguous plain scalar",
+    "PS111": "mapping key is not a scalar",
+    "PS112": "number not representable in JSON",
+    "PS113": "unsupported file type",
+    # schema
+    "PS201": "unknown key",
+    "PS202": "missing required key",
+    "PS203": "wrong type",
+    "PS204": "number written with a fraction or exponent where an integer is required",
+    "PS205": "value out of range",
+    "PS206": "value not allowed",
+    "PS207": "value does not match the required pattern",
+    "PS208": "value too long",
+    "PS209": "invalid combination of keys",
+    "PS210": "wrong number of items",
+    "PS299": "schema constraint failed",
+    # cross-field rules the server checks
+    "PS301": "duplicate workflow job name",
+    "PS302": "dependency names an undefined child job",
+    "PS303": "factory names an undefined job",
+    "PS304": "duplicate factory parameter name",
+    "PS305": "zip parameters of unequal length",
+    "PS306": "procsPerNode greater than cpus",
+    "PS307": "only sidecar tasks",
+    "PS308": "MPI cmd must not start with mpirun",
+    "PS309": "MPI task without cmd",
+    # server accepts, then fails
+    "PS401": "missing resources.disk",
+    "PS402": "parameterSweep parameter uses number instead of step",
+    "PS403": "non-numeric parameterSweep value",
+    "PS404": "parameterSweep step not positive",
+    "PS405": "more than 4 parameterSweep parameters",
+    "PS406": "zip factory without parameters",
+    "PS407": "zip value the executor cannot pass",
+    "PS408": "non-string value where the backend needs a string",
+    "PS409": "non-numeric totalCpusRange element",
+    "PS410": "invalid base64 in inputs content",
+    "PS411": "value the server's validator crashes on",
+    "PS412": "notification missing event or type",
+    # stricter than the server
+    "PS501": "dependency parent names no job",
+    "PS502": "dependency cycle",
+    "PS503": "non-canonical container value",
+    "PS504": "name the backend cannot use",
+    "PS505": "job name contained in another job name used in dependencies",
+    "PS506": "empty workflow",
+    "PS507": "job listed in several factories",
+    # templates and sweeps
+    "PS601": "template error",
+    "PS602": "undefined template variable",
+    "PS603": "unsafe template operation",
+    "PS604": "sweep definition error",
+    "PS605": "sweep file error",
+    "PS606": "sweep has no points",
+    "PS607": "spec settings error",
+    "PS608": "cannot compile to a server-side factory",
+    "PS609": "template file outside the repository",
+    "PS610": "rendered value too large",
+    # internal
+    "PS901": "internal error",
+}
+
+
+def title(code: str) -> str:
+    return CODES.get(code, "")

@@ -1,0 +1,299 @@
+"""Rules a JSON Schema cannot say: cross-field checks, each with a stable code.
+
+Every rule is a function ``(document) -> Iterator[Diagnostic]`` registered in JOB_RULES or
+WORKFLOW_RULES. Rules only look at the parts that have the right shape; wrong shapes are
+the schema's to report, so nothing is reported twice.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import difflib
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from prominence_spec.diagnostics import Diagnostic, pointer_of
+
+Rule = Callable[[dict[str, Any], tuple[str | int, ...]], Iterator[Diagnostic]]
+
+
+def _items(data: dict[str, Any], key: str) -> list[tuple[int, dict[str, Any]]]:
+    value = data.get(key)
+    if not isinstance(value, list):
+        return []
+    return [(i, item) for i, item in enumerate(value) if isinstance(item, dict)]
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _hint_names(name: str, names: list[str]) -> str | None:
+    close = difflib.get_close_matches(name, names, n=1)
+    if close:
+        return f"did you mean `{close[0]}`?"
+    return f"defined jobs: {', '.join(names)}" if names else None
+
+
+# -- job rules ---------------------------------------------------------------------------
+
+def procs_per_node_within_cpus(job: dict[str, Any], at: tuple[str | int, ...]
+                               ) -> Iterator[Diagnostic]:
+    resources = job.get("resources")
+    cpus = resources.get("cpus") if isinstance(resources, dict) else None
+    if not _is_int(cpus):
+        return
+    for i, task in _items(job, "tasks"):
+        procs = task.get("procsPerNode")
+        if _is_int(procs) and procs > cpus:
+            yield Diagnostic(
+                "PS306",
+                f"procsPerNode {procs} is greater than resources.cpus {cpus} "
+                "(server: number of processes per node must be less than number of CPU cores "
+                "per node)",
+                pointer=pointer_of((*at, "tasks", i, "procsPerNode")),
+                hint=f"use at most {cpus}, or raise resources.cpus",
+            )
+
+
+def inputs_are_base64(job: dict[str, Any], at: tuple[str | int, ...]) -> Iterator[Diagnostic]:
+    for i, item in _items(job, "inputs"):
+        content = item.get("content")
+        if not isinstance(content, str):
+            continue
+        try:
+            base64.b64decode(content)
+        except (binascii.Error, ValueError) as exc:
+            yield Diagnostic(
+                "PS410",
+                f"inputs content is not valid base64 ({exc}): the server accepts this but "
+                "fails with HTTP 500 when it decodes the file",
+                pointer=pointer_of((*at, "inputs", i, "content")),
+                hint="encode the file with `base64 -w0 FILE`",
+            )
+
+
+def ranges_ordered(job: dict[str, Any], at: tuple[str | int, ...]) -> Iterator[Diagnostic]:
+    resources = job.get("resources")
+    if not isinstance(resources, dict):
+        return
+    for key in ("cpusRange", "totalCpusRange"):
+        pair = resources.get(key)
+        if isinstance(pair, list) and len(pair) == 2 and all(_is_int(x) for x in pair):
+            if pair[0] > pair[1]:
+                yield Diagnostic(
+                    "PS209",
+                    f"{key} is [min, max] but {pair[0]} > {pair[1]}",
+                    severity="warning",
+                    pointer=pointer_of((*at, "resources", key)),
+                    hint=f"write [{pair[1]}, {pair[0]}]",
+                )
+
+
+JOB_RULES: tuple[Rule, ...] = (procs_per_node_within_cpus, inputs_are_base64, ranges_ordered)
+
+
+# -- workflow rules ----------------------------------------------------------------------
+
+def _job_names(workflow: dict[str, Any]) -> list[str]:
+    return [job["name"] for _, job in _items(workflow, "jobs") if isinstance(job.get("name"), str)]
+
+
+def unique_job_names(workflow: dict[str, Any], at: tuple[str | int, ...]
+                     ) -> Iterator[Diagnostic]:
+    seen: dict[str, int] = {}
+    for i, job in _items(workflow, "jobs"):
+        name = job.get("name")
+        if not isinstance(name, str):
+            continue
+        if name in seen:
+            yield Diagnostic(
+                "PS301",
+                f'all jobs must have unique names: "{name}" is used more than once '
+                f"(first by job {seen[name]})",
+                pointer=pointer_of((*at, "jobs", i, "name")),
+                hint="rename one of the jobs",
+            )
+        else:
+            seen[name] = i
+
+
+def _dependencies(workflow: dict[str, Any]) -> dict[str, list[Any]]:
+    deps = workflow.get("dependencies")
+    if not isinstance(deps, dict):
+        return {}
+    return {parent: children for parent, children in deps.items() if isinstance(children, list)}
+
+
+def dependencies_name_jobs(workflow: dict[str, Any], at: tuple[str | int, ...]
+                           ) -> Iterator[Diagnostic]:
+    names = _job_names(workflow)
+    defined = set(names)
+    for parent, children in _dependencies(workflow).items():
+        if parent not in defined:
+            yield Diagnostic(
+                "PS501",
+                f'dependency parent "{parent}" is not a job in this workflow: the server '
+                "ignores it silently, so the dependency would not hold",
+                pointer=pointer_of((*at, "dependencies", parent)),
+                hint=_hint_names(parent, names),
+            )
+        for j, child in enumerate(children):
+            if isinstance(child, str) and child not in defined:
+                yield Diagnostic(
+                    "PS302",
+                    f'child job "{child}" is not actually defined',
+                    pointer=pointer_of((*at, "dependencies", parent, j)),
+                    hint=_hint_names(child, names),
+                )
+
+
+def dependencies_acyclic(workflow: dict[str, Any], at: tuple[str | int, ...]
+                         ) -> Iterator[Diagnostic]:
+    graph: dict[str, list[str]] = {}
+    for parent, children in _dependencies(workflow).items():
+        graph[parent] = [c for c in children if isinstance(c, str)]
+    cycle = _find_cycle(graph)
+    if cycle:
+        yield Diagnostic(
+            "PS502",
+            f"dependencies form a cycle: {' -> '.join(cycle)}; DAGMan would refuse the workflow",
+            pointer=pointer_of((*at, "dependencies", cycle[0])),
+            hint="remove one edge of the cycle",
+        )
+
+
+def _find_cycle(graph: dict[str, list[str]]) -> list[str] | None:
+    state: dict[str, int] = {}
+    for start in graph:
+        if state.get(start):
+            continue
+        stack: list[tuple[str, int]] = [(start, 0)]
+        trail: list[str] = []
+        while stack:
+            node, i = stack.pop()
+            if i == 0:
+                state[node] = 1
+                trail.append(node)
+            children = graph.get(node, [])
+            if i < len(children):
+                stack.append((node, i + 1))
+                child = children[i]
+                if state.get(child) == 1:
+                    return [*trail[trail.index(child):], child]
+                if not state.get(child):
+                    stack.append((child, 0))
+            else:
+                state[node] = 2
+                trail.pop()
+    return None
+
+
+def dependency_names_not_substrings(workflow: dict[str, Any], at: tuple[str | int, ...]
+                                    ) -> Iterator[Diagnostic]:
+    names = _job_names(workflow)
+    used: list[str] = []
+    for parent, children in _dependencies(workflow).items():
+        used.extend([parent, *[c for c in children if isinstance(c, str)]])
+    for name in dict.fromkeys(used):
+        others = [n for n in names if n != name and name and name in n]
+        if others:
+            yield Diagnostic(
+                "PS505",
+                f'"{name}" is part of the job name(s) {", ".join(others)}: the server matches '
+                "dependency names by substring, so this dependency also applies to those jobs",
+                severity="warning",
+                pointer=pointer_of((*at, "dependencies")),
+                hint=f'rename "{name}" so that no other job name contains it',
+            )
+
+
+def factories_name_jobs(workflow: dict[str, Any], at: tuple[str | int, ...]
+                        ) -> Iterator[Diagnostic]:
+    names = _job_names(workflow)
+    defined = set(names)
+    owner: dict[str, int] = {}
+    for i, factory in _items(workflow, "factories"):
+        jobs = factory.get("jobs")
+        if not isinstance(jobs, list):
+            continue
+        for j, job in enumerate(jobs):
+            if not isinstance(job, str):
+                continue
+            pointer = pointer_of((*at, "factories", i, "jobs", j))
+            if job not in defined:
+                yield Diagnostic(
+                    "PS303",
+                    f"factory {factory.get('name')} references a job {job} which is not defined",
+                    pointer=pointer,
+                    hint=_hint_names(job, names),
+                )
+            elif job in owner and owner[job] != i:
+                yield Diagnostic(
+                    "PS507",
+                    f'job "{job}" is already used by factory {owner[job]}: the server keeps '
+                    "only the last factory for a job",
+                    pointer=pointer,
+                    hint="combine the two factories into one",
+                )
+            else:
+                owner[job] = i
+
+
+def factory_parameters_consistent(workflow: dict[str, Any], at: tuple[str | int, ...]
+                                  ) -> Iterator[Diagnostic]:
+    for i, factory in _items(workflow, "factories"):
+        params = _items(factory, "parameters")
+        seen: set[str] = set()
+        for j, param in params:
+            name = param.get("name")
+            if isinstance(name, str) and name in seen:
+                yield Diagnostic(
+                    "PS304",
+                    f'each parameter must have a unique name: "{name}" is used twice',
+                    pointer=pointer_of((*at, "factories", i, "parameters", j, "name")),
+                )
+            elif isinstance(name, str):
+                seen.add(name)
+        if factory.get("type") == "zip":
+            yield from _zip_lengths(params, (*at, "factories", i))
+
+
+def _zip_lengths(params: list[tuple[int, dict[str, Any]]], at: tuple[str | int, ...]
+                 ) -> Iterator[Diagnostic]:
+    lengths = [(j, len(p["values"])) for j, p in params if isinstance(p.get("values"), list)]
+    if len({n for _, n in lengths}) > 1:
+        listed = ", ".join(str(n) for _, n in lengths)
+        first = lengths[0][1]
+        for j, n in lengths:
+            if n != first:
+                yield Diagnostic(
+                    "PS305",
+                    f"zip parameters must all have the same number of values; lengths are "
+                    f"{listed}",
+                    pointer=pointer_of((*at, "parameters", j, "values")),
+                    hint=f"give every parameter {first} values",
+                )
+
+
+def each_job(workflow: dict[str, Any], at: tuple[str | int, ...]) -> Iterator[Diagnostic]:
+    for i, job in _items(workflow, "jobs"):
+        for rule in JOB_RULES:
+            yield from rule(job, (*at, "jobs", i))
+
+
+WORKFLOW_RULES: tuple[Rule, ...] = (
+    each_job,
+    unique_job_names,
+    dependencies_name_jobs,
+    dependencies_acyclic,
+    dependency_names_not_substrings,
+    factories_name_jobs,
+    factory_parameters_consistent,
+)
+
+
+def run_rules(data: dict[str, Any], kind: str) -> list[Diagnostic]:
+    rules = WORKFLOW_RULES if kind == "workflow" else JOB_RULES
+    return [diag for rule in rules for diag in rule(data, ())]
