@@ -46,6 +46,7 @@ def schema(name: str) -> dict[str, Any]:
 
 @cache
 def _registry() -> Any:
+    """The bundled schemas by file name; nothing is ever retrieved from elsewhere."""
     from referencing import Registry, Resource
     from referencing.jsonschema import DRAFT202012
 
@@ -54,6 +55,49 @@ def _registry() -> Any:
         resource = Resource.from_contents(schema(name), default_specification=DRAFT202012)
         resources_.append((f"{name}.schema.json", resource))
     return Registry().with_resources(resources_).crawl()
+
+
+def inlined(name: str) -> dict[str, Any]:
+    """The schema with every ``$ref`` replaced by its target (the schemas are not recursive).
+
+    Resolving references at each use is most of jsonschema's cost; inlining them once
+    makes validation several times faster and changes nothing else.
+    """
+    result = _inline(schema(name), f"{name}.schema.json", {})
+    assert isinstance(result, dict)
+    return result
+
+
+def _inline(node: Any, document: str, seen: dict[str, Any]) -> Any:
+    if isinstance(node, list):
+        return [_inline(item, document, seen) for item in node]
+    if not isinstance(node, dict):
+        return node
+    copied = {k: _inline(v, document, seen) for k, v in node.items()
+              if k != "$ref" and k != "$defs"}
+    if "$ref" not in node:
+        return copied
+    target = _resolve(node["$ref"], document, seen)
+    if len(copied) == 0:
+        return target
+    copied.setdefault("allOf", [])
+    copied["allOf"] = [target, *copied["allOf"]]
+    return copied
+
+
+def _resolve(ref: str, document: str, seen: dict[str, Any]) -> Any:
+    file_part, _, fragment = ref.partition("#")
+    target_doc = file_part or document
+    key = f"{target_doc}#{fragment}"
+    if key not in seen:
+        node: Any = schema(target_doc.removesuffix(".schema.json"))
+        for part in filter(None, fragment.split("/")):
+            node = node[part.replace("~1", "/").replace("~0", "~")]
+        target = _inline(node, target_doc, seen)
+        if isinstance(target, dict):
+            target.pop("$schema", None)
+        seen[key] = target
+    return seen[key]
 
 
 def _is_integer(_checker: Any, instance: object) -> bool:
@@ -72,4 +116,18 @@ def validator_class() -> Any:
 @cache
 def validator(kind: str) -> Any:
     cls = validator_class()
-    return cls(schema(kind), registry=_registry())
+    return cls(inlined(kind), registry=_registry())
+
+
+@cache
+def fast_validator(kind: str) -> Any:
+    """A compiled validator (jsonschema-rs) for the common case of a valid document, or None.
+
+    It is only asked about documents for which it agrees with the Python validator:
+    see :func:`prominence_spec.validation.fast_path_applies`.
+    """
+    try:
+        import jsonschema_rs
+    except ImportError:  # pragma: no cover - the wheel is a dependency; stay correct without it
+        return None
+    return jsonschema_rs.validator_for(inlined(kind))

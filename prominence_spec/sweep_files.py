@@ -34,7 +34,7 @@ _FLOAT = re.compile(r"[-+]?(?:[0-9]+\.[0-9]*|\.[0-9]+|[0-9]+)(?:[eE][-+]?[0-9]+)
 _JSON_TYPES = (str, int, float, bool, type(None), list, dict)
 
 #: ``locate(row, key)`` -> (pointer, message prefix) of a problem in row ``row``.
-Locator = Callable[[int, "str | None"], tuple[str, str]]
+Locator = Callable[[int, str | None], tuple[str, str]]
 
 
 @dataclass(frozen=True)

@@ -66,6 +66,11 @@ def is_number(value: object) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
+def same_value(a: object, b: object) -> bool:
+    """Equality for matching points: ``1 == 1.0``, but a boolean only equals a boolean."""
+    return isinstance(a, bool) == isinstance(b, bool) and a == b
+
+
 def whole_to_int(value: float) -> Number:
     """``3.0 -> 3``; any other float is returned unchanged (as the server formats it)."""
     return int(value) if math.isfinite(value) and value.is_integer() else value

@@ -8,7 +8,9 @@ from prominence_spec.diagnostics import Diagnostic, parts_of
 from prominence_spec.loader import Document
 from prominence_spec.rules import run_rules
 from prominence_spec.schema_errors import translate
-from prominence_spec.schemas import KINDS, validator
+from prominence_spec.schemas import KINDS, fast_validator, validator
+
+_INT64 = 2**63
 
 
 def detect_kind(data: Any) -> str:
@@ -24,10 +26,45 @@ def validate(data: Any, kind: str | None = None, *, verbose: bool = False) -> li
     if not isinstance(data, dict):
         shown = "a list" if isinstance(data, list) else type(data).__name__
         return [Diagnostic("PS106", f"a {kind} description must be a mapping, not {shown}")]
-    schema_validator = validator(kind)
-    diagnostics = translate(schema_validator.iter_errors(data), kind, verbose=verbose)
+    diagnostics = schema_diagnostics(data, kind, verbose=verbose)
     diagnostics.extend(run_rules(data, kind))
     return diagnostics
+
+
+def schema_diagnostics(data: Any, kind: str, *, verbose: bool = False) -> list[Diagnostic]:
+    """Schema problems; a valid document is recognised by the compiled validator alone."""
+    fast = fast_validator(kind)
+    if fast is not None and fast_path_applies(data) and fast.is_valid(data):
+        return []
+    return translate(validator(kind).iter_errors(data), kind, verbose=verbose)
+
+
+def fast_path_applies(data: Any) -> bool:
+    """Whether the compiled validator's verdict is exactly the Python validator's.
+
+    They differ in three places, all avoided here: jsonschema-rs counts 2.0 as an integer
+    (the server does not), its regex engine has other Unicode classes than Python's ``re``
+    (which the server uses), and it cannot take integers beyond 64 bits.
+    """
+    stack = [data]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, str):
+            if not value.isascii():
+                return False
+        elif isinstance(value, dict):
+            for key in value:
+                if not key.isascii():
+                    return False
+            stack.extend(value.values())
+        elif isinstance(value, list):
+            stack.extend(value)
+        elif isinstance(value, float):
+            if value.is_integer():
+                return False
+        elif isinstance(value, int) and not -_INT64 <= value < _INT64:
+            return False
+    return True
 
 
 def check_document(document: Document, kind: str | None = None, *,

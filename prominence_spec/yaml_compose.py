@@ -24,7 +24,7 @@ from prominence_spec.sourcemap import Path, Position, SourceMap
 MAX_DEPTH = 64
 MAX_ALIAS_NODES = 10_000
 
-_Parser: Any = getattr(yaml, "CParser", None) or yaml.SafeLoader
+_Parser: Any = getattr(yaml, "CBaseLoader", None) or yaml.BaseLoader
 _SURROGATES = re.compile("[\ud800-\udfff]")
 _NO_KEY: Any = object()
 _DISCARD: Any = object()
