@@ -30,6 +30,7 @@ def _is_int(value: Any) -> bool:
 
 
 def _hint_names(name: str, names: list[str]) -> str | None:
+    names = list(dict.fromkeys(names))
     close = difflib.get_close_matches(name, names, n=1)
     if close:
         return f"did you mean `{close[0]}`?"

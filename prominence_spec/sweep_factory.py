@@ -20,7 +20,7 @@ from prominence_spec.sweep_space import (
     Number,
     ProductSpace,
     RangeAxis,
-    RangeStall,
+    RangeStallError,
     RepeatAxis,
     Space,
     TableSpace,
@@ -139,7 +139,7 @@ def _range_problem(axis: RangeAxis) -> str | None:
                 "arithmetic cannot represent exactly")
     try:
         count, _ = range_count(float(axis.start), float(axis.end), float(axis.step))
-    except (RangeStall, OverflowError):
+    except (RangeStallError, OverflowError):
         return f"the server's floating-point count of {axis.name!r} would never finish"
     if count != axis.size:
         return f"the server would generate {count} values of {axis.name!r}, not {axis.size}"

@@ -190,7 +190,7 @@ def _csv_row(record: list[str], header: list[str], number: int, where: str,
                               f"the header has {len(header)}")
         return ()
     values: list[Any] = []
-    for name, cell in zip(header, record):
+    for name, cell in zip(header, record, strict=True):
         if cell == "":
             problems.add(pointer, f"{where}: row {number}: column {name!r} is empty",
                          hint="every cell needs a value; use JSON or YAML rows for empty text")

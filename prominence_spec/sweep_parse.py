@@ -20,7 +20,7 @@ from prominence_spec.sweep_space import (
     ListAxis,
     ProductSpace,
     RangeAxis,
-    RangeStall,
+    RangeStallError,
     RepeatAxis,
     Space,
     TableSpace,
@@ -234,7 +234,7 @@ class _Parser:
 
     def combine(self, key: str, parts: Sequence[Space | None], pointer: str) -> Space | None:
         built = [p for p in parts if p is not None]
-        if len(built) != len(parts):
+        if not built or len(built) != len(parts):
             return None
         self.unique_names(built)
         if key == "product":
@@ -336,7 +336,7 @@ class _Parser:
             return None
         try:
             return RangeAxis(name, start, end, step, pointer)
-        except (RangeStall, OverflowError) as exc:
+        except (RangeStallError, OverflowError) as exc:
             self.error(child(pointer, "step"), f"the range {name!r} cannot be counted: {exc} "
                                                "(the PROMINENCE server would never finish)")
             return None
@@ -374,7 +374,7 @@ def _empty_reason(leaf: Space) -> str:
         return f"{leaf.name!r} has no values (start {leaf.start} is greater than end {leaf.end})"
     if isinstance(leaf, TableSpace):
         return f"rows {leaf.source!r} has no rows" if leaf.source else "rows is an empty list"
-    return f"{', '.join(leaf.names)} has an empty list of values"
+    return f"{', '.join(map(repr, leaf.names))} has an empty list of values"
 
 
 def _never_matches(space: Space, name: str, value: object) -> bool:

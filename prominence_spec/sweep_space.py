@@ -53,7 +53,7 @@ def name_problem(name: object) -> str | None:
     return None
 
 
-class RangeStall(ValueError):
+class RangeStallError(ValueError):
     """Adding ``step`` no longer changes the value: the server's counting loop never ends."""
 
 
@@ -81,7 +81,7 @@ def range_count(start: Number, end: Number, step: Number) -> tuple[int, bool]:
 
     ``exact`` is False only for float ranges needing more than ``MAX_SIMULATED_STEPS``
     additions; their count is ``floor((end - start) / step) + 1``, which can differ from
-    the server's accumulated float count by one near ``end``. Raises :class:`RangeStall`
+    the server's accumulated float count by one near ``end``. Raises :class:`RangeStallError`
     when the server's loop would never finish.
     """
     if all(isinstance(v, int) for v in (start, end, step)):
@@ -92,7 +92,7 @@ def range_count(start: Number, end: Number, step: Number) -> tuple[int, bool]:
     estimate = (e - s) / st
     if estimate > MAX_SIMULATED_STEPS:
         if s + st == s or e + st == e:
-            raise RangeStall(f"step {step} is below the floating-point resolution")
+            raise RangeStallError(f"step {step} is below the floating-point resolution")
         return math.floor(estimate) + 1, False
     return _simulate(s, e, st, MAX_SIMULATED_STEPS + 2), True
 
@@ -102,10 +102,10 @@ def _simulate(start: float, end: float, step: float, limit: int) -> int:
     while value <= end:
         following = value + step
         if following == value:
-            raise RangeStall(f"adding step {step} to {value} leaves it unchanged")
+            raise RangeStallError(f"adding step {step} to {value} leaves it unchanged")
         value, count = following, count + 1
         if count > limit:
-            raise RangeStall(f"more than {limit} additions of step {step}")
+            raise RangeStallError(f"more than {limit} additions of step {step}")
     return count
 
 
@@ -131,9 +131,9 @@ def server_format(value: object) -> str:
     ints, bools (``1``/``0``) and whole floats as integer text, other floats in Python's
     float form, ``None`` as ``None``, strings unchanged."""
     if isinstance(value, int):
-        return "%d" % value
+        return str(int(value))  # bool -> "1" / "0"
     if isinstance(value, float):
-        return "%d" % value if math.isfinite(value) and value.is_integer() else str(value)
+        return str(int(value)) if math.isfinite(value) and value.is_integer() else str(value)
     return str(value)
 
 
@@ -230,7 +230,7 @@ class TableSpace(Space):
         self.source, self.size = source, len(self.rows)
 
     def at(self, i: int) -> dict[str, Any]:
-        return {name: fresh(value) for name, value in zip(self.names, self.rows[i])}
+        return {name: fresh(value) for name, value in zip(self.names, self.rows[i], strict=True)}
 
     def column(self, name: str) -> tuple[Any, ...]:
         k = self.names.index(name)
@@ -254,7 +254,7 @@ class ProductSpace(Space):
 
     def at(self, i: int) -> dict[str, Any]:
         point: dict[str, Any] = {}
-        for part, stride in zip(self.parts, self.strides):
+        for part, stride in zip(self.parts, self.strides, strict=True):
             digit, i = divmod(i, stride)
             point.update(part.at(digit))
         return point

@@ -78,9 +78,21 @@ def locate(diagnostic: Diagnostic, document: Document, many: bool = False) -> Di
     parts = parts_of(diagnostic.pointer)
     path = tuple(int(p) if p.isdigit() and _is_index(document.data, parts, i) else p
                  for i, p in enumerate(parts))
-    position = document.source.locate(path, prefer_key=diagnostic.code in ("PS201", "PS501"))
+    prefer_key = diagnostic.code in ("PS201", "PS501") or _is_container(document.data, path)
+    position = document.source.locate(path, prefer_key=prefer_key)
     located = diagnostic.with_path(document.path, document.index if many else None)
     return located.located(*position) if position else located
+
+
+def _is_container(data: Any, path: tuple[str | int, ...]) -> bool:
+    """Problems with a whole mapping or list are shown at its key (``resources:``)."""
+    node = data
+    for p in path:
+        try:
+            node = node[p]
+        except (KeyError, IndexError, TypeError):
+            return False
+    return isinstance(node, (dict, list))
 
 
 def _is_index(data: Any, parts: tuple[str, ...], i: int) -> bool:
