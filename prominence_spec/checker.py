@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 from prominence_spec.diagnostics import CheckReport, Diagnostic, FileReport
 from prominence_spec.loader import SPEC_SUFFIXES, LoadResult, load, load_bytes
+from prominence_spec.spec import is_templated
 from prominence_spec.validation import check_document
 
 STDIN = "-"
@@ -39,7 +41,10 @@ def check_paths(
     verbose: bool = False,
     read_stdin: Callable[[], bytes] | None = None,
     stdin_format: str = "yaml",
+    values: Mapping[str, Any] | None = None,
+    root: Path | None = None,
 ) -> CheckReport:
+    """Check files and directories; templated specs are checked at every sweep point."""
     report = CheckReport()
     for path in discover(paths):
         if path == STDIN:
@@ -47,19 +52,29 @@ def check_paths(
             loaded = load_bytes(data, path="<stdin>", fmt=stdin_format)
         else:
             loaded = load(path)
-        report.files.append(check_loaded(loaded, kind=kind, verbose=verbose))
+        report.files.append(check_loaded(loaded, kind=kind, verbose=verbose, values=values,
+                                         root=root))
     return report
 
 
-def check_file(path: str | Path, *, kind: str | None = None, verbose: bool = False) -> FileReport:
-    return check_loaded(load(path), kind=kind, verbose=verbose)
+def check_file(path: str | Path, *, kind: str | None = None, verbose: bool = False,
+               values: Mapping[str, Any] | None = None) -> FileReport:
+    return check_loaded(load(path), kind=kind, verbose=verbose, values=values)
 
 
-def check_loaded(loaded: LoadResult, *, kind: str | None = None,
-                 verbose: bool = False) -> FileReport:
+def check_loaded(loaded: LoadResult, *, kind: str | None = None, verbose: bool = False,
+                 values: Mapping[str, Any] | None = None,
+                 root: Path | None = None) -> FileReport:
     diagnostics: list[Diagnostic] = list(loaded.diagnostics)
     many = len(loaded.documents) > 1 or any(d.document is not None for d in diagnostics)
     for document in loaded.documents:
+        if is_templated(document.data):
+            from prominence_spec.pipeline import check_templated  # Jinja only when needed
+
+            found = check_templated(document, values=values, root=root, kind=kind)
+            diagnostics.extend(d.with_path(d.path or document.path,
+                                           document.index if many else None) for d in found)
+            continue
         diagnostics.extend(check_document(document, kind, verbose=verbose, many=many))
     diagnostics.sort(key=lambda d: (d.document or 0, *d.sort_key()))
     return FileReport(loaded.path, diagnostics, documents=len(loaded.documents))

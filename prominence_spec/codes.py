@@ -62,6 +62,8 @@ CODES: dict[str, str] = {
     "PS410": "invalid base64 in inputs content",
     "PS411": "value the server's validator crashes on",
     "PS412": "notification missing event or type",
+    "PS413": "request body larger than 1 MiB",
+    "PS414": "external artifact URL in a factory job",
     # stricter than the server
     "PS501": "dependency parent names no job",
     "PS502": "dependency cycle",

@@ -163,6 +163,28 @@ def dependencies_acyclic(workflow: dict[str, Any], at: tuple[str | int, ...]
             pointer=pointer_of((*at, "dependencies", cycle[0])),
             hint="remove one edge of the cycle",
         )
+        return
+    effective = _substring_graph(graph, _job_names(workflow))
+    cycle = _find_cycle(effective)
+    if cycle:
+        yield Diagnostic(
+            "PS502",
+            f"the server matches dependency names by substring, which turns these dependencies "
+            f"into a cycle: {' -> '.join(cycle)}; DAGMan would refuse the workflow",
+            pointer=pointer_of((*at, "dependencies")),
+            hint="rename jobs so that no job name contains another",
+        )
+
+
+def _substring_graph(graph: dict[str, list[str]], names: list[str]) -> dict[str, list[str]]:
+    """The DAG the backend writes: every node whose name contains the parent (child)."""
+    edges: dict[str, list[str]] = {}
+    for parent, children in graph.items():
+        for node in (n for n in names if parent and parent in n):
+            targets = edges.setdefault(node, [])
+            for child in children:
+                targets.extend(m for m in names if child and child in m and m not in targets)
+    return edges
 
 
 def _find_cycle(graph: dict[str, list[str]]) -> list[str] | None:
@@ -278,6 +300,70 @@ def _zip_lengths(params: list[tuple[int, dict[str, Any]]], at: tuple[str | int, 
                 )
 
 
+def sweeps_generate_jobs(workflow: dict[str, Any], at: tuple[str | int, ...]
+                         ) -> Iterator[Diagnostic]:
+    for i, factory in _items(workflow, "factories"):
+        if factory.get("type") != "parameterSweep":
+            continue
+        for j, param in _items(factory, "parameters"):
+            start, end, step = (param.get(k) for k in ("start", "end", "step"))
+            if not all(_is_number(v) for v in (start, end, step)) or step <= 0:
+                continue
+            pointer = pointer_of((*at, "factories", i, "parameters", j))
+            if start > end:
+                yield Diagnostic(
+                    "PS406", f"start {start} is greater than end {end}: the server accepts "
+                    "this, generates no job at all, and the factory's jobs silently disappear",
+                    pointer=pointer, hint="swap start and end")
+            elif start + step == start:
+                yield Diagnostic(
+                    "PS404", f"step {step} is too small to change {start} in floating point: "
+                    "the server accepts this but never finishes generating the jobs",
+                    pointer=pointer, hint="use a larger step")
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def factory_jobs_compatible(workflow: dict[str, Any], at: tuple[str | int, ...]
+                            ) -> Iterator[Diagnostic]:
+    jobs = {job.get("name"): (i, job) for i, job in _items(workflow, "jobs")}
+    names = [n for n in jobs if isinstance(n, str)]
+    for i, factory in _items(workflow, "factories"):
+        listed = factory.get("jobs")
+        if not isinstance(listed, list):
+            continue
+        for name in (n for n in listed if isinstance(n, str) and n in jobs):
+            k, job = jobs[name]
+            yield from _instance_clash(name, names, (*at, "factories", i, "jobs"))
+            if factory.get("type") in ("zip", "parameterSweep"):
+                yield from _external_artifacts(job, (*at, "jobs", k))
+
+
+def _instance_clash(name: str, names: list[str], at: tuple[str | int, ...]
+                    ) -> Iterator[Diagnostic]:
+    prefix = name + "_"
+    for other in names:
+        if other.startswith(prefix) and other[len(prefix):].isdigit():
+            yield Diagnostic(
+                "PS504", f'job "{other}" has the name the server gives instance '
+                f'{other[len(prefix):]} of factory job "{name}"; the DAG would hold two nodes '
+                "of that name", pointer=pointer_of(at), hint=f'rename "{other}"')
+
+
+def _external_artifacts(job: dict[str, Any], at: tuple[str | int, ...]) -> Iterator[Diagnostic]:
+    for a, artifact in _items(job, "artifacts"):
+        url = artifact.get("url")
+        if isinstance(url, str) and url.lower().startswith(("http://", "https://")):
+            yield Diagnostic(
+                "PS414", "an external http(s) artifact in a job of a zip or parameterSweep "
+                "factory: the server rewrites such jobs' artifact URLs as object-storage "
+                "names and fails on this one", pointer=pointer_of((*at, "artifacts", a, "url")),
+                hint="upload the file with `prominence upload` and use its name, or fetch it "
+                     "in the task's cmd")
+
+
 def each_job(workflow: dict[str, Any], at: tuple[str | int, ...]) -> Iterator[Diagnostic]:
     for i, job in _items(workflow, "jobs"):
         for rule in JOB_RULES:
@@ -292,6 +378,8 @@ WORKFLOW_RULES: tuple[Rule, ...] = (
     dependency_names_not_substrings,
     factories_name_jobs,
     factory_parameters_consistent,
+    sweeps_generate_jobs,
+    factory_jobs_compatible,
 )
 
 

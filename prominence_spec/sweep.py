@@ -58,6 +58,7 @@ from prominence_spec.sweep_space import (
     Space,
     TableSpace,
     ZipSpace,
+    match_key,
     same_value,
     server_format,
     server_parameter_sweep_values,
@@ -95,7 +96,8 @@ def parse_sweep(data: object, *, base_dir: Path, root: Path, base_pointer: str =
                                      has_where_fn=where_fn is not None)
     if parsed is None or has_errors(diagnostics):
         return None, diagnostics
-    space = parsed.space or EmptySpace(parsed.parameters, base_pointer)
+    space = parsed.space if parsed.space is not None else EmptySpace(parsed.parameters,
+                                                                     base_pointer)
     sweep = Sweep(space, parsed.parameters, base_pointer, parsed.include, parsed.exclude,
                   parsed.where, where_fn)
     return sweep, diagnostics
@@ -183,6 +185,7 @@ class _FilteredRun:
     def __init__(self, sweep: Sweep, sink: list[Diagnostic] | None) -> None:
         self.sweep, self.sink = sweep, sink
         self.used = [False] * len(sweep.exclude)
+        self.index = _ExcludeIndex(sweep.exclude)
         self.where_messages: set[str] = set()
         self.found: list[Diagnostic] = []
 
@@ -198,12 +201,10 @@ class _FilteredRun:
         self.finish(n)
 
     def excluded(self, params: dict[str, Any]) -> bool:
-        hit = False
-        for k, entry in enumerate(self.sweep.exclude):
-            if all(name in params and same_value(params[name], value)
-                   for name, value in entry.values.items()):
-                self.used[k] = hit = True
-        return hit
+        hits = self.index.matches(params)
+        for k in hits:
+            self.used[k] = True
+        return bool(hits)
 
     def kept(self, params: dict[str, Any]) -> bool:
         sweep = self.sweep
@@ -240,3 +241,31 @@ class _FilteredRun:
             self.report(Diagnostic("PS606", f"exclude/where remove all {self.sweep.space.size} "
                                             "points; the sweep has no points",
                                    pointer=self.sweep.pointer))
+
+
+class _ExcludeIndex:
+    """Exclude entries grouped by their keys and hashed by their values, so that a point
+    is tested against many entries with one lookup per group of keys."""
+
+    def __init__(self, entries: tuple[Entry, ...]) -> None:
+        self.groups: dict[tuple[str, ...], dict[tuple[object, ...], list[int]]] = {}
+        self.slow: list[tuple[int, Entry]] = []
+        for k, entry in enumerate(entries):
+            keys = tuple(sorted(entry.values))
+            try:
+                table = self.groups.setdefault(keys, {})
+                table.setdefault(tuple(match_key(entry.values[n]) for n in keys), []).append(k)
+            except TypeError:  # an unhashable value (list, mapping)
+                self.slow.append((k, entry))
+
+    def matches(self, params: dict[str, Any]) -> list[int]:
+        hits: list[int] = []
+        for keys, table in self.groups.items():
+            try:
+                hits.extend(table.get(tuple(match_key(params[n]) for n in keys), ()))
+            except TypeError:  # the point has an unhashable value: no hashable entry equals it
+                continue
+        for k, entry in self.slow:
+            if all(same_value(params[n], v) for n, v in entry.values.items()):
+                hits.append(k)
+        return hits

@@ -29,9 +29,11 @@ MAX_ROWS_BYTES = 50 * 1024 * 1024
 MAX_FILE_ERRORS = 20
 ROW_SUFFIXES = (".csv", ".json", ".jsonl", ".yaml", ".yml")
 
-_INT = re.compile(r"[-+]?[0-9]+")
-_FLOAT = re.compile(r"[-+]?(?:[0-9]+\.[0-9]*|\.[0-9]+|[0-9]+)(?:[eE][-+]?[0-9]+)?")
+# group 1: an int; otherwise a float literal
+_NUMBER = re.compile(r"([-+]?[0-9]+)|[-+]?(?:[0-9]+\.[0-9]*|\.[0-9]+|[0-9]+)(?:[eE][-+]?[0-9]+)?")
+_NUMBER_START = frozenset("+-.0123456789")
 _JSON_TYPES = (str, int, float, bool, type(None), list, dict)
+_PLAIN = frozenset({str, int, bool, type(None)})
 
 #: ``locate(row, key)`` -> (pointer, message prefix) of a problem in row ``row``.
 Locator = Callable[[int, str | None], tuple[str, str]]
@@ -149,14 +151,17 @@ def _decode(data: bytes) -> tuple[str | None, str | None]:
 def csv_value(cell: str) -> int | float | str:
     """A CSV cell typed: int if ``[-+]?[0-9]+``, float if a float literal, else the text.
     Raises ``ValueError`` for numbers Python cannot hold (too many digits, overflow)."""
-    if _INT.fullmatch(cell):
+    if cell[:1] not in _NUMBER_START:
+        return cell
+    match = _NUMBER.fullmatch(cell)
+    if match is None:
+        return cell
+    if match.group(1) is not None:
         return int(cell)
-    if _FLOAT.fullmatch(cell):
-        value = float(cell)
-        if not math.isfinite(value):
-            raise ValueError(f"{cell} is too large for a float")
-        return value
-    return cell
+    value = float(cell)
+    if not math.isfinite(value):
+        raise ValueError(f"{cell} is too large for a float")
+    return value
 
 
 def _csv_table(text: str, source: str,
@@ -172,7 +177,8 @@ def _csv_table(text: str, source: str,
             where = f"{source}:{reader.line_num}"
             if header is None:
                 header = record
-                _check_names(header, problems, pointer, f"{where}: header: ")
+                for problem in _name_problems(header):
+                    problems.add(pointer, f"{where}: header: {problem}")
             else:
                 rows.append(_csv_row(record, header, len(rows) + 1, where, problems, pointer))
     except csv.Error as exc:
@@ -189,6 +195,11 @@ def _csv_row(record: list[str], header: list[str], number: int, where: str,
         problems.add(pointer, f"{where}: row {number} has {len(record)} cells; "
                               f"the header has {len(header)}")
         return ()
+    if "" not in record:
+        try:
+            return tuple(map(csv_value, record))
+        except ValueError:
+            pass  # reported below, with the column
     values: list[Any] = []
     for name, cell in zip(header, record, strict=True):
         if cell == "":
@@ -202,15 +213,17 @@ def _csv_row(record: list[str], header: list[str], number: int, where: str,
     return tuple(values)
 
 
-def _check_names(names: list[Any], problems: _Problems, pointer: str, prefix: str) -> None:
+def _name_problems(names: list[Any]) -> list[str]:
+    found: list[str] = []
     seen: set[str] = set()
     for name in names:
         problem = name_problem(name)
         if problem is None and name in seen:
             problem = f"column {name!r} appears twice"
         if problem is not None:
-            problems.add(pointer, prefix + problem)
+            found.append(problem)
         seen.add(name)
+    return found
 
 
 def _document_table(text: str, source: str, pointer: str,
@@ -228,7 +241,8 @@ def _document_table(text: str, source: str, pointer: str,
         place = document.source.locate((row,) if key is None else (row, key))
         return pointer, f"{source}:{place[0]}:{place[1]}: " if place else f"{source}: "
 
-    table, more_diags = table_from_records(document.data, code="PS605", locate=locate)
+    table, more_diags = table_from_records(document.data, code="PS605", pointer=pointer,
+                                           locate=locate)
     return table, diags + more_diags
 
 
@@ -258,7 +272,7 @@ def _jsonl_table(text: str, source: str,
     def locate(row: int, key: str | None) -> tuple[str, str]:
         return pointer, f"{source}:{lines[row]}: " if row < len(lines) else f"{source}: "
 
-    return table_from_records(records, code="PS605", locate=locate)
+    return table_from_records(records, code="PS605", pointer=pointer, locate=locate)
 
 
 def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -274,44 +288,46 @@ def _no_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a JSON number")
 
 
-def table_from_records(records: object, *, code: str,
+def table_from_records(records: object, *, code: str, pointer: str,
                        locate: Locator) -> tuple[RowTable | None, list[Diagnostic]]:
-    """A table from a list of mappings that all have the same keys (the first row's order)."""
+    """A table from a list of mappings that all have the same keys (the first row's order).
+    ``locate`` is only called for problems (positions can be costly to find)."""
     problems = _Problems(code)
+
+    def add(row: int, key: str | None, message: str) -> None:
+        where, prefix = locate(row, key)
+        problems.add(where, prefix + message)
+
     if not isinstance(records, list):
-        where, prefix = locate(-1, None)
-        problems.add(where, f"{prefix}rows must be a list of mappings, "
-                            f"not {type(records).__name__}")
-        return None, problems.result(where)
+        add(-1, None, f"rows must be a list of mappings, not {type(records).__name__}")
+        return None, problems.result(pointer)
     names = tuple(records[0]) if records and isinstance(records[0], dict) else ()
-    if records:
-        where, prefix = locate(0, None)
-        _check_names(list(names), problems, where, prefix)
-    rows = [_record_row(record, k, names, problems, locate) for k, record in enumerate(records)]
-    result = problems.result(locate(-1, None)[0])
+    for problem in _name_problems(list(names)):
+        add(0, None, problem)
+    rows = [_record_row(record, k, names, add) for k, record in enumerate(records)]
+    result = problems.result(pointer)
     return (None if result else RowTable(names, tuple(rows))), result
 
 
-def _record_row(record: object, k: int, names: tuple[str, ...], problems: _Problems,
-                locate: Locator) -> tuple[Any, ...]:
-    where, prefix = locate(k, None)
+def _record_row(record: object, k: int, names: tuple[str, ...],
+                add: Callable[[int, str | None, str], None]) -> tuple[Any, ...]:
     if not isinstance(record, dict):
-        problems.add(where, f"{prefix}row {k} is a {type(record).__name__}, not a mapping")
+        add(k, None, f"row {k} is a {type(record).__name__}, not a mapping")
         return ()
-    missing = [n for n in names if n not in record]
-    extra = [str(n) for n in record if n not in names]
-    if missing or extra:
+    if len(record) != len(names) or not all(n in record for n in names):
+        missing = [n for n in names if n not in record]
+        extra = [str(n) for n in record if n not in names]
         parts = ([f"lacks {', '.join(missing)}"] if missing else []) + (
             [f"has unexpected {', '.join(extra)}"] if extra else [])
-        problems.add(where, f"{prefix}row {k} {' and '.join(parts)}; every row needs exactly "
-                            f"the keys of row 0: {', '.join(names)}")
+        add(k, None, f"row {k} {' and '.join(parts)}; every row needs exactly the keys of "
+                     f"row 0: {', '.join(names)}")
         return ()
-    for name in names:
-        problem = value_problem(record[name])
+    values = tuple(record[n] for n in names)
+    for name, value in zip(names, values, strict=True):
+        problem = None if type(value) in _PLAIN else value_problem(value)
         if problem:
-            key_where, key_prefix = locate(k, name)
-            problems.add(key_where, f"{key_prefix}row {k}, {name}: {problem}")
-    return tuple(record[n] for n in names)
+            add(k, name, f"row {k}, {name}: {problem}")
+    return values
 
 
 def value_problem(value: object) -> str | None:

@@ -26,8 +26,8 @@ from prominence_spec.sweep_space import (
     TableSpace,
     ZipSpace,
     is_number,
+    match_key,
     name_problem,
-    same_value,
 )
 
 NODE_KEYS = ("product", "zip", "rows")
@@ -65,8 +65,11 @@ def describe(value: object) -> str:
         return f"a boolean ({str(value).lower()})"
     if value is None:
         return "null"
-    kinds = {str: "a string", dict: "a mapping", list: "a list", int: "an integer"}
-    return f"{kinds.get(type(value), type(value).__name__)} ({value!r})"[:80]
+    kinds = {str: "a string", dict: "a mapping", list: "a list", int: "an integer",
+             float: "a number"}
+    shown = repr(value)
+    shown = shown if len(shown) <= 60 else shown[:57] + "..."
+    return f"{kinds.get(type(value), type(value).__name__)} ({shown})"
 
 
 def parse_tree(data: object, *, base_dir: Path, root: Path, pointer: str,
@@ -80,6 +83,7 @@ class _Parser:
     def __init__(self, base_dir: Path, root: Path, has_where_fn: bool) -> None:
         self.base_dir, self.root, self.has_where_fn = base_dir, root, has_where_fn
         self.diagnostics: list[Diagnostic] = []
+        self.value_sets: dict[str, set[tuple[bool, object]] | None] = {}
 
     @property
     def failed(self) -> bool:
@@ -99,11 +103,11 @@ class _Parser:
         body = {k: v for k, v in data.items() if k not in MODIFIER_KEYS}
         space = self.node(body, pointer) if body else None
         include = self.entries(data, "include", pointer)
+        exclude = self.entries(data, "exclude", pointer)
         names = space.names if space is not None else self.include_names(include)
-        known = space is not None or not body
+        known = space is not None or not body  # else the names are unknown: skip key checks
         included = tuple(self.include_entry(e, names) for e in include) if known else ()
-        excluded = tuple(self.exclude_entry(e, names, space) for e in
-                         self.entries(data, "exclude", pointer)) if known else ()
+        excluded = tuple(self.exclude_entry(e, names, space) for e in exclude) if known else ()
         where = self.where(data, pointer)
         if space is not None and space.size == 0:
             self.no_points(space)
@@ -155,12 +159,22 @@ class _Parser:
         self.unknown_keys(entry, names, "exclude")
         if space is not None:
             for name, value in entry.values.items():
-                if name in names and _never_matches(space, name, value):
+                if name in names and self.never_has(space, name, value):
                     k = entry.pointer.rsplit("/", 1)[1]
                     self.error(child(entry.pointer, name),
                                f"exclude entry {k} matches no point: {name!r} never has the "
                                f"value {value!r}", hint=_float_hint(value))
         return entry
+
+    def never_has(self, space: Space, name: str, value: object) -> bool:
+        """True when ``name``'s axis is small enough to check and has no such value."""
+        if name not in self.value_sets:
+            self.value_sets[name] = _value_set(space, name)
+        known = self.value_sets[name]
+        try:
+            return known is not None and match_key(value) not in known
+        except TypeError:  # an unhashable value: left to the check while iterating
+            return False
 
     def unknown_keys(self, entry: Entry, names: Sequence[str], key: str) -> None:
         for name in entry.values:
@@ -265,7 +279,8 @@ class _Parser:
                 here = pointer if row < 0 else child(pointer, row)
                 return (here if key is None else child(here, key)), ""
 
-            table, diags = table_from_records(value, code="PS604", locate=locate)
+            table, diags = table_from_records(value, code="PS604", pointer=pointer,
+                                              locate=locate)
             source = None
         else:
             self.error(pointer, f"rows takes a file name or a list of mappings, not "
@@ -325,7 +340,7 @@ class _Parser:
         if missing:
             self.error(pointer, f"the range {name!r} lacks {', '.join(missing)}; a range needs "
                                 "start, end and step", hint=_AXIS_HINT)
-        ok = all(self.number(spec[k], child(pointer, k), k) for k in spec)
+        ok = all([self.number(spec[k], child(pointer, k), k) for k in spec])
         if missing or not ok:
             return None
         start, end, step = spec["start"], spec["end"], spec["step"]
@@ -377,12 +392,15 @@ def _empty_reason(leaf: Space) -> str:
     return f"{', '.join(map(repr, leaf.names))} has an empty list of values"
 
 
-def _never_matches(space: Space, name: str, value: object) -> bool:
-    """True when the leaf defining ``name`` is small and has no value equal to ``value``."""
+def _value_set(space: Space, name: str) -> set[tuple[bool, object]] | None:
+    """The values of ``name`` (as :func:`match_key`), if its leaf is small and hashable."""
     for leaf in space.leaves():
         if name in leaf.names and leaf.size <= _EARLY_CHECK_LIMIT:
-            return not any(same_value(point[name], value) for point in leaf)
-    return False
+            try:
+                return {match_key(point[name]) for point in leaf}
+            except TypeError:
+                return None
+    return None
 
 
 def _float_hint(value: object) -> str | None:

@@ -71,6 +71,11 @@ def same_value(a: object, b: object) -> bool:
     return isinstance(a, bool) == isinstance(b, bool) and a == b
 
 
+def match_key(value: object) -> tuple[bool, object]:
+    """A hashable stand-in with the equality of :func:`same_value` (for hashable values)."""
+    return isinstance(value, bool), value
+
+
 def whole_to_int(value: float) -> Number:
     """``3.0 -> 3``; any other float is returned unchanged (as the server formats it)."""
     return int(value) if math.isfinite(value) and value.is_integer() else value
@@ -122,6 +127,8 @@ def server_parameter_sweep_values(start: Number, end: Number, step: Number) -> l
     loop for ever (step <= 0 with start <= end, or a step below float resolution) or would
     need more than ``MAX_SIMULATED_STEPS`` additions."""
     s, e, st = float(start), float(end), float(step)
+    if s <= e and st <= 0:
+        raise RangeStallError(f"step {step} never reaches end {end}")
     count = _simulate(s, e, st, MAX_SIMULATED_STEPS)
     return [whole_to_int(s + i * st) for i in range(count)]
 
@@ -157,6 +164,9 @@ class Space(ABC):
 
     def __len__(self) -> int:
         return self.size
+
+    def __bool__(self) -> bool:  # without it, truth testing calls __len__ (OverflowError)
+        return self.size > 0
 
     def __getitem__(self, i: int) -> dict[str, Any]:
         if isinstance(i, bool) or not isinstance(i, int):

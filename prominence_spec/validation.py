@@ -18,23 +18,30 @@ def detect_kind(data: Any) -> str:
     return "workflow" if isinstance(data, dict) and "jobs" in data else "job"
 
 
-def validate(data: Any, kind: str | None = None, *, verbose: bool = False) -> list[Diagnostic]:
-    """Every problem in one job or workflow description (no source positions)."""
+def validate(data: Any, kind: str | None = None, *, verbose: bool = False,
+             plain: bool | None = None) -> list[Diagnostic]:
+    """Every problem in one job or workflow description (no source positions).
+
+    ``plain`` may pass on what the caller already knows of :func:`fast_path_applies`.
+    """
     kind = kind or detect_kind(data)
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {KINDS}, not {kind!r}")
     if not isinstance(data, dict):
         shown = "a list" if isinstance(data, list) else type(data).__name__
         return [Diagnostic("PS106", f"a {kind} description must be a mapping, not {shown}")]
-    diagnostics = schema_diagnostics(data, kind, verbose=verbose)
+    diagnostics = schema_diagnostics(data, kind, verbose=verbose, plain=plain)
     diagnostics.extend(run_rules(data, kind))
     return diagnostics
 
 
-def schema_diagnostics(data: Any, kind: str, *, verbose: bool = False) -> list[Diagnostic]:
+def schema_diagnostics(data: Any, kind: str, *, verbose: bool = False,
+                       plain: bool | None = None) -> list[Diagnostic]:
     """Schema problems; a valid document is recognised by the compiled validator alone."""
     fast = fast_validator(kind)
-    if fast is not None and fast_path_applies(data) and fast.is_valid(data):
+    if plain is None:
+        plain = fast_path_applies(data)
+    if fast is not None and plain and fast.is_valid(data):
         return []
     return translate(validator(kind).iter_errors(data), kind, verbose=verbose)
 

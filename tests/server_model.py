@@ -536,6 +536,7 @@ def server_validate(doc: Any, kind: str) -> tuple[bool, str]:
 SWEEP_LOOP_CAP = 10**6  # beyond this many values the counting loop is not simulated
 DAG_INSTANCE_CAP = 1000  # instance node names generated per job for dependency expansion
 LINE_BREAKS = "\n\r"
+INT64 = 2**63
 
 
 def _is_real(value: Any) -> bool:
@@ -622,6 +623,13 @@ def _job_backend_extended(job: dict[str, Any], factory_instances: bool) -> str |
         if factory_instances and ("http" in url or storage_default):
             return "[source] artifact in a zip/parameterSweep job is not a presigned object " \
                    "URL: the mapped-JSON rewrite raises (HTTP 500)"
+    pol_ = pol if isinstance(pol, dict) else {}
+    cpus_top = res.get("cpus") or (res.get("cpusRange") or res.get("cpusOptions") or [1, 1])[1]
+    scaled = [res.get("cpus", 0), res.get("nodes", 0), res.get("disk", 0) * 1024 * 1024,
+              res.get("memory", 0) * 1024, res.get("memoryPerCpu", 0) * 1024 * cpus_top,
+              res.get("walltime", 0) * 180, int(pol_.get("priority", 0))]
+    if any(value >= INT64 for value in scaled):
+        return "[source] integer beyond HTCondor's 64-bit ClassAd integers after scaling"
     texts = [job.get("name", "")]
     if isinstance(job.get("labels"), dict):
         texts += [*job["labels"], *job["labels"].values()]
@@ -666,6 +674,8 @@ def _factory_failure(factory: dict[str, Any], extended: bool) -> tuple[str | Non
     """(failure, number of instances) for a factory that the backend uses."""
     kind = factory["type"]
     if kind == "repeat":
+        if extended and factory["number"] > SWEEP_LOOP_CAP:
+            return "[source] repeat factory with more than 10**6 instances (times out)", 0
         return None, factory["number"]
     params = factory["parameters"]
     if kind == "zip":

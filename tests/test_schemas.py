@@ -145,7 +145,7 @@ CASES = [
     pytest.param(JOB, pol(maximumRetries=6), None, id="maximumRetries-6-ok"),
     pytest.param(JOB, pol(maximumRetries=7), "", id="maximumRetries-7-bad"),
     pytest.param(JOB, pol(maximumIdleTimePerResource=0), "", id="idle-time-0-bad"),
-    pytest.param(JOB, pol(autoScalingType=None, preemptible="anything"), None, id="autoscaling-null"),
+    pytest.param(JOB, pol(autoScalingType=None, preemptible=[1]), None, id="autoscaling-null"),
     pytest.param(JOB, job(policies=[]), "PS503", id="policies-empty-list"),
     pytest.param(JOB, pol(placement=""), "PS503", id="placement-empty-string"),
     pytest.param(JOB, pol(placement={"requirements": {"sites": [1]}}), "PS408", id="site-int"),
@@ -153,8 +153,9 @@ CASES = [
     pytest.param(JOB, job(notifications=[[]]), "PS503", id="notif-empty-list"),
     pytest.param(JOB, job(inputs=[["filename", "content"]]), "PS503", id="inputs-list"),
     pytest.param(JOB, job(inputs=[{"filename": "a", "content": "aGk="}]), None, id="inputs-ok"),
+    pytest.param(JOB, job(inputs=[{"filename": "d/", "content": "aGk="}]), "", id="inputs-dir"),
     pytest.param(JOB, job(artifacts=[{"url": "u", "mountpoint": "a:/b:c"}]), None, id="art-mount"),
-    pytest.param(JOB, job(artifacts=[{"url": "u", "mountpoint": "a/b:/c"}]), "", id="art-mount-src"),
+    pytest.param(JOB, job(artifacts=[{"url": "u", "mountpoint": "a/b:/c"}]), "", id="art-src"),
     pytest.param(JOB, job(outputFiles=[1]), "", id="outputFiles-int"),
     pytest.param(
         JOB, job(storage={"type": "onedata", "mountpoint": None, "x": 1,
@@ -189,6 +190,10 @@ CASES = [
     pytest.param(WORKFLOW, wf(jobx={"name": ""}), "", id="wf-job-empty-name"),
     pytest.param(WORKFLOW, wf(jobx={"name": "a/b"}), "PS504", id="wf-job-name-slash"),
     pytest.param(WORKFLOW, wf(jobx={"name": "a b"}), "PS504", id="wf-job-name-space"),
+    pytest.param(WORKFLOW, wf(jobx={"name": ".."}), "PS504", id="wf-job-name-dotdot"),
+    pytest.param(WORKFLOW, wf(jobx={"name": "all_nodes"}), "PS504", id="wf-job-name-all-nodes"),
+    pytest.param(WORKFLOW, wf(jobx={"name": "job.dag.x"}), "PS504", id="wf-job-name-job-dag"),
+    pytest.param(WORKFLOW, wf(jobx={"name": "a.b-c_0"}), None, id="wf-job-name-ok"),
     pytest.param(WORKFLOW, wf(jobx={"res": {"disk": DEL}}), "PS401", id="wf-job-checked-as-job"),
     pytest.param(WORKFLOW, wf(dependencies={"a": []}), "", id="wf-dep-no-children"),
     pytest.param(
@@ -279,3 +284,13 @@ def test_label_patterns_match_python_dollar_semantics() -> None:
     value = re.compile(JOB["$defs"]["labels"]["additionalProperties"]["allOf"][2]["pattern"])
     assert key.search("abc\n") and not key.search("abc\n\n") and not key.search("")
     assert value.search("\u0663") and value.search("a.b/c-d_e\n") and not value.search("a\n\n")
+
+
+@pytest.mark.parametrize("schema", [JOB, WORKFLOW], ids=["job", "workflow"])
+def test_coded_branches_explain_themselves(schema: dict[str, Any]) -> None:
+    """Every x-code has an errorMessage; a PS4xx message says what the server does."""
+    for path, node in walk(schema):
+        if isinstance(node, dict) and "x-code" in node:
+            assert re.fullmatch(r"PS\d{3}", node["x-code"]), path
+            assert "errorMessage" in node, path
+            assert not node["x-code"].startswith("PS4") or "server" in node["errorMessage"], path

@@ -306,7 +306,7 @@ def test_section6_acceptances(kind, doc):
     assert server_validate(doc, kind) == (True, "")
 
 
-@pytest.mark.parametrize(("kind", "doc"), [
+CRASHES = [
     ("job", None), ("job", J(name=5)), ("job", J(name=None)), ("job", J(name=[])),
     ("job", J(labels={"k": 5})), ("job", J(labels={"k": ["v"]})),
     ("job", J(res={"cpus": "4"})), ("job", pol(maximumTimeInQueue="5")),
@@ -323,13 +323,16 @@ def test_section6_acceptances(kind, doc):
     ("workflow", wfac(zipf({"name": "x"}))), ("workflow", wfac(zipf({"name": "x", "values": 3}))),
     ("workflow", wfac(["type", "name", "jobs"])), ("workflow", W(labels={"k": None})),
     ("workflow", W(policies=None)),
-])
+]
+
+
+@pytest.mark.parametrize(("kind", "doc"), CRASHES)
 def test_section7_validator_crashes(kind, doc):
     ok, msg = server_validate(doc, kind)
     assert not ok and msg.startswith("HTTP 500"), msg
 
 
-@pytest.mark.parametrize(("kind", "doc", "gist"), [
+BACKEND_FAILURES = [
     ("job", J(res={"disk": DROP}), "disk"),
     ("job", J(task={"image": 5}), "image"),
     ("job", J(res={"totalCpusRange": ["a", 2]}), "totalCpusRange"),
@@ -359,7 +362,10 @@ def test_section7_validator_crashes(kind, doc):
     ("workflow", W(dependencies={"a": ["b"], "b": ["a"]}), "cycle"),
     ("workflow", W(jobs=[J(name="a"), J(name="ab")], dependencies={"a": ["ab"]}), "cycle"),
     ("workflow", W(notifications=[{"type": "email"}]), "notification"),
-])
+]
+
+
+@pytest.mark.parametrize(("kind", "doc", "gist"), BACKEND_FAILURES)
 def test_section7_backend_failures(kind, doc, gist):
     assert server_validate(doc, kind) == (True, "")
     reason = backend_failure(doc, kind)
@@ -398,6 +404,8 @@ def test_backend_runs(kind, doc):
     ("workflow", W(jobs=[J(name="a"), J(name="a_0")],
                    factories=[{"type": "repeat", "name": "f", "jobs": ["a"], "number": 1}])),
     ("workflow", W(dependencies={"a": []})),
+    ("job", J(res={"disk": 10**13})), ("job", J(res={"walltime": 10**400})),
+    ("workflow", wfac({"type": "repeat", "name": "f", "jobs": ["a"], "number": 10**7})),
     ("workflow", W(jobs=[J(name="a", artifacts=[{"url": "https://x/y"}]), J(name="b")],
                    factories=[zipf({"name": "x", "values": [1]})])),
 ])

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 import typer
 from typer.exceptions import TyperException
 
-from prominence_spec.cli import schema_cmd, validate_cmd
+from prominence_spec.cli import init_cmd, render_cmd, schema_cmd, validate_cmd
 
 app = typer.Typer(
     name="promspec",
@@ -24,7 +24,9 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 app.command("validate")(validate_cmd.validate)
+app.command("render")(render_cmd.render)
 app.command("schema")(schema_cmd.schema)
+app.command("init")(init_cmd.init)
 
 
 @app.callback()

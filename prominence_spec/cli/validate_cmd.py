@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from typing import Optional
 
 import typer
 
 from prominence_spec.checker import check_paths, has_io_errors
 from prominence_spec.cli._output import output_stream
+from prominence_spec.cli._values import collect_values
 from prominence_spec.reporters import FORMATS, ReportOptions, report
 
 _FORMAT_HELP = "Report format: " + ", ".join(FORMATS) + "."
@@ -29,6 +31,12 @@ def validate(
                                  "failed choice, and notes."),
     color: Optional[bool] = typer.Option(None, "--color/--no-color", help="Colour the text "
                                          "report (default: when stdout is a terminal)."),
+    sets: Optional[list[str]] = typer.Option(None, "--set", "-s", metavar="KEY=VALUE",
+                                             help="Set a parameter of templated specs."),
+    values: Optional[list[str]] = typer.Option(None, "--values", metavar="FILE",
+                                               help="Parameter values for templated specs."),
+    root: Optional[Path] = typer.Option(None, "--root", help="Repository root for templated "
+                                        "specs' files (default: the nearest folder with .git)."),
 ) -> None:
     """Check spec files against the PROMINENCE schemas and server rules; report every problem."""
     if fmt not in FORMATS:
@@ -37,7 +45,12 @@ def validate(
         raise typer.BadParameter("choose job or workflow", param_hint="--kind")
     if stdin_format not in ("yaml", "json"):
         raise typer.BadParameter("choose yaml or json", param_hint="--stdin-format")
-    result = check_paths(paths, kind=kind, verbose=verbose,
+    params, problems = collect_values(values, sets)
+    if problems:
+        for problem in problems:
+            sys.stderr.write(f"promspec: {problem.path}: {problem.message}\n")
+        raise typer.Exit(2)
+    result = check_paths(paths, kind=kind, verbose=verbose, values=params, root=root,
                          read_stdin=sys.stdin.buffer.read, stdin_format=stdin_format)
     use_color = color if color is not None else (output is None and sys.stdout.isatty())
     from prominence_spec import __version__

@@ -1,0 +1,23 @@
+"""--set and --values, shared by render, validate and submit."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from prominence_spec.diagnostics import Diagnostic
+from prominence_spec.values import load_values_file, merge, set_layer
+
+
+def collect_values(values_files: list[str] | None, sets: list[str] | None
+                   ) -> tuple[dict[str, Any], list[Diagnostic]]:
+    """Values files in order, then --set items; later wins."""
+    layers: list[dict[str, Any]] = []
+    problems: list[Diagnostic] = []
+    for path in values_files or []:
+        layer, found = load_values_file(path)
+        layers.append(layer)
+        problems.extend(found)
+    layer, found = set_layer(sets or [])
+    layers.append(layer)
+    problems.extend(found)
+    return merge(*layers), problems

@@ -1,0 +1,44 @@
+"""`promspec init [TEMPLATE] [DIR]`: start a spec from a starter template."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from prominence_spec.starters import StarterError, copy_starter, starters
+
+
+def init(
+    template: Optional[str] = typer.Argument(None, metavar="[TEMPLATE]",
+                                             help="Starter to copy (omit to list them)."),
+    directory: Path = typer.Argument(Path("."), metavar="[DIR]",
+                                     help="Where to put it (default: here)."),
+    force: bool = typer.Option(False, "--force", help="Overwrite existing files."),
+) -> None:
+    """Copy a starter template (job, mpi, range-sweep, ...) and say what to edit."""
+    available = starters()
+    if template is None:
+        typer.echo("Starter templates (promspec init TEMPLATE [DIR]):")
+        width = max(len(name) for name in available)
+        for starter in available.values():
+            typer.echo(f"  {starter.name:<{width}}  {starter.summary}")
+        return
+    try:
+        written = copy_starter(template, directory, force=force)
+    except StarterError as exc:
+        raise typer.BadParameter(str(exc), param_hint="TEMPLATE") from None
+    except OSError as exc:
+        raise typer.BadParameter(f"cannot write to {directory}: {exc.strerror}",
+                                 param_hint="DIR") from None
+    for path in written:
+        typer.echo(f"created {path}")
+    spec = written[0]
+    typer.echo("")
+    for line in available[template].notes:
+        typer.echo(f"  {line}")
+    typer.echo("")
+    typer.echo(f"Edit {spec}, then check it and see what would be submitted:")
+    typer.echo(f"  promspec validate {spec}")
+    typer.echo(f"  promspec render {spec}")
