@@ -222,11 +222,13 @@ class Renderer:
             self.seen = 1
             yield None, {}
             return
+        found: list[Diagnostic] = []
         if only is not None:
             self.seen = 1
-            yield only, self.sweep.point(only)
+            point = self.sweep.point(only, diagnostics=found)
+            self.problems.extend(self.in_spec(d) for d in found)
+            yield only, point
             return
-        found: list[Diagnostic] = []
         for point in self.sweep.points(diagnostics=found):
             self.seen += 1
             yield point

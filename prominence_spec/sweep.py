@@ -157,9 +157,10 @@ class Sweep:
                ) -> Iterator[tuple[int, dict[str, Any]]]:
         """``(index, params)`` for every point, in order; ``params`` are fresh dicts.
 
-        Problems found while iterating (a failing ``where``; at the end, exclude entries
-        that matched nothing, or no point left) are appended to ``diagnostics``; without
-        a list, the first is raised as :class:`SweepError`.
+        Problems found while iterating are appended to ``diagnostics``: a ``where`` that
+        fails (the point is dropped; each distinct message once) and, at the end, exclude
+        entries that matched nothing, or no point left. Without a list, the first problem
+        is raised as :class:`SweepError`.
         """
         if not self.filtered:
             yield from enumerate(self._unfiltered())
@@ -187,9 +188,13 @@ class _FilteredRun:
         self.used = [False] * len(sweep.exclude)
         self.index = _ExcludeIndex(sweep.exclude)
         self.where_messages: set[str] = set()
-        self.found: list[Diagnostic] = []
+        self.where_pointer = child(sweep.pointer, "where")
 
     def run(self) -> Iterator[tuple[int, dict[str, Any]]]:
+        if self.sweep.where is not None and self.sweep.where_fn is None:
+            self.report(Diagnostic("PS901", "where needs an expression evaluator, and none was "
+                                            "given", pointer=self.where_pointer))
+            return
         n = 0
         for params in self.sweep.space:
             if not self.excluded(params) and self.kept(params):
@@ -207,15 +212,11 @@ class _FilteredRun:
         return bool(hits)
 
     def kept(self, params: dict[str, Any]) -> bool:
-        sweep = self.sweep
-        if sweep.where is None:
+        where, where_fn = self.sweep.where, self.sweep.where_fn
+        if where is None or where_fn is None:
             return True
-        pointer = child(sweep.pointer, "where")
-        if sweep.where_fn is None:
-            self.report(Diagnostic("PS901", "where needs an expression evaluator", pointer=pointer))
-            return False
         try:
-            return bool(sweep.where_fn(sweep.where, MappingProxyType(params), pointer))
+            return bool(where_fn(where, MappingProxyType(params), self.where_pointer))
         except SweepError as exc:
             message = exc.diagnostic.message
             if message not in self.where_messages and len(self.where_messages) < MAX_WHERE_ERRORS:

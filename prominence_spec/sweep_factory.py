@@ -134,7 +134,8 @@ def _range_problem(axis: RangeAxis) -> str | None:
         return (f"{axis.name!r} has about {axis.size} values; promspec cannot check that the "
                 "server's floating-point count agrees")
     last = axis.start + (axis.size - 1) * axis.step
-    if axis.integral and max(abs(axis.start), abs(last)) > FLOAT_EXACT_INT:
+    int_values = isinstance(axis.start, int) and isinstance(axis.step, int)
+    if int_values and max(abs(axis.start), abs(last)) > FLOAT_EXACT_INT:
         return (f"{axis.name!r} has integers beyond 2**53, which the server's floating-point "
                 "arithmetic cannot represent exactly")
     try:

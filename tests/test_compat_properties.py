@@ -74,7 +74,8 @@ POOL: list[Any] = [
     [None], [[]], ["filename", "content"], ["url"], ["sites"], "username token",
     {"a": 1}, {"x": "y"}, {"sites": ["s"]}, {"requirements": {}}, {"username": "u"},
     {"provider": "p", "token": "t"}, {"sites": [1]}, {"requirements": {"sites": [1]}},
-    T(), T(type="sidecar"), T(type="mpich"), J(name="c"), J(name="a"), J(),
+    T(), T(type="sidecar"), T(type="mpich"), J(name="c"), J(name="a"), J(name="ab"), J(),
+    {"name": "q", "start": 1e16, "end": 2e16, "step": 1}, 1e16,
     {"event": "jobFinished"}, dict(NOTIFY), {"url": "u"}, {"filename": "f", "content": "abc"},
     {"name": "x", "start": 1, "end": 2, "step": 1}, {"name": "y", "start": 1, "end": 2,
                                                       "number": 2},
@@ -343,6 +344,7 @@ def deliberately_stricter(doc: dict[str, Any], kind: str) -> list[str]:
 
 EXAMPLES = int(os.environ.get("PROMSPEC_COMPAT_EXAMPLES", "250"))
 SETTINGS = settings(max_examples=EXAMPLES, deadline=None,
+                    derandomize="PROMSPEC_COMPAT_EXAMPLES" not in os.environ,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from prominence_spec import loader
 from prominence_spec.diagnostics import Diagnostic
 from prominence_spec.sweep import (
     ProductSpace,
@@ -416,6 +418,10 @@ class TestModifiers:
 
     def test_where_without_evaluator_is_an_internal_error(self) -> None:
         assert errors({"a": [1], "where": "a"}) == [("PS901", BASE + "/where")]
+        built = Sweep(ok({"a": [1, 2]}).space, ("a",), where="a")
+        found: list[Diagnostic] = []
+        assert params_with(built, found) == []
+        assert [(d.code, d.pointer) for d in found] == [("PS901", BASE + "/where")]
 
 
 def params_with(sweep: Sweep, sink: list[Diagnostic]) -> list[dict[str, Any]]:
@@ -460,3 +466,30 @@ class TestLaziness:
         first["a"] = 99
         first["index"] = 0
         assert sweep.point(0) == {"a": 1}
+
+
+class TestDocs:
+    DOC = Path(__file__).resolve().parent.parent / "docs" / "sweeps.md"
+
+    def blocks(self, kind: str) -> list[str]:
+        return re.findall(rf"```{kind}\n(.*?)```", self.DOC.read_text(encoding="utf-8"), re.S)
+
+    def test_every_example_in_the_docs_parses(self, tmp_path: Path) -> None:
+        (tmp_path / "points.csv").write_text(self.blocks("text")[0], encoding="utf-8")
+        (tmp_path / "runs.csv").write_text("run\n1\n2\n", encoding="utf-8")
+        examples = [b for b in self.blocks("yaml") if "sweep:" in b]
+        assert len(examples) >= 5
+        for block in examples:
+            loaded = loader.load_text(block)
+            assert loaded.ok, loaded.diagnostics
+            data = loaded.documents[0].data["promspec"]["sweep"]
+            sweep, diags = parse_sweep(data, base_dir=tmp_path, root=tmp_path,
+                                       where_fn=py_where)
+            assert diags == [] and sweep is not None, (block, diags)
+            assert sweep.count() > 0
+
+    def test_range_table_in_the_docs(self) -> None:
+        sweep = ok({"x": {"start": 0, "end": 1, "step": 0.1}})
+        shown = ", ".join(str(p["x"]) for p in params(sweep))
+        assert f"| `{{start: 0, end: 1, step: 0.1}}` | {shown} (11 values) |" in (
+            self.DOC.read_text(encoding="utf-8"))

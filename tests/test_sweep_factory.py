@@ -139,6 +139,8 @@ class TestRefusals:
         pytest.param({"a": [1], "where": "a"}, "/where", id="where"),
         pytest.param({"a": {"start": 0, "end": 2**60, "step": 2**50}}, "/a",
                      id="integers beyond 2**53"),
+        pytest.param({"a": {"start": 2**60, "end": 2.0**60 + 2**50, "step": 2**49}}, "/a",
+                     id="integers beyond 2**53 with a float end"),
         pytest.param({"a": {"start": 0, "end": 1, "step": 1e-8}}, "/a",
                      id="approximate count"),
         pytest.param({"a": ["x y"]}, "/a", id="space in a zip value"),
