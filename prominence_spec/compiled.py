@@ -7,7 +7,7 @@ Nothing may mutate a built document's static parts (promspec never does).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -113,16 +113,34 @@ class _ListNode:
 
 @dataclass
 class Compiled:
-    """A compiled body: ``build(ctx)`` gives the document and whether it is plain."""
+    """A compiled body: ``build(ctx)`` gives the document and whether it is plain.
+
+    When every slot is a simple one (literal text and bare ``{{ name }}`` references), the
+    body is also compiled into one Python expression that builds the whole document in a
+    single call (``fast``); the node tree stays the reference and reports errors.
+    """
 
     root: _Node | None
     static: Any
     static_plain: bool
     slots: list[tuple[Path, CompiledString]]
+    fast: Callable[[Mapping[str, Any]], Any] | None = None
+    used: tuple[str, ...] = ()
 
-    def build(self, ctx: Mapping[str, Any]) -> tuple[Any, bool]:
+    def build(self, ctx: Mapping[str, Any], vary: Collection[str] | None = None
+              ) -> tuple[Any, bool]:
+        """The document for ``ctx``; ``vary`` may name the only context values that change
+        between calls (the others were found plain by the caller)."""
         if self.root is None:
             return self.static, self.static_plain
+        if self.fast is not None:
+            try:
+                value = self.fast(ctx)
+            except TemplateError:
+                pass  # the node tree below raises the error with its place in the body
+            else:
+                names = self.used if vary is None else [n for n in self.used if n in vary]
+                return value, self.static_plain and all(plain_value(ctx[n]) for n in names)
         state = _State()
         value = self.root.build(ctx, state)
         return value, state.plain and self.static_plain
@@ -141,7 +159,79 @@ def compile_tree(data: Any, templater: Templater) -> tuple[Compiled, list[Diagno
     root = compiler.node(data, ())
     static_plain = compiler.static_plain
     compiled = Compiled(root, data if root is None else None, static_plain, compiler.slots)
+    if root is not None and not compiler.problems:
+        _add_fast_path(compiled, data)
     return compiled, compiler.problems
+
+
+def _add_fast_path(compiled: Compiled, data: Any) -> None:
+    if not all(c.simple for _, c in compiled.slots):
+        return
+    generator = _Generator({id(c): c for _, c in compiled.slots}, compiled.slots)
+    source = generator.expression(data)
+    if source is None:
+        return
+    namespace: dict[str, Any] = {"K": generator.constants, "R": generator.renderers}
+    exec(compile(f"def build(ctx):\n    return {source}\n", "<promspec body>", "exec"),
+         namespace)
+    compiled.fast = namespace["build"]
+    compiled.used = tuple(sorted(compiled.variables))
+    literals_ascii = all(part.isascii() for _, c in compiled.slots for part in c.parts
+                         if isinstance(part, str))
+    compiled.static_plain = compiled.static_plain and literals_ascii
+
+
+def _has_template(value: Any) -> bool:
+    if isinstance(value, str):
+        return Templater.is_template(value)
+    if isinstance(value, dict):
+        return any(_has_template(k) or _has_template(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_template(v) for v in value)
+    return False
+
+
+class _Generator:
+    """Python source for one expression building the body (keys and literals via repr)."""
+
+    def __init__(self, by_id: dict[int, CompiledString],
+                 slots: list[tuple[Path, CompiledString]]) -> None:
+        self.texts = {c.text: c for _, c in slots}
+        self.constants: list[Any] = []
+        self.renderers: list[Callable[[Mapping[str, Any]], Any]] = []
+
+    def expression(self, value: Any) -> str | None:
+        if not _has_template(value):
+            return self.constant(value)
+        if isinstance(value, str):
+            compiled = self.texts.get(value) if Templater.is_template(value) else None
+            if compiled is None:
+                return self.constant(value)
+            self.renderers.append(compiled._render)
+            return f"R[{len(self.renderers) - 1}](ctx)"
+        if isinstance(value, dict):
+            return self.mapping(value)
+        if isinstance(value, list):
+            items = [self.expression(item) for item in value]
+            if any(item is None for item in items):
+                return None
+            return "[" + "".join(f"{item}, " for item in items) + "]"
+        return self.constant(value)
+
+    def mapping(self, value: dict[str, Any]) -> str | None:
+        parts = []
+        for key, item in value.items():
+            if Templater.is_template(key):
+                return None
+            expression = self.expression(item)
+            if expression is None:
+                return None
+            parts.append(f"{key!r}: {expression}")
+        return "{" + ", ".join(parts) + "}"
+
+    def constant(self, value: Any) -> str:
+        self.constants.append(value)
+        return f"K[{len(self.constants) - 1}]"
 
 
 class _Compiler:

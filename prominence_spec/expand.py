@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from prominence_spec.compiled import BuildError, compile_tree
+from prominence_spec.compiled import BuildError, compile_tree, plain_value
 from prominence_spec.diagnostics import Diagnostic, has_errors, parts_of, pointer_of
 from prominence_spec.render import Locator, Rendered, Renderer
 from prominence_spec.spec import SETTINGS_KEY
@@ -38,6 +38,7 @@ def _jobs_mode(renderer: Renderer, only: int | None) -> Iterator[Rendered]:
             renderer.record([exc.diagnostic()], locator, index, params)
             continue
         document = renderer.job_name(document, index, params)
+        plain = plain and plain_value(document.get("name"))
         found = renderer.check(document, kind, plain)
         if found:
             renderer.record(found, locator, index, params)

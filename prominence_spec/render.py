@@ -18,9 +18,10 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from prominence_spec.compiled import BuildError, Compiled, compile_tree
+from prominence_spec.compiled import BuildError, Compiled, compile_tree, plain_value
 from prominence_spec.diagnostics import Diagnostic, has_errors, parts_of, pointer_of
 from prominence_spec.loader import Document
+from prominence_spec.rules import JOB_RULES, run_rules, varying_job_rules
 from prominence_spec.spec import SETTINGS_KEY, Origin, Spec
 from prominence_spec.sweep import Sweep, SweepError, parse_sweep
 from prominence_spec.templating import OMIT, Templater, TemplateError
@@ -115,9 +116,12 @@ class Renderer:
         self.context: dict[str, Any] = {**spec.params, **values}
         self.sweep: Sweep | None = None
         self.seen = 0
+        self.context_plain = all(plain_value(v) for v in self.context.values())
+        self.static_rules: list[Diagnostic] | None = None
         self.body, found = compile_tree(spec.body, self.templater)
         self.problems.extend(self.in_body(d) for d in found)
         self.name_template = self._compile_name()
+        self.varying_rules = varying_job_rules(path for path, _ in self.body.slots)
         self._setup_sweep()
         self._check_variables()
 
@@ -183,6 +187,14 @@ class Renderer:
                         hint="every point would render the same job; remove the axis or use "
                              f"{{{{ {name} }}}}")))
 
+    def _check_job_point(self, document: Any, plain: bool) -> list[Diagnostic]:
+        """Validate one point's job; rules whose inputs are not templated run only once."""
+        if self.static_rules is None:
+            self.static_rules = _static_rule_results(self, document)
+        found = validate(document, "job", plain=plain, rules=self.varying_rules)
+        found.extend(self.static_rules)
+        return found
+
     def workflow_settings(self) -> dict[str, Any]:
         """The workflow's own keys (name, labels, policies, notifications), rendered."""
         data = {k: v for k, v in self.spec.workflow.items() if k not in ("setup", "gather")}
@@ -238,7 +250,10 @@ class Renderer:
         ctx = {**self.context, **params}
         if index is not None:
             ctx["index"] = index
-        return self.body.build(ctx)
+        if not self.context_plain:
+            document, _ = self.body.build(ctx)
+            return document, False
+        return self.body.build(ctx, vary=params.keys())
 
     def job_name(self, document: dict[str, Any], index: int | None, params: dict[str, Any],
                  width: int = 0) -> dict[str, Any]:
@@ -248,7 +263,7 @@ class Renderer:
         document = dict(document)
         if self.name_template is not None:
             ctx = {**self.context, **params, "index": index}
-            name, _ = self.name_template.build(ctx)
+            name, _ = self.name_template.build(ctx, vary=params.keys())
         else:
             base = document.get("name") or _stem(self.spec.path)
             name = f"{base}-{index:0{width}d}"
@@ -266,13 +281,20 @@ class Renderer:
         return [*self.problems, *grouped]
 
     def check(self, document: Any, kind: str, plain: bool) -> list[Diagnostic]:
-        found = validate(document, kind, plain=plain)
+        if kind == "job" and self.sweep is not None:
+            found = self._check_job_point(document, plain)
+        else:
+            found = validate(document, kind, plain=plain)
         size = len(api_json(document).encode()) if document_may_be_big(document) else 0
         if size > MAX_BODY_BYTES:
             found.append(Diagnostic("PS413", f"the request body is {size:,} bytes: the server "
                                     "rejects bodies over 1 MiB (HTTP 413)",
                                     hint="use expand: factory, or split the sweep"))
         return found
+
+
+def _static_rule_results(renderer: Renderer, document: Any) -> list[Diagnostic]:
+    return run_rules(document, "job", [r for r in JOB_RULES if r not in renderer.varying_rules])
 
 
 def document_may_be_big(document: Any) -> bool:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 import difflib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from prominence_spec.diagnostics import Diagnostic, pointer_of
@@ -93,6 +93,25 @@ def ranges_ordered(job: dict[str, Any], at: tuple[str | int, ...]) -> Iterator[D
 
 
 JOB_RULES: tuple[Rule, ...] = (procs_per_node_within_cpus, inputs_are_base64, ranges_ordered)
+
+#: What each job rule reads ("*" is any list index): a rule none of whose inputs is
+#: templated gives the same result at every sweep point, so it runs once.
+JOB_RULE_READS: dict[Rule, tuple[tuple[str, ...], ...]] = {
+    procs_per_node_within_cpus: (("resources", "cpus"), ("tasks", "*", "procsPerNode")),
+    inputs_are_base64: (("inputs",),),
+    ranges_ordered: (("resources", "cpusRange"), ("resources", "totalCpusRange")),
+}
+
+
+def varying_job_rules(slot_paths: Iterable[tuple[str | int, ...]]) -> tuple[Rule, ...]:
+    """The job rules whose inputs may change with the templated values at ``slot_paths``."""
+    paths = list(slot_paths)
+    return tuple(rule for rule in JOB_RULES
+                 if any(_overlaps(read, path) for read in JOB_RULE_READS[rule] for path in paths))
+
+
+def _overlaps(pattern: tuple[str, ...], path: tuple[str | int, ...]) -> bool:
+    return all(a == "*" or a == b for a, b in zip(pattern, path))
 
 
 # -- workflow rules ----------------------------------------------------------------------
@@ -383,6 +402,8 @@ WORKFLOW_RULES: tuple[Rule, ...] = (
 )
 
 
-def run_rules(data: dict[str, Any], kind: str) -> list[Diagnostic]:
-    rules = WORKFLOW_RULES if kind == "workflow" else JOB_RULES
+def run_rules(data: dict[str, Any], kind: str, rules: Iterable[Rule] | None = None
+              ) -> list[Diagnostic]:
+    if rules is None:
+        rules = WORKFLOW_RULES if kind == "workflow" else JOB_RULES
     return [diag for rule in rules for diag in rule(data, ())]

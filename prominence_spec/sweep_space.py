@@ -21,6 +21,8 @@ to 2**53, where floats are exact).
 
 from __future__ import annotations
 
+import itertools
+
 import copy
 import math
 import re
@@ -268,6 +270,34 @@ class ProductSpace(Space):
             digit, i = divmod(i, stride)
             point.update(part.at(digit))
         return point
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        """Same points as ``at(0)``, ``at(1)``, ...; several times faster for big products."""
+        columns = _columns(self.parts)
+        if columns is None:
+            yield from super().__iter__()
+            return
+        for combination in itertools.product(*columns):
+            point: dict[str, Any] = {}
+            for part in combination:
+                point.update(part)
+            yield point
+
+
+#: Children up to this size are listed once to iterate a product quickly.
+_LISTED_CHILD = 100_000
+
+
+def _columns(parts: Sequence[Space]) -> list[list[dict[str, Any]]] | None:
+    """Each child's points, when all are small and hold only immutable values."""
+    if not parts or any(part.size > _LISTED_CHILD for part in parts):
+        return None
+    columns = [list(part) for part in parts]
+    for column in columns:
+        for point in column:
+            if any(isinstance(v, (dict, list)) for v in point.values()):
+                return None
+    return columns
 
 
 class ZipSpace(Space):

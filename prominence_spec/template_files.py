@@ -19,7 +19,7 @@ from prominence_spec.sweep_files import resolve_inside
 MAX_FILE_BYTES: Final[int] = 1_048_576
 
 
-class FileProblem(Exception):
+class FileProblemError(Exception):
     """A file a template names cannot be used; ``code`` is PS609 or PS610."""
 
     def __init__(self, code: str, message: str, hint: str | None = None) -> None:
@@ -61,11 +61,11 @@ class TemplateFiles:
     def _load(self, name: str) -> bytes:
         real, problem = resolve_inside(name, base_dir=self.base_dir, root=self.root)
         if real is None:
-            raise FileProblem("PS609", f"file {name!r} {problem}", _HINT)
+            raise FileProblemError("PS609", f"file {name!r} {problem}", _HINT)
         joined = os.path.join(os.path.abspath(self.base_dir), name)
         if os.path.islink(joined):
-            raise FileProblem("PS609", f"file {name!r} is a symbolic link; name the file itself",
-                              _HINT)
+            message = f"file {name!r} is a symbolic link; name the file itself"
+            raise FileProblemError("PS609", message, _HINT)
         return _read_regular(name, real, self.max_bytes)
 
 
@@ -74,7 +74,7 @@ _HINT = "templates read only regular files inside the repository, named relative
 
 def _path_argument(path_text: object) -> str:
     if not isinstance(path_text, str):
-        raise FileProblem("PS609", f"a file path must be text, not {type(path_text).__name__}")
+        raise FileProblemError("PS609", f"a file path must be text, not {type(path_text).__name__}")
     return path_text
 
 
@@ -83,9 +83,9 @@ def _read_regular(name: str, real: str, max_bytes: int) -> bytes:
     try:
         fd = os.open(real, flags)
     except FileNotFoundError:
-        raise FileProblem("PS609", f"file {name!r} does not exist", _HINT) from None
+        raise FileProblemError("PS609", f"file {name!r} does not exist", _HINT) from None
     except OSError as exc:
-        raise FileProblem("PS609", f"file {name!r} cannot be read: {exc.strerror}") from None
+        raise FileProblemError("PS609", f"file {name!r} cannot be read: {exc.strerror}") from None
     try:
         return _read_fd(name, fd, max_bytes)
     finally:
@@ -96,21 +96,21 @@ def _read_fd(name: str, fd: int, max_bytes: int) -> bytes:
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
-            raise FileProblem("PS609", f"file {name!r} is not a regular file")
+            raise FileProblemError("PS609", f"file {name!r} is not a regular file")
         if info.st_size > max_bytes:
             raise _too_large(name, info.st_size, max_bytes)
         with os.fdopen(os.dup(fd), "rb") as handle:
             data = handle.read(max_bytes + 1)
     except OSError as exc:
-        raise FileProblem("PS609", f"file {name!r} cannot be read: {exc.strerror}") from None
+        raise FileProblemError("PS609", f"file {name!r} cannot be read: {exc.strerror}") from None
     if len(data) > max_bytes:
         raise _too_large(name, len(data), max_bytes)
     return data
 
 
-def _too_large(name: str, size: int, max_bytes: int) -> FileProblem:
-    return FileProblem("PS610", f"file {name!r} is {size} bytes; the limit is {max_bytes} bytes",
-                       "the server accepts at most 1 MiB per request")
+def _too_large(name: str, size: int, max_bytes: int) -> FileProblemError:
+    message = f"file {name!r} is {size} bytes; the limit is {max_bytes} bytes"
+    return FileProblemError("PS610", message, "the server accepts at most 1 MiB per request")
 
 
 def _decode(name: str, data: bytes) -> str:
@@ -118,6 +118,5 @@ def _decode(name: str, data: bytes) -> str:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
-        raise FileProblem(
-            "PS609", f"file {name!r} is not UTF-8 text (invalid byte on line {line})",
-            "use read_file_b64() for binary files") from None
+        message = f"file {name!r} is not UTF-8 text (invalid byte on line {line})"
+        raise FileProblemError("PS609", message, "use read_file_b64() for binary files") from None

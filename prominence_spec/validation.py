@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from prominence_spec.diagnostics import Diagnostic, parts_of
 from prominence_spec.loader import Document
-from prominence_spec.rules import run_rules
+from prominence_spec.rules import Rule, run_rules
 from prominence_spec.schema_errors import translate
 from prominence_spec.schemas import KINDS, fast_validator, validator
 
@@ -19,10 +20,11 @@ def detect_kind(data: Any) -> str:
 
 
 def validate(data: Any, kind: str | None = None, *, verbose: bool = False,
-             plain: bool | None = None) -> list[Diagnostic]:
+             plain: bool | None = None, rules: Iterable[Rule] | None = None) -> list[Diagnostic]:
     """Every problem in one job or workflow description (no source positions).
 
-    ``plain`` may pass on what the caller already knows of :func:`fast_path_applies`.
+    ``plain`` may pass on what the caller already knows of :func:`fast_path_applies`;
+    ``rules`` may restrict the cross-field rules to those that can find something new.
     """
     kind = kind or detect_kind(data)
     if kind not in KINDS:
@@ -31,7 +33,7 @@ def validate(data: Any, kind: str | None = None, *, verbose: bool = False,
         shown = "a list" if isinstance(data, list) else type(data).__name__
         return [Diagnostic("PS106", f"a {kind} description must be a mapping, not {shown}")]
     diagnostics = schema_diagnostics(data, kind, verbose=verbose, plain=plain)
-    diagnostics.extend(run_rules(data, kind))
+    diagnostics.extend(run_rules(data, kind, rules))
     return diagnostics
 
 

@@ -119,10 +119,44 @@ def _seen(node: Any, found: dict[str, list[Any]]) -> dict[str, list[Any]]:
 SEEN = _seen([*JOB_BASES, *WORKFLOW_BASES, POOL], {})
 
 
+NAMES = ["a", "b", "c", "ab", "ba", "a_0", "a_1", "x", "a b", ""]
+TASKS = [T(), T(type="sidecar"), T(type="openmpi", cmd="x"), T(type="mpich"),
+         T(type="intelmpi", cmd="mpirun x"), T(runtime="udocker", app="x"), T(image=7)]
+PARAMS = [{"name": "p", "start": 0, "end": 2, "step": 1}, {"name": "q", "start": 2, "end": 1,
+          "step": -1}, {"name": "r", "start": 1e16, "end": 2e16, "step": 2},
+          {"name": "s", "start": "1", "end": 3, "number": 3}, {"name": "t", "values": [1, 2]},
+          {"name": "u", "values": ["a", "b b"]}, {"name": "v", "values": []}]
+
+
+def _structural(draw: Any, doc: dict[str, Any]) -> None:
+    """Add a task, or (workflows) a job, a dependency or a factory, by name."""
+    jobs = doc.get("jobs")
+    op = draw(st.sampled_from(["task", "job", "dep", "factory"] if isinstance(jobs, list)
+                              else ["task"]))
+    name = draw(st.sampled_from(NAMES))
+    if op == "task":
+        job = draw(st.sampled_from([j for j in [doc, *(jobs if isinstance(jobs, list) else [])]
+                                    if isinstance(j, dict) and isinstance(j.get("tasks"), list)]
+                                   or [{"tasks": []}]))
+        job["tasks"].append(copy.deepcopy(draw(st.sampled_from(TASKS))))
+    elif op == "job":
+        jobs.append(J(name=name))
+    elif op == "dep" and isinstance(doc.setdefault("dependencies", {}), dict):
+        doc["dependencies"][name] = [draw(st.sampled_from(NAMES))]
+    elif op == "factory" and isinstance(doc.setdefault("factories", []), list):
+        params = draw(st.lists(st.sampled_from(PARAMS), max_size=3))
+        kind = draw(st.sampled_from(["repeat", "zip", "parameterSweep"]))
+        doc["factories"].append({"type": kind, "name": "g", "jobs": [name], "number": 2,
+                                 "parameters": copy.deepcopy(params)})
+
+
 @st.composite
 def mutated(draw: Any, bases: list[dict[str, Any]]) -> dict[str, Any]:
     doc = copy.deepcopy(draw(st.sampled_from(bases)))
     for _ in range(draw(st.sampled_from([1, 1, 1, 2, 2, 3]))):
+        if draw(st.integers(0, 3)) == 0:
+            _structural(draw, doc)
+            continue
         target = draw(st.sampled_from(_containers(doc)))
         source = draw(st.sampled_from(["pool", "pool", "doc", "seen", "seen"]))
         if source == "doc":  # a copy of a node of the document itself (names, nesting, ...)
@@ -246,6 +280,11 @@ def _mpi_empty_cmd(j: dict[str, Any]) -> bool:
                for t in _l(j.get("tasks")))
 
 
+def _line_breaks(j: dict[str, Any]) -> bool:
+    texts = [j.get("name", ""), *_d(j.get("labels")), *_d(j.get("labels")).values()]
+    return any(isinstance(t, str) and ("\n" in t or "\r" in t) for t in texts)
+
+
 def _wf_name(doc: dict[str, Any]) -> bool:
     name = doc.get("name", "")
     return name == "" or bool(SPACE.search(name))
@@ -264,7 +303,9 @@ def _wf_empty(doc: dict[str, Any]) -> bool:
 def _wf_dependencies(doc: dict[str, Any]) -> bool:
     names = {j.get("name") for j in _jobs(doc, "workflow")}
     deps = _d(doc.get("dependencies"))
-    return any(p not in names or c == [] for p, c in deps.items())
+    used = {*deps, *(c for cs in deps.values() for c in _l(cs) if isinstance(c, str))}
+    return any(p not in names or c == [] for p, c in deps.items()) or any(
+        u != n and u in n for u in used for n in names if isinstance(n, str))
 
 
 def _wf_factories(doc: dict[str, Any]) -> bool:
@@ -282,7 +323,9 @@ def _wf_factories(doc: dict[str, Any]) -> bool:
             return True
         if f.get("type") == "parameterSweep" and (len(params) > 4 or any(
                 "number" in p or not all(_is_num(p.get(k, 1)) for k in ("start", "end", "step"))
-                or _is_num(p.get("step")) and p["step"] <= 0 for p in params)):
+                or _is_num(p.get("step")) and p["step"] <= 0
+                or _is_num(p.get("start")) and _is_num(p.get("end")) and p["start"] > p["end"]
+                for p in params)):
             return True
         if f.get("type") == "zip" and any(
                 not p.get("values") or any(
@@ -290,7 +333,14 @@ def _wf_factories(doc: dict[str, Any]) -> bool:
                     or not isinstance(v, str | int | float) for v in _l(p.get("values")))
                 for p in params):
             return True
-    return False
+    fjobs = {n for f in facs for n in _l(f.get("jobs")) if isinstance(n, str)}
+    swept = {n for f in facs if f.get("type") in ("zip", "parameterSweep")
+             for n in _l(f.get("jobs"))}
+    return any(re.fullmatch(re.escape(n) + r"_[0-9]+", j.get("name", "")) for n in fjobs
+               for j in _jobs(doc, "workflow") if isinstance(j.get("name"), str)) or any(
+        isinstance(a.get("url"), str) and a["url"].startswith(("http://", "https://"))
+        for j in _jobs(doc, "workflow") if j.get("name") in swept
+        for a in map(_d, _l(j.get("artifacts"))))
 
 
 def _wf_policies(doc: dict[str, Any]) -> bool:
@@ -313,19 +363,24 @@ STRICTER_JOB = [
     ("PS207", "priority strings are ASCII digits only (the server's isdigit takes any Unicode "
               "digit)", _priority_text),
     ("PS309", "MPI tasks need a non-empty cmd", _mpi_empty_cmd),
+    ("PS504", "no line break (\\n, \\r) in names or labels (source: it corrupts the HTCondor "
+              "submit file)", _line_breaks),
 ]
 STRICTER_WORKFLOW = [
     ("PS504", "workflow name present, non-empty, without whitespace", _wf_name),
     ("PS504", "workflow job names: no whitespace or '/', not '.', '..', ALL_NODES, "
               "workflow.json, dag.dot, workflow.dag.status, job.dag*", _wf_job_names),
     ("PS506", "at least one job (jobs [] / {} / \"\" make an empty workflow)", _wf_empty),
-    ("PS501/PS210", "dependency parents name jobs; a parent has at least one child",
-     _wf_dependencies),
+    ("PS501/PS210/PS502", "dependency parents name jobs; a parent has at least one child; "
+                          "names used in dependencies that are part of other job names may be "
+                          "refused by promspec's substring analysis", _wf_dependencies),
     ("PS40x/PS504/PS507", "factories: identifier parameter names, numeric start/end/step > 0, "
                           "no number, 1..4 sweep parameters, non-empty zip values without "
                           "whitespace/\"/=/\\, scalar zip values, a job in one factory only, "
-                          "string factory names; checked even when the backend would not use "
-                          "the factory", _wf_factories),
+                          "string factory names, start <= end (PS406), no job named like a "
+                          "factory instance (<job>_<n>), no http(s) artifact in a zip/sweep job "
+                          "(PS414, source); checked even when the backend would not use the "
+                          "factory", _wf_factories),
     ("PS503", "workflow policies is an object; its placement is a canonical placement object",
      _wf_policies),
 ]

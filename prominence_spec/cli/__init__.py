@@ -29,15 +29,20 @@ app.command("schema")(schema_cmd.schema)
 app.command("init")(init_cmd.init)
 
 
-@app.callback()
-def _root(
-    version: bool = typer.Option(False, "--version", help="Show the version and exit."),
-) -> None:
-    if version:
+def _show_version(value: bool) -> None:
+    if value:
         from prominence_spec import __version__
 
         typer.echo(f"promspec {__version__}")
         raise typer.Exit(0)
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(False, "--version", help="Show the version and exit.",
+                                 callback=_show_version, is_eager=True),
+) -> None:
+    """Render, validate and submit PROMINENCE job and workflow specs."""
 
 
 def main(argv: Sequence[str] | None = None) -> int:

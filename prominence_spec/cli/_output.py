@@ -14,9 +14,9 @@ import typer
 @contextmanager
 def output_stream(path: str | None) -> Iterator[TextIO]:
     if path is None or path == "-":
+        sys.stdout.flush()
         stream = io.TextIOWrapper(sys.stdout.buffer, encoding="utf-8",
-                                  errors="backslashreplace", line_buffering=False,
-                                  write_through=True)
+                                  errors="backslashreplace", newline="\n")
         try:
             yield stream
         finally:

@@ -1,0 +1,165 @@
+"""Render benchmark: a 100,000-point sweep rendered, validated and written as JSONL.
+
+    python benchmarks/bench_render.py [--points 100000] [--memory-points 1000000]
+
+Targets (issue 3):
+* at least 50,000 points a second, rendered, validated and written as JSONL;
+* at most 4 times the time ``json.dumps`` alone takes on the same final documents
+  (the baseline, measured in the same run);
+* 1,000,000 points streamed to JSONL by the CLI with a peak RSS under 200 MB.
+
+The sweep is a product of ranges and lists with six templated values per job.
+Timings are the median of --repeat runs, in one process; the memory figure is the
+peak RSS of a `promspec render` subprocess.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+SPEC = """\
+promspec:
+  params:
+    image: eoscprominence/testpi
+    memory: 2
+  sweep:
+    temperature: {{start: 250, end: {t_end}, step: 1}}
+    pressure: {{start: 1, end: 25, step: 1}}
+    model: [ideal, vdw, rk, pr]
+    seed: {{repeat: 10}}
+  name: "gas-{{{{ model }}}}-{{{{ index }}}}"
+name: gas
+labels:
+  study: gas-sweep
+resources:
+  cpus: 1
+  memory: "{{{{ memory }}}}"
+  disk: 10
+  walltime: 60
+tasks:
+  - image: "{{{{ image }}}}"
+    runtime: singularity
+    cmd: simulate --model {{{{ model }}}} --temperature {{{{ temperature }}}} --pressure {{{{ pressure }}}} --seed {{{{ seed }}}}
+    env:
+      MODEL: "{{{{ model }}}}"
+      TEMPERATURE: "{{{{ temperature }}}}"
+outputFiles:
+  - "result-{{{{ temperature }}}}-{{{{ pressure }}}}.json"
+"""
+
+
+def write_spec(folder: Path, points: int) -> Path:
+    per_temperature = 25 * 4 * 10
+    temperatures = max(1, points // per_temperature)
+    spec = folder / "gas-sweep.yaml"
+    spec.write_text(SPEC.format(t_end=250 + temperatures - 1), encoding="utf-8")
+    (folder / ".git").mkdir(exist_ok=True)
+    return spec
+
+
+def render_to_file(spec: Path, out: Path) -> tuple[float, int]:
+    """In-process: load, render, validate and write JSONL; (seconds, documents)."""
+    from prominence_spec.loader import load
+    from prominence_spec.pipeline import open_spec, render
+    from prominence_spec.render import api_json
+
+    start = time.perf_counter()
+    document = load(spec).documents[0]
+    renderer, problems = open_spec(document)
+    assert renderer is not None and not problems, problems
+    n = 0
+    with open(out, "w", encoding="utf-8") as handle:
+        write = handle.write
+        for item in render(renderer):
+            write(api_json(item.document))
+            write("\n")
+            n += 1
+    elapsed = time.perf_counter() - start
+    errors = [d for d in renderer.diagnostics() if d.is_error]
+    assert not errors, errors[:3]
+    return elapsed, n
+
+
+def dumps_baseline(out: Path) -> float:
+    with open(out, encoding="utf-8") as handle:
+        documents = [json.loads(line) for line in handle]
+    start = time.perf_counter()
+    for document in documents:
+        json.dumps(document)
+    return time.perf_counter() - start
+
+
+def peak_rss_of_cli(spec: Path, out: Path) -> tuple[float, float]:
+    """Peak RSS (MB) and wall time of `promspec render SPEC -f jsonl -o OUT`."""
+    command = [sys.executable, "-m", "prominence_spec", "render", str(spec), "-f", "jsonl",
+               "-o", str(out)]
+    # A small parent of its own: a forked child's peak RSS would otherwise include this
+    # process's pages from before exec.
+    probe = ("import resource, subprocess, sys, time; t = time.perf_counter(); "
+             "subprocess.run(sys.argv[1:], check=True); "
+             "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, "
+             "time.perf_counter() - t)")
+    result = subprocess.run([sys.executable, "-c", probe, *command], check=True,
+                            capture_output=True, text=True)
+    peak_kb, elapsed = result.stdout.split()
+    return int(peak_kb) / 1024, float(elapsed)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--points", type=int, default=100_000)
+    parser.add_argument("--memory-points", type=int, default=1_000_000)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--json", metavar="OUT", help="also write the figures as JSON")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="promspec-bench-") as tmp:
+        folder = Path(tmp)
+        spec = write_spec(folder, args.points)
+        out = folder / "out.jsonl"
+        runs = [render_to_file(spec, out) for _ in range(args.repeat)]
+        render_s = statistics.median(t for t, _ in runs)
+        documents = runs[0][1]
+        dumps_s = statistics.median(dumps_baseline(out) for _ in range(args.repeat))
+        big = folder / "big"
+        big.mkdir()
+        big_spec = write_spec(big, args.memory_points)
+        peak_mb, cli_s = peak_rss_of_cli(big_spec, big / "out.jsonl")
+        big_lines = sum(1 for _ in open(big / "out.jsonl", encoding="utf-8"))
+    rate = documents / render_s
+    ratio = render_s / dumps_s
+    rows = [
+        ("points rendered+validated+written", f"{documents:,}", "", ""),
+        ("render time (median)", f"{render_s:.3f} s", "", ""),
+        ("json.dumps alone, same documents", f"{dumps_s:.3f} s", "baseline", ""),
+        ("points per second", f"{rate:,.0f}", ">= 50,000", _verdict(rate >= 50_000)),
+        ("render / json.dumps", f"{ratio:.2f}x", "<= 4", _verdict(ratio <= 4)),
+        (f"CLI, {big_lines:,} points to JSONL: peak RSS", f"{peak_mb:.0f} MB", "< 200 MB",
+         _verdict(peak_mb < 200)),
+        ("CLI, same run: wall time", f"{cli_s:.1f} s", "", ""),
+    ]
+    width = max(len(r[0]) for r in rows)
+    print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}")
+    for name, value, target, verdict in rows:
+        print(f"{name:<{width}}  {value:>12}  {target:>10}  {verdict}")
+    if args.json:
+        Path(args.json).write_text(json.dumps({
+            "points": documents, "render_s": render_s, "dumps_s": dumps_s,
+            "points_per_s": rate, "ratio": ratio, "cli_points": big_lines,
+            "cli_peak_rss_mb": peak_mb, "cli_s": cli_s}, indent=2) + "\n")
+    return 0
+
+
+def _verdict(ok: bool) -> str:
+    return "PASS" if ok else "FAIL"
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
