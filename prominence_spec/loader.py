@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import math
+import re
+import stat
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -51,7 +53,10 @@ def load(path: str | Path, *, fmt: str | None = None) -> LoadResult:
     """Load every document of a ``.yaml``/``.yml``/``.json`` file."""
     shown = str(path)
     try:
-        size = Path(path).stat().st_size
+        info = Path(path).stat()
+        if not stat.S_ISREG(info.st_mode):
+            return _failed(shown, "PS100", "not a regular file (a directory, FIFO or device)")
+        size = info.st_size
         if size > MAX_BYTES:
             return _failed(shown, "PS103", f"file is {size} bytes; the limit is {MAX_BYTES}")
         with open(path, "rb") as handle:
@@ -150,8 +155,17 @@ def _finite(text: str) -> float:
     return value
 
 
+class _Constant(ValueError):
+    def __init__(self, name: str) -> None:
+        super().__init__(name)
+        self.name = name
+
+
 def _reject_constant(name: str) -> float:
-    raise _DuplicateKey()
+    raise _Constant(name)
+
+
+_CONSTANT = re.compile(r"-?(?:NaN|Infinity)")
 
 
 def _load_json(text: str, path: str) -> LoadResult:
@@ -164,8 +178,17 @@ def _load_json(text: str, path: str) -> LoadResult:
         return _failed(path, "PS101", f"JSON syntax error: {exc.msg}", exc.lineno, exc.colno)
     except _DuplicateKey:
         return _load_yaml(text, path)  # reports duplicates and non-finite numbers with positions
+    except _Constant as exc:
+        found = _CONSTANT.search(text)
+        index = found.start() if found else 0
+        line = text.count("\n", 0, index) + 1
+        column = index - (text.rfind("\n", 0, index) + 1) + 1
+        return _failed(path, "PS112", f"{exc.name} is not a JSON number and cannot be sent",
+                       line, column, hint="write a number, or quote it as a string")
     except RecursionError:
         return _failed(path, "PS107", f"nesting deeper than {MAX_DEPTH} levels")
+    except ValueError:  # an integer of more digits than Python converts
+        return _load_yaml(text, path)
     if _too_deep(text, data):
         return _load_yaml(text, path)
     source = LazySourceMap(_positions_of(text))

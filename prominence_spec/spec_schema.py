@@ -18,8 +18,9 @@ editors still show hover help and completions. Keys may hold Jinja too: objects 
 and in ``if`` conditions nothing is widened: a Jinja value never satisfies an ``if`` condition
 (so a rule such as "udocker tasks take no app" does not fire on ``runtime: "{{ rt }}"``) and
 never makes a negated schema match. ``oneOf`` becomes ``anyOf`` (two alternatives may both
-accept a Jinja value). promspec's own ``x-code`` and ``x-hint`` keywords are dropped;
-``errorMessage`` (understood by VS Code's YAML extension) is kept.
+accept a Jinja value; the source schemas use none). promspec's own ``x-code`` and
+``x-hint`` keywords are dropped; ``errorMessage`` (understood by VS Code's YAML extension)
+is kept.
 
 The result is an editor aid that errs on the side of accepting: promspec validates every
 rendered document against the real job and workflow schemas. The job's and workflow's own
@@ -35,7 +36,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 from prominence_spec.schemas import _inline, inlined, schema
@@ -94,9 +95,12 @@ def widen(node: Any, positive: bool = True) -> Any:
             continue
         if key not in KNOWN:
             raise UnsupportedSchemaError(f"unsupported schema keyword {key!r}")
-        if key in IN_PLACE_LISTS:
-            name = "anyOf" if key == "oneOf" and positive else key
-            out.setdefault(name, []).extend(widen(item, positive) for item in value)
+        if key == "oneOf" and positive:
+            # two alternatives may both accept a Jinja value: any one will do
+            loose = {"anyOf": [widen(item, positive) for item in value]}
+            out.setdefault("allOf", []).append(loose)
+        elif key in IN_PLACE_LISTS:
+            out.setdefault(key, []).extend(widen(item, positive) for item in value)
         elif key == "not":
             out[key] = widen(value, not positive)
         elif key == "if":
@@ -154,7 +158,7 @@ def _map_subschemas(node: Any, fn: Callable[[Any], Any]) -> Any:
     return out
 
 
-def _subschemas(node: Any) -> Iterator[Any]:
+def _subschemas(node: Any) -> list[Any]:
     found: list[Any] = []
 
     def collect(child: Any) -> Any:
@@ -162,7 +166,7 @@ def _subschemas(node: Any) -> Iterator[Any]:
         return child
 
     _map_subschemas(node, collect)
-    yield from found
+    return found
 
 
 def _canonical(node: Any) -> str:

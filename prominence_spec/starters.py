@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from dataclasses import dataclass
 from importlib import resources
@@ -30,7 +31,8 @@ def starters() -> dict[str, Starter]:
     for spec in sorted(folder.glob("*.yaml")):
         companions = sorted(p for p in folder.glob(spec.stem + ".*") if p != spec)
         notes = _header(spec)
-        summary = notes[0].removeprefix("Starter: ") if notes else spec.stem
+        summary = re.split(r"[.;:] ", notes[0].removeprefix("Starter: "))[0].rstrip(".:;") \
+            if notes else spec.stem
         found[spec.stem] = Starter(spec.stem, (spec, *companions), summary, tuple(notes))
     return found
 

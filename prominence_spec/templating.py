@@ -202,19 +202,34 @@ def _arg(args: tuple[Any, ...], kwargs: Mapping[str, Any], index: int, name: str
 
 
 def _int(value: Any) -> int:
-    return value if isinstance(value, int) else 0
+    """The size an integer argument stands for (negative widths pad too)."""
+    return abs(value) if isinstance(value, int) else 0
 
 
-def _ints(*values: Any) -> int:
-    """The sum of the integers among ``values`` and their items (one level deep)."""
-    found = 0
-    for value in values:
-        items = list(value.values()) if isinstance(value, dict) else value
-        if isinstance(items, (tuple, list)):
-            found += sum(_int(item) for item in items)
+def _ints(values: Any) -> int:
+    """The sum of the integers among ``values`` (a tuple, or a single value)."""
+    items = values if isinstance(values, tuple) else (values,)
+    return sum(_int(item) for item in items)
+
+
+def _numbers_in(values: Any, limit: int) -> int:
+    """The sum of every integer and every digit run in text anywhere inside ``values``;
+    stops soon after ``limit``. Bounds nested format specs such as ``{:{}}``."""
+    total = 0
+    stack = [values]
+    while stack and total <= limit:
+        item = stack.pop()
+        if isinstance(item, str):
+            total += sum(int(run) if len(run) < 8 else limit + 1
+                         for run in re.findall(r"\d+", item))
+        elif isinstance(item, (list, tuple, set, frozenset)):
+            stack.extend(item)
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
         else:
-            found += _int(items)
-    return found
+            total += _int(item)
+    return total
 
 
 # ------------------------------------------------------------ format strings
@@ -244,7 +259,7 @@ def _format_size(fmt: str, args: tuple[Any, ...], kwargs: Mapping[str, Any],
             width += sum(int(digits) for digits in re.findall(r"\d+", spec))
             nested = nested or "{" in spec
     if nested:
-        width += _ints(args, dict(kwargs), *args)
+        width += _numbers_in((args, dict(kwargs)), limit)
     return len(fmt) + width + _size(args, limit) + _size(dict(kwargs), limit)
 
 
@@ -383,6 +398,9 @@ def _kind(value: object) -> str:
     return "omit" if value is OMIT else f"a {type(value).__name__} value"
 
 
+_FilterCheck = Callable[[Any, tuple[Any, ...], Mapping[str, Any], int], Any]
+
+
 def _center_check(value: Any, args: tuple[Any, ...], kwargs: Mapping[str, Any],
                   limit: int) -> Any:
     _need(_int(_arg(args, kwargs, 0, "width", 80)), limit, "the center filter")
@@ -440,21 +458,24 @@ def _wordwrap_check(value: Any, args: tuple[Any, ...], kwargs: Mapping[str, Any]
     return value
 
 
-def _count_check(value: Any, args: tuple[Any, ...], kwargs: Mapping[str, Any],
-                 limit: int) -> Any:
-    _need(_int(args[0] if args else 0), limit, "the batch/slice filter")
-    return value
+def _count_check(name: str) -> _FilterCheck:
+    """``batch``/``slice``: the count argument is at most ``limit``."""
+
+    def check(value: Any, args: tuple[Any, ...], kwargs: Mapping[str, Any], limit: int) -> Any:
+        _need(_int(args[0] if args else 0), limit, f"the {name} filter")
+        return value
+
+    return check
 
 
-_FilterCheck = Callable[[Any, tuple[Any, ...], Mapping[str, Any], int], Any]
 _FILTER_CHECKS: Final[dict[str, _FilterCheck]] = {
-    "batch": _count_check,
+    "batch": _count_check("batch"),
     "center": _center_check,
     "format": _format_check,
     "indent": _indent_check,
     "join": _join_check,
     "replace": _replace_check,
-    "slice": _count_check,
+    "slice": _count_check("slice"),
     "sum": _sum_check,
     "wordwrap": _wordwrap_check,
 }
@@ -600,7 +621,7 @@ def _with_time_limit(action: Callable[[], _T], seconds: float) -> _T:
     old_delay, old_interval = signal.setitimer(signal.ITIMER_REAL, seconds)
     try:
         return action()
-    finally:
+    finally:  # an outer timer that would have fired meanwhile fires right after
         alarm.armed = False
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, signal.SIG_DFL if previous is None else previous)

@@ -161,7 +161,12 @@ class _Composer:
             if ev.style == '"' and _SURROGATES.search(text):
                 text = text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
             return text
-        value = resolve_plain(text)
+        try:
+            value = resolve_plain(text)
+        except ValueError:  # an integer of more digits than Python converts
+            self.diagnostics.append(_diag("PS112", f"the number {text[:20]}... has {len(text)} "
+                                          "digits: too large to send", pos, path))
+            return text
         if isinstance(value, float) and not math.isfinite(value):
             self.diagnostics.append(
                 _diag("PS112", f"{text} is not a finite number and cannot be sent as JSON",
@@ -235,6 +240,10 @@ def _syntax_diagnostic(exc: yaml.YAMLError, text: str) -> Diagnostic:
     mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
     problem = getattr(exc, "problem", None) or str(exc)
     context = getattr(exc, "context", None)
+    if "maximum nesting depth" in str(problem):
+        return _diag("PS107", f"nesting deeper than {MAX_DEPTH} levels",
+                     _pos(mark) if mark else None,
+                     hint="job specs are a few levels deep; is this file generated?")
     message = f"{problem} ({context})" if context else str(problem)
     return _diag("PS101", f"YAML syntax error: {message}", _pos(mark) if mark else None)
 

@@ -19,7 +19,14 @@ from jsonschema import Draft202012Validator
 from referencing import Registry
 
 from prominence_spec import schemas
-from prominence_spec.spec_schema import JINJA_PATTERN, JINJA_REF, build_spec_schema, render
+from prominence_spec.spec_schema import (
+    JINJA_PATTERN,
+    JINJA_REF,
+    UnsupportedSchemaError,
+    build_spec_schema,
+    render,
+    widen,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 SPEC_FILE = ROOT / "schemas" / "spec.schema.json"
@@ -186,6 +193,49 @@ def test_compiles_with_jsonschema_rs():
     compiled = jsonschema_rs.validator_for(SCHEMA)
     for path in EXAMPLES:
         assert compiled.is_valid(load(path)), path
+
+
+# -- widening -------------------------------------------------------------------------------
+
+
+def _check(schema: dict[str, Any], doc: Any) -> bool:
+    root = {"$defs": {"jinja": SCHEMA["$defs"]["jinja"]}, **widen(schema)}
+    return Draft202012Validator(root, registry=Registry()).is_valid(doc)
+
+
+def test_widen_values_items_and_keys():
+    obj = {"type": "object", "additionalProperties": False,
+           "properties": {"n": {"type": "integer", "description": "N."},
+                          "xs": {"type": "array", "items": {"type": "integer"}}}}
+    assert _check(obj, {"n": "{{ n }}", "xs": [1, "{% if a %}2{% endif %}"]})
+    assert _check(obj, {"{{ key }}": 1})
+    assert not _check(obj, {"n": "n"})
+    assert not _check(obj, {"other": 1})
+    assert widen(obj)["properties"]["n"]["description"] == "N."
+
+
+def test_widen_never_lets_jinja_satisfy_a_condition_or_a_negation():
+    rule = {"type": "object",
+            "if": {"required": ["r"], "properties": {"r": {"const": "u"}}},
+            "then": {"not": {"required": ["app"]}},
+            "not": {"required": ["k"], "properties": {"k": {"const": "bad"}}}}
+    assert _check(rule, {"r": "{{ r }}", "app": "x"})
+    assert not _check(rule, {"r": "u", "app": "x"})
+    assert _check(rule, {"k": "{{ k }}"})
+    assert not _check(rule, {"k": "bad"})
+
+
+def test_widen_loosens_one_of_without_touching_any_of():
+    node = {"anyOf": [{"type": "object"}], "oneOf": [
+        {"properties": {"a": {"const": 1}}}, {"properties": {"a": {"const": 2}}}]}
+    widened = widen(node)
+    assert "oneOf" not in widened and widened["anyOf"] == [{"type": "object"}]
+    assert _check(node, {"a": "{{ a }}"})
+
+
+def test_widen_refuses_unknown_keywords():
+    with pytest.raises(UnsupportedSchemaError, match="dependencies"):
+        widen({"dependencies": {"a": ["b"]}})
 
 
 # -- documents ------------------------------------------------------------------------------

@@ -278,7 +278,7 @@ _DANGEROUS: dict[str, list[tuple[str, set[str]]]] = {
 def test_j8_resource_exhaustion_is_refused(group: str) -> None:
     cases = _DANGEROUS[group]
     results, maxrss_kb = run_isolated([text for text, _ in cases])
-    for (text, expected), (_text, (code, message), seconds) in zip(cases, results):
+    for (text, expected), (_text, (code, message), seconds) in zip(cases, results, strict=True):
         assert code in expected, (text, code, message)
         assert seconds < 5, (text, seconds)
         assert "Traceback" not in message

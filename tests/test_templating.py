@@ -242,7 +242,8 @@ def test_expression_syntax_error(tpl: Templater, expr: str) -> None:
 
 
 @pytest.mark.parametrize("text", [
-    "{{ frme }}", "x {{ frme }}", "{{ frme + 1 }}", "x{{ frme|int }}", "{% for i in frme %}{% endfor %}",
+    "{{ frme }}", "x {{ frme }}", "{{ frme + 1 }}", "x{{ frme|int }}",
+    "{% for i in frme %}{% endfor %}",
 ])
 def test_undefined_variable_did_you_mean(tpl: Templater, text: str) -> None:
     exc = error(tpl, text, frame=1, other=2)
