@@ -30,7 +30,8 @@ def schema_dir() -> Path:
 
 def schema_path(name: str) -> Path:
     if name not in SCHEMA_NAMES:
-        raise NoSuchSchemaError(f"no bundled schema {name!r}; choose one of {', '.join(KINDS)}")
+        raise NoSuchSchemaError(
+            f"no bundled schema {name!r}; choose one of {', '.join(SCHEMA_NAMES)}")
     return schema_dir() / f"{name}.schema.json"
 
 

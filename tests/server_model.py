@@ -63,14 +63,14 @@ STANDARD_TYPES = ("openmpi", "mpich", "intelmpi", "basic")
 MPI_TYPES = ("openmpi", "mpich", "intelmpi")
 
 
-class _Rejected(Exception):
+class _RejectError(Exception):
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
 
 
 def _fail(message: str) -> None:
-    raise _Rejected(message)
+    raise _RejectError(message)
 
 
 def _fmt(template: str, *values: Any) -> str:
@@ -85,7 +85,7 @@ def _isint(value: Any) -> bool:
 def _run(check: Any, doc: Any) -> tuple[bool, str]:
     try:
         check(doc)
-    except _Rejected as rejected:
+    except _RejectError as rejected:
         return False, rejected.message
     except Exception as exc:  # noqa: BLE001 - any exception in validate.py is an HTTP 500
         return False, f"HTTP 500: {type(exc).__name__}: {exc}"
@@ -140,7 +140,7 @@ def _check_resources(res: Any) -> None:
     elif "cpusRange" in res:
         if not isinstance(res["cpusRange"], list) or len(res["cpusRange"]) != 2:
             _fail("cpusRange must be a list containing the min and max allowed number of CPUs")
-    elif "cpusOptions" in res:
+    elif "cpusOptions" in res:  # noqa: SIM102 - kept as the server writes it
         if not isinstance(res["cpusOptions"], list) or len(res["cpusOptions"]) != 2:
             _fail("cpusOptions must be a list containing the two possible number of CPUs")
     if "cpus" in res and "cpusRange" in res:
@@ -642,7 +642,7 @@ def _render_zip_value(value: Any) -> str:
     """``write_parameter_value`` followed by ``'%s'`` formatting."""
     try:
         if isinstance(value, int) or int(value) == value:
-            out: Any = "%d" % value
+            out: Any = "%d" % value  # noqa: UP031 - the backend's formatting
         elif isinstance(value, float):
             out = str(value)
         else:

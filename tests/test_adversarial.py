@@ -64,8 +64,9 @@ EXPECTED: dict[str, tuple[set[str], tuple[int, int] | None]] = {
     "huge-float.json": ({"PS112"}, (1, 24)),
     "infinity.yaml": ({"PS112"}, (2, 11)),
     "nan.yaml": ({"PS112"}, (2, 11)),
-    "nan.json": ({"PS101", "PS112"}, None),
-    "infinity.json": ({"PS101", "PS112"}, None),
+    "nan.json": ({"PS112"}, (1, 37)),
+    "infinity.json": ({"PS112"}, (1, 48)),
+    "nan-after-nan-string.json": ({"PS112"}, (2, 26)),
     "bad-int-tag.yaml": ({"PS109"}, (2, 9)),
     "binary-tag.yaml": ({"PS109"}, (3, 14)),
     "set-tag.yaml": ({"PS109"}, (1, 9)),
@@ -86,8 +87,8 @@ EXPECTED: dict[str, tuple[set[str], tuple[int, int] | None]] = {
     "top-level-scalar.yaml": ({"PS106"}, (1, 1)),
 }
 BUGS = {
-    "nan.json": "BUG: NaN in a .json file is read as the string 'NaN' (only PS203 follows)",
-    "infinity.json": "BUG: Infinity in a .json file is read as the string 'Infinity'",
+    "nan-after-nan-string.json": "BUG: a JSON NaN is positioned at the first 'NaN' in the text, "
+    "here inside a string",
     "surrogate-pair.yaml": "BUG: libyaml rejects the surrogate-pair escape \\ud83d\\ude00: PS101",
 }
 
@@ -128,29 +129,25 @@ def _device(path: Path) -> None:
     path.symlink_to("/dev/zero")
 
 
-HUGE_INT_BUG = "BUG: integers over 4300 digits raise ValueError: 'internal error', exit 3"
 GENERATED: dict[str, tuple[Callable[[Path], None], set[str], str | None]] = {
-    "deep-flow-40000.yaml": (_text("[" * 40000 + "]" * 40000), {"PS107"},
-                             "BUG: flow nesting over 1000 levels is PS101, not PS107"),
+    "deep-flow-40000.yaml": (_text("[" * 40000 + "]" * 40000), {"PS107"}, None),
     "deep-flow-900.yaml": (_text("[" * 900 + "]" * 900), {"PS107"}, None),
     "deep-block-2000.yaml": (_text("".join("  " * i + "k:\n" for i in range(2000))),
                              {"PS107"}, None),
     "deep-40000.json": (_text("[" * 40000 + "]" * 40000), {"PS107"}, None),
     "oversized.yaml": (_text(b"# padding padding padding\n" * 200_000), {"PS103"}, None),
     "long-line.yaml": (_text("name: " + "x" * 3_000_000 + "\n"), {"PS208"}, None),
-    "huge-int.yaml": (_text("resources:\n  cpus: " + "9" * 5000 + "\n"), {"PS112"},
-                      HUGE_INT_BUG),
-    "huge-int.json": (_text('{"resources": {"cpus": ' + "9" * 5000 + "}}"), {"PS112"},
-                      HUGE_INT_BUG),
+    "huge-int.yaml": (_text("resources:\n  cpus: " + "9" * 5000 + "\n"), {"PS112"}, None),
+    "huge-int.json": (_text('{"resources": {"cpus": ' + "9" * 5000 + "}}"), {"PS112"}, None),
     "huge-hex-name.yaml": (_text("name: 0x" + "f" * 5000 + "\n"), {"PS112", "PS408"},
-                           HUGE_INT_BUG),
+                           "BUG: a hex integer over 4300 decimal digits loads, then formatting "
+                           "the schema error message raises ValueError: internal error, exit 3"),
     "x.yaml": (_directory, {"PS104"}, None),
     "loop.yaml": (_symlink_loop, {"PS100"}, None),
     "dangling.yaml": (_dangling, {"PS100"}, None),
     "unreadable.yaml": (_unreadable, {"PS100"}, None),
-    "fifo.yaml": (_fifo, {"PS100", "PS113"},
-                  "BUG: a FIFO named *.yaml blocks promspec forever (open/read never returns)"),
-    "device.yaml": (_device, {"PS103", "PS113"}, None),
+    "fifo.yaml": (_fifo, {"PS100", "PS113"}, None),  # used to block forever in open()
+    "device.yaml": (_device, {"PS100", "PS103", "PS113"}, None),
     "we:ird, name %.yaml": (_text("a: 1\na: 2\n"), {"PS104"}, None),
 }
 
@@ -210,7 +207,7 @@ def test_generated_file(tmp_path: Path, name: str) -> None:
     make, codes, _ = GENERATED[name]
     make(tmp_path / name)
     try:
-        check_one(tmp_path, name, codes, timeout=5 if name == "fifo.yaml" else 20)
+        check_one(tmp_path, name, codes)
     finally:
         if name == "unreadable.yaml":
             (tmp_path / name).chmod(0o644)  # let tmp_path be cleaned up

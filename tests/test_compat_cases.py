@@ -23,12 +23,24 @@ import pytest
 from prominence_spec import validate
 
 try:
-    from tests.server_model import (DROP, backend_failure, make_job, make_workflow,
-                                    server_runs, server_validate)
+    from tests.server_model import (
+        DROP,
+        backend_failure,
+        make_job,
+        make_workflow,
+        server_runs,
+        server_validate,
+    )
     from tests.test_server_model import BACKEND_FAILURES, CRASHES, MESSAGES
 except ImportError:  # tests/ is not a package: pytest puts tests/ itself on sys.path
-    from server_model import (DROP, backend_failure, make_job, make_workflow, server_runs,
-                              server_validate)
+    from server_model import (
+        DROP,
+        backend_failure,
+        make_job,
+        make_workflow,
+        server_runs,
+        server_validate,
+    )
     from test_server_model import BACKEND_FAILURES, CRASHES, MESSAGES
 
 ACCEPT, REJECT, STRICTER = "ACCEPT", "REJECT", "STRICTER"
@@ -56,12 +68,12 @@ def rep(n=2, jobs=("a",)):
     return {"type": "repeat", "name": "r", "jobs": list(jobs), "number": n}
 
 
-def P(name="x", **kw):
+def par(name="x", **kw):
     return {k: v for k, v in ({"name": name, "start": 1, "end": 3, "step": 1} | kw).items()
             if v is not DROP}
 
 
-def Z(name="x", values=(1, 2)):
+def zpar(name="x", values=(1, 2)):
     return {"name": name, "values": list(values)}
 
 
@@ -144,9 +156,9 @@ CASES = [
     a("wf-basic", W(), "workflow"),
     a("wf-deps", W(dependencies={"a": ["b"]}), "workflow"),
     a("wf-repeat", fac(rep(3)), "workflow"),
-    a("wf-zip", fac(zipf(Z("x", [1, 2.5]), Z("y", ["a", True]))), "workflow"),
-    a("wf-sweep", fac(sweep(P(), P("y", start=0.5, end=1.5, step=0.5))), "workflow"),
-    a("wf-sweep-4d", fac(sweep(*[P(n) for n in "abcd"])), "workflow"),
+    a("wf-zip", fac(zipf(zpar("x", [1, 2.5]), zpar("y", ["a", True]))), "workflow"),
+    a("wf-sweep", fac(sweep(par(), par("y", start=0.5, end=1.5, step=0.5))), "workflow"),
+    a("wf-sweep-4d", fac(sweep(*[par(n) for n in "abcd"])), "workflow"),
     a("wf-factory-deps", fac(rep(2), jobs=None) | {"dependencies": {"a": ["b"]}}, "workflow"),
     a("wf-policies", W(policies={"maximumRetries": 10, "maximumReruns": 1, "leaveInQueue": True}),
       "workflow"),
@@ -156,21 +168,22 @@ CASES = [
     a("wf-factory-empty-jobs", fac(rep(2, jobs=())), "workflow"),
     a("wf-job-leaveInQueue", W(jobs=[J(name="a", policies={"leaveInQueue": True})]), "workflow"),
     # the server ignores number on zip/parameterSweep factories and parameters on repeat ones
-    a("wf-zip-ignored-number", fac(zipf(Z()) | {"number": "x"}), "workflow"),
+    a("wf-zip-ignored-number", fac(zipf(zpar()) | {"number": "x"}), "workflow"),
     a("wf-repeat-ignored-parameters", fac(rep(2) | {"parameters": "x"}), "workflow"),
-    a("wf-repeat-ignored-duplicate-params", fac(rep(2) | {"parameters": [Z(), Z()]}), "workflow"),
+    a("wf-repeat-ignored-duplicate-params", fac(rep(2) | {"parameters": [zpar(), zpar()]}),
+      "workflow"),
     # ------------------------------------------------- REJECT: backend failures (PS4xx)
     r("disk-missing", J(res={"disk": DROP}), "PS401"),
-    r("sweep-number", fac(sweep(P(step=DROP, number=3))), "PS402", "workflow"),
-    r("sweep-start-text", fac(sweep(P(start="a"))), "PS403", "workflow"),
-    r("sweep-step-null", fac(sweep(P(step=None))), "PS403", "workflow"),
-    r("sweep-step-0", fac(sweep(P(step=0))), "PS404", "workflow"),
-    r("sweep-step-negative", fac(sweep(P(step=-1))), "PS404", "workflow"),
-    r("sweep-5d", fac(sweep(*[P(n) for n in "abcde"])), "PS405", "workflow"),
+    r("sweep-number", fac(sweep(par(step=DROP, number=3))), "PS402", "workflow"),
+    r("sweep-start-text", fac(sweep(par(start="a"))), "PS403", "workflow"),
+    r("sweep-step-null", fac(sweep(par(step=None))), "PS403", "workflow"),
+    r("sweep-step-0", fac(sweep(par(step=0))), "PS404", "workflow"),
+    r("sweep-step-negative", fac(sweep(par(step=-1))), "PS404", "workflow"),
+    r("sweep-5d", fac(sweep(*[par(n) for n in "abcde"])), "PS405", "workflow"),
     r("zip-no-parameters", fac(zipf()), "PS406", "workflow"),
-    r("zip-value-space", fac(zipf(Z("x", ["a b"]))), "PS407", "workflow"),
-    r("zip-value-quote", fac(zipf(Z("x", ['a"b']))), "PS407", "workflow"),
-    r("zip-value-list", fac(zipf(Z("x", [[1, 2]]))), "PS407", "workflow"),
+    r("zip-value-space", fac(zipf(zpar("x", ["a b"]))), "PS407", "workflow"),
+    r("zip-value-quote", fac(zipf(zpar("x", ['a"b']))), "PS407", "workflow"),
+    r("zip-value-list", fac(zipf(zpar("x", [[1, 2]]))), "PS407", "workflow"),
     r("image-number", J(task={"image": 5}), "PS408"),
     r("totalCpusRange-text", J(res={"totalCpusRange": ["a", 2]}), "PS409"),
     r("inputs-bad-base64", J(inputs=[{"filename": "f", "content": "abc"}]), "PS410"),
@@ -189,7 +202,7 @@ CASES = [
       None, "workflow"),
     r("wf-substring-self-loop", W(jobs=[J(name="a"), J(name="b"), J(name="ab")],
                                   dependencies={"b": ["a"]}), None, "workflow"),
-    r("sweep-float-stagnation", fac(sweep(P(start=1e20, end=2e20, step=1))), None, "workflow"),
+    r("sweep-float-stagnation", fac(sweep(par(start=1e20, end=2e20, step=1))), None, "workflow"),
     r("wf-placement-number", W(policies={"placement": 5}), None, "workflow"),
     r("wf-placement-site-number", W(policies={"placement": {"requirements": {"sites": [1]}}}),
       None, "workflow"),
@@ -220,6 +233,8 @@ CASES = [
     r("wf-old-factory", W(factory={"type": "parametricSweep"}), None, "workflow"),
     r("wf-jobs-string", W(jobs="ab"), None, "workflow"),
     r("wf-job-no-name", W(jobs=[J()]), None, "workflow"),
+    r("wf-job-name-list", W(jobs=[J(name="a"), J(name=["b"])]), None, "workflow"),
+    r("wf-job-name-object", W(jobs=[J(name={})]), None, "workflow"),
     # ------------------------------------------- STRICTER: server runs, promspec refuses
     s("policies-list", J(policies=[]), "PS503 non-canonical container"),
     s("policies-string", J(policies=""), "PS503 non-canonical container"),
@@ -264,19 +279,19 @@ CASES = [
     s("wf-job-name-space", W(jobs=[J(name="a b")]), "PS504 DAG node name", "workflow"),
     s("wf-job-name-slash", W(jobs=[J(name="a/b")]), "PS504 directory name", "workflow"),
     s("wf-job-name-dot", W(jobs=[J(name=".")]), "PS504 directory name", "workflow"),
-    s("wf-param-name-dash", fac(zipf(Z("a-b"))), "PS504 not substitutable", "workflow"),
-    s("wf-param-name-number", fac(sweep(P(5))), "PS504", "workflow"),
-    s("wf-zip-value-equals", fac(zipf(Z("x", ["a=b"]))), "PS407 --param split on =",
+    s("wf-param-name-dash", fac(zipf(zpar("a-b"))), "PS504 not substitutable", "workflow"),
+    s("wf-param-name-number", fac(sweep(par(5))), "PS504", "workflow"),
+    s("wf-zip-value-equals", fac(zipf(zpar("x", ["a=b"]))), "PS407 --param split on =",
       "workflow"),
-    s("wf-zip-value-backslash", fac(zipf(Z("x", ["a\\b"]))), "PS407 DAG escape", "workflow"),
-    s("wf-zip-value-null", fac(zipf(Z("x", [None]))), "PS407 becomes 'None'", "workflow"),
-    s("wf-zip-values-empty", fac(zipf(Z("x", []))), "PS406 no instances", "workflow"),
+    s("wf-zip-value-backslash", fac(zipf(zpar("x", ["a\\b"]))), "PS407 DAG escape", "workflow"),
+    s("wf-zip-value-null", fac(zipf(zpar("x", [None]))), "PS407 becomes 'None'", "workflow"),
+    s("wf-zip-values-empty", fac(zipf(zpar("x", []))), "PS406 no instances", "workflow"),
     s("wf-sweep-no-parameters", fac(sweep()), "PS406 no instances", "workflow"),
-    s("wf-sweep-start-string", fac(sweep(P(start="1"))), "PS403 JSON number required",
+    s("wf-sweep-start-string", fac(sweep(par(start="1"))), "PS403 JSON number required",
       "workflow"),
-    s("wf-sweep-end-bool", fac(sweep(P(end=True))), "PS403 JSON number required", "workflow"),
-    s("wf-sweep-step-0-empty", fac(sweep(P(start=3, end=1, step=0))), "PS404", "workflow"),
-    s("wf-unused-sweep-number", fac(sweep(P(step=DROP, number=3), jobs=())), "PS402 unused",
+    s("wf-sweep-end-bool", fac(sweep(par(end=True))), "PS403 JSON number required", "workflow"),
+    s("wf-sweep-step-0-empty", fac(sweep(par(start=3, end=1, step=0))), "PS404", "workflow"),
+    s("wf-unused-sweep-number", fac(sweep(par(step=DROP, number=3), jobs=())), "PS402 unused",
       "workflow"),
     s("wf-unused-zip-empty", fac(zipf(jobs=())), "PS406 unused", "workflow"),
     s("wf-placement-null", W(policies={"placement": None}), "canonical placement", "workflow"),
@@ -287,9 +302,9 @@ CASES = [
     s("label-value-trailing-nl", J(labels={"k": "v\n"}), "PS504 (source: breaks the submit file)"),
     s("name-newline", J(name="a\n"), "PS504 (source: breaks the submit file)"),
     s("name-carriage-return", J(name="a\rb"), "PS504 (source: breaks the submit file)"),
-    s("wf-sweep-start-gt-end", fac(sweep(P(start=3, end=1))), "PS406 no instances", "workflow"),
+    s("wf-sweep-start-gt-end", fac(sweep(par(start=3, end=1))), "PS406 no instances", "workflow"),
     s("wf-http-artifact-zip-job", W(jobs=[J(name="a", artifacts=[{"url": "https://x/i.tgz"}])],
-                                    factories=[zipf(Z())]), "PS414 (source: 500)", "workflow"),
+                                    factories=[zipf(zpar())]), "PS414 (source: 500)", "workflow"),
     s("wf-instance-name-clash", W(jobs=[J(name="a"), J(name="a_0")], factories=[rep(1)]),
       "PS504 (source: duplicate DAG node)", "workflow"),
     s("wf-substring-dropped-edge", W(jobs=[J(name=n) for n in ("c", "ba", "a", "ab")],
@@ -356,12 +371,12 @@ SOURCE_CASES = [
     pytest.param("workflow", W(jobs=[J(name="job.dag")]), id="job-named-job.dag"),
     pytest.param("workflow", W(jobs=[J(name="ALL_NODES")]), id="job-named-ALL_NODES"),
     pytest.param("workflow", W(jobs=[J(name="a", artifacts=[{"url": "https://x/i.tgz"}])],
-                               factories=[zipf(Z())]), id="http-artifact-in-zip-job"),
+                               factories=[zipf(zpar())]), id="http-artifact-in-zip-job"),
     pytest.param("workflow", W(jobs=[J(name="a", artifacts=[{"url": "in.tgz"}],
                                        storage=OD | {"default": True})],
-                               factories=[sweep(P())]), id="storage-default-artifact-sweep"),
-    pytest.param("workflow", fac(sweep(P(end=2e6))), id="sweep-2-million-instances"),
-    pytest.param("workflow", fac(sweep(P("y"), P("z", end=10**6))), id="sweep-product-huge"),
+                               factories=[sweep(par())]), id="storage-default-artifact-sweep"),
+    pytest.param("workflow", fac(sweep(par(end=2e6))), id="sweep-2-million-instances"),
+    pytest.param("workflow", fac(sweep(par("y"), par("z", end=10**6))), id="sweep-product-huge"),
     pytest.param("workflow", fac(rep(10**9)), id="repeat-a-billion"),
     pytest.param("job", J(res={"disk": 10**13}), id="disk-overflows-int64-RequestDisk"),
     pytest.param("job", J(res={"walltime": 10**400}), id="walltime-overflows-float"),

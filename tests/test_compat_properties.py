@@ -111,7 +111,8 @@ def _seen(node: Any, found: dict[str, list[Any]]) -> dict[str, list[Any]]:
     """Values each key has somewhere in the bases and the pool: plausible replacements."""
     for key, value in node.items() if isinstance(node, dict) else []:
         found.setdefault(key, []).append(value)
-    for child in node.values() if isinstance(node, dict) else node if isinstance(node, list) else []:
+    children = node.values() if isinstance(node, dict) else node if isinstance(node, list) else []
+    for child in children:
         _seen(child, found)
     return found
 
@@ -226,7 +227,8 @@ def _noncanonical_container(j: dict[str, Any]) -> bool:
     pol, st_ = j.get("policies", {}), _d(j.get("storage"))
     tasks = [_d(t) for t in _l(j.get("tasks"))]
     mount = st_.get("mountpoint")
-    return (not isinstance(pol, dict) or "placement" in pol and not isinstance(pol["placement"], dict)
+    return (not isinstance(pol, dict)
+            or "placement" in pol and not isinstance(pol["placement"], dict)
             or any(not isinstance(v, dict) for v in _d(_d(pol).get("placement")).values())
             or any("imagePullCredential" in t and not isinstance(t["imagePullCredential"], dict)
                    for t in tasks)
@@ -246,9 +248,11 @@ def _untyped_values(j: dict[str, Any]) -> bool:
                    for k in ("workdir", "stdout", "imageSha256"))
             or any(not isinstance(v, str | int | float) for t in tasks
                    for v in _d(t.get("env")).values())
-            or any(k in c and not isinstance(c[k], str) for c in cred for k in ("username", "token"))
+            or any(k in c and not isinstance(c[k], str) for c in cred
+                   for k in ("username", "token"))
             or any(not isinstance(a.get("url"), str) or a["url"] == "" for a in arts)
-            or any(k in x and not isinstance(x[k], bool) for x in arts + ins for k in ("executable",))
+            or any("executable" in x and not isinstance(x["executable"], bool)
+                   for x in arts + ins)
             or any(not isinstance(i.get("filename"), str)
                    or i["filename"].rsplit("/", 1)[-1] in ("", ".", "..") for i in ins)
             or any(k in od and (not isinstance(od[k], str) or od[k] == "")

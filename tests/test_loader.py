@@ -170,10 +170,9 @@ def test_non_finite_numbers_are_refused(text: str) -> None:
     assert (diag.line, diag.column) == (1, 4)
 
 
-@pytest.mark.xfail(strict=True, raises=ValueError, reason="BUG: an integer of more than 4300 "
-                   "digits raises ValueError (int-from-str limit) instead of a diagnostic")
 def test_huge_integer_is_a_diagnostic() -> None:
-    assert only(load_text("a: " + "9" * 5000 + "\n"), "PS112").line == 1
+    diag = only(load_text("a: 1\nb: " + "9" * 5000 + "\n"), "PS112")
+    assert (diag.line, diag.column) == (2, 4)
 
 
 # -- Y11/Y12: deep nesting, in a subprocess (a segfault must not take pytest down) ---------
@@ -206,20 +205,10 @@ def run_deep(case: str) -> list[list]:
 
 
 @pytest.mark.parametrize("case", [pytest.param(c, id=c) for c in DEEP])
-def test_deep_nesting_is_refused_without_crash(case: str) -> None:
+def test_deep_nesting_is_ps107_without_crash(case: str) -> None:
     found = run_deep(case)
-    assert len(found) == 1 and found[0][0] in ("PS101", "PS107"), found
-
-
-@pytest.mark.parametrize("case", [
-    pytest.param(c, id=c, marks=pytest.mark.xfail(
-        strict=True, reason="BUG: flow nesting deeper than libyaml's 1000 levels is reported "
-        "as PS101 'exceeded maximum nesting depth', not PS107")) if c.startswith("flow")
-    else pytest.param(c, id=c)
-    for c in DEEP
-])
-def test_deep_nesting_is_ps107(case: str) -> None:
-    [[code, line, _col]] = run_deep(case)
+    assert len(found) == 1, found
+    [[code, line, _col]] = found
     assert code == "PS107"
     if not case.startswith("json"):
         assert line is not None
@@ -389,17 +378,35 @@ def test_json_huge_float() -> None:
 
 
 @pytest.mark.parametrize("constant", ["NaN", "Infinity", "-Infinity"])
-@pytest.mark.xfail(strict=True, reason="BUG: NaN/Infinity in a .json file fall back to the YAML "
-                   "loader and are silently read as the strings 'NaN'/'Infinity'")
 def test_json_nan_and_infinity_are_refused(constant: str) -> None:
-    result = load_text('{"a": %s}' % constant, fmt="json")
-    assert {"PS101", "PS112"} & set(codes(result)) and result.documents == []
+    result = load_text(f'{{"a": 1,\n "b": {constant}}}', fmt="json")
+    diag = only(result, "PS112")
+    assert (diag.line, diag.column) == (2, 7)
+    assert result.documents == []
 
 
-@pytest.mark.xfail(strict=True, raises=ValueError, reason="BUG: a JSON integer of more than "
-                   "4300 digits raises ValueError instead of a diagnostic")
+@pytest.mark.parametrize("text", [
+    pytest.param('{"name": "NaN",\n "b": NaN}', id="NaN-in-a-string"),
+    pytest.param('{"Infinity": 1,\n "b": -Infinity}', id="Infinity-as-a-key"),
+])
+@pytest.mark.xfail(strict=True, reason="BUG: the position of a JSON NaN/Infinity is the first "
+                   "text match, even inside a string or key: it points at the wrong place")
+def test_json_nan_position_ignores_strings(text: str) -> None:
+    diag = only(load_text(text, fmt="json"), "PS112")
+    assert (diag.line, diag.column) == (2, 7)
+
+
 def test_json_huge_integer_is_a_diagnostic() -> None:
-    assert codes(load_text('{"a": ' + "9" * 5000 + "}", fmt="json"))
+    diag = only(load_text('{"a": 1,\n "b": ' + "9" * 5000 + "}", fmt="json"), "PS112")
+    assert (diag.line, diag.column) == (2, 7)
+
+
+@pytest.mark.xfail(strict=True, reason="BUG: a JSON file with a huge integer is re-read as "
+                   "YAML, which rejects a surrogate-pair escape elsewhere: PS101 'YAML syntax "
+                   "error' for syntactically valid JSON")
+def test_json_huge_integer_next_to_a_surrogate_escape() -> None:
+    text = '{"a": "\\ud83d\\ude00",\n "b": ' + "9" * 5000 + "}"
+    assert codes(load_text(text, fmt="json")) == ["PS112"]
 
 
 # -- Unicode escapes -----------------------------------------------------------------------

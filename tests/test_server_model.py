@@ -7,11 +7,25 @@ from __future__ import annotations
 import pytest
 
 try:
-    from tests.server_model import (DROP, backend_failure, make_job, make_task, make_workflow,
-                                    server_runs, server_validate)
+    from tests.server_model import (
+        DROP,
+        backend_failure,
+        make_job,
+        make_task,
+        make_workflow,
+        server_runs,
+        server_validate,
+    )
 except ImportError:  # tests/ is not a package: pytest puts tests/ itself on sys.path
-    from server_model import (DROP, backend_failure, make_job, make_task, make_workflow,
-                              server_runs, server_validate)
+    from server_model import (
+        DROP,
+        backend_failure,
+        make_job,
+        make_task,
+        make_workflow,
+        server_runs,
+        server_validate,
+    )
 
 J, W, T = make_job, make_workflow, make_task
 NO_CPUS = {"cpus": DROP}
@@ -33,7 +47,7 @@ def zipf(*params, jobs=("a",)):
     return {"type": "zip", "name": "f", "jobs": list(jobs), "parameters": list(params)}
 
 
-def P(name="x", **kw):
+def par(name="x", **kw):
     return {k: v for k, v in ({"name": name, "start": 1, "end": 3, "step": 1} | kw).items()
             if v is not DROP}
 
@@ -137,7 +151,8 @@ MESSAGES = [
     ("job", pol(leaveInQueue="true"), "leaveInQueue must be either true or false"),
     ("job", pol(placement={"sites": []}), 'invalid item "sites" in placement policy'),
     ("job", pol(placement={"requirements": {"zones": []}}), 'invalid item "zones" in requirements'),
-    ("job", pol(placement={"requirements": {"sites": "s"}}), "sites in requirements must be a list"),
+    ("job", pol(placement={"requirements": {"sites": "s"}}),
+     "sites in requirements must be a list"),
     ("job", pol(placement={"preferences": {"x": []}}), 'invalid item "x" in preferences'),
     ("job", pol(placement={"preferences": {"regions": {}}}),
      "regions in preferences must be a list"),
@@ -179,7 +194,8 @@ MESSAGES = [
     ("workflow", W(jobs=[J()]), "all jobs must have names"),
     # ---- dependencies
     ("workflow", W(dependencies=[]), "dependencies must be a dict"),
-    ("workflow", W(dependencies={"a": "b"}), "children of parent job must be in the form of a list"),
+    ("workflow", W(dependencies={"a": "b"}),
+     "children of parent job must be in the form of a list"),
     ("workflow", W(dependencies={"a": ["z"]}), 'child job "z" is not actually defined'),
     # ---- factories
     ("workflow", W(factories={}), "factories must be a list"),
@@ -208,9 +224,9 @@ MESSAGES = [
      "a parameter must contain an end value"),
     ("workflow", wfac(sweep({"name": "x", "start": 1, "end": 2})),
      "a parameter must contain a step size or number of steps"),
-    ("workflow", wfac(sweep(P(number=3))),
+    ("workflow", wfac(sweep(par(number=3))),
      "a parameter cannot have both a step size and number of steps"),
-    ("workflow", wfac(sweep(P(), P())), "each parameter must have a unique name"),
+    ("workflow", wfac(sweep(par(), par())), "each parameter must have a unique name"),
     ("workflow", wfac({"type": "zip", "name": "f", "jobs": ["a"]}),
      "a factory of type zip must have parameters specified"),
     ("workflow", wfac(zipf() | {"parameters": "p"}), "parameters must be a list"),
@@ -221,7 +237,8 @@ MESSAGES = [
     ("workflow", wfac(zipf({"name": "x", "values": [1]}, {"name": "x", "values": [2]})),
      "each parameter must have a unique name"),
     # ---- workflow policies, labels, notifications
-    ("workflow", W(policies={"maximumTaskRetries": 1}), 'invalid item "maximumTaskRetries" in policies'),
+    ("workflow", W(policies={"maximumTaskRetries": 1}),
+     'invalid item "maximumTaskRetries" in policies'),
     ("workflow", W(policies={"maximumRetries": "x"}), "the number of retries must be an integer"),
     ("workflow", W(policies={"maximumRetries": 0}), "the number of retries must be greater than 0"),
     ("workflow", W(policies={"maximumRetries": 11}), "the number of retries must be less than 10"),
@@ -270,7 +287,8 @@ def test_digit_test_table(value, cpus_result, priority_ok):
 
 @pytest.mark.parametrize(("kind", "doc"), [
     ("job", J(name="")), ("job", J(name="x" * 512)), ("job", J(name="a b\t/c.d_e-f\u00a0")),
-    ("job", J(name="a\n")), ("job", J(labels={"k\n": "v"})), ("job", J(labels={"k": "\u00e9\u0663\n"})),
+    ("job", J(name="a\n")), ("job", J(labels={"k\n": "v"})),
+    ("job", J(labels={"k": "\u00e9\u0663\n"})),
     ("job", J(labels={"k" * 512: "v" * 512})), ("job", J(labels={})),
     ("job", J(policies=[])), ("job", J(policies="")),
     ("job", pol(placement=[])), ("job", pol(placement="")),
@@ -288,7 +306,8 @@ def test_digit_test_table(value, cpus_result, priority_ok):
     ("job", J(storage=ONEDATA | {"onedata": ["provider", "token"], "mountpoint": 0})),
     ("job", J(task={"imagePullCredential": "username:token"})),
     ("job", J(task={"image": 5, "workdir": 5, "stdout": 5, "imageSha256": 5, "env": {"A": []}})),
-    ("job", J(task={"type": "openmpi", "cmd": ""})), ("job", J(task={"type": "intelmpi", "cmd": "mpirun"})),
+    ("job", J(task={"type": "openmpi", "cmd": ""})),
+    ("job", J(task={"type": "intelmpi", "cmd": "mpirun"})),
     ("job", J(res={"cpus": DROP, "cpusRange": ["a", "b"], "totalCpusRange": [5, 1], "nodes": 2})),
     ("job", J(res={"cpus": DROP, "cpusOptions": [None, {}]})), ("job", J(res={"disk": DROP})),
     ("job", J(res={"memory": DROP, "memoryPerCpu": 2})),
@@ -298,7 +317,7 @@ def test_digit_test_table(value, cpus_result, priority_ok):
     ("workflow", W(policies=[])), ("workflow", W(policies={"placement": 5})),
     ("workflow", W(dependencies={"nobody": ["a"]})), ("workflow", W(name="")),
     ("workflow", wfac(sweep(), zipf() | {"jobs": []})),
-    ("workflow", wfac(sweep(P(start="a", end=None, step=[], number=DROP)) | {"name": 5})),
+    ("workflow", wfac(sweep(par(start="a", end=None, step=[], number=DROP)) | {"name": 5})),
     ("workflow", wfac(zipf({"name": "x", "values": [None, [], {}]}))),
     ("workflow", W(dependencies={"a": ["a"]})),
 ])
@@ -318,7 +337,8 @@ CRASHES = [
     ("job", J(storage=ONEDATA | {"mountpoint": True})), ("job", J(storage="type")),
     ("job", J(resources=["cpus"])), ("job", J(tasks=[["image", "runtime"]])),
     ("job", J(task={"imagePullCredential": None})), ("job", J(storage=ONEDATA | {"onedata": None})),
-    ("workflow", None), ("workflow", W(name=1)), ("workflow", W(jobs=None)), ("workflow", W(jobs=3)),
+    ("workflow", None), ("workflow", W(name=1)), ("workflow", W(jobs=None)),
+    ("workflow", W(jobs=3)),
     ("workflow", wfac({"type": "repeat", "name": "f", "jobs": ["a"], "number": "3"})),
     ("workflow", wfac(zipf({"name": "x"}))), ("workflow", wfac(zipf({"name": "x", "values": 3}))),
     ("workflow", wfac(["type", "name", "jobs"])), ("workflow", W(labels={"k": None})),
@@ -342,13 +362,13 @@ BACKEND_FAILURES = [
     ("job", J(artifacts=[["url"]]), "artifacts item"),
     ("job", J(notifications=[{"event": "jobFinished"}]), "notification"),
     ("job", J(notifications=[""]), "notification"),
-    ("workflow", wfac(sweep(P(step=DROP, number=3))), "number instead of step"),
-    ("workflow", wfac(sweep(P(start="a"))), "non-numeric"),
-    ("workflow", wfac(sweep(P(step=None))), "non-numeric"),
-    ("workflow", wfac(sweep(P(step=0))), "never finishes"),
-    ("workflow", wfac(sweep(P(step=-1))), "never finishes"),
-    ("workflow", wfac(sweep(P(start=1e20, end=2e20, step=1))), "never finishes"),
-    ("workflow", wfac(sweep(*[P(name=n) for n in "abcde"])), "up to 4D"),
+    ("workflow", wfac(sweep(par(step=DROP, number=3))), "number instead of step"),
+    ("workflow", wfac(sweep(par(start="a"))), "non-numeric"),
+    ("workflow", wfac(sweep(par(step=None))), "non-numeric"),
+    ("workflow", wfac(sweep(par(step=0))), "never finishes"),
+    ("workflow", wfac(sweep(par(step=-1))), "never finishes"),
+    ("workflow", wfac(sweep(par(start=1e20, end=2e20, step=1))), "never finishes"),
+    ("workflow", wfac(sweep(*[par(name=n) for n in "abcde"])), "up to 4D"),
     ("workflow", wfac(zipf()), "empty parameters"),
     ("workflow", wfac(zipf({"name": "x", "values": ["a b"]})), "whitespace"),
     ("workflow", wfac(zipf({"name": "x", "values": ['a"b']})), "double quote"),
@@ -379,10 +399,10 @@ def test_section7_backend_failures(kind, doc, gist):
     ("job", J(res={"totalCpusRange": [4, 8.0], "nodes": 2})),
     ("job", J(notifications=[{"event": "jobFinished", "type": "email"}])),
     ("workflow", W()), ("workflow", W(jobs=[])), ("workflow", W(policies={"placement": None})),
-    ("workflow", wfac(sweep(P(start="1", end=True, step="0.5")))),
-    ("workflow", wfac(sweep(P(start=3, end=1, step=0)))),
-    ("workflow", wfac(sweep(P(step=DROP, number=3)) | {"jobs": []})),
-    ("workflow", wfac(zipf(), sweep(P(step=0), jobs=["a"]), sweep(P(), jobs=["a"]))),
+    ("workflow", wfac(sweep(par(start="1", end=True, step="0.5")))),
+    ("workflow", wfac(sweep(par(start=3, end=1, step=0)))),
+    ("workflow", wfac(sweep(par(step=DROP, number=3)) | {"jobs": []})),
+    ("workflow", wfac(zipf(), sweep(par(step=0), jobs=["a"]), sweep(par(), jobs=["a"]))),
     ("workflow", wfac(zipf({"name": "x", "values": [1, 2.0, "a", None, True]}))),
     ("workflow", W(dependencies={"a": ["b"], "zzz": ["a"]})),
     ("workflow", W(policies={"placement": {"requirements": {"sites": ["s"]}}},
@@ -419,8 +439,10 @@ def test_first_error_wins_and_document_order():
     doc = J(labels={"ok": "v", "b-d": "v"}, name="$")
     assert server_validate(doc, "job") == (False, "invalid job name")
     assert server_validate(doc | {"foo": 1}, "job")[1] == 'invalid item "foo" in job description'
-    assert server_validate(J(labels={"ok": "v", "b-d": "v"}), "job")[1] == 'label name "b-d" is invalid'
+    bad_label = J(labels={"ok": "v", "b-d": "v"})
+    assert server_validate(bad_label, "job")[1] == 'label name "b-d" is invalid'
     doc = J(notifications=[{"type": "sms", "event": "bad"}])
     assert server_validate(doc, "job") == (False, 'invalid notification type "sms"')
-    assert server_validate(W(jobs="ab"), "workflow") == (False, 'invalid item "a" in job description')
-    assert server_validate(W(jobs=[T()]), "workflow")[1] == 'invalid item "image" in job description'
+    assert server_validate(W(jobs="ab"), "workflow")[1] == 'invalid item "a" in job description'
+    task_as_job = W(jobs=[T()])
+    assert server_validate(task_as_job, "workflow")[1] == 'invalid item "image" in job description'
