@@ -165,7 +165,7 @@ def _reject_constant(name: str) -> float:
     raise _Constant(name)
 
 
-_CONSTANT = re.compile(r"-?(?:NaN|Infinity)")
+_CONSTANT = re.compile(r'"(?:[^"\\]|\\.)*"|(-?(?:NaN|Infinity))')
 
 
 def _load_json(text: str, path: str) -> LoadResult:
@@ -179,8 +179,8 @@ def _load_json(text: str, path: str) -> LoadResult:
     except _DuplicateKey:
         return _load_yaml(text, path)  # reports duplicates and non-finite numbers with positions
     except _Constant as exc:
-        found = _CONSTANT.search(text)
-        index = found.start() if found else 0
+        found = next((m for m in _CONSTANT.finditer(text) if m.group(1)), None)
+        index = found.start(1) if found else 0
         line = text.count("\n", 0, index) + 1
         column = index - (text.rfind("\n", 0, index) + 1) + 1
         return _failed(path, "PS112", f"{exc.name} is not a JSON number and cannot be sent",

@@ -24,11 +24,11 @@ from prominence_spec.loader import Document
 from prominence_spec.rules import JOB_RULES, run_rules, varying_job_rules
 from prominence_spec.spec import SETTINGS_KEY, Origin, Spec
 from prominence_spec.sweep import Sweep, SweepError, parse_sweep
-from prominence_spec.templating import OMIT, Templater, TemplateError
+from prominence_spec.templating import GLOBALS, OMIT, Templater, TemplateError
 from prominence_spec.validation import locate, validate
 
 MAX_BODY_BYTES = 1024 * 1024
-RESERVED = frozenset({"index", "omit"})
+RESERVED = frozenset({"index"}) | GLOBALS
 
 
 @dataclass
@@ -172,6 +172,10 @@ class Renderer:
                                         hint=exc.hint)) from None
 
     def _check_variables(self) -> None:
+        for name in sorted(set(self.context) & RESERVED):
+            self.problems.append(self.in_spec(Diagnostic(
+                "PS607", f'"{name}" is reserved (a promspec name) and cannot be a parameter',
+                pointer=pointer_of((SETTINGS_KEY, "params")), hint="rename the parameter")))
         known = set(self.context) | RESERVED | set(self.sweep.parameters if self.sweep else ())
         for path, compiled in self.body.slots:
             for name in sorted(compiled.variables - known):

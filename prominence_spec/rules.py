@@ -188,8 +188,9 @@ def dependencies_acyclic(workflow: dict[str, Any], at: tuple[str | int, ...]
     if cycle:
         yield Diagnostic(
             "PS502",
-            f"the server matches dependency names by substring, which turns these dependencies "
-            f"into a cycle: {' -> '.join(cycle)}; DAGMan would refuse the workflow",
+            f"the server matches dependency names by substring, which can turn these "
+            f"dependencies into a cycle: {' -> '.join(cycle)}; DAGMan would then refuse the "
+            "workflow, or the server would drop one of the edges",
             pointer=pointer_of((*at, "dependencies")),
             hint="rename jobs so that no job name contains another",
         )
@@ -319,9 +320,19 @@ def _zip_lengths(params: list[tuple[int, dict[str, Any]]], at: tuple[str | int, 
                 )
 
 
+MAX_INSTANCES = 1_000_000
+
+
 def sweeps_generate_jobs(workflow: dict[str, Any], at: tuple[str | int, ...]
                          ) -> Iterator[Diagnostic]:
     for i, factory in _items(workflow, "factories"):
+        instances = _instances(factory)
+        if instances is not None and instances > MAX_INSTANCES:
+            yield Diagnostic(
+                "PS404", f"the factory generates {instances:,} jobs: the server accepts this "
+                f"but does not finish generating more than {MAX_INSTANCES:,} before the request "
+                "times out", pointer=pointer_of((*at, "factories", i)),
+                hint="split the sweep into several workflows")
         if factory.get("type") != "parameterSweep":
             continue
         for j, param in _items(factory, "parameters"):
@@ -341,14 +352,31 @@ def sweeps_generate_jobs(workflow: dict[str, Any], at: tuple[str | int, ...]
                     pointer=pointer, hint="use a larger step")
 
 
+def _instances(factory: dict[str, Any]) -> int | None:
+    """How many jobs a factory generates (None when its definition is not well formed)."""
+    if factory.get("type") == "repeat":
+        number = factory.get("number")
+        return number if _is_int(number) else None
+    if factory.get("type") != "parameterSweep":
+        return None
+    total = 1
+    for _, param in _items(factory, "parameters"):
+        start, end, step = (param.get(k) for k in ("start", "end", "step"))
+        if not all(_is_number(v) for v in (start, end, step)) or step <= 0 or start > end:
+            return None
+        total *= int((end - start) // step) + 1
+    return total
+
+
 def _is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 def factory_jobs_compatible(workflow: dict[str, Any], at: tuple[str | int, ...]
                             ) -> Iterator[Diagnostic]:
-    jobs = {job.get("name"): (i, job) for i, job in _items(workflow, "jobs")}
-    names = [n for n in jobs if isinstance(n, str)]
+    jobs = {job["name"]: (i, job) for i, job in _items(workflow, "jobs")
+            if isinstance(job.get("name"), str)}
+    names = list(jobs)
     for i, factory in _items(workflow, "factories"):
         listed = factory.get("jobs")
         if not isinstance(listed, list):

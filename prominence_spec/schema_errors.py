@@ -56,6 +56,8 @@ def describe(value: Any, path: Sequence[str | int] = ()) -> str:
     if isinstance(value, str):
         shown = value if len(value) <= 60 else value[:57] + "..."
         return repr(shown).replace("\\'", "'") if "'" not in shown else f'"{shown}"'
+    if isinstance(value, int) and value.bit_length() > 256:
+        return f"an integer of {value.bit_length()} bits"
     if isinstance(value, (int, float)):
         return repr(value)
     if isinstance(value, list):

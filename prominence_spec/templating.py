@@ -31,6 +31,7 @@ import base64
 import difflib
 import json
 import re
+import _signal
 import shlex
 import signal
 import string
@@ -612,22 +613,28 @@ def _can_alarm() -> bool:
     return hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
 
 
+_SIGALRM: Final = int(signal.SIGALRM)
+_ITIMER_REAL: Final = int(signal.ITIMER_REAL)
+
+
 def _with_time_limit(action: Callable[[], _T], seconds: float) -> _T:
     if seconds <= 0 or not _can_alarm():
         return action()
+    # _signal is what the signal module wraps (converting to enums, which costs several
+    # microseconds a call); the semantics are the same.
     alarm = _Alarm()
-    previous = signal.signal(signal.SIGALRM, alarm.handler)
+    previous = _signal.signal(_SIGALRM, alarm.handler)
     started = time.monotonic()
-    old_delay, old_interval = signal.setitimer(signal.ITIMER_REAL, seconds)
+    old_delay, old_interval = _signal.setitimer(_ITIMER_REAL, seconds)
     try:
         return action()
     finally:  # an outer timer that would have fired meanwhile fires right after
         alarm.armed = False
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, signal.SIG_DFL if previous is None else previous)
+        _signal.setitimer(_ITIMER_REAL, 0)
+        _signal.signal(_SIGALRM, signal.SIG_DFL if previous is None else previous)
         if old_delay > 0:
             left = max(old_delay - (time.monotonic() - started), 1e-6)
-            signal.setitimer(signal.ITIMER_REAL, left, old_interval)
+            _signal.setitimer(_ITIMER_REAL, left, old_interval)
 
 
 # ------------------------------------------------------------ error messages

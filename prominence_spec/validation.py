@@ -45,7 +45,10 @@ def schema_diagnostics(data: Any, kind: str, *, verbose: bool = False,
         plain = fast_path_applies(data)
     if fast is not None and plain and fast.is_valid(data):
         return []
-    return translate(validator(kind).iter_errors(data), kind, verbose=verbose)
+    try:
+        return translate(validator(kind).iter_errors(data), kind, verbose=verbose)
+    except ValueError:  # jsonschema formats a huge integer into its message
+        return [Diagnostic("PS112", "the document holds a number too large to check or send")]
 
 
 def fast_path_applies(data: Any) -> bool:

@@ -23,6 +23,7 @@ from prominence_spec.sourcemap import Path, Position, SourceMap
 
 MAX_DEPTH = 64
 MAX_ALIAS_NODES = 10_000
+MAX_INT_BITS = 4096
 
 _Parser: Any = getattr(yaml, "CBaseLoader", None) or yaml.BaseLoader
 _SURROGATES = re.compile("[\ud800-\udfff]")
@@ -166,6 +167,10 @@ class _Composer:
         except ValueError:  # an integer of more digits than Python converts
             self.diagnostics.append(_diag("PS112", f"the number {text[:20]}... has {len(text)} "
                                           "digits: too large to send", pos, path))
+            return text
+        if isinstance(value, int) and value.bit_length() > MAX_INT_BITS:
+            self.diagnostics.append(_diag("PS112", f"the number {text[:20]}... is too large to "
+                                          "send", pos, path))
             return text
         if isinstance(value, float) and not math.isfinite(value):
             self.diagnostics.append(

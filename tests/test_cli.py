@@ -11,6 +11,7 @@ import re
 import shutil
 import subprocess
 import sys
+import textwrap
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -186,6 +187,31 @@ def test_multi_document_file(tmp_path: Path) -> None:
     assert "multi.yaml:11:3: error[PS201] " in proc.stdout
     assert "[document 2] (at /resources/cpu)" in proc.stdout
     assert "warning[PS105] document 3 is empty" in proc.stdout
+
+
+@pytest.mark.parametrize(("text", "pointer"), [
+    pytest.param(VALID + "name: 5\n", "/name", id="job-name"),
+    pytest.param(VALID + "labels: {a: 1}\n", "/labels/a", id="label-value"),
+    pytest.param("name: wf\njobs:\n  - name: 5\n" + textwrap.indent(VALID, "    "),
+                 "/jobs/0/name", id="workflow-job"),
+])
+@pytest.mark.xfail(strict=True, reason="BUG (schemas): `not: {pattern: [\\n\\r]}` holds for "
+                   "non-strings, so a non-string name or label value also gets a spurious PS504 "
+                   "'must not contain line breaks'")
+def test_non_string_name_is_only_ps408(tmp_path: Path, text: str, pointer: str) -> None:
+    write(tmp_path, "spec.yaml", text)
+    report = json_report(promspec("validate", "-f", "json", "spec.yaml", cwd=tmp_path))
+    found = [(d["code"], d["pointer"]) for d in report["files"][0]["diagnostics"]]
+    assert found == [("PS408", pointer)]
+
+
+@pytest.mark.parametrize("name", ["[a]", "{a: 1}"])
+def test_unhashable_workflow_job_name(tmp_path: Path, name: str) -> None:
+    write(tmp_path, "wf.yaml", f"name: wf\njobs:\n  - name: {name}\n"
+          + textwrap.indent(VALID, "    "))
+    proc = promspec("validate", "-f", "json", "wf.yaml", cwd=tmp_path)
+    assert proc.returncode == 1, proc.stderr
+    assert "PS408" in file_codes(json_report(proc))["wf.yaml"]
 
 
 # -- report formats ------------------------------------------------------------------------

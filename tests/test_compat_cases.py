@@ -168,9 +168,14 @@ CASES = [
     a("wf-factory-empty-jobs", fac(rep(2, jobs=())), "workflow"),
     a("wf-job-leaveInQueue", W(jobs=[J(name="a", policies={"leaveInQueue": True})]), "workflow"),
     # the server ignores number on zip/parameterSweep factories and parameters on repeat ones
-    a("wf-zip-ignored-number", fac(zipf(zpar()) | {"number": "x"}), "workflow"),
-    a("wf-repeat-ignored-parameters", fac(rep(2) | {"parameters": "x"}), "workflow"),
-    a("wf-repeat-ignored-duplicate-params", fac(rep(2) | {"parameters": [zpar(), zpar()]}),
+    s("wf-zip-ignored-number", fac(zipf(zpar()) | {"number": "x"}),
+      "type-specific factory keys are checked on every factory, even where ignored",
+      "workflow"),
+    s("wf-repeat-ignored-parameters", fac(rep(2) | {"parameters": "x"}),
+      "type-specific factory keys are checked on every factory, even where ignored",
+      "workflow"),
+    s("wf-repeat-ignored-duplicate-params", fac(rep(2) | {"parameters": [zpar(), zpar()]}),
+      "type-specific factory keys are checked on every factory, even where ignored",
       "workflow"),
     # ------------------------------------------------- REJECT: backend failures (PS4xx)
     r("disk-missing", J(res={"disk": DROP}), "PS401"),

@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from prominence_spec.schemas import fast_validator, validator
-from prominence_spec.validation import fast_path_applies, schema_diagnostics
+from prominence_spec.validation import fast_path_applies, schema_diagnostics, validate
 
 JOB: dict[str, Any] = {
     "name": "pi",
@@ -165,3 +165,18 @@ def test_mutations_reach_the_fast_path(kind: str) -> None:
     assert not fast_validator(kind).is_valid(invalid)
     agree(kind, valid)
     agree(kind, invalid)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.sampled_from(["job", "workflow"]).flatmap(
+    lambda kind: st.tuples(st.just(kind), mutations(kind))))
+def test_validate_never_raises(case) -> None:
+    kind, changes = case
+    doc = mutate(BASES[kind], changes)
+    for diagnostic in validate(doc, kind):
+        assert diagnostic.code.startswith("PS") and diagnostic.message
+
+
+def test_unhashable_workflow_job_name_does_not_raise() -> None:
+    doc = mutate(WORKFLOW, [(("jobs", 0, "name"), "set", "", ["a"])])
+    assert "PS408" in [d.code for d in validate(doc, "workflow")]
