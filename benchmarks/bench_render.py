@@ -47,7 +47,9 @@ resources:
 tasks:
   - image: "{{{{ image }}}}"
     runtime: singularity
-    cmd: simulate --model {{{{ model }}}} --temperature {{{{ temperature }}}} --pressure {{{{ pressure }}}} --seed {{{{ seed }}}}
+    cmd: >-
+      simulate --model {{{{ model }}}} --temperature {{{{ temperature }}}}
+      --pressure {{{{ pressure }}}} --seed {{{{ seed }}}}
     env:
       MODEL: "{{{{ model }}}}"
       TEMPERATURE: "{{{{ temperature }}}}"
@@ -99,16 +101,28 @@ def dumps_baseline(out: Path) -> float:
 
 def peak_rss_of_cli(spec: Path, out: Path) -> tuple[float, float]:
     """Peak RSS (MB) and wall time of `promspec render SPEC -f jsonl -o OUT`."""
-    command = [sys.executable, "-m", "prominence_spec", "render", str(spec), "-f", "jsonl",
-               "-o", str(out)]
+    command = [
+        sys.executable,
+        "-m",
+        "prominence_spec",
+        "render",
+        str(spec),
+        "-f",
+        "jsonl",
+        "-o",
+        str(out),
+    ]
     # A small parent of its own: a forked child's peak RSS would otherwise include this
     # process's pages from before exec.
-    probe = ("import resource, subprocess, sys, time; t = time.perf_counter(); "
-             "subprocess.run(sys.argv[1:], check=True); "
-             "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, "
-             "time.perf_counter() - t)")
-    result = subprocess.run([sys.executable, "-c", probe, *command], check=True,
-                            capture_output=True, text=True)
+    probe = (
+        "import resource, subprocess, sys, time; t = time.perf_counter(); "
+        "subprocess.run(sys.argv[1:], check=True); "
+        "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, "
+        "time.perf_counter() - t)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe, *command], check=True, capture_output=True, text=True
+    )
     peak_kb, elapsed = result.stdout.split()
     return int(peak_kb) / 1024, float(elapsed)
 
@@ -132,7 +146,8 @@ def main() -> int:
         big.mkdir()
         big_spec = write_spec(big, args.memory_points)
         peak_mb, cli_s = peak_rss_of_cli(big_spec, big / "out.jsonl")
-        big_lines = sum(1 for _ in open(big / "out.jsonl", encoding="utf-8"))
+        with open(big / "out.jsonl", encoding="utf-8") as handle:
+            big_lines = sum(1 for _ in handle)
     rate = documents / render_s
     ratio = render_s / dumps_s
     rows = [
@@ -141,8 +156,12 @@ def main() -> int:
         ("json.dumps alone, same documents", f"{dumps_s:.3f} s", "baseline", ""),
         ("points per second", f"{rate:,.0f}", ">= 50,000", _verdict(rate >= 50_000)),
         ("render / json.dumps", f"{ratio:.2f}x", "<= 4", _verdict(ratio <= 4)),
-        (f"CLI, {big_lines:,} points to JSONL: peak RSS", f"{peak_mb:.0f} MB", "< 200 MB",
-         _verdict(peak_mb < 200)),
+        (
+            f"CLI, {big_lines:,} points to JSONL: peak RSS",
+            f"{peak_mb:.0f} MB",
+            "< 200 MB",
+            _verdict(peak_mb < 200),
+        ),
         ("CLI, same run: wall time", f"{cli_s:.1f} s", "", ""),
     ]
     width = max(len(r[0]) for r in rows)
@@ -150,10 +169,22 @@ def main() -> int:
     for name, value, target, verdict in rows:
         print(f"{name:<{width}}  {value:>12}  {target:>10}  {verdict}")
     if args.json:
-        Path(args.json).write_text(json.dumps({
-            "points": documents, "render_s": render_s, "dumps_s": dumps_s,
-            "points_per_s": rate, "ratio": ratio, "cli_points": big_lines,
-            "cli_peak_rss_mb": peak_mb, "cli_s": cli_s}, indent=2) + "\n")
+        Path(args.json).write_text(
+            json.dumps(
+                {
+                    "points": documents,
+                    "render_s": render_s,
+                    "dumps_s": dumps_s,
+                    "points_per_s": rate,
+                    "ratio": ratio,
+                    "cli_points": big_lines,
+                    "cli_peak_rss_mb": peak_mb,
+                    "cli_s": cli_s,
+                },
+                indent=2,
+            )
+            + "\n"
+        )
     return 0
 
 

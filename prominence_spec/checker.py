@@ -16,21 +16,32 @@ STDIN = "-"
 IO_CODES = frozenset({"PS100", "PS113"})
 
 
+EMPTY_DIRECTORY = "\x00empty:"
+
+
 def discover(paths: Iterable[str]) -> Iterator[str]:
-    """Files named on the command line as they are; directories searched recursively."""
+    """Files named on the command line as they are; directories searched recursively.
+
+    A directory without any spec file yields a marker, reported as an error: in CI it
+    usually means a wrong path, which must not pass silently.
+    """
     for raw in paths:
         if raw == STDIN or not os.path.isdir(raw):
             yield raw
             continue
-        yield from _walk(raw)
+        found = list(_walk(raw))
+        yield from found if found else [EMPTY_DIRECTORY + raw]
 
 
 def _walk(root: str) -> Iterator[str]:
     found: list[str] = []
     for folder, dirs, files in os.walk(root):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        found.extend(os.path.join(folder, f) for f in files
-                     if f.lower().endswith(SPEC_SUFFIXES) and not f.startswith("."))
+        found.extend(
+            os.path.join(folder, f)
+            for f in files
+            if f.lower().endswith(SPEC_SUFFIXES) and not f.startswith(".")
+        )
     yield from sorted(found)
 
 
@@ -47,24 +58,40 @@ def check_paths(
     """Check files and directories; templated specs are checked at every sweep point."""
     report = CheckReport()
     for path in discover(paths):
+        if path.startswith(EMPTY_DIRECTORY):
+            folder = path[len(EMPTY_DIRECTORY):]
+            message = "no spec files (*.yaml, *.yml, *.json) in this directory"
+            report.files.append(FileReport(folder, [Diagnostic("PS113", message, path=folder)]))
+            continue
         if path == STDIN:
             data = read_stdin() if read_stdin else b""
             loaded = load_bytes(data, path="<stdin>", fmt=stdin_format)
         else:
             loaded = load(path)
-        report.files.append(check_loaded(loaded, kind=kind, verbose=verbose, values=values,
-                                         root=root))
+        report.files.append(
+            check_loaded(loaded, kind=kind, verbose=verbose, values=values, root=root)
+        )
     return report
 
 
-def check_file(path: str | Path, *, kind: str | None = None, verbose: bool = False,
-               values: Mapping[str, Any] | None = None) -> FileReport:
+def check_file(
+    path: str | Path,
+    *,
+    kind: str | None = None,
+    verbose: bool = False,
+    values: Mapping[str, Any] | None = None,
+) -> FileReport:
     return check_loaded(load(path), kind=kind, verbose=verbose, values=values)
 
 
-def check_loaded(loaded: LoadResult, *, kind: str | None = None, verbose: bool = False,
-                 values: Mapping[str, Any] | None = None,
-                 root: Path | None = None) -> FileReport:
+def check_loaded(
+    loaded: LoadResult,
+    *,
+    kind: str | None = None,
+    verbose: bool = False,
+    values: Mapping[str, Any] | None = None,
+    root: Path | None = None,
+) -> FileReport:
     diagnostics: list[Diagnostic] = list(loaded.diagnostics)
     many = len(loaded.documents) > 1 or any(d.document is not None for d in diagnostics)
     for document in loaded.documents:
@@ -72,8 +99,10 @@ def check_loaded(loaded: LoadResult, *, kind: str | None = None, verbose: bool =
             from prominence_spec.pipeline import check_templated  # Jinja only when needed
 
             found = check_templated(document, values=values, root=root, kind=kind)
-            diagnostics.extend(d.with_path(d.path or document.path,
-                                           document.index if many else None) for d in found)
+            diagnostics.extend(
+                d.with_path(d.path or document.path, document.index if many else None)
+                for d in found
+            )
             continue
         diagnostics.extend(check_document(document, kind, verbose=verbose, many=many))
     diagnostics.sort(key=lambda d: (d.document or 0, *d.sort_key()))

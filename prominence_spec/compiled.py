@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from prominence_spec.diagnostics import Diagnostic, pointer_of
-from prominence_spec.templating import OMIT, CompiledString, Templater, TemplateError
+from prominence_spec.templating import OMIT, CompiledString, TemplateError, Templater
 from prominence_spec.validation import fast_path_applies
 
 Path = tuple[str | int, ...]
@@ -27,8 +27,9 @@ class BuildError(Exception):
         self.path, self.code, self.message, self.hint = path, code, message, hint
 
     def diagnostic(self, prefix: Path = ()) -> Diagnostic:
-        return Diagnostic(self.code, self.message, pointer=pointer_of((*prefix, *self.path)),
-                          hint=self.hint)
+        return Diagnostic(
+            self.code, self.message, pointer=pointer_of((*prefix, *self.path)), hint=self.hint
+        )
 
 
 class _State:
@@ -75,8 +76,9 @@ class _Slot:
 class _DictNode:
     __slots__ = ("items", "path")
 
-    def __init__(self, items: list[tuple[str, _Slot | None, Any, _Node | None]],
-                 path: Path) -> None:
+    def __init__(
+        self, items: list[tuple[str, _Slot | None, Any, _Node | None]], path: Path
+    ) -> None:
         self.items, self.path = items, path
 
     def build(self, ctx: Mapping[str, Any], state: _State) -> Any:
@@ -88,8 +90,7 @@ class _DictNode:
                     continue
                 key = rendered if isinstance(rendered, str) else str(rendered)
                 if key in out:
-                    raise BuildError((*self.path, key), "PS601",
-                                     f'two keys render to "{key}"')
+                    raise BuildError((*self.path, key), "PS601", f'two keys render to "{key}"')
             value = static if node is None else node.build(ctx, state)
             if value is not OMIT:
                 out[key] = value
@@ -127,8 +128,9 @@ class Compiled:
     fast: Callable[[Mapping[str, Any]], Any] | None = None
     used: tuple[str, ...] = ()
 
-    def build(self, ctx: Mapping[str, Any], vary: Collection[str] | None = None
-              ) -> tuple[Any, bool]:
+    def build(
+        self, ctx: Mapping[str, Any], vary: Collection[str] | None = None
+    ) -> tuple[Any, bool]:
         """The document for ``ctx``; ``vary`` may name the only context values that change
         between calls (the others were found plain by the caller)."""
         if self.root is None:
@@ -172,12 +174,12 @@ def _add_fast_path(compiled: Compiled, data: Any) -> None:
     if source is None:
         return
     namespace: dict[str, Any] = {"K": generator.constants, "R": generator.renderers}
-    exec(compile(f"def build(ctx):\n    return {source}\n", "<promspec body>", "exec"),
-         namespace)
+    exec(compile(f"def build(ctx):\n    return {source}\n", "<promspec body>", "exec"), namespace)
     compiled.fast = namespace["build"]
     compiled.used = tuple(sorted(compiled.variables))
-    literals_ascii = all(part.isascii() for _, c in compiled.slots for part in c.parts
-                         if isinstance(part, str))
+    literals_ascii = all(
+        part.isascii() for _, c in compiled.slots for part in c.parts if isinstance(part, str)
+    )
     compiled.static_plain = compiled.static_plain and literals_ascii
 
 
@@ -194,8 +196,9 @@ def _has_template(value: Any) -> bool:
 class _Generator:
     """Python source for one expression building the body (keys and literals via repr)."""
 
-    def __init__(self, by_id: dict[int, CompiledString],
-                 slots: list[tuple[Path, CompiledString]]) -> None:
+    def __init__(
+        self, by_id: dict[int, CompiledString], slots: list[tuple[Path, CompiledString]]
+    ) -> None:
         self.texts = {c.text: c for _, c in slots}
         self.constants: list[Any] = []
         self.renderers: list[Callable[[Mapping[str, Any]], Any]] = []

@@ -10,8 +10,15 @@ from prominence_spec.diagnostics import Diagnostic, has_errors, parts_of, pointe
 from prominence_spec.render import Locator, Rendered, Renderer
 from prominence_spec.spec import SETTINGS_KEY
 
-WORKFLOW_ORDER = ("name", "labels", "jobs", "dependencies", "factories", "policies",
-                  "notifications")
+WORKFLOW_ORDER = (
+    "name",
+    "labels",
+    "jobs",
+    "dependencies",
+    "factories",
+    "policies",
+    "notifications",
+)
 
 
 def expand(renderer: Renderer, only: int | None = None) -> Iterator[Rendered]:
@@ -49,6 +56,7 @@ def _jobs_mode(renderer: Renderer, only: int | None) -> Iterator[Rendered]:
 
 def body_locator(renderer: Renderer, strip: int = 0) -> Locator:
     """Locate a diagnostic about a rendered document in the spec's body (or template)."""
+
     def locate_in_body(diag: Diagnostic) -> Diagnostic:
         parts = parts_of(diag.pointer)[strip:]
         if renderer.name_template is not None and parts[:1] == ("name",):
@@ -66,16 +74,28 @@ def settings_locator(renderer: Renderer, *at: str) -> Locator:
 
 
 def _moved(diag: Diagnostic, parts: tuple[str | int, ...]) -> Diagnostic:
-    return Diagnostic(diag.code, diag.message, diag.severity, pointer_of(parts),
-                      hint=diag.hint, context=diag.context)
+    return Diagnostic(
+        diag.code,
+        diag.message,
+        diag.severity,
+        pointer_of(parts),
+        hint=diag.hint,
+        context=diag.context,
+    )
 
 
 def _workflow_mode(renderer: Renderer, only: int | None) -> Iterator[Rendered]:
     spec = renderer.spec
     if spec.kind != "job":
-        renderer.problems.append(renderer.in_spec(Diagnostic(
-            "PS607", "expand: workflow needs a job body (the workflow is built around it)",
-            pointer=pointer_of((SETTINGS_KEY, "expand")))))
+        renderer.problems.append(
+            renderer.in_spec(
+                Diagnostic(
+                    "PS607",
+                    "expand: workflow needs a job body (the workflow is built around it)",
+                    pointer=pointer_of((SETTINGS_KEY, "expand")),
+                )
+            )
+        )
         return
     extra = _extra_jobs(renderer)
     if extra is None:
@@ -94,8 +114,9 @@ def _workflow_mode(renderer: Renderer, only: int | None) -> Iterator[Rendered]:
         yield Rendered(workflow, "workflow")
 
 
-def _point_jobs(renderer: Renderer, only: int | None, width: int
-                ) -> tuple[list[dict[str, Any]] | None, list[str]]:
+def _point_jobs(
+    renderer: Renderer, only: int | None, width: int
+) -> tuple[list[dict[str, Any]] | None, list[str]]:
     jobs: list[dict[str, Any]] = []
     failed = False
     locator = body_locator(renderer)
@@ -106,8 +127,7 @@ def _point_jobs(renderer: Renderer, only: int | None, width: int
             renderer.record([exc.diagnostic()], locator, index, params)
             failed = True
             continue
-        document = renderer.job_name(document, index if index is not None else 0, params,
-                                     width)
+        document = renderer.job_name(document, index if index is not None else 0, params, width)
         found = renderer.check(document, "job", plain)
         renderer.record(found, locator, index, params)
         failed = failed or has_errors(found)
@@ -124,8 +144,9 @@ def _extra_jobs(renderer: Renderer) -> tuple[dict[str, Any] | None, dict[str, An
             continue
         compiled, found = compile_tree(data, renderer.templater)
         at = (SETTINGS_KEY, "workflow", role)
-        renderer.problems.extend(renderer.in_spec(_moved(d, (*at, *parts_of(d.pointer))))
-                                 for d in found)
+        renderer.problems.extend(
+            renderer.in_spec(_moved(d, (*at, *parts_of(d.pointer)))) for d in found
+        )
         if found:
             return None
         try:
@@ -134,16 +155,24 @@ def _extra_jobs(renderer: Renderer) -> tuple[dict[str, Any] | None, dict[str, An
             renderer.problems.append(renderer.in_spec(exc.diagnostic(at)))
             return None
         if not isinstance(document, dict):
-            renderer.problems.append(renderer.in_spec(Diagnostic(
-                "PS607", f"workflow.{role} must be a job", pointer=pointer_of(at))))
+            renderer.problems.append(
+                renderer.in_spec(
+                    Diagnostic("PS607", f"workflow.{role} must be a job", pointer=pointer_of(at))
+                )
+            )
             return None
         document.setdefault("name", role)
         built[role] = document
     return built["setup"], built["gather"]
 
 
-def _assemble(renderer: Renderer, setup: dict[str, Any] | None, jobs: list[dict[str, Any]],
-              gather: dict[str, Any] | None, names: list[str]) -> dict[str, Any]:
+def _assemble(
+    renderer: Renderer,
+    setup: dict[str, Any] | None,
+    jobs: list[dict[str, Any]],
+    gather: dict[str, Any] | None,
+    names: list[str],
+) -> dict[str, Any]:
     settings = renderer.workflow_settings()
     workflow: dict[str, Any] = {"name": settings.pop("name", None) or renderer.default_name()}
     all_jobs = [*([setup] if setup else []), *jobs, *([gather] if gather else [])]
@@ -170,11 +199,13 @@ def _workflow_locator(renderer: Renderer, has_setup: bool, points: int) -> Locat
         if parts[:1] == ("jobs",) and len(parts) > 1 and parts[1].isdigit():
             k = int(parts[1])
             if has_setup and k == 0:
-                return renderer.in_spec(_moved(diag, (SETTINGS_KEY, "workflow", "setup",
-                                                      *parts[2:])))
+                return renderer.in_spec(
+                    _moved(diag, (SETTINGS_KEY, "workflow", "setup", *parts[2:]))
+                )
             if k >= points + (1 if has_setup else 0):
-                return renderer.in_spec(_moved(diag, (SETTINGS_KEY, "workflow", "gather",
-                                                      *parts[2:])))
+                return renderer.in_spec(
+                    _moved(diag, (SETTINGS_KEY, "workflow", "gather", *parts[2:]))
+                )
             return body(diag)
         return renderer.in_spec(_moved(diag, (SETTINGS_KEY, "workflow", *parts)))
 

@@ -51,8 +51,12 @@ def factory_mode(renderer: Renderer) -> Iterator[Rendered]:
     if sweep is None:
         problems.append(_refuse(at_sweep, "expand: factory needs a sweep"))
     elif renderer.spec.kind != "job":
-        problems.append(_refuse((SETTINGS_KEY, "expand"),
-                                "expand: factory needs a job body (it becomes the factory's job)"))
+        problems.append(
+            _refuse(
+                (SETTINGS_KEY, "expand"),
+                "expand: factory needs a job body (it becomes the factory's job)",
+            )
+        )
     if problems or sweep is None:
         renderer.problems.extend(renderer.in_spec(p) for p in problems)
         return
@@ -60,10 +64,13 @@ def factory_mode(renderer: Renderer) -> Iterator[Rendered]:
     if isinstance(plan, Diagnostic):
         renderer.problems.append(renderer.in_spec(plan))
         return
-    found = [*_slot_problems(renderer.body, set(sweep.parameters), plan),
-             *_value_problems(plan)]
-    renderer.problems.extend(renderer.in_body(d) if d.pointer and not d.pointer.startswith(
-        "/" + SETTINGS_KEY) else renderer.in_spec(d) for d in found)
+    found = [*_slot_problems(renderer.body, set(sweep.parameters), plan), *_value_problems(plan)]
+    renderer.problems.extend(
+        renderer.in_body(d)
+        if d.pointer and not d.pointer.startswith("/" + SETTINGS_KEY)
+        else renderer.in_spec(d)
+        for d in found
+    )
     if found:
         return
     yield from _build(renderer, plan, sweep.parameters)
@@ -85,17 +92,26 @@ def _slot_problems(body: Compiled, parameters: set[str], plan: Any) -> Iterator[
         if isinstance(plan, RepeatPlan):
             yield _refuse(path, f"a repeat factory passes no parameter, but {where} uses {names}")
         elif not any(p.match(where) for p in _SUBSTITUTED):
-            yield _refuse(path, f"{where} uses {names}, but the server substitutes parameters "
-                                "only in task cmd, outputFiles and outputDirs",
-                          hint="in other fields use the environment variable "
-                               f"PROMINENCE_PARAMETER_{sorted(used)[0]} from the task's cmd, "
-                               "or use expand: jobs")
+            yield _refuse(
+                path,
+                f"{where} uses {names}, but the server substitutes parameters "
+                "only in task cmd, outputFiles and outputDirs",
+                hint="in other fields use the environment variable "
+                f"PROMINENCE_PARAMETER_{sorted(used)[0]} from the task's cmd, "
+                "or use expand: jobs",
+            )
         elif not compiled.simple:
-            yield _refuse(path, f"{where}: only plain {{{{ name }}}} references can become "
-                                "server-side ${name} placeholders (no filters or expressions)")
+            yield _refuse(
+                path,
+                f"{where}: only plain {{{{ name }}}} references can become "
+                "server-side ${name} placeholders (no filters or expressions)",
+            )
         elif any(isinstance(part, str) and "$" in part for part in compiled.parts):
-            yield _refuse(path, f"{where} holds a '$' of its own, which the server would also "
-                                "treat as a placeholder")
+            yield _refuse(
+                path,
+                f"{where} holds a '$' of its own, which the server would also "
+                "treat as a placeholder",
+            )
 
 
 def _value_problems(plan: Any) -> Iterator[Diagnostic]:
@@ -105,9 +121,12 @@ def _value_problems(plan: Any) -> Iterator[Diagnostic]:
     for parameter in plan.parameters:
         for value in parameter.values:
             if isinstance(value, bool) or (isinstance(value, float) and value.is_integer()):
-                yield _refuse(at, f"zip value {value!r} of {parameter.name} would be written "
-                                  "differently by the server than by promspec's jobs mode",
-                              hint="write it as a string or an integer")
+                yield _refuse(
+                    at,
+                    f"zip value {value!r} of {parameter.name} would be written "
+                    "differently by the server than by promspec's jobs mode",
+                    hint="write it as a string or an integer",
+                )
                 break
 
 

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from prominence_spec.diagnostics import Diagnostic
+from prominence_spec.json_positions import json_source_map
 from prominence_spec.sourcemap import LazySourceMap, SourceMap
 from prominence_spec.yaml_compose import MAX_DEPTH, compose
 
@@ -85,26 +86,42 @@ def load_text(text: str, *, path: str = "<string>", fmt: str = "yaml") -> LoadRe
     return _load_yaml(text, path)
 
 
-def _failed(path: str, code: str, message: str, line: int | None = None,
-            column: int | None = None, hint: str | None = None) -> LoadResult:
+def _failed(
+    path: str,
+    code: str,
+    message: str,
+    line: int | None = None,
+    column: int | None = None,
+    hint: str | None = None,
+) -> LoadResult:
     diag = Diagnostic(code, message, line=line, column=column, hint=hint, path=path)
     return LoadResult(path, [], [diag])
 
 
 def _decode(data: bytes, path: str) -> str | LoadResult:
     if data.startswith(_OTHER_BOMS) or b"\x00" in data:
-        return _failed(path, "PS102", "binary, UTF-16 or UTF-32 data; spec files must be UTF-8",
-                       hint="save the file as UTF-8")
+        return _failed(
+            path,
+            "PS102",
+            "binary, UTF-16 or UTF-32 data; spec files must be UTF-8",
+            hint="save the file as UTF-8",
+        )
     if data.startswith(_UTF8_BOM):
-        data = data[len(_UTF8_BOM):]
+        data = data[len(_UTF8_BOM) :]
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
         column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
         byte = data[exc.start]
-        return _failed(path, "PS102", f"not UTF-8: invalid byte 0x{byte:02x} ({exc.reason})",
-                       line, column, hint="save the file as UTF-8")
+        return _failed(
+            path,
+            "PS102",
+            f"not UTF-8: invalid byte 0x{byte:02x} ({exc.reason})",
+            line,
+            column,
+            hint="save the file as UTF-8",
+        )
 
 
 def _load_yaml(text: str, path: str) -> LoadResult:
@@ -113,14 +130,21 @@ def _load_yaml(text: str, path: str) -> LoadResult:
     many = len(composed) > 1
     for doc in composed:
         document = Document(doc.data, doc.source, path, doc.index, doc.diagnostics)
-        result.diagnostics.extend(_tag(d, path, doc.index if many else None)
-                                  for d in doc.diagnostics)
+        result.diagnostics.extend(
+            _tag(d, path, doc.index if many else None) for d in doc.diagnostics
+        )
         if doc.data is None:
             message = "document is empty" if not many else f"document {doc.index + 1} is empty"
             result.diagnostics.append(
-                Diagnostic("PS105", message, severity="warning" if many else "error",
-                           line=1 if not many else None, column=1 if not many else None,
-                           path=path, document=doc.index if many else None)
+                Diagnostic(
+                    "PS105",
+                    message,
+                    severity="warning" if many else "error",
+                    line=1 if not many else None,
+                    column=1 if not many else None,
+                    path=path,
+                    document=doc.index if many else None,
+                )
             )
             continue
         if not any(d.is_error for d in doc.diagnostics):
@@ -137,32 +161,32 @@ def _tag(diag: Diagnostic, path: str, document: int | None) -> Diagnostic:
     return diag.with_path(path, document)
 
 
-class _DuplicateKey(ValueError):
+class _DuplicateKeyError(ValueError):
     pass
 
 
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     result = dict(pairs)
     if len(result) != len(pairs):
-        raise _DuplicateKey()
+        raise _DuplicateKeyError()
     return result
 
 
 def _finite(text: str) -> float:
     value = float(text)
     if not math.isfinite(value):
-        raise _DuplicateKey()  # fall back to the positioned loader, which reports it
+        raise _DuplicateKeyError()  # fall back to the positioned loader, which reports it
     return value
 
 
-class _Constant(ValueError):
+class _ConstantError(ValueError):
     def __init__(self, name: str) -> None:
         super().__init__(name)
         self.name = name
 
 
 def _reject_constant(name: str) -> float:
-    raise _Constant(name)
+    raise _ConstantError(name)
 
 
 _CONSTANT = re.compile(r'"(?:[^"\\]|\\.)*"|(-?(?:NaN|Infinity))')
@@ -170,21 +194,31 @@ _CONSTANT = re.compile(r'"(?:[^"\\]|\\.)*"|(-?(?:NaN|Infinity))')
 
 def _load_json(text: str, path: str) -> LoadResult:
     try:
-        data = json.loads(text, object_pairs_hook=_no_duplicates, parse_float=_finite,
-                          parse_constant=_reject_constant)
+        data = json.loads(
+            text,
+            object_pairs_hook=_no_duplicates,
+            parse_float=_finite,
+            parse_constant=_reject_constant,
+        )
     except json.JSONDecodeError as exc:
         if not text.strip():
             return _failed(path, "PS105", "file is empty (no JSON value)", 1, 1)
         return _failed(path, "PS101", f"JSON syntax error: {exc.msg}", exc.lineno, exc.colno)
-    except _DuplicateKey:
+    except _DuplicateKeyError:
         return _load_yaml(text, path)  # reports duplicates and non-finite numbers with positions
-    except _Constant as exc:
+    except _ConstantError as exc:
         found = next((m for m in _CONSTANT.finditer(text) if m.group(1)), None)
         index = found.start(1) if found else 0
         line = text.count("\n", 0, index) + 1
         column = index - (text.rfind("\n", 0, index) + 1) + 1
-        return _failed(path, "PS112", f"{exc.name} is not a JSON number and cannot be sent",
-                       line, column, hint="write a number, or quote it as a string")
+        return _failed(
+            path,
+            "PS112",
+            f"{exc.name} is not a JSON number and cannot be sent",
+            line,
+            column,
+            hint="write a number, or quote it as a string",
+        )
     except RecursionError:
         return _failed(path, "PS107", f"nesting deeper than {MAX_DEPTH} levels")
     except ValueError:  # an integer of more digits than Python converts
@@ -195,15 +229,15 @@ def _load_json(text: str, path: str) -> LoadResult:
     result = LoadResult(path, [Document(data, source, path)])
     if data is None:
         result.documents.clear()
-        result.diagnostics.append(Diagnostic("PS105", "document is null", line=1, column=1,
-                                             path=path))
+        result.diagnostics.append(
+            Diagnostic("PS105", "document is null", line=1, column=1, path=path)
+        )
     return result
 
 
 def _positions_of(text: str) -> Callable[[], SourceMap]:
     def build() -> SourceMap:
-        composed, _ = compose(text)
-        return composed[0].source if composed else SourceMap()
+        return json_source_map(text)
 
     return build
 

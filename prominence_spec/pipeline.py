@@ -14,9 +14,14 @@ from prominence_spec.spec import SETTINGS_KEY, parse_spec
 from prominence_spec.validation import locate
 
 
-def open_spec(document: Document, *, values: Mapping[str, Any] | None = None,
-              mode: str | None = None, root: Path | None = None,
-              kind: str | None = None) -> tuple[Renderer | None, list[Diagnostic]]:
+def open_spec(
+    document: Document,
+    *,
+    values: Mapping[str, Any] | None = None,
+    mode: str | None = None,
+    root: Path | None = None,
+    kind: str | None = None,
+) -> tuple[Renderer | None, list[Diagnostic]]:
     """Parse and compile a templated spec; ``None`` with the reasons when it cannot render."""
     spec, problems = parse_spec(document, root=root, kind=kind)
     located = [locate(p, document) if not p.path else p for p in problems]
@@ -32,19 +37,30 @@ def render(renderer: Renderer, *, only: int | None = None) -> Iterator[Rendered]
     yield from expand(renderer, only)
 
 
-def check_templated(document: Document, *, values: Mapping[str, Any] | None = None,
-                    root: Path | None = None, kind: str | None = None) -> list[Diagnostic]:
+def check_templated(
+    document: Document,
+    *,
+    values: Mapping[str, Any] | None = None,
+    root: Path | None = None,
+    kind: str | None = None,
+) -> list[Diagnostic]:
     """Validate every point of a templated spec (what `promspec validate` does with one)."""
     renderer, problems = open_spec(document, values=values, root=root, kind=kind)
     if renderer is None:
         return problems
     sweep = renderer.sweep
     if sweep is not None and sweep.size > renderer.spec.max_points:
-        renderer.problems.append(renderer.in_spec(Diagnostic(
-            "PS604", f"the sweep has {sweep.size:,} points, more than max_points "
-                     f"({renderer.spec.max_points:,}) allows checking",
-            pointer=f"/{SETTINGS_KEY}/sweep",
-            hint="raise promspec.max_points, or check a part with render --point N")))
+        renderer.problems.append(
+            renderer.in_spec(
+                Diagnostic(
+                    "PS604",
+                    f"the sweep has {sweep.size:,} points, more than max_points "
+                    f"({renderer.spec.max_points:,}) allows checking",
+                    pointer=f"/{SETTINGS_KEY}/sweep",
+                    hint="raise promspec.max_points, or check a part with render --point N",
+                )
+            )
+        )
         return renderer.diagnostics()
     for _ in render(renderer):
         pass

@@ -24,7 +24,7 @@ from prominence_spec.loader import Document
 from prominence_spec.rules import JOB_RULES, run_rules, varying_job_rules
 from prominence_spec.spec import SETTINGS_KEY, Origin, Spec
 from prominence_spec.sweep import Sweep, SweepError, parse_sweep
-from prominence_spec.templating import GLOBALS, OMIT, Templater, TemplateError
+from prominence_spec.templating import GLOBALS, OMIT, TemplateError, Templater
 from prominence_spec.validation import locate, validate
 
 MAX_BODY_BYTES = 1024 * 1024
@@ -67,8 +67,9 @@ class Groups:
 
     entries: dict[tuple[str, str, str, int], _Group] = field(default_factory=dict)
 
-    def add(self, diag: Diagnostic, locator: Locator, index: int | None,
-            params: dict[str, Any] | None) -> None:
+    def add(
+        self, diag: Diagnostic, locator: Locator, index: int | None, params: dict[str, Any] | None
+    ) -> None:
         key = (diag.code, diag.pointer, diag.severity, id(locator))
         group = self.entries.get(key)
         if group is None:
@@ -92,10 +93,23 @@ def _summarise(group: _Group, total: int | None) -> Diagnostic:
         note = f"fails for all {total:,} points, first at {where}"
     else:
         note = f"fails for {group.count:,} of {total:,} points, first at {where}"
-    context = (("points", f"{group.count}/{total}"), ("first_index", str(group.index)),
-               ("first_params", shown))
-    return Diagnostic(diag.code, f"{diag.message} ({note})", diag.severity, diag.pointer,
-                      diag.line, diag.column, diag.hint, diag.path, diag.document, context)
+    context = (
+        ("points", f"{group.count}/{total}"),
+        ("first_index", str(group.index)),
+        ("first_params", shown),
+    )
+    return Diagnostic(
+        diag.code,
+        f"{diag.message} ({note})",
+        diag.severity,
+        diag.pointer,
+        diag.line,
+        diag.column,
+        diag.hint,
+        diag.path,
+        diag.document,
+        context,
+    )
 
 
 def _short(value: Any) -> str:
@@ -106,8 +120,9 @@ def _short(value: Any) -> str:
 class Renderer:
     """Everything needed to render one templated spec."""
 
-    def __init__(self, spec: Spec, document: Document, values: Mapping[str, Any], *,
-                 mode: str | None = None) -> None:
+    def __init__(
+        self, spec: Spec, document: Document, values: Mapping[str, Any], *, mode: str | None = None
+    ) -> None:
         self.spec, self.document = spec, document
         self.mode = mode or spec.expand
         self.templater = Templater(root=spec.root, base_dir=spec.base_dir)
@@ -151,45 +166,72 @@ class Renderer:
     def _setup_sweep(self) -> None:
         if not self.spec.has_sweep:
             return
-        sweep, found = parse_sweep(self.spec.sweep, base_dir=self.spec.base_dir_of("sweep"),
-                                   root=self.spec.root, where_fn=self._where)
+        sweep, found = parse_sweep(
+            self.spec.sweep,
+            base_dir=self.spec.base_dir_of("sweep"),
+            root=self.spec.root,
+            where_fn=self._where,
+        )
         self.problems.extend(self.in_spec(d) for d in found)
         self.sweep = sweep
         if sweep is None:
             return
         clash = sorted(set(sweep.parameters) & RESERVED)
         if clash:
-            self.problems.append(self.in_spec(Diagnostic(
-                "PS604", f"{clash[0]} is reserved and cannot be a sweep parameter",
-                pointer=pointer_of((SETTINGS_KEY, "sweep")))))
+            self.problems.append(
+                self.in_spec(
+                    Diagnostic(
+                        "PS604",
+                        f"{clash[0]} is reserved and cannot be a sweep parameter",
+                        pointer=pointer_of((SETTINGS_KEY, "sweep")),
+                    )
+                )
+            )
 
     def _where(self, expression: str, params: Mapping[str, Any], pointer: str) -> bool:
         try:
             compiled = self.templater.expression(expression)
             return bool(compiled.render({**self.context, **params}))
         except TemplateError as exc:
-            raise SweepError(Diagnostic(exc.code, f"where: {exc.message}", pointer=pointer,
-                                        hint=exc.hint)) from None
+            raise SweepError(
+                Diagnostic(exc.code, f"where: {exc.message}", pointer=pointer, hint=exc.hint)
+            ) from None
 
     def _check_variables(self) -> None:
         for name in sorted(set(self.context) & RESERVED):
-            self.problems.append(self.in_spec(Diagnostic(
-                "PS607", f'"{name}" is reserved (a promspec name) and cannot be a parameter',
-                pointer=pointer_of((SETTINGS_KEY, "params")), hint="rename the parameter")))
+            self.problems.append(
+                self.in_spec(
+                    Diagnostic(
+                        "PS607",
+                        f'"{name}" is reserved (a promspec name) and cannot be a parameter',
+                        pointer=pointer_of((SETTINGS_KEY, "params")),
+                        hint="rename the parameter",
+                    )
+                )
+            )
         known = set(self.context) | RESERVED | set(self.sweep.parameters if self.sweep else ())
         for path, compiled in self.body.slots:
             for name in sorted(compiled.variables - known):
                 self.problems.append(self.in_body(_undefined(name, path, known)))
         if self.sweep is not None:
-            used = self.body.variables | (self.name_template.variables
-                                          if self.name_template else frozenset())
+            used = self.body.variables | (
+                self.name_template.variables if self.name_template else frozenset()
+            )
             for name in self.sweep.parameters:
                 if name not in used:
-                    self.problems.append(self.in_spec(Diagnostic(
-                        "PS604", f'sweep parameter "{name}" is not used anywhere in the spec',
-                        severity="warning", pointer=pointer_of((SETTINGS_KEY, "sweep")),
-                        hint="every point would render the same job; remove the axis or use "
-                             f"{{{{ {name} }}}}")))
+                    self.problems.append(
+                        self.in_spec(
+                            Diagnostic(
+                                "PS604",
+                                f'sweep parameter "{name}" is not used anywhere in the spec',
+                                severity="warning",
+                                pointer=pointer_of((SETTINGS_KEY, "sweep")),
+                                hint="every point would render the same job; remove the axis or "
+                                "use "
+                                f"{{{{ {name} }}}}",
+                            )
+                        )
+                    )
 
     def _check_job_point(self, document: Any, plain: bool) -> list[Diagnostic]:
         """Validate one point's job; rules whose inputs are not templated run only once."""
@@ -241,13 +283,13 @@ class Renderer:
         found: list[Diagnostic] = []
         if only is not None:
             self.seen = 1
-            point = self.sweep.point(only, diagnostics=found)
+            params = self.sweep.point(only, diagnostics=found)
             self.problems.extend(self.in_spec(d) for d in found)
-            yield only, point
+            yield only, params
             return
-        for point in self.sweep.points(diagnostics=found):
+        for numbered in self.sweep.points(diagnostics=found):
             self.seen += 1
-            yield point
+            yield numbered
         self.problems.extend(self.in_spec(d) for d in found)
 
     def build(self, index: int | None, params: dict[str, Any]) -> tuple[Any, bool]:
@@ -259,8 +301,9 @@ class Renderer:
             return document, False
         return self.body.build(ctx, vary=params.keys())
 
-    def job_name(self, document: dict[str, Any], index: int | None, params: dict[str, Any],
-                 width: int = 0) -> dict[str, Any]:
+    def job_name(
+        self, document: dict[str, Any], index: int | None, params: dict[str, Any], width: int = 0
+    ) -> dict[str, Any]:
         """A copy of a point's document with its name (name template, or ``<name>-<index>``)."""
         if index is None:
             return document
@@ -274,8 +317,13 @@ class Renderer:
         _set_first(document, "name", name)
         return document
 
-    def record(self, found: list[Diagnostic], locator: Locator, index: int | None,
-               params: dict[str, Any] | None) -> None:
+    def record(
+        self,
+        found: list[Diagnostic],
+        locator: Locator,
+        index: int | None,
+        params: dict[str, Any] | None,
+    ) -> None:
         for diag in found:
             self.groups.add(diag, locator, index, params)
 
@@ -291,9 +339,14 @@ class Renderer:
             found = validate(document, kind, plain=plain)
         size = len(api_json(document).encode()) if document_may_be_big(document) else 0
         if size > MAX_BODY_BYTES:
-            found.append(Diagnostic("PS413", f"the request body is {size:,} bytes: the server "
-                                    "rejects bodies over 1 MiB (HTTP 413)",
-                                    hint="use expand: factory, or split the sweep"))
+            found.append(
+                Diagnostic(
+                    "PS413",
+                    f"the request body is {size:,} bytes: the server "
+                    "rejects bodies over 1 MiB (HTTP 413)",
+                    hint="use expand: factory, or split the sweep",
+                )
+            )
         return found
 
 
@@ -318,8 +371,11 @@ def _undefined(name: str, path: tuple[str | int, ...], known: set[str]) -> Diagn
     import difflib
 
     near = difflib.get_close_matches(name, sorted(known - {"omit"}), n=1)
-    hint = f"did you mean `{near[0]}`?" if near else \
-        f"define it under promspec.params, in --values or with --set {name}=..."
+    hint = (
+        f"did you mean `{near[0]}`?"
+        if near
+        else f"define it under promspec.params, in --values or with --set {name}=..."
+    )
     return Diagnostic("PS602", f'"{name}" is undefined', pointer=pointer_of(path), hint=hint)
 
 

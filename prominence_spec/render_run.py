@@ -17,8 +17,14 @@ from prominence_spec.validation import check_document, detect_kind
 class RenderRun:
     """The documents of one loaded file; diagnostics accumulate as rendering proceeds."""
 
-    def __init__(self, loaded: LoadResult, values: Mapping[str, Any], *,
-                 mode: str | None = None, root: Path | None = None) -> None:
+    def __init__(
+        self,
+        loaded: LoadResult,
+        values: Mapping[str, Any],
+        *,
+        mode: str | None = None,
+        root: Path | None = None,
+    ) -> None:
         self.diagnostics: list[Diagnostic] = list(loaded.diagnostics)
         self.items: list[Document | Renderer] = []
         for document in loaded.documents:

@@ -11,7 +11,7 @@ import base64
 import binascii
 import difflib
 from collections.abc import Callable, Iterable, Iterator
-from typing import Any
+from typing import Any, TypeGuard
 
 from prominence_spec.diagnostics import Diagnostic, pointer_of
 
@@ -25,7 +25,7 @@ def _items(data: dict[str, Any], key: str) -> list[tuple[int, dict[str, Any]]]:
     return [(i, item) for i, item in enumerate(value) if isinstance(item, dict)]
 
 
-def _is_int(value: Any) -> bool:
+def _is_int(value: Any) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
@@ -39,8 +39,10 @@ def _hint_names(name: str, names: list[str]) -> str | None:
 
 # -- job rules ---------------------------------------------------------------------------
 
-def procs_per_node_within_cpus(job: dict[str, Any], at: tuple[str | int, ...]
-                               ) -> Iterator[Diagnostic]:
+
+def procs_per_node_within_cpus(
+    job: dict[str, Any], at: tuple[str | int, ...]
+) -> Iterator[Diagnostic]:
     resources = job.get("resources")
     cpus = resources.get("cpus") if isinstance(resources, dict) else None
     if not _is_int(cpus):
@@ -81,15 +83,16 @@ def ranges_ordered(job: dict[str, Any], at: tuple[str | int, ...]) -> Iterator[D
         return
     for key in ("cpusRange", "totalCpusRange"):
         pair = resources.get(key)
-        if isinstance(pair, list) and len(pair) == 2 and all(_is_int(x) for x in pair):
-            if pair[0] > pair[1]:
-                yield Diagnostic(
-                    "PS209",
-                    f"{key} is [min, max] but {pair[0]} > {pair[1]}",
-                    severity="warning",
-                    pointer=pointer_of((*at, "resources", key)),
-                    hint=f"write [{pair[1]}, {pair[0]}]",
-                )
+        if not (isinstance(pair, list) and len(pair) == 2 and all(_is_int(x) for x in pair)):
+            continue
+        if pair[0] > pair[1]:
+            yield Diagnostic(
+                "PS209",
+                f"{key} is [min, max] but {pair[0]} > {pair[1]}",
+                severity="warning",
+                pointer=pointer_of((*at, "resources", key)),
+                hint=f"write [{pair[1]}, {pair[0]}]",
+            )
 
 
 JOB_RULES: tuple[Rule, ...] = (procs_per_node_within_cpus, inputs_are_base64, ranges_ordered)
@@ -106,22 +109,25 @@ JOB_RULE_READS: dict[Rule, tuple[tuple[str, ...], ...]] = {
 def varying_job_rules(slot_paths: Iterable[tuple[str | int, ...]]) -> tuple[Rule, ...]:
     """The job rules whose inputs may change with the templated values at ``slot_paths``."""
     paths = list(slot_paths)
-    return tuple(rule for rule in JOB_RULES
-                 if any(_overlaps(read, path) for read in JOB_RULE_READS[rule] for path in paths))
+    return tuple(
+        rule
+        for rule in JOB_RULES
+        if any(_overlaps(read, path) for read in JOB_RULE_READS[rule] for path in paths)
+    )
 
 
 def _overlaps(pattern: tuple[str, ...], path: tuple[str | int, ...]) -> bool:
-    return all(a == "*" or a == b for a, b in zip(pattern, path))
+    return all(a == "*" or a == b for a, b in zip(pattern, path, strict=False))
 
 
 # -- workflow rules ----------------------------------------------------------------------
+
 
 def _job_names(workflow: dict[str, Any]) -> list[str]:
     return [job["name"] for _, job in _items(workflow, "jobs") if isinstance(job.get("name"), str)]
 
 
-def unique_job_names(workflow: dict[str, Any], at: tuple[str | int, ...]
-                     ) -> Iterator[Diagnostic]:
+def unique_job_names(workflow: dict[str, Any], at: tuple[str | int, ...]) -> Iterator[Diagnostic]:
     seen: dict[str, int] = {}
     for i, job in _items(workflow, "jobs"):
         name = job.get("name")
@@ -146,8 +152,9 @@ def _dependencies(workflow: dict[str, Any]) -> dict[str, list[Any]]:
     return {parent: children for parent, children in deps.items() if isinstance(children, list)}
 
 
-def dependencies_name_jobs(workflow: dict[str, Any], at: tuple[str | int, ...]
-                           ) -> Iterator[Diagnostic]:
+def dependencies_name_jobs(
+    workflow: dict[str, Any], at: tuple[str | int, ...]
+) -> Iterator[Diagnostic]:
     names = _job_names(workflow)
     defined = set(names)
     for parent, children in _dependencies(workflow).items():
@@ -169,8 +176,9 @@ def dependencies_name_jobs(workflow: dict[str, Any], at: tuple[str | int, ...]
                 )
 
 
-def dependencies_acyclic(workflow: dict[str, Any], at: tuple[str | int, ...]
-                         ) -> Iterator[Diagnostic]:
+def dependencies_acyclic(
+    workflow: dict[str, Any], at: tuple[str | int, ...]
+) -> Iterator[Diagnostic]:
     graph: dict[str, list[str]] = {}
     for parent, children in _dependencies(workflow).items():
         graph[parent] = [c for c in children if isinstance(c, str)]
@@ -224,7 +232,7 @@ def _find_cycle(graph: dict[str, list[str]]) -> list[str] | None:
                 stack.append((node, i + 1))
                 child = children[i]
                 if state.get(child) == 1:
-                    return [*trail[trail.index(child):], child]
+                    return [*trail[trail.index(child) :], child]
                 if not state.get(child):
                     stack.append((child, 0))
             else:
@@ -233,8 +241,9 @@ def _find_cycle(graph: dict[str, list[str]]) -> list[str] | None:
     return None
 
 
-def dependency_names_not_substrings(workflow: dict[str, Any], at: tuple[str | int, ...]
-                                    ) -> Iterator[Diagnostic]:
+def dependency_names_not_substrings(
+    workflow: dict[str, Any], at: tuple[str | int, ...]
+) -> Iterator[Diagnostic]:
     names = _job_names(workflow)
     used: list[str] = []
     for parent, children in _dependencies(workflow).items():
@@ -252,8 +261,9 @@ def dependency_names_not_substrings(workflow: dict[str, Any], at: tuple[str | in
             )
 
 
-def factories_name_jobs(workflow: dict[str, Any], at: tuple[str | int, ...]
-                        ) -> Iterator[Diagnostic]:
+def factories_name_jobs(
+    workflow: dict[str, Any], at: tuple[str | int, ...]
+) -> Iterator[Diagnostic]:
     names = _job_names(workflow)
     defined = set(names)
     owner: dict[str, int] = {}
@@ -284,8 +294,9 @@ def factories_name_jobs(workflow: dict[str, Any], at: tuple[str | int, ...]
                 owner[job] = i
 
 
-def factory_parameters_consistent(workflow: dict[str, Any], at: tuple[str | int, ...]
-                                  ) -> Iterator[Diagnostic]:
+def factory_parameters_consistent(
+    workflow: dict[str, Any], at: tuple[str | int, ...]
+) -> Iterator[Diagnostic]:
     for i, factory in _items(workflow, "factories"):
         params = _items(factory, "parameters")
         seen: set[str] = set()
@@ -303,8 +314,9 @@ def factory_parameters_consistent(workflow: dict[str, Any], at: tuple[str | int,
             yield from _zip_lengths(params, (*at, "factories", i))
 
 
-def _zip_lengths(params: list[tuple[int, dict[str, Any]]], at: tuple[str | int, ...]
-                 ) -> Iterator[Diagnostic]:
+def _zip_lengths(
+    params: list[tuple[int, dict[str, Any]]], at: tuple[str | int, ...]
+) -> Iterator[Diagnostic]:
     lengths = [(j, len(p["values"])) for j, p in params if isinstance(p.get("values"), list)]
     if len({n for _, n in lengths}) > 1:
         listed = ", ".join(str(n) for _, n in lengths)
@@ -313,8 +325,7 @@ def _zip_lengths(params: list[tuple[int, dict[str, Any]]], at: tuple[str | int, 
             if n != first:
                 yield Diagnostic(
                     "PS305",
-                    f"zip parameters must all have the same number of values; lengths are "
-                    f"{listed}",
+                    f"zip parameters must all have the same number of values; lengths are {listed}",
                     pointer=pointer_of((*at, "parameters", j, "values")),
                     hint=f"give every parameter {first} values",
                 )
@@ -323,33 +334,44 @@ def _zip_lengths(params: list[tuple[int, dict[str, Any]]], at: tuple[str | int, 
 MAX_INSTANCES = 1_000_000
 
 
-def sweeps_generate_jobs(workflow: dict[str, Any], at: tuple[str | int, ...]
-                         ) -> Iterator[Diagnostic]:
+def sweeps_generate_jobs(
+    workflow: dict[str, Any], at: tuple[str | int, ...]
+) -> Iterator[Diagnostic]:
     for i, factory in _items(workflow, "factories"):
         instances = _instances(factory)
         if instances is not None and instances > MAX_INSTANCES:
             yield Diagnostic(
-                "PS404", f"the factory generates {instances:,} jobs: the server accepts this "
+                "PS404",
+                f"the factory generates {instances:,} jobs: the server accepts this "
                 f"but does not finish generating more than {MAX_INSTANCES:,} before the request "
-                "times out", pointer=pointer_of((*at, "factories", i)),
-                hint="split the sweep into several workflows")
+                "times out",
+                pointer=pointer_of((*at, "factories", i)),
+                hint="split the sweep into several workflows",
+            )
         if factory.get("type") != "parameterSweep":
             continue
         for j, param in _items(factory, "parameters"):
-            start, end, step = (param.get(k) for k in ("start", "end", "step"))
-            if not all(_is_number(v) for v in (start, end, step)) or step <= 0:
+            numbers = _range_of(param)
+            if numbers is None or numbers[2] <= 0:
                 continue
+            start, end, step = numbers
             pointer = pointer_of((*at, "factories", i, "parameters", j))
             if start > end:
                 yield Diagnostic(
-                    "PS406", f"start {start} is greater than end {end}: the server accepts "
+                    "PS406",
+                    f"start {start} is greater than end {end}: the server accepts "
                     "this, generates no job at all, and the factory's jobs silently disappear",
-                    pointer=pointer, hint="swap start and end")
+                    pointer=pointer,
+                    hint="swap start and end",
+                )
             elif start + step == start:
                 yield Diagnostic(
-                    "PS404", f"step {step} is too small to change {start} in floating point: "
+                    "PS404",
+                    f"step {step} is too small to change {start} in floating point: "
                     "the server accepts this but never finishes generating the jobs",
-                    pointer=pointer, hint="use a larger step")
+                    pointer=pointer,
+                    hint="use a larger step",
+                )
 
 
 def _instances(factory: dict[str, Any]) -> int | None:
@@ -361,21 +383,34 @@ def _instances(factory: dict[str, Any]) -> int | None:
         return None
     total = 1
     for _, param in _items(factory, "parameters"):
-        start, end, step = (param.get(k) for k in ("start", "end", "step"))
-        if not all(_is_number(v) for v in (start, end, step)) or step <= 0 or start > end:
+        numbers = _range_of(param)
+        if numbers is None or numbers[2] <= 0 or numbers[0] > numbers[1]:
             return None
+        start, end, step = numbers
         total *= int((end - start) // step) + 1
     return total
 
 
-def _is_number(value: Any) -> bool:
+def _range_of(param: dict[str, Any]) -> tuple[float, float, float] | None:
+    """A sweep parameter's (start, end, step) when all three are numbers."""
+    start, end, step = (param.get(k) for k in ("start", "end", "step"))
+    if _is_number(start) and _is_number(end) and _is_number(step):
+        return start, end, step
+    return None
+
+
+def _is_number(value: Any) -> TypeGuard[int | float]:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
-def factory_jobs_compatible(workflow: dict[str, Any], at: tuple[str | int, ...]
-                            ) -> Iterator[Diagnostic]:
-    jobs = {job["name"]: (i, job) for i, job in _items(workflow, "jobs")
-            if isinstance(job.get("name"), str)}
+def factory_jobs_compatible(
+    workflow: dict[str, Any], at: tuple[str | int, ...]
+) -> Iterator[Diagnostic]:
+    jobs = {
+        job["name"]: (i, job)
+        for i, job in _items(workflow, "jobs")
+        if isinstance(job.get("name"), str)
+    }
     names = list(jobs)
     for i, factory in _items(workflow, "factories"):
         listed = factory.get("jobs")
@@ -388,27 +423,41 @@ def factory_jobs_compatible(workflow: dict[str, Any], at: tuple[str | int, ...]
                 yield from _external_artifacts(job, (*at, "jobs", k))
 
 
-def _instance_clash(name: str, names: list[str], at: tuple[str | int, ...]
-                    ) -> Iterator[Diagnostic]:
+def _instance_clash(name: str, names: list[str], at: tuple[str | int, ...]) -> Iterator[Diagnostic]:
     prefix = name + "_"
     for other in names:
-        if other.startswith(prefix) and other[len(prefix):].isdigit():
+        if other.startswith(prefix) and other[len(prefix) :].isdigit():
             yield Diagnostic(
-                "PS504", f'job "{other}" has the name the server gives instance '
-                f'{other[len(prefix):]} of factory job "{name}"; the DAG would hold two nodes '
-                "of that name", pointer=pointer_of(at), hint=f'rename "{other}"')
+                "PS504",
+                f'job "{other}" has the name the server gives instance '
+                f'{other[len(prefix) :]} of factory job "{name}"; the DAG would hold two nodes '
+                "of that name",
+                pointer=pointer_of(at),
+                hint=f'rename "{other}"',
+            )
 
 
 def _external_artifacts(job: dict[str, Any], at: tuple[str | int, ...]) -> Iterator[Diagnostic]:
+    storage = job.get("storage")
+    on_storage = isinstance(storage, dict) and storage.get("default") is True
     for a, artifact in _items(job, "artifacts"):
         url = artifact.get("url")
+        if on_storage and isinstance(url, str) and "://" not in url:
+            yield Diagnostic(
+                "PS414", "a relative artifact URL in a job of a zip or parameterSweep factory "
+                "whose storage is the default: the server fails rewriting it (HTTP 500)",
+                pointer=pointer_of((*at, "artifacts", a, "url")),
+                hint="give the artifact's full path on the storage, or drop storage.default")
         if isinstance(url, str) and url.lower().startswith(("http://", "https://")):
             yield Diagnostic(
-                "PS414", "an external http(s) artifact in a job of a zip or parameterSweep "
+                "PS414",
+                "an external http(s) artifact in a job of a zip or parameterSweep "
                 "factory: the server rewrites such jobs' artifact URLs as object-storage "
-                "names and fails on this one", pointer=pointer_of((*at, "artifacts", a, "url")),
+                "names and fails on this one",
+                pointer=pointer_of((*at, "artifacts", a, "url")),
                 hint="upload the file with `prominence upload` and use its name, or fetch it "
-                     "in the task's cmd")
+                "in the task's cmd",
+            )
 
 
 def each_job(workflow: dict[str, Any], at: tuple[str | int, ...]) -> Iterator[Diagnostic]:
@@ -430,8 +479,9 @@ WORKFLOW_RULES: tuple[Rule, ...] = (
 )
 
 
-def run_rules(data: dict[str, Any], kind: str, rules: Iterable[Rule] | None = None
-              ) -> list[Diagnostic]:
+def run_rules(
+    data: dict[str, Any], kind: str, rules: Iterable[Rule] | None = None
+) -> list[Diagnostic]:
     if rules is None:
         rules = WORKFLOW_RULES if kind == "workflow" else JOB_RULES
     return [diag for rule in rules for diag in rule(data, ())]

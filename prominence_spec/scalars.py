@@ -91,7 +91,7 @@ def ambiguity(text: str, value: Any) -> str | None:
                 f"{text} is read as the decimal integer {value} (YAML 1.2: no implicit octal); "
                 f'quote it ("{text}") if you mean the text'
             )
-    if isinstance(value, float) and "." in text and "e" not in text.lower():
-        if text.rstrip("0").endswith(".") is False and text.endswith("0") and repr(value) != text:
-            return f'{text} is read as the number {value!r}; quote it ("{text}") to keep the text'
+    trailing_zero = "." in text and "e" not in text.lower() and text.endswith("0")
+    if isinstance(value, float) and trailing_zero and not text.rstrip("0").endswith("."):
+        return f'{text} is read as the number {value!r}; quote it ("{text}") to keep the text'
     return None

@@ -73,9 +73,15 @@ def where(path: Sequence[str | int], kind: str) -> str:
     if not names:
         return f"{kind} description"
     last = names[-1]
-    singular = {"tasks": "task", "artifacts": "artifact", "inputs": "input", "jobs": "job",
-                "notifications": "notification", "factories": "factory",
-                "parameters": "parameter"}
+    singular = {
+        "tasks": "task",
+        "artifacts": "artifact",
+        "inputs": "input",
+        "jobs": "job",
+        "notifications": "notification",
+        "factories": "factory",
+        "parameters": "parameter",
+    }
     if path and isinstance(path[-1], int):
         return singular.get(last, last)
     return last
@@ -126,8 +132,13 @@ def _best_of(error: Any, kind: str, verbose: bool) -> Iterator[Diagnostic]:
         for other in error.context:
             if other is not best:
                 for diag in _translate_one(other, kind, False):
-                    yield Diagnostic("PS299", f"alternative form: {diag.message}",
-                                     severity="note", pointer=diag.pointer, hint=diag.hint)
+                    yield Diagnostic(
+                        "PS299",
+                        f"alternative form: {diag.message}",
+                        severity="note",
+                        pointer=diag.pointer,
+                        hint=diag.hint,
+                    )
 
 
 def _unknown_keys(error: Any, kind: str) -> Iterator[Diagnostic]:
@@ -139,12 +150,15 @@ def _unknown_keys(error: Any, kind: str) -> Iterator[Diagnostic]:
         if key in known or any(p.search(key) for p in patterns):
             continue
         close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
-        if close:
-            hint = f"did you mean `{close[0]}`?"
-        else:
-            hint = f"allowed keys: {', '.join(known)}" if known else None
-        yield Diagnostic("PS201", f'unknown key "{key}" in {where(path, kind)}',
-                         pointer=pointer_of((*path, key)), hint=hint)
+        hint: str | None = f"did you mean `{close[0]}`?" if close else None
+        if hint is None and known:
+            hint = f"allowed keys: {', '.join(known)}"
+        yield Diagnostic(
+            "PS201",
+            f'unknown key "{key}" in {where(path, kind)}',
+            pointer=pointer_of((*path, key)),
+            hint=hint,
+        )
 
 
 def _missing_keys(error: Any) -> Iterator[Diagnostic]:
@@ -154,8 +168,12 @@ def _missing_keys(error: Any) -> Iterator[Diagnostic]:
     for key in error.validator_value:
         if key in instance:
             continue
-        yield Diagnostic("PS202", f'missing required key "{key}"', pointer=pointer_of(path),
-                         hint=_example_hint(key, properties.get(key)))
+        yield Diagnostic(
+            "PS202",
+            f'missing required key "{key}"',
+            pointer=pointer_of(path),
+            hint=_example_hint(key, properties.get(key)),
+        )
 
 
 def _example_hint(key: str, subschema: Any) -> str | None:
@@ -191,8 +209,11 @@ def _generic(error: Any, path: tuple[str | int, ...]) -> tuple[str, str, str | N
     if keyword in ("enum", "const"):
         allowed = error.validator_value if keyword == "enum" else [error.validator_value]
         choices = ", ".join(describe(a) for a in allowed)
-        close = [a for a in allowed if isinstance(a, str) and isinstance(value, str)
-                 and a.lower() == value.lower()]
+        close = [
+            a
+            for a in allowed
+            if isinstance(a, str) and isinstance(value, str) and a.lower() == value.lower()
+        ]
         if close:
             hint = hint or f"did you mean {describe(close[0])}?"
         elif isinstance(value, str):
@@ -202,8 +223,12 @@ def _generic(error: Any, path: tuple[str | int, ...]) -> tuple[str, str, str | N
         return code, f"{shown} is not allowed here; use one of: {choices}", hint
     if keyword in ("minimum", "exclusiveMinimum", "maximum", "exclusiveMaximum"):
         bound = error.validator_value
-        words = {"minimum": "at least", "exclusiveMinimum": "greater than",
-                 "maximum": "at most", "exclusiveMaximum": "less than"}[keyword]
+        words = {
+            "minimum": "at least",
+            "exclusiveMinimum": "greater than",
+            "maximum": "at most",
+            "exclusiveMaximum": "less than",
+        }[keyword]
         return code, f"must be {words} {bound}, got {shown}", hint
     if keyword in ("maxLength", "minLength"):
         if keyword == "minLength" and error.validator_value == 1:
@@ -220,20 +245,31 @@ def _generic(error: Any, path: tuple[str | int, ...]) -> tuple[str, str, str | N
     return code, _plain(error.message), hint
 
 
-def _type_message(expected: Any, value: Any, shown: str, code: str,
-                  hint: str | None) -> tuple[str, str, str | None]:
+def _type_message(
+    expected: Any, value: Any, shown: str, code: str, hint: str | None
+) -> tuple[str, str, str | None]:
     types = [expected] if isinstance(expected, str) else list(expected)
     wanted = " or ".join(_TYPE_WORDS.get(t, t) for t in types)
     if "integer" in types and isinstance(value, float) and value.is_integer():
         whole = int(value)
-        return ("PS204", f"expected {wanted}, got {shown}: the server's integer test rejects "
-                f"numbers written with a fraction or exponent", hint or f"write {whole}")
+        return (
+            "PS204",
+            f"expected {wanted}, got {shown}: the server's integer test rejects "
+            f"numbers written with a fraction or exponent",
+            hint or f"write {whole}",
+        )
     if "integer" in types and isinstance(value, str) and value.strip().isdigit():
-        return (code, f"expected {wanted}, got the string {shown}",
-                hint or f"write {value.strip()} without quotes")
+        return (
+            code,
+            f"expected {wanted}, got the string {shown}",
+            hint or f"write {value.strip()} without quotes",
+        )
     if "string" in types and isinstance(value, (int, float, bool)):
-        return (code, f"expected {wanted}, got {shown}",
-                hint or f'quote it: "{_yaml_scalar(value)}"')
+        return (
+            code,
+            f"expected {wanted}, got {shown}",
+            hint or f'quote it: "{_yaml_scalar(value)}"',
+        )
     return code, f"expected {wanted}, got {shown}", hint
 
 

@@ -31,7 +31,8 @@ def schema_dir() -> Path:
 def schema_path(name: str) -> Path:
     if name not in SCHEMA_NAMES:
         raise NoSuchSchemaError(
-            f"no bundled schema {name!r}; choose one of {', '.join(SCHEMA_NAMES)}")
+            f"no bundled schema {name!r}; choose one of {', '.join(SCHEMA_NAMES)}"
+        )
     return schema_dir() / f"{name}.schema.json"
 
 
@@ -74,8 +75,9 @@ def _inline(node: Any, document: str, seen: dict[str, Any]) -> Any:
         return [_inline(item, document, seen) for item in node]
     if not isinstance(node, dict):
         return node
-    copied = {k: _inline(v, document, seen) for k, v in node.items()
-              if k != "$ref" and k != "$defs"}
+    copied = {
+        k: _inline(v, document, seen) for k, v in node.items() if k != "$ref" and k != "$defs"
+    }
     if "$ref" not in node:
         return copied
     target = _resolve(node["$ref"], document, seen)

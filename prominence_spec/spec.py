@@ -27,8 +27,7 @@ from prominence_spec.loader import Document, load
 from prominence_spec.sourcemap import SourceMap
 
 SETTINGS_KEY = "promspec"
-SETTINGS_KEYS = ("template", "kind", "params", "sweep", "expand", "name", "workflow",
-                 "max_points")
+SETTINGS_KEYS = ("template", "kind", "params", "sweep", "expand", "name", "workflow", "max_points")
 WORKFLOW_KEYS = ("name", "labels", "policies", "notifications", "setup", "gather")
 TEMPLATE_SETTINGS_KEYS = tuple(k for k in SETTINGS_KEYS if k != "template")
 MODES = ("jobs", "workflow", "factory")
@@ -84,13 +83,15 @@ def find_root(start: Path) -> Path:
     return here
 
 
-def _problem(message: str, path: tuple[str | int, ...], hint: str | None = None,
-             code: str = "PS607") -> Diagnostic:
+def _problem(
+    message: str, path: tuple[str | int, ...], hint: str | None = None, code: str = "PS607"
+) -> Diagnostic:
     return Diagnostic(code, message, pointer=pointer_of(path), hint=hint)
 
 
-def parse_spec(document: Document, *, root: Path | None = None,
-               kind: str | None = None) -> tuple[Spec | None, list[Diagnostic]]:
+def parse_spec(
+    document: Document, *, root: Path | None = None, kind: str | None = None
+) -> tuple[Spec | None, list[Diagnostic]]:
     """Read a templated spec's settings and body; every problem is a diagnostic."""
     data = document.data
     settings = data.get(SETTINGS_KEY)
@@ -98,12 +99,13 @@ def parse_spec(document: Document, *, root: Path | None = None,
     if not isinstance(settings, dict):
         return None, [_problem("promspec settings must be a mapping", (SETTINGS_KEY,))]
     problems = list(_unknown(settings, SETTINGS_KEYS, (SETTINGS_KEY,)))
-    base_dir = Path(document.path).resolve().parent if document.path not in ("<stdin>",
-                                                                            "<string>") \
+    base_dir = (
+        Path(document.path).resolve().parent
+        if document.path not in ("<stdin>", "<string>")
         else Path.cwd()
+    )
     repo_root = root.resolve() if root else find_root(base_dir)
-    body, body_origin, template_settings, found = _body(data, settings, origin, base_dir,
-                                                       repo_root)
+    body, body_origin, template_settings, found = _body(data, settings, origin, base_dir, repo_root)
     problems.extend(found)
     origins = {key: body_origin for key in template_settings if key not in settings}
     template_params = template_settings.get("params") or {}
@@ -112,23 +114,39 @@ def parse_spec(document: Document, *, root: Path | None = None,
     params = settings.get("params", {})
     settings = {**template_settings, **settings}
     if not isinstance(params, dict):
-        problems.append(_problem("params must be a mapping of names to values",
-                                 (SETTINGS_KEY, "params")))
+        problems.append(
+            _problem("params must be a mapping of names to values", (SETTINGS_KEY, "params"))
+        )
         params = {}
     expand = settings.get("expand", "jobs")
     if expand not in MODES:
-        problems.append(_problem(f"expand must be one of {', '.join(MODES)}",
-                                 (SETTINGS_KEY, "expand"), hint=_close(expand, MODES)))
+        problems.append(
+            _problem(
+                f"expand must be one of {', '.join(MODES)}",
+                (SETTINGS_KEY, "expand"),
+                hint=_close(expand, MODES),
+            )
+        )
     problems.extend(_check_settings(settings))
     if body is None or any(p.is_error for p in problems):
         return None, problems
     spec_kind = kind or settings.get("kind") or _detect(body)
     spec = Spec(
-        path=document.path, origin=origin, body=body, body_origin=body_origin,
-        kind=spec_kind, params={**template_params, **params}, sweep=settings.get("sweep"),
-        expand=expand, name=settings.get("name"), workflow=dict(settings.get("workflow") or {}),
-        max_points=settings.get("max_points", DEFAULT_MAX_POINTS), base_dir=base_dir,
-        root=repo_root, has_sweep="sweep" in settings, setting_origins=origins,
+        path=document.path,
+        origin=origin,
+        body=body,
+        body_origin=body_origin,
+        kind=spec_kind,
+        params={**template_params, **params},
+        sweep=settings.get("sweep"),
+        expand=expand,
+        name=settings.get("name"),
+        workflow=dict(settings.get("workflow") or {}),
+        max_points=settings.get("max_points", DEFAULT_MAX_POINTS),
+        base_dir=base_dir,
+        root=repo_root,
+        has_sweep="sweep" in settings,
+        setting_origins=origins,
     )
     return spec, problems
 
@@ -144,11 +162,18 @@ def _close(value: Any, choices: tuple[str, ...]) -> str | None:
     return f"did you mean `{near[0]}`?" if near else None
 
 
-def _unknown(mapping: dict[str, Any], allowed: tuple[str, ...],
-             at: tuple[str | int, ...]) -> list[Diagnostic]:
-    return [_problem(f'unknown promspec setting "{key}"', (*at, key),
-                     hint=_close(key, allowed) or f"allowed: {', '.join(allowed)}")
-            for key in mapping if key not in allowed]
+def _unknown(
+    mapping: dict[str, Any], allowed: tuple[str, ...], at: tuple[str | int, ...]
+) -> list[Diagnostic]:
+    return [
+        _problem(
+            f'unknown promspec setting "{key}"',
+            (*at, key),
+            hint=_close(key, allowed) or f"allowed: {', '.join(allowed)}",
+        )
+        for key in mapping
+        if key not in allowed
+    ]
 
 
 def _check_settings(settings: dict[str, Any]) -> list[Diagnostic]:
@@ -173,22 +198,42 @@ def _check_settings(settings: dict[str, Any]) -> list[Diagnostic]:
 _Body = tuple[dict[str, Any] | None, Origin, dict[str, Any], list[Diagnostic]]
 
 
-def _body(data: dict[str, Any], settings: dict[str, Any], origin: Origin, base_dir: Path,
-          root: Path) -> _Body:
+def _body(
+    data: dict[str, Any], settings: dict[str, Any], origin: Origin, base_dir: Path, root: Path
+) -> _Body:
     """The body, where it came from, and the template's own settings (defaults)."""
     own = {k: v for k, v in data.items() if k != SETTINGS_KEY}
     if "template" not in settings:
         if not own:
-            return None, origin, {}, [_problem(
-                "the spec has no job or workflow body (and no template)", (SETTINGS_KEY,),
-                hint="add the job's keys next to promspec:, or promspec: {template: FILE}")]
+            return (
+                None,
+                origin,
+                {},
+                [
+                    _problem(
+                        "the spec has no job or workflow body (and no template)",
+                        (SETTINGS_KEY,),
+                        hint="add the job's keys next to promspec:, or promspec: {template: FILE}",
+                    )
+                ],
+            )
         return own, origin, {}, []
     at = (SETTINGS_KEY, "template")
     if own:
         first = next(iter(own))
-        return None, origin, {}, [_problem(
-            f'a spec that names a template holds only promspec settings; "{first}" belongs '
-            "in the template", (first,), hint="move it into the template, or make it a param")]
+        return (
+            None,
+            origin,
+            {},
+            [
+                _problem(
+                    f'a spec that names a template holds only promspec settings; "{first}" belongs '
+                    "in the template",
+                    (first,),
+                    hint="move it into the template, or make it a param",
+                )
+            ],
+        )
     template = settings["template"]
     if not isinstance(template, str):
         return None, origin, {}, [_problem("template must be a file path", at)]
@@ -202,7 +247,8 @@ def _template_body(path: str, at: tuple[str | int, ...], origin: Origin) -> _Bod
     loaded = load(path)
     if not loaded.ok or len(loaded.documents) != 1:
         found = [d for d in loaded.diagnostics if d.is_error] or [
-            _problem("a template file must hold exactly one document", at)]
+            _problem("a template file must hold exactly one document", at)
+        ]
         return None, origin, {}, found
     doc = loaded.documents[0]
     if not isinstance(doc.data, dict):
@@ -211,8 +257,12 @@ def _template_body(path: str, at: tuple[str | int, ...], origin: Origin) -> _Bod
     body = {k: v for k, v in doc.data.items() if k != SETTINGS_KEY}
     body_origin = Origin(path, doc.source, doc.data)
     if not isinstance(own_settings, dict):
-        return None, origin, {}, [_problem("the template's promspec settings must be a "
-                                           "mapping", at)]
+        return (
+            None,
+            origin,
+            {},
+            [_problem("the template's promspec settings must be a mapping", at)],
+        )
     if "template" in own_settings:
         return None, origin, {}, [_problem("a template cannot name another template", at)]
     return body, body_origin, own_settings, []

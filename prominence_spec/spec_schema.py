@@ -48,27 +48,63 @@ JINJA_REF = "#/$defs/jinja"
 HOVER = ("title", "description", "default", "examples")
 #: promspec-internal keywords, meaningless to editors.
 DROPPED = frozenset({"x-code", "x-hint", "$schema", "$comment"})
-ANNOTATIONS = frozenset({
-    "title", "description", "default", "examples", "deprecated", "readOnly", "writeOnly",
-    "errorMessage", "contentEncoding", "contentMediaType",
-})
-ASSERTIONS = frozenset({
-    "type", "enum", "const", "pattern", "format", "minLength", "maxLength", "minimum",
-    "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf", "minItems", "maxItems",
-    "uniqueItems", "minContains", "maxContains", "minProperties", "maxProperties", "required",
-    "dependentRequired",
-})
+ANNOTATIONS = frozenset(
+    {
+        "title",
+        "description",
+        "default",
+        "examples",
+        "deprecated",
+        "readOnly",
+        "writeOnly",
+        "errorMessage",
+        "contentEncoding",
+        "contentMediaType",
+    }
+)
+ASSERTIONS = frozenset(
+    {
+        "type",
+        "enum",
+        "const",
+        "pattern",
+        "format",
+        "minLength",
+        "maxLength",
+        "minimum",
+        "maximum",
+        "exclusiveMinimum",
+        "exclusiveMaximum",
+        "multipleOf",
+        "minItems",
+        "maxItems",
+        "uniqueItems",
+        "minContains",
+        "maxContains",
+        "minProperties",
+        "maxProperties",
+        "required",
+        "dependentRequired",
+    }
+)
 #: Subschemas that describe the same value as their parent.
 IN_PLACE_LISTS = ("allOf", "anyOf", "oneOf")
 IN_PLACE_ONE = ("not", "if", "then", "else")
 IN_PLACE_MAPS = ("dependentSchemas",)
 #: Subschemas that describe a child value (or, for propertyNames, a key).
-CHILD_ONE = ("items", "additionalProperties", "contains", "propertyNames", "unevaluatedItems",
-             "unevaluatedProperties")
+CHILD_ONE = (
+    "items",
+    "additionalProperties",
+    "contains",
+    "propertyNames",
+    "unevaluatedItems",
+    "unevaluatedProperties",
+)
 CHILD_LISTS = ("prefixItems",)
 CHILD_MAPS = ("properties", "patternProperties")
-SUBSCHEMA_KEYWORDS = frozenset((*IN_PLACE_LISTS, *IN_PLACE_ONE, *IN_PLACE_MAPS, *CHILD_ONE,
-                                *CHILD_LISTS, *CHILD_MAPS))
+SUBSCHEMA_KEYWORDS = frozenset(
+    (*IN_PLACE_LISTS, *IN_PLACE_ONE, *IN_PLACE_MAPS, *CHILD_ONE, *CHILD_LISTS, *CHILD_MAPS)
+)
 KNOWN = ANNOTATIONS | ASSERTIONS | SUBSCHEMA_KEYWORDS | DROPPED
 
 
@@ -231,7 +267,7 @@ def _jinja() -> dict[str, Any]:
     # for a Jinja value that must be the wrapper's (the field's own help).
     return {
         "$comment": "A Jinja template ({{ expression }} or {% statement %}), rendered by "
-                    "promspec for each sweep point before the result is validated.",
+        "promspec for each sweep point before the result is validated.",
         "type": "string",
         "pattern": JINJA_PATTERN,
     }
@@ -241,13 +277,18 @@ def _sweep_defs() -> dict[str, Any]:
     grammar_words = sorted((*NODE_KEYS, *MODIFIER_KEYS, *AXIS_KEYS, "index"))
     # $ref without sibling assertions: editors merge a $ref's target into the referring
     # schema, some letting the target's keys win, others the siblings.
-    axis_name = {"allOf": [
-        {"$ref": "#/$defs/sweepParameterName"},
-        {"not": {"enum": grammar_words},
-         "errorMessage": "an axis needs a parameter name, not one of the sweep grammar's words "
-                         "(product, zip, rows, include, exclude, where, repeat, values, start, "
-                         "end, step) or index"},
-    ]}
+    axis_name = {
+        "allOf": [
+            {"$ref": "#/$defs/sweepParameterName"},
+            {
+                "not": {"enum": grammar_words},
+                "errorMessage": "an axis needs a parameter name, not one of the sweep "
+                "grammar's words "
+                "(product, zip, rows, include, exclude, where, repeat, values, start, "
+                "end, step) or index",
+            },
+        ]
+    }
     combination = {
         "anyOf": [
             {"type": "array", "minItems": 1, "items": {"$ref": "#/$defs/sweepNode"}},
@@ -257,25 +298,36 @@ def _sweep_defs() -> dict[str, Any]:
 
     def only(key: str, allowed: tuple[str, ...]) -> dict[str, Any]:
         message = f"{key} must be the only key of its mapping" + (
-            " (besides include, exclude and where)" if allowed else "")
-        return {"if": {"required": [key]},
-                "then": {"propertyNames": {"enum": [key, *allowed], "errorMessage": message}}}
+            " (besides include, exclude and where)" if allowed else ""
+        )
+        return {
+            "if": {"required": [key]},
+            "then": {"propertyNames": {"enum": [key, *allowed], "errorMessage": message}},
+        }
 
     def node_properties(top: bool) -> dict[str, Any]:
         where = "the top of the sweep" if top else "this node"
         return {
-            "product": {"description": f"Every combination of the nodes listed (or of the axes "
-                                       f"of a mapping); the first varies slowest. It must be "
-                                       f"the only key of {where}.", **combination},
-            "zip": {"description": f"Point i of every node listed (or of every axis of a "
-                                   f"mapping) merged; all need the same number of points. "
-                                   f"It must be the only key of {where}.", **combination},
-            "rows": {"description": f"One point per row: a file (.csv, .json, .jsonl, .yaml) "
-                                    f"relative to the file defining the sweep and inside the "
-                                    f"repository, or an inline list of mappings. The columns "
-                                    f"(keys) are the parameters. It must be the only key of "
-                                    f"{where}.",
-                     "$ref": "#/$defs/sweepRows"},
+            "product": {
+                "description": f"Every combination of the nodes listed (or of the axes "
+                f"of a mapping); the first varies slowest. It must be "
+                f"the only key of {where}.",
+                **combination,
+            },
+            "zip": {
+                "description": f"Point i of every node listed (or of every axis of a "
+                f"mapping) merged; all need the same number of points. "
+                f"It must be the only key of {where}.",
+                **combination,
+            },
+            "rows": {
+                "description": f"One point per row: a file (.csv, .json, .jsonl, .yaml) "
+                f"relative to the file defining the sweep and inside the "
+                f"repository, or an inline list of mappings. The columns "
+                f"(keys) are the parameters. It must be the only key of "
+                f"{where}.",
+                "$ref": "#/$defs/sweepRows",
+            },
         }
 
     points = {"type": "array", "items": {"$ref": "#/$defs/sweepPoint"}}
@@ -283,42 +335,50 @@ def _sweep_defs() -> dict[str, Any]:
         "sweep": {
             "title": "Sweep",
             "description": "The parameter sweep: one job per point. A mapping of parameter "
-                           "names to axes (their product), or product, zip or rows; include, "
-                           "exclude and where are allowed only here, at the top. See "
-                           "docs/sweeps.md.",
+            "names to axes (their product), or product, zip or rows; include, "
+            "exclude and where are allowed only here, at the top. See "
+            "docs/sweeps.md.",
             "type": "object",
             "properties": {
                 **node_properties(top=True),
-                "include": {"description": "Points appended after the generated ones; each "
-                                           "gives every parameter. exclude and where do not "
-                                           "apply to them. A sweep can be include alone.",
-                            **points},
-                "exclude": {"description": "Remove each generated point that matches all the "
-                                           "keys of any entry (numbers compare by value). An "
-                                           "entry that matches no point is an error.",
-                            **points},
-                "where": {"description": "A Jinja expression (without {{ }}) evaluated for "
-                                         "each generated point, with the params and the "
-                                         "point's parameters (not index); the point is kept "
-                                         "when it is true.",
-                          "type": "string", "pattern": "\\S",
-                          "examples": ["size < 10000 or solver != 'cg'"]},
+                "include": {
+                    "description": "Points appended after the generated ones; each "
+                    "gives every parameter. exclude and where do not "
+                    "apply to them. A sweep can be include alone.",
+                    **points,
+                },
+                "exclude": {
+                    "description": "Remove each generated point that matches all the "
+                    "keys of any entry (numbers compare by value). An "
+                    "entry that matches no point is an error.",
+                    **points,
+                },
+                "where": {
+                    "description": "A Jinja expression (without {{ }}) evaluated for "
+                    "each generated point, with the params and the "
+                    "point's parameters (not index); the point is kept "
+                    "when it is true.",
+                    "type": "string",
+                    "pattern": "\\S",
+                    "examples": ["size < 10000 or solver != 'cg'"],
+                },
             },
             "propertyNames": {"anyOf": [{"enum": [*NODE_KEYS, *MODIFIER_KEYS]}, axis_name]},
             "additionalProperties": {"$ref": "#/$defs/sweepAxis"},
             "allOf": [
                 *(only(key, MODIFIER_KEYS) for key in NODE_KEYS),
-                {"not": {"propertyNames": {"enum": ["exclude", "where"]}},
-                 "errorMessage": "the sweep defines no points: give parameters "
-                                 "(name: [values]), product, zip, rows or include"},
+                {
+                    "not": {"propertyNames": {"enum": ["exclude", "where"]}},
+                    "errorMessage": "the sweep defines no points: give parameters "
+                    "(name: [values]), product, zip, rows or include",
+                },
             ],
-            "examples": [{"frame": {"start": 1, "end": 100, "step": 1},
-                          "solver": ["cg", "gmres"]}],
+            "examples": [{"frame": {"start": 1, "end": 100, "step": 1}, "solver": ["cg", "gmres"]}],
         },
         "sweepNode": {
             "title": "Sweep node",
             "description": "A mapping of parameter names to axes (their product), or a "
-                           "mapping with the single key product, zip or rows.",
+            "mapping with the single key product, zip or rows.",
             "type": "object",
             "minProperties": 1,
             "properties": node_properties(top=False),
@@ -337,42 +397,82 @@ def _sweep_defs() -> dict[str, Any]:
         "sweepAxis": {
             "title": "Axis",
             "description": "The values of one parameter: a list, {values: [...]}, "
-                           "{start, end, step} (end included) or {repeat: N} (0 to N-1). "
-                           "Write a single value as a one-element list.",
+            "{start, end, step} (end included) or {repeat: N} (0 to N-1). "
+            "Write a single value as a one-element list.",
             "anyOf": [
-                {"description": "The values, in order (any JSON values).",
-                 "type": "array", "minItems": 1},
-                {"type": "object", "additionalProperties": False, "required": ["values"],
-                 "properties": {"values": {"description": "The values, in order (any JSON "
-                                                          "values).",
-                                           "type": "array", "minItems": 1}}},
-                {"type": "object", "additionalProperties": False,
-                 "required": ["start", "end", "step"],
-                 "properties": {
-                     "start": {"description": "First value.", "type": "number",
-                               "examples": [1]},
-                     "end": {"description": "Last value, included if reached by adding step "
-                                            "(in floating point, as the PROMINENCE server "
-                                            "does).", "type": "number", "examples": [10]},
-                     "step": {"description": "Increment, greater than 0 (ranges count up).",
-                              "type": "number", "exclusiveMinimum": 0, "examples": [1]},
-                 }},
-                {"type": "object", "additionalProperties": False, "required": ["repeat"],
-                 "properties": {"repeat": {"description": "N: the values 0, 1, ..., N-1.",
-                                           "type": "integer", "minimum": 1,
-                                           "examples": [3]}}},
+                {
+                    "description": "The values, in order (any JSON values).",
+                    "type": "array",
+                    "minItems": 1,
+                },
+                {
+                    "type": "object",
+                    "additionalProperties": False,
+                    "required": ["values"],
+                    "properties": {
+                        "values": {
+                            "description": "The values, in order (any JSON values).",
+                            "type": "array",
+                            "minItems": 1,
+                        }
+                    },
+                },
+                {
+                    "type": "object",
+                    "additionalProperties": False,
+                    "required": ["start", "end", "step"],
+                    "properties": {
+                        "start": {"description": "First value.", "type": "number", "examples": [1]},
+                        "end": {
+                            "description": "Last value, included if reached by adding step "
+                            "(in floating point, as the PROMINENCE server "
+                            "does).",
+                            "type": "number",
+                            "examples": [10],
+                        },
+                        "step": {
+                            "description": "Increment, greater than 0 (ranges count up).",
+                            "type": "number",
+                            "exclusiveMinimum": 0,
+                            "examples": [1],
+                        },
+                    },
+                },
+                {
+                    "type": "object",
+                    "additionalProperties": False,
+                    "required": ["repeat"],
+                    "properties": {
+                        "repeat": {
+                            "description": "N: the values 0, 1, ..., N-1.",
+                            "type": "integer",
+                            "minimum": 1,
+                            "examples": [3],
+                        }
+                    },
+                },
             ],
             "examples": [[1, 2, 3], {"start": 1, "end": 10, "step": 1}, {"repeat": 3}],
         },
         "sweepRows": {
             "anyOf": [
-                {"description": "A rows file (.csv, .json, .jsonl, .yaml or .yml), relative to "
-                                "the file defining the sweep.",
-                 "type": "string", "minLength": 1, "examples": ["points.csv"]},
-                {"description": "The rows, inline: mappings with the same keys.",
-                 "type": "array", "minItems": 1,
-                 "items": {"type": "object", "minProperties": 1,
-                           "propertyNames": {"$ref": "#/$defs/sweepParameterName"}}},
+                {
+                    "description": "A rows file (.csv, .json, .jsonl, .yaml or .yml), relative to "
+                    "the file defining the sweep.",
+                    "type": "string",
+                    "minLength": 1,
+                    "examples": ["points.csv"],
+                },
+                {
+                    "description": "The rows, inline: mappings with the same keys.",
+                    "type": "array",
+                    "minItems": 1,
+                    "items": {
+                        "type": "object",
+                        "minProperties": 1,
+                        "propertyNames": {"$ref": "#/$defs/sweepParameterName"},
+                    },
+                },
             ],
         },
         "sweepPoint": {
@@ -383,7 +483,7 @@ def _sweep_defs() -> dict[str, Any]:
         },
         "sweepParameterName": {
             "description": "A parameter name: letters, digits and _, not a digit first; index "
-                           "is reserved.",
+            "is reserved.",
             "type": "string",
             "pattern": PARAMETER_NAME,
             "not": {"const": "index"},
@@ -393,69 +493,71 @@ def _sweep_defs() -> dict[str, Any]:
 
 def _settings_defs(job: dict[str, Any], workflow: dict[str, Any]) -> dict[str, Any]:
     """promspec's settings; ``job`` and ``workflow`` are the widened job and workflow roots."""
-    workflow_properties = {key: workflow["properties"][key]
-                           for key in ("name", "labels", "policies", "notifications")}
-    extra_job = "a job (its values may be Jinja), rendered once with the params (not per " \
-                "point); its name defaults to"
+    workflow_properties = {
+        key: workflow["properties"][key] for key in ("name", "labels", "policies", "notifications")
+    }
+    extra_job = (
+        "a job (its values may be Jinja), rendered once with the params (not per "
+        "point); its name defaults to"
+    )
     return {
         "settings": {
             "title": "promspec settings",
             "description": "promspec's own settings for a templated spec; never sent to the "
-                           "PROMINENCE API.",
+            "PROMINENCE API.",
             "type": "object",
             "additionalProperties": False,
             "properties": {
                 "template": {
                     "description": "The template file holding the job or workflow body (and "
-                                   "default settings), relative to this spec's folder; it "
-                                   "must be a regular file inside the repository. A spec "
-                                   "that names a template holds only promspec settings.",
+                    "default settings), relative to this spec's folder; it "
+                    "must be a regular file inside the repository. A spec "
+                    "that names a template holds only promspec settings.",
                     "type": "string",
                     "minLength": 1,
                     "examples": ["../templates/job.yaml"],
                 },
                 "kind": {
                     "description": "Whether the body is a job or a workflow. Default: "
-                                   "workflow if the body has jobs, else job.",
+                    "workflow if the body has jobs, else job.",
                     "enum": ["job", "workflow"],
                 },
                 "params": {
                     "description": "Default values of the template variables, overridden "
-                                   "by --values files and --set; the spec's params override "
-                                   "the template's. index and omit are reserved.",
+                    "by --values files and --set; the spec's params override "
+                    "the template's. index and omit are reserved.",
                     "type": "object",
                     "examples": [{"cpus": 2, "image": "eoscprominence/testpi"}],
                 },
                 "sweep": {
-                    "description": "The parameter sweep: one job per point (see "
-                                   "docs/sweeps.md).",
+                    "description": "The parameter sweep: one job per point (see docs/sweeps.md).",
                     "$ref": "#/$defs/sweep",
                 },
                 "expand": {
                     "description": "jobs: one job (or workflow) per point. workflow: one "
-                                   "workflow with one job per point, plus the optional setup "
-                                   "and gather jobs. factory: one workflow whose server-side "
-                                   "factory generates the points (the sweep must be one the "
-                                   "server can generate).",
+                    "workflow with one job per point, plus the optional setup "
+                    "and gather jobs. factory: one workflow whose server-side "
+                    "factory generates the points (the sweep must be one the "
+                    "server can generate).",
                     "enum": ["jobs", "workflow", "factory"],
                     "default": "jobs",
                 },
                 "name": {
                     "description": "Name template for each job (jobs and workflow modes), "
-                                   "rendered with the point's parameters and index. "
-                                   "Default: <name>-<index>.",
+                    "rendered with the point's parameters and index. "
+                    "Default: <name>-<index>.",
                     "type": "string",
                     "examples": ["render-{{ frame }}"],
                 },
                 "workflow": {
                     "description": "The workflow built in workflow and factory modes: its "
-                                   "name, labels, policies and notifications, and optional "
-                                   "setup and gather jobs.",
+                    "name, labels, policies and notifications, and optional "
+                    "setup and gather jobs.",
                     "$ref": "#/$defs/settingsWorkflow",
                 },
                 "max_points": {
                     "description": "Refuse a sweep with more points than this, before "
-                                   "anything is rendered.",
+                    "anything is rendered.",
                     "type": "integer",
                     "minimum": 1,
                     "default": 1_000_000,
@@ -470,13 +572,11 @@ def _settings_defs(job: dict[str, Any], workflow: dict[str, Any]) -> dict[str, A
             "properties": {
                 **workflow_properties,
                 "setup": {
-                    "description": f"A job that runs before every point's job: {extra_job} "
-                                   "setup.",
+                    "description": f"A job that runs before every point's job: {extra_job} setup.",
                     "$ref": "#/$defs/job",
                 },
                 "gather": {
-                    "description": f"A job that runs after every point's job: {extra_job} "
-                                   "gather.",
+                    "description": f"A job that runs after every point's job: {extra_job} gather.",
                     "$ref": "#/$defs/job",
                 },
             },
@@ -490,14 +590,21 @@ def _settings_defs(job: dict[str, Any], workflow: dict[str, Any]) -> dict[str, A
 def _with_settings(body: dict[str, Any]) -> dict[str, Any]:
     """A widened job or workflow root that also takes promspec settings without a template."""
     out = dict(body)
-    out["properties"] = {**body["properties"], "promspec": {
-        "description": "promspec's settings (never sent to the API). A spec with a body names "
-                       "no template.",
-        "$ref": "#/$defs/settings",
-        "allOf": [{"not": {"required": ["template"]},
-                   "errorMessage": "a spec that names a template holds only promspec "
-                                   "settings: move the body into the template"}],
-    }}
+    out["properties"] = {
+        **body["properties"],
+        "promspec": {
+            "description": "promspec's settings (never sent to the API). A spec with a body names "
+            "no template.",
+            "$ref": "#/$defs/settings",
+            "allOf": [
+                {
+                    "not": {"required": ["template"]},
+                    "errorMessage": "a spec that names a template holds only promspec "
+                    "settings: move the body into the template",
+                }
+            ],
+        },
+    }
     return out
 
 
@@ -519,25 +626,30 @@ def build_spec_schema() -> dict[str, Any]:
         "type": "object",
         "additionalProperties": False,
         "required": ["promspec"],
-        "properties": {"promspec": {
-            "description": "promspec's settings (never sent to the API), naming the template.",
-            "$ref": "#/$defs/settings",
-            "required": ["template"],
-        }},
+        "properties": {
+            "promspec": {
+                "description": "promspec's settings (never sent to the API), naming the template.",
+                "$ref": "#/$defs/settings",
+                "required": ["template"],
+            }
+        },
     }
     root: dict[str, Any] = {
         "$schema": DRAFT,
         "$comment": "Generated by `python -m prominence_spec.spec_schema` from job.schema.json "
-                    "and workflow.schema.json; do not edit.",
+        "and workflow.schema.json; do not edit.",
         "title": "promspec spec: a PROMINENCE job or workflow, plain or templated",
         "description": "A job or workflow body as POSTed to the PROMINENCE API, optionally "
-                       "with promspec settings under promspec:, or only promspec settings "
-                       "naming a template. Any value may be a Jinja string ({{ ... }}), "
-                       "rendered by promspec; the rendered documents are validated against "
-                       "job.schema.json and workflow.schema.json.",
+        "with promspec settings under promspec:, or only promspec settings "
+        "naming a template. Any value may be a Jinja string ({{ ... }}), "
+        "rendered by promspec; the rendered documents are validated against "
+        "job.schema.json and workflow.schema.json.",
         "type": "object",
-        "anyOf": [{"$ref": "#/$defs/jobSpec"}, {"$ref": "#/$defs/workflowSpec"},
-                  {"$ref": "#/$defs/templateSpec"}],
+        "anyOf": [
+            {"$ref": "#/$defs/jobSpec"},
+            {"$ref": "#/$defs/workflowSpec"},
+            {"$ref": "#/$defs/templateSpec"},
+        ],
     }
     used = _reachable(root, defs)
     root["$defs"] = {name: defs[name] for name in sorted(used)}

@@ -31,8 +31,11 @@ def starters() -> dict[str, Starter]:
     for spec in sorted(folder.glob("*.yaml")):
         companions = sorted(p for p in folder.glob(spec.stem + ".*") if p != spec)
         notes = _header(spec)
-        summary = re.split(r"[.;:] ", notes[0].removeprefix("Starter: "))[0].rstrip(".:;") \
-            if notes else spec.stem
+        summary = (
+            re.split(r"[.;:] ", notes[0].removeprefix("Starter: "))[0].rstrip(".:;")
+            if notes
+            else spec.stem
+        )
         found[spec.stem] = Starter(spec.stem, (spec, *companions), summary, tuple(notes))
     return found
 

@@ -65,10 +65,27 @@ from prominence_spec.sweep_space import (
 )
 
 __all__ = [
-    "EmptySpace", "Entry", "FactoryPlan", "ListAxis", "ParameterSweepPlan", "ProductSpace",
-    "RangeAxis", "RangeParameter", "RepeatAxis", "RepeatPlan", "Space", "Sweep", "SweepError",
-    "TableSpace", "WhereFn", "ZipParameter", "ZipPlan", "ZipSpace", "parse_sweep",
-    "server_format", "server_parameter_sweep_values",
+    "EmptySpace",
+    "Entry",
+    "FactoryPlan",
+    "ListAxis",
+    "ParameterSweepPlan",
+    "ProductSpace",
+    "RangeAxis",
+    "RangeParameter",
+    "RepeatAxis",
+    "RepeatPlan",
+    "Space",
+    "Sweep",
+    "SweepError",
+    "TableSpace",
+    "WhereFn",
+    "ZipParameter",
+    "ZipPlan",
+    "ZipSpace",
+    "parse_sweep",
+    "server_format",
+    "server_parameter_sweep_values",
 ]
 
 #: ``where_fn(expression, params, pointer) -> bool``; may raise :class:`SweepError`.
@@ -85,21 +102,36 @@ class SweepError(Exception):
         self.diagnostic = diagnostic
 
 
-def parse_sweep(data: object, *, base_dir: Path, root: Path, base_pointer: str = "/promspec/sweep",
-                where_fn: WhereFn | None = None) -> tuple[Sweep | None, list[Diagnostic]]:
+def parse_sweep(
+    data: object,
+    *,
+    base_dir: Path,
+    root: Path,
+    base_pointer: str = "/promspec/sweep",
+    where_fn: WhereFn | None = None,
+) -> tuple[Sweep | None, list[Diagnostic]]:
     """Parse a sweep definition; ``(None, diagnostics)`` when it has errors.
 
     ``base_dir`` is the spec's directory (row files are relative to it); row files must
     resolve inside ``root``. ``where_fn`` evaluates ``where`` expressions.
     """
-    parsed, diagnostics = parse_tree(data, base_dir=base_dir, root=root, pointer=base_pointer,
-                                     has_where_fn=where_fn is not None)
+    parsed, diagnostics = parse_tree(
+        data, base_dir=base_dir, root=root, pointer=base_pointer, has_where_fn=where_fn is not None
+    )
     if parsed is None or has_errors(diagnostics):
         return None, diagnostics
-    space = parsed.space if parsed.space is not None else EmptySpace(parsed.parameters,
-                                                                     base_pointer)
-    sweep = Sweep(space, parsed.parameters, base_pointer, parsed.include, parsed.exclude,
-                  parsed.where, where_fn)
+    space = (
+        parsed.space if parsed.space is not None else EmptySpace(parsed.parameters, base_pointer)
+    )
+    sweep = Sweep(
+        space,
+        parsed.parameters,
+        base_pointer,
+        parsed.include,
+        parsed.exclude,
+        parsed.where,
+        where_fn,
+    )
     return sweep, diagnostics
 
 
@@ -153,8 +185,11 @@ class Sweep:
                     return params
         raise IndexError(f"point {n} is out of range")
 
-    def points(self, *, diagnostics: list[Diagnostic] | None = None,
-               ) -> Iterator[tuple[int, dict[str, Any]]]:
+    def points(
+        self,
+        *,
+        diagnostics: list[Diagnostic] | None = None,
+    ) -> Iterator[tuple[int, dict[str, Any]]]:
         """``(index, params)`` for every point, in order; ``params`` are fresh dicts.
 
         Problems found while iterating are appended to ``diagnostics``: a ``where`` that
@@ -169,8 +204,15 @@ class Sweep:
 
     def as_factory_plan(self) -> FactoryPlan | Diagnostic:
         """The server-side factory generating exactly these points, or why there is none."""
-        present = [key for key, on in (("include", self.include), ("exclude", self.exclude),
-                                       ("where", self.where)) if on]
+        present = [
+            key
+            for key, on in (
+                ("include", self.include),
+                ("exclude", self.exclude),
+                ("where", self.where),
+            )
+            if on
+        ]
         modifier = child(self.pointer, present[0]) if present else None
         return factory_plan(self.space, modifier_pointer=modifier)
 
@@ -192,8 +234,13 @@ class _FilteredRun:
 
     def run(self) -> Iterator[tuple[int, dict[str, Any]]]:
         if self.sweep.where is not None and self.sweep.where_fn is None:
-            self.report(Diagnostic("PS901", "where needs an expression evaluator, and none was "
-                                            "given", pointer=self.where_pointer))
+            self.report(
+                Diagnostic(
+                    "PS901",
+                    "where needs an expression evaluator, and none was given",
+                    pointer=self.where_pointer,
+                )
+            )
             return
         n = 0
         for params in self.sweep.space:
@@ -234,14 +281,31 @@ class _FilteredRun:
             if not self.used[k]:
                 shown = ", ".join(f"{key}={value!r}" for key, value in entry.values.items())
                 floats = any(isinstance(v, float) for v in entry.values.values())
-                hint = ("range values are computed in floating point; compare with the exact "
-                        "value or use where") if floats else "check the values against the axes"
-                self.report(Diagnostic("PS604", f"exclude entry {k} ({shown}) matches no point",
-                                       pointer=entry.pointer, hint=hint))
+                hint = (
+                    (
+                        "range values are computed in floating point; compare with the exact "
+                        "value or use where"
+                    )
+                    if floats
+                    else "check the values against the axes"
+                )
+                self.report(
+                    Diagnostic(
+                        "PS604",
+                        f"exclude entry {k} ({shown}) matches no point",
+                        pointer=entry.pointer,
+                        hint=hint,
+                    )
+                )
         if n == 0:
-            self.report(Diagnostic("PS606", f"exclude/where remove all {self.sweep.space.size} "
-                                            "points; the sweep has no points",
-                                   pointer=self.sweep.pointer))
+            self.report(
+                Diagnostic(
+                    "PS606",
+                    f"exclude/where remove all {self.sweep.space.size} "
+                    "points; the sweep has no points",
+                    pointer=self.sweep.pointer,
+                )
+            )
 
 
 class _ExcludeIndex:

@@ -90,8 +90,9 @@ def _refuse(pointer: str, message: str, hint: str = _JOBS_MODE) -> Diagnostic:
 def factory_plan(space: Space, *, modifier_pointer: str | None = None) -> FactoryPlan | Diagnostic:
     """The server factory that generates exactly ``space``'s points, in the same order."""
     if modifier_pointer is not None:
-        return _refuse(modifier_pointer, "include/exclude/where cannot be expressed as a "
-                                         "server-side factory")
+        return _refuse(
+            modifier_pointer, "include/exclude/where cannot be expressed as a server-side factory"
+        )
     axes = _flatten(space, ProductSpace)
     if len(axes) == 1 and isinstance(axes[0], RepeatAxis):
         return RepeatPlan(axes[0].name, axes[0].number)
@@ -113,31 +114,40 @@ def _sweep_plan(axes: list[Space]) -> FactoryPlan | Diagnostic:
             params.append(RangeParameter(axis.name, 0, axis.number - 1, 1))
             continue
         if not isinstance(axis, RangeAxis):
-            return _refuse(axis.pointer, f"{_what(axis)} in a product cannot be a server-side "
-                                         "factory: parameterSweep takes only numeric ranges "
-                                         "(start, end, step), and zip pairs values one to one",
-                           hint=f"write every axis of the product as a range, or {_JOBS_MODE}")
+            return _refuse(
+                axis.pointer,
+                f"{_what(axis)} in a product cannot be a server-side "
+                "factory: parameterSweep takes only numeric ranges "
+                "(start, end, step), and zip pairs values one to one",
+                hint=f"write every axis of the product as a range, or {_JOBS_MODE}",
+            )
         problem = _range_problem(axis)
         if problem:
             return _refuse(axis.pointer, problem)
         params.append(RangeParameter(axis.name, axis.start, axis.end, axis.step))
     if len(params) > MAX_SWEEP_DIMENSIONS:
-        return _refuse(axes[MAX_SWEEP_DIMENSIONS].pointer,
-                       f"the server generates at most {MAX_SWEEP_DIMENSIONS} parameterSweep "
-                       f"parameters; this product has {len(params)}")
+        return _refuse(
+            axes[MAX_SWEEP_DIMENSIONS].pointer,
+            f"the server generates at most {MAX_SWEEP_DIMENSIONS} parameterSweep "
+            f"parameters; this product has {len(params)}",
+        )
     return ParameterSweepPlan(tuple(params))
 
 
 def _range_problem(axis: RangeAxis) -> str | None:
     """Why the server would not produce exactly ``axis``'s values, or None."""
     if not axis.exact:
-        return (f"{axis.name!r} has about {axis.size} values; promspec cannot check that the "
-                "server's floating-point count agrees")
+        return (
+            f"{axis.name!r} has about {axis.size} values; promspec cannot check that the "
+            "server's floating-point count agrees"
+        )
     last = axis.start + (axis.size - 1) * axis.step
     int_values = isinstance(axis.start, int) and isinstance(axis.step, int)
     if int_values and max(abs(axis.start), abs(last)) > FLOAT_EXACT_INT:
-        return (f"{axis.name!r} has integers beyond 2**53, which the server's floating-point "
-                "arithmetic cannot represent exactly")
+        return (
+            f"{axis.name!r} has integers beyond 2**53, which the server's floating-point "
+            "arithmetic cannot represent exactly"
+        )
     try:
         count, _ = range_count(float(axis.start), float(axis.end), float(axis.step))
     except (RangeStallError, OverflowError):
@@ -149,19 +159,24 @@ def _range_problem(axis: RangeAxis) -> str | None:
 
 def _zip_plan(node: Space) -> FactoryPlan | Diagnostic:
     if node.size > MAX_ZIP_VALUES:
-        return _refuse(node.pointer, f"a zip factory lists every value; {node.size} points are "
-                                     f"more than the {MAX_ZIP_VALUES} promspec will list")
+        return _refuse(
+            node.pointer,
+            f"a zip factory lists every value; {node.size} points are "
+            f"more than the {MAX_ZIP_VALUES} promspec will list",
+        )
     params: list[ZipParameter] = []
     for leaf in _flatten(node, ZipSpace):
         if isinstance(leaf, ProductSpace) and len(leaf.children()) > 1:
-            return _refuse(leaf.pointer, "a product inside a zip cannot be a server-side "
-                                         "factory: zip pairs values one to one")
+            return _refuse(
+                leaf.pointer,
+                "a product inside a zip cannot be a server-side "
+                "factory: zip pairs values one to one",
+            )
         for name in leaf.names:
             values = _column(leaf, name)
             problem = _zip_value_problem(name, values)
             if problem:
-                return _refuse(leaf.pointer, problem,
-                               hint=f"change the value, or {_JOBS_MODE}")
+                return _refuse(leaf.pointer, problem, hint=f"change the value, or {_JOBS_MODE}")
             params.append(ZipParameter(name, values))
     return ZipPlan(tuple(params))
 
@@ -181,9 +196,11 @@ def _zip_value_problem(name: str, values: tuple[Any, ...]) -> str | None:
         text = server_format(value)
         bad = [c for c in text if c.isspace() or c in '"=']
         if bad:
-            return (f"value {k} of {name!r} ({text!r}) contains {bad[0]!r}: the server writes "
-                    "zip values unquoted into the DAG VARS line and the executor's "
-                    "--param name=value arguments")
+            return (
+                f"value {k} of {name!r} ({text!r}) contains {bad[0]!r}: the server writes "
+                "zip values unquoted into the DAG VARS line and the executor's "
+                "--param name=value arguments"
+            )
     return None
 
 

@@ -66,8 +66,9 @@ class _Problems:
         return self.items
 
 
-def read_rows(path_text: str, *, base_dir: Path, root: Path,
-              pointer: str) -> tuple[RowTable | None, list[Diagnostic]]:
+def read_rows(
+    path_text: str, *, base_dir: Path, root: Path, pointer: str
+) -> tuple[RowTable | None, list[Diagnostic]]:
     """Read the row file ``path_text`` (relative to ``base_dir``, inside ``root``)."""
     real, problem = resolve_inside(path_text, base_dir=base_dir, root=root)
     suffix = os.path.splitext(path_text)[1].lower()
@@ -78,8 +79,9 @@ def read_rows(path_text: str, *, base_dir: Path, root: Path,
         text, problem = _read_text(real)
     if text is None:
         hint = "row files are .csv, .json, .jsonl, .yaml or .yml inside the repository"
-        return None, [Diagnostic("PS605", f"rows file {path_text!r} {problem}", pointer=pointer,
-                                 hint=hint)]
+        return None, [
+            Diagnostic("PS605", f"rows file {path_text!r} {problem}", pointer=pointer, hint=hint)
+        ]
     if suffix == ".csv":
         return _csv_table(text, path_text, pointer)
     if suffix == ".jsonl":
@@ -164,8 +166,7 @@ def csv_value(cell: str) -> int | float | str:
     return value
 
 
-def _csv_table(text: str, source: str,
-               pointer: str) -> tuple[RowTable | None, list[Diagnostic]]:
+def _csv_table(text: str, source: str, pointer: str) -> tuple[RowTable | None, list[Diagnostic]]:
     problems = _Problems("PS605")
     reader = csv.reader(io.StringIO(text, newline=""), skipinitialspace=True)
     rows: list[tuple[Any, ...]] = []
@@ -189,11 +190,13 @@ def _csv_table(text: str, source: str,
     return (None if result else RowTable(tuple(header or ()), tuple(rows))), result
 
 
-def _csv_row(record: list[str], header: list[str], number: int, where: str,
-             problems: _Problems, pointer: str) -> tuple[Any, ...]:
+def _csv_row(
+    record: list[str], header: list[str], number: int, where: str, problems: _Problems, pointer: str
+) -> tuple[Any, ...]:
     if len(record) != len(header):
-        problems.add(pointer, f"{where}: row {number} has {len(record)} cells; "
-                              f"the header has {len(header)}")
+        problems.add(
+            pointer, f"{where}: row {number} has {len(record)} cells; the header has {len(header)}"
+        )
         return ()
     if "" not in record:
         try:
@@ -203,8 +206,11 @@ def _csv_row(record: list[str], header: list[str], number: int, where: str,
     values: list[Any] = []
     for name, cell in zip(header, record, strict=True):
         if cell == "":
-            problems.add(pointer, f"{where}: row {number}: column {name!r} is empty",
-                         hint="every cell needs a value; use JSON or YAML rows for empty text")
+            problems.add(
+                pointer,
+                f"{where}: row {number}: column {name!r} is empty",
+                hint="every cell needs a value; use JSON or YAML rows for empty text",
+            )
             continue
         try:
             values.append(csv_value(cell))
@@ -226,8 +232,9 @@ def _name_problems(names: list[Any]) -> list[str]:
     return found
 
 
-def _document_table(text: str, source: str, pointer: str,
-                    fmt: str) -> tuple[RowTable | None, list[Diagnostic]]:
+def _document_table(
+    text: str, source: str, pointer: str, fmt: str
+) -> tuple[RowTable | None, list[Diagnostic]]:
     loaded = loader.load_text(text, path=source, fmt=fmt)
     diags = [_from_loader(d, source, pointer) for d in loaded.diagnostics]
     if not loaded.ok:
@@ -241,19 +248,25 @@ def _document_table(text: str, source: str, pointer: str,
         place = document.source.locate((row,) if key is None else (row, key))
         return pointer, f"{source}:{place[0]}:{place[1]}: " if place else f"{source}: "
 
-    table, more_diags = table_from_records(document.data, code="PS605", pointer=pointer,
-                                           locate=locate)
+    table, more_diags = table_from_records(
+        document.data, code="PS605", pointer=pointer, locate=locate
+    )
     return table, diags + more_diags
 
 
 def _from_loader(diag: Diagnostic, source: str, pointer: str) -> Diagnostic:
     where = f"{source}:{diag.line}:{diag.column}" if diag.line else source
-    return Diagnostic("PS605", f"{where}: {diag.message}", severity=diag.severity,
-                      pointer=pointer, hint=diag.hint, context=(("cause", diag.code),))
+    return Diagnostic(
+        "PS605",
+        f"{where}: {diag.message}",
+        severity=diag.severity,
+        pointer=pointer,
+        hint=diag.hint,
+        context=(("cause", diag.code),),
+    )
 
 
-def _jsonl_table(text: str, source: str,
-                 pointer: str) -> tuple[RowTable | None, list[Diagnostic]]:
+def _jsonl_table(text: str, source: str, pointer: str) -> tuple[RowTable | None, list[Diagnostic]]:
     records: list[Any] = []
     lines: list[int] = []
     problems = _Problems("PS605")
@@ -261,8 +274,9 @@ def _jsonl_table(text: str, source: str,
         if not line.strip():
             continue
         try:
-            records.append(json.loads(line, object_pairs_hook=_unique_keys,
-                                      parse_constant=_no_constant))
+            records.append(
+                json.loads(line, object_pairs_hook=_unique_keys, parse_constant=_no_constant)
+            )
             lines.append(number)
         except ValueError as exc:
             problems.add(pointer, f"{source}:{number}: {exc}")
@@ -288,8 +302,9 @@ def _no_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a JSON number")
 
 
-def table_from_records(records: object, *, code: str, pointer: str,
-                       locate: Locator) -> tuple[RowTable | None, list[Diagnostic]]:
+def table_from_records(
+    records: object, *, code: str, pointer: str, locate: Locator
+) -> tuple[RowTable | None, list[Diagnostic]]:
     """A table from a list of mappings that all have the same keys (the first row's order).
     ``locate`` is only called for problems (positions can be costly to find)."""
     problems = _Problems(code)
@@ -309,8 +324,9 @@ def table_from_records(records: object, *, code: str, pointer: str,
     return (None if result else RowTable(names, tuple(rows))), result
 
 
-def _record_row(record: object, k: int, names: tuple[str, ...],
-                add: Callable[[int, str | None, str], None]) -> tuple[Any, ...]:
+def _record_row(
+    record: object, k: int, names: tuple[str, ...], add: Callable[[int, str | None, str], None]
+) -> tuple[Any, ...]:
     if not isinstance(record, dict):
         add(k, None, f"row {k} is a {type(record).__name__}, not a mapping")
         return ()
@@ -318,9 +334,14 @@ def _record_row(record: object, k: int, names: tuple[str, ...],
         missing = [n for n in names if n not in record]
         extra = [str(n) for n in record if n not in names]
         parts = ([f"lacks {', '.join(missing)}"] if missing else []) + (
-            [f"has unexpected {', '.join(extra)}"] if extra else [])
-        add(k, None, f"row {k} {' and '.join(parts)}; every row needs exactly the keys of "
-                     f"row 0: {', '.join(names)}")
+            [f"has unexpected {', '.join(extra)}"] if extra else []
+        )
+        add(
+            k,
+            None,
+            f"row {k} {' and '.join(parts)}; every row needs exactly the keys of "
+            f"row 0: {', '.join(names)}",
+        )
         return ()
     values = tuple(record[n] for n in names)
     for name, value in zip(names, values, strict=True):

@@ -65,15 +65,21 @@ def describe(value: object) -> str:
         return f"a boolean ({str(value).lower()})"
     if value is None:
         return "null"
-    kinds = {str: "a string", dict: "a mapping", list: "a list", int: "an integer",
-             float: "a number"}
+    kinds = {
+        str: "a string",
+        dict: "a mapping",
+        list: "a list",
+        int: "an integer",
+        float: "a number",
+    }
     shown = repr(value)
     shown = shown if len(shown) <= 60 else shown[:57] + "..."
     return f"{kinds.get(type(value), type(value).__name__)} ({shown})"
 
 
-def parse_tree(data: object, *, base_dir: Path, root: Path, pointer: str,
-               has_where_fn: bool) -> tuple[ParsedSweep | None, list[Diagnostic]]:
+def parse_tree(
+    data: object, *, base_dir: Path, root: Path, pointer: str, has_where_fn: bool
+) -> tuple[ParsedSweep | None, list[Diagnostic]]:
     parser = _Parser(base_dir, root, has_where_fn)
     parsed = parser.top(data, pointer)
     return (None if parser.failed else parsed), parser.diagnostics
@@ -89,16 +95,20 @@ class _Parser:
     def failed(self) -> bool:
         return any(d.is_error for d in self.diagnostics)
 
-    def error(self, pointer: str, message: str, hint: str | None = None,
-              code: str = "PS604") -> None:
+    def error(
+        self, pointer: str, message: str, hint: str | None = None, code: str = "PS604"
+    ) -> None:
         self.diagnostics.append(Diagnostic(code, message, pointer=pointer, hint=hint))
 
     # -- the top level -------------------------------------------------------------------
 
     def top(self, data: object, pointer: str) -> ParsedSweep | None:
         if not isinstance(data, dict):
-            self.error(pointer, f"the sweep must be a mapping, not {describe(data)}",
-                       hint="map parameter names to values, e.g. `frame: [1, 2, 3]`")
+            self.error(
+                pointer,
+                f"the sweep must be a mapping, not {describe(data)}",
+                hint="map parameter names to values, e.g. `frame: [1, 2, 3]`",
+            )
             return None
         body = {k: v for k, v in data.items() if k not in MODIFIER_KEYS}
         space = self.node(body, pointer) if body else None
@@ -112,8 +122,12 @@ class _Parser:
         if space is not None and space.size == 0:
             self.no_points(space)
         elif not body and not include:
-            self.error(pointer, "the sweep defines no points", code="PS606",
-                       hint="give parameters (`name: [values]`), product, zip, rows or include")
+            self.error(
+                pointer,
+                "the sweep defines no points",
+                code="PS606",
+                hint="give parameters (`name: [values]`), product, zip, rows or include",
+            )
         return ParsedSweep(space, names, included, excluded, where)
 
     def entries(self, data: dict[Any, Any], key: str, pointer: str) -> list[Entry]:
@@ -129,8 +143,10 @@ class _Parser:
                 found.append(Entry(child(here, k), item))
             else:
                 what = "an empty mapping" if item == {} else describe(item)
-                self.error(child(here, k), f"{key} entry {k} must be a mapping of parameter "
-                                           f"names to values, not {what}")
+                self.error(
+                    child(here, k),
+                    f"{key} entry {k} must be a mapping of parameter names to values, not {what}",
+                )
         return found
 
     def include_names(self, include: list[Entry]) -> tuple[str, ...]:
@@ -145,9 +161,12 @@ class _Parser:
     def include_entry(self, entry: Entry, names: Sequence[str]) -> Entry:
         missing = [n for n in names if n not in entry.values]
         if missing:
-            self.error(entry.pointer, f"include entry {entry.pointer.rsplit('/', 1)[1]} lacks "
-                                      f"{', '.join(missing)}; an included point gives every "
-                                      "parameter")
+            self.error(
+                entry.pointer,
+                f"include entry {entry.pointer.rsplit('/', 1)[1]} lacks "
+                f"{', '.join(missing)}; an included point gives every "
+                "parameter",
+            )
         self.unknown_keys(entry, names, "include")
         for key, value in entry.values.items():
             problem = value_problem(value)
@@ -161,9 +180,12 @@ class _Parser:
             for name, value in entry.values.items():
                 if name in names and self.never_has(space, name, value):
                     k = entry.pointer.rsplit("/", 1)[1]
-                    self.error(child(entry.pointer, name),
-                               f"exclude entry {k} matches no point: {name!r} never has the "
-                               f"value {value!r}", hint=_float_hint(value))
+                    self.error(
+                        child(entry.pointer, name),
+                        f"exclude entry {k} matches no point: {name!r} never has the "
+                        f"value {value!r}",
+                        hint=_float_hint(value),
+                    )
         return entry
 
     def never_has(self, space: Space, name: str, value: object) -> bool:
@@ -181,36 +203,47 @@ class _Parser:
             if name not in names:
                 close = difflib.get_close_matches(str(name), names, n=1)
                 hint = f"did you mean {close[0]!r}?" if close else None
-                self.error(child(entry.pointer, str(name)),
-                           f"{key} names {name!r}, which is not a parameter of this sweep "
-                           f"({', '.join(names) or 'none'})", hint=hint)
+                self.error(
+                    child(entry.pointer, str(name)),
+                    f"{key} names {name!r}, which is not a parameter of this sweep "
+                    f"({', '.join(names) or 'none'})",
+                    hint=hint,
+                )
 
     def where(self, data: dict[Any, Any], pointer: str) -> str | None:
         if "where" not in data:
             return None
         value, here = data["where"], child(pointer, "where")
         if not isinstance(value, str) or not value.strip():
-            self.error(here, f"where must be an expression string, not {describe(value)}",
-                       hint='for example `where: "a < b"`')
+            self.error(
+                here,
+                f"where must be an expression string, not {describe(value)}",
+                hint='for example `where: "a < b"`',
+            )
             return None
         if not self.has_where_fn:
-            self.error(here, "where filters need an expression evaluator, and none was given",
-                       code="PS901")
+            self.error(
+                here, "where filters need an expression evaluator, and none was given", code="PS901"
+            )
         return value
 
     def no_points(self, space: Space) -> None:
         for leaf in space.leaves():
             if leaf.size == 0:
-                self.error(leaf.pointer, _empty_reason(leaf) + ", so the sweep has no points",
-                           code="PS606")
+                self.error(
+                    leaf.pointer, _empty_reason(leaf) + ", so the sweep has no points", code="PS606"
+                )
 
     # -- nodes -----------------------------------------------------------------------------
 
     def node(self, data: object, pointer: str) -> Space | None:
         if not isinstance(data, dict) or not data:
             what = "an empty mapping" if data == {} else describe(data)
-            self.error(pointer, f"a sweep node must map parameter names to axes, or be "
-                                f"product, zip or rows; found {what}")
+            self.error(
+                pointer,
+                f"a sweep node must map parameter names to axes, or be "
+                f"product, zip or rows; found {what}",
+            )
             return None
         structural = [k for k in data if k in NODE_KEYS]
         if structural:
@@ -219,18 +252,26 @@ class _Parser:
             if key in MODIFIER_KEYS:
                 self.error(child(pointer, key), f"{key} is only allowed at the top of the sweep")
             elif key in AXIS_KEYS:
-                self.error(child(pointer, key), f"{key!r} describes an axis; give it a "
-                                                f"parameter name, e.g. `seed: {{{key}: ...}}`")
-        axes = [self.axis(k, v, child(pointer, str(k))) for k, v in data.items()
-                if k not in MODIFIER_KEYS and k not in AXIS_KEYS]
+                self.error(
+                    child(pointer, key),
+                    f"{key!r} describes an axis; give it a "
+                    f"parameter name, e.g. `seed: {{{key}: ...}}`",
+                )
+        axes = [
+            self.axis(k, v, child(pointer, str(k)))
+            for k, v in data.items()
+            if k not in MODIFIER_KEYS and k not in AXIS_KEYS
+        ]
         return self.combine("product", axes, pointer)
 
     def structural(self, key: str, data: dict[Any, Any], pointer: str) -> Space | None:
         others = [str(k) for k in data if k != key]
         if others:
-            self.error(pointer, f"{key!r} must be the only key of its mapping; found also "
-                                f"{', '.join(others)}", hint="nest them: product/zip take a list "
-                                                             "of nodes")
+            self.error(
+                pointer,
+                f"{key!r} must be the only key of its mapping; found also {', '.join(others)}",
+                hint="nest them: product/zip take a list of nodes",
+            )
             return None
         here = child(pointer, key)
         if key == "rows":
@@ -241,8 +282,11 @@ class _Parser:
         elif isinstance(items, list) and items:
             parts = [self.node(item, child(here, k)) for k, item in enumerate(items)]
         else:
-            self.error(here, f"{key} takes a non-empty list of nodes (or a mapping of "
-                             f"parameter names to axes), not {describe(items)}")
+            self.error(
+                here,
+                f"{key} takes a non-empty list of nodes (or a mapping of "
+                f"parameter names to axes), not {describe(items)}",
+            )
             return None
         return self.combine(key, parts, here)
 
@@ -255,8 +299,9 @@ class _Parser:
             return built[0] if len(built) == 1 else ProductSpace(built, pointer)
         lengths = {p.size for p in built}
         if len(lengths) > 1:
-            sizes = "; ".join(f"item {k} ({', '.join(p.names)}) has {p.size}"
-                              for k, p in enumerate(built))
+            sizes = "; ".join(
+                f"item {k} ({', '.join(p.names)}) has {p.size}" for k, p in enumerate(built)
+            )
             self.error(pointer, f"zip items must have the same number of points: {sizes}")
         return ZipSpace(built, pointer)
 
@@ -265,26 +310,28 @@ class _Parser:
         for part in parts:
             for name in part.names:
                 if name in seen:
-                    self.error(part.pointer_of(name), f"parameter {name!r} is defined twice "
-                                                      f"(also at {seen[name]})")
+                    self.error(
+                        part.pointer_of(name),
+                        f"parameter {name!r} is defined twice (also at {seen[name]})",
+                    )
                 seen.setdefault(name, part.pointer_of(name))
 
     def rows(self, value: object, pointer: str) -> Space | None:
         if isinstance(value, str):
-            table, diags = read_rows(value, base_dir=self.base_dir, root=self.root,
-                                     pointer=pointer)
+            table, diags = read_rows(value, base_dir=self.base_dir, root=self.root, pointer=pointer)
             source: str | None = value
         elif isinstance(value, list):
+
             def locate(row: int, key: str | None) -> tuple[str, str]:
                 here = pointer if row < 0 else child(pointer, row)
                 return (here if key is None else child(here, key)), ""
 
-            table, diags = table_from_records(value, code="PS604", pointer=pointer,
-                                              locate=locate)
+            table, diags = table_from_records(value, code="PS604", pointer=pointer, locate=locate)
             source = None
         else:
-            self.error(pointer, f"rows takes a file name or a list of mappings, not "
-                                f"{describe(value)}")
+            self.error(
+                pointer, f"rows takes a file name or a list of mappings, not {describe(value)}"
+            )
             return None
         self.diagnostics.extend(diags)
         return None if table is None else TableSpace(table.names, table.rows, pointer, source)
@@ -300,8 +347,11 @@ class _Parser:
         if isinstance(value, list):
             return self.values(name, value, pointer)
         if not isinstance(value, dict) or not value:
-            self.error(pointer, f"{name!r} must be an axis, not {describe(value)}",
-                       hint=_AXIS_HINT + "; for a single value write [value]")
+            self.error(
+                pointer,
+                f"{name!r} must be an axis, not {describe(value)}",
+                hint=_AXIS_HINT + "; for a single value write [value]",
+            )
             return None
         unknown = [k for k in value if k not in AXIS_KEYS]
         for key in unknown:
@@ -311,8 +361,11 @@ class _Parser:
         for key in ("values", "repeat"):
             if key in value:
                 if len(value) > 1:
-                    self.error(pointer, f"{key!r} cannot be combined with "
-                                        f"{', '.join(k for k in value if k != key)}")
+                    self.error(
+                        pointer,
+                        f"{key!r} cannot be combined with "
+                        f"{', '.join(k for k in value if k != key)}",
+                    )
                     return None
                 if key == "values":
                     return self.values(name, value[key], child(pointer, key), pointer)
@@ -330,30 +383,41 @@ class _Parser:
 
     def repeat(self, name: str, number: object, pointer: str) -> Space | None:
         if isinstance(number, bool) or not isinstance(number, int) or number < 1:
-            self.error(child(pointer, "repeat"), f"repeat must be a whole number of at least 1, "
-                                                 f"not {describe(number)}")
+            self.error(
+                child(pointer, "repeat"),
+                f"repeat must be a whole number of at least 1, not {describe(number)}",
+            )
             return None
         return RepeatAxis(name, number, pointer)
 
     def range(self, name: str, spec: dict[Any, Any], pointer: str) -> Space | None:
         missing = [k for k in ("start", "end", "step") if k not in spec]
         if missing:
-            self.error(pointer, f"the range {name!r} lacks {', '.join(missing)}; a range needs "
-                                "start, end and step", hint=_AXIS_HINT)
+            self.error(
+                pointer,
+                f"the range {name!r} lacks {', '.join(missing)}; a range needs start, end and step",
+                hint=_AXIS_HINT,
+            )
         ok = all([self.number(spec[k], child(pointer, k), k) for k in spec])
         if missing or not ok:
             return None
         start, end, step = spec["start"], spec["end"], spec["step"]
         if step <= 0:
-            self.error(child(pointer, "step"), f"step must be greater than 0, not {step}: the "
-                                              "PROMINENCE server would never finish counting",
-                       hint="ranges count up from start to end; swap them to count down")
+            self.error(
+                child(pointer, "step"),
+                f"step must be greater than 0, not {step}: the "
+                "PROMINENCE server would never finish counting",
+                hint="ranges count up from start to end; swap them to count down",
+            )
             return None
         try:
             return RangeAxis(name, start, end, step, pointer)
         except (RangeStallError, OverflowError) as exc:
-            self.error(child(pointer, "step"), f"the range {name!r} cannot be counted: {exc} "
-                                               "(the PROMINENCE server would never finish)")
+            self.error(
+                child(pointer, "step"),
+                f"the range {name!r} cannot be counted: {exc} "
+                "(the PROMINENCE server would never finish)",
+            )
             return None
 
     def number(self, value: object, pointer: str, key: str) -> bool:
@@ -377,8 +441,10 @@ def _numeric(text: str) -> bool:
 
 def _unknown_axis_key(name: str, key: object) -> str:
     if key == "number":
-        return (f"{name!r}: promspec ranges take step, not number (a number of steps crashes "
-                "the PROMINENCE backend)")
+        return (
+            f"{name!r}: promspec ranges take step, not number (a number of steps crashes "
+            "the PROMINENCE backend)"
+        )
     if key in NODE_KEYS or key in MODIFIER_KEYS:
         return f"{name!r}: {key} belongs in a node or at the top of the sweep, not in an axis"
     return f"{name!r}: unknown axis key {key!r}"
@@ -405,6 +471,8 @@ def _value_set(space: Space, name: str) -> set[tuple[bool, object]] | None:
 
 def _float_hint(value: object) -> str | None:
     if isinstance(value, float):
-        return ("range values are computed in floating point (0.1 steps give values such as "
-                "0.30000000000000004); exclude with the exact value or use where")
+        return (
+            "range values are computed in floating point (0.1 steps give values such as "
+            "0.30000000000000004); exclude with the exact value or use where"
+        )
     return None

@@ -21,9 +21,8 @@ to 2**53, where floats are exact).
 
 from __future__ import annotations
 
-import itertools
-
 import copy
+import itertools
 import math
 import re
 from abc import ABC, abstractmethod
@@ -236,8 +235,13 @@ class RangeAxis(Space):
 class TableSpace(Space):
     """Rows: one point per row, the columns are the parameters (``rows:``)."""
 
-    def __init__(self, names: Sequence[str], rows: Sequence[tuple[Any, ...]], pointer: str,
-                 source: str | None = None) -> None:
+    def __init__(
+        self,
+        names: Sequence[str],
+        rows: Sequence[tuple[Any, ...]],
+        pointer: str,
+        source: str | None = None,
+    ) -> None:
         self.names, self.rows, self.pointer = tuple(names), tuple(rows), pointer
         self.source, self.size = source, len(self.rows)
 

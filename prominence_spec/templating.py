@@ -27,11 +27,11 @@ Every failure is a :class:`TemplateError` with a ``PS6xx`` code and a one-line m
 
 from __future__ import annotations
 
+import _signal  # type: ignore[import-not-found]
 import base64
 import difflib
 import json
 import re
-import _signal
 import shlex
 import signal
 import string
@@ -75,8 +75,7 @@ __all__ = [
 
 #: Names the templates see besides the render context (a context key of the same name
 #: would shadow them; the caller should refuse such parameter names).
-GLOBALS: Final[frozenset[str]] = frozenset(
-    {"dict", "omit", "range", "read_file", "read_file_b64"})
+GLOBALS: Final[frozenset[str]] = frozenset({"dict", "omit", "range", "read_file", "read_file_b64"})
 #: ``a ** b`` is refused for an exponent above this.
 MAX_EXPONENT: Final[int] = 100
 #: Integers made by ``*`` and ``**`` may have at most this many bits (about 4900 digits).
@@ -119,8 +118,11 @@ class _Omit:
         return "omit"
 
     def __str__(self) -> str:
-        raise TemplateError("PS601", "`omit` must be the whole value, not part of a text",
-                            'write e.g. "{{ x if x else omit }}" as the entire string')
+        raise TemplateError(
+            "PS601",
+            "`omit` must be the whole value, not part of a text",
+            'write e.g. "{{ x if x else omit }}" as the entire string',
+        )
 
 
 OMIT: Final[object] = _Omit()
@@ -172,8 +174,11 @@ def _size(value: Any, budget: int) -> int:
 
 
 def _refuse(what: str, size: int, limit: int) -> TemplateError:
-    return TemplateError("PS603", f"{what} would make a value of about {size} characters; "
-                         f"the limit is {limit}", "a spec value cannot be that large")
+    return TemplateError(
+        "PS603",
+        f"{what} would make a value of about {size} characters; the limit is {limit}",
+        "a spec value cannot be that large",
+    )
 
 
 def _need(size: int, limit: int, what: str) -> None:
@@ -195,8 +200,9 @@ def _bounded_list(items: Any, limit: int, what: str) -> Any:
     return list(_counted(items, limit, what))
 
 
-def _arg(args: tuple[Any, ...], kwargs: Mapping[str, Any], index: int, name: str,
-         default: Any) -> Any:
+def _arg(
+    args: tuple[Any, ...], kwargs: Mapping[str, Any], index: int, name: str, default: Any
+) -> Any:
     if len(args) > index:
         return args[index]
     return kwargs.get(name, default)
@@ -221,8 +227,9 @@ def _numbers_in(values: Any, limit: int) -> int:
     while stack and total <= limit:
         item = stack.pop()
         if isinstance(item, str):
-            total += sum(int(run) if len(run) < 8 else limit + 1
-                         for run in re.findall(r"\d+", item))
+            total += sum(
+                int(run) if len(run) < 8 else limit + 1 for run in re.findall(r"\d+", item)
+            )
         elif isinstance(item, (list, tuple, set, frozenset)):
             stack.extend(item)
         elif isinstance(item, dict):
@@ -251,8 +258,7 @@ def _printf_size(fmt: str | bytes, args: Any, limit: int) -> int:
     return len(text) + width + _size(args, limit)
 
 
-def _format_size(fmt: str, args: tuple[Any, ...], kwargs: Mapping[str, Any],
-                 limit: int) -> int:
+def _format_size(fmt: str, args: tuple[Any, ...], kwargs: Mapping[str, Any], limit: int) -> int:
     width = 0
     nested = False
     for _literal, _name, spec, _conversion in string.Formatter().parse(fmt):
@@ -284,16 +290,20 @@ def _is_number(value: Any) -> bool:
 
 def _check_power(base: Any, exponent: Any) -> None:
     if _is_number(exponent) and exponent > MAX_EXPONENT:
-        raise TemplateError("PS603", f"`**` with the exponent {exponent} is refused; "
-                            f"the largest exponent is {MAX_EXPONENT}")
+        raise TemplateError(
+            "PS603",
+            f"`**` with the exponent {exponent} is refused; the largest exponent is {MAX_EXPONENT}",
+        )
     if isinstance(base, int) and isinstance(exponent, int) and exponent > 0:
         _check_bits(abs(base).bit_length() * exponent, "`**`")
 
 
 def _check_bits(bits: int, what: str) -> None:
     if bits > MAX_INT_BITS:
-        raise TemplateError("PS603", f"{what} would make an integer of about {bits} bits; "
-                            f"the limit is {MAX_INT_BITS}")
+        raise TemplateError(
+            "PS603",
+            f"{what} would make an integer of about {bits} bits; the limit is {MAX_INT_BITS}",
+        )
 
 
 _SEQUENCES: Final = (str, bytes, list, tuple)
@@ -316,8 +326,9 @@ def _check_add(left: Any, right: Any, limit: int) -> None:
 # -------------------------------------------------------------- method calls
 
 
-def _check_call(obj: Any, args: tuple[Any, ...], kwargs: Mapping[str, Any],
-                limit: int) -> tuple[Any, ...]:
+def _check_call(
+    obj: Any, args: tuple[Any, ...], kwargs: Mapping[str, Any], limit: int
+) -> tuple[Any, ...]:
     owner = getattr(obj, "__self__", None)
     name = getattr(obj, "__name__", "")
     if isinstance(owner, (str, bytes)):
@@ -327,8 +338,9 @@ def _check_call(obj: Any, args: tuple[Any, ...], kwargs: Mapping[str, Any],
     return args
 
 
-def _check_text_method(owner: str | bytes, name: str, args: tuple[Any, ...],
-                       kwargs: Mapping[str, Any], limit: int) -> tuple[Any, ...]:
+def _check_text_method(
+    owner: str | bytes, name: str, args: tuple[Any, ...], kwargs: Mapping[str, Any], limit: int
+) -> tuple[Any, ...]:
     what = f"{type(owner).__name__}.{name}()"
     if name in ("ljust", "rjust", "center", "zfill"):
         _need(_int(_arg(args, kwargs, 0, "width", 0)), limit, what)
@@ -336,8 +348,9 @@ def _check_text_method(owner: str | bytes, name: str, args: tuple[Any, ...],
         tabs = owner.count("\t") if isinstance(owner, str) else owner.count(b"\t")
         _need(len(owner) + tabs * _int(_arg(args, kwargs, 0, "tabsize", 8)), limit, what)
     elif name == "replace" and len(args) >= 2:
-        _need(_replace_size(owner, args[0], args[1], _arg(args, kwargs, 2, "count", -1)),
-              limit, what)
+        _need(
+            _replace_size(owner, args[0], args[1], _arg(args, kwargs, 2, "count", -1)), limit, what
+        )
     elif name == "join" and args:
         items = _bounded_list(args[0], limit, what)
         _need(_size(items, limit) + len(owner) * len(items), limit, what)
@@ -402,14 +415,12 @@ def _kind(value: object) -> str:
 _FilterCheck = Callable[[Any, tuple[Any, ...], Mapping[str, Any], int], Any]
 
 
-def _center_check(value: Any, args: tuple[Any, ...], kwargs: Mapping[str, Any],
-                  limit: int) -> Any:
+def _center_check(value: Any, args: tuple[Any, ...], kwargs: Mapping[str, Any], limit: int) -> Any:
     _need(_int(_arg(args, kwargs, 0, "width", 80)), limit, "the center filter")
     return value
 
 
-def _indent_check(value: Any, args: tuple[Any, ...], kwargs: Mapping[str, Any],
-                  limit: int) -> Any:
+def _indent_check(value: Any, args: tuple[Any, ...], kwargs: Mapping[str, Any], limit: int) -> Any:
     width = _arg(args, kwargs, 0, "width", 4)
     each = len(width) if isinstance(width, str) else _int(width)
     text = value if isinstance(value, str) else ""
@@ -417,15 +428,13 @@ def _indent_check(value: Any, args: tuple[Any, ...], kwargs: Mapping[str, Any],
     return value
 
 
-def _format_check(value: Any, args: tuple[Any, ...], kwargs: Mapping[str, Any],
-                  limit: int) -> Any:
+def _format_check(value: Any, args: tuple[Any, ...], kwargs: Mapping[str, Any], limit: int) -> Any:
     if isinstance(value, str):
         _need(_printf_size(value, dict(kwargs) or args, limit), limit, "the format filter")
     return value
 
 
-def _replace_check(value: Any, args: tuple[Any, ...], kwargs: Mapping[str, Any],
-                   limit: int) -> Any:
+def _replace_check(value: Any, args: tuple[Any, ...], kwargs: Mapping[str, Any], limit: int) -> Any:
     old = _arg(args, kwargs, 0, "old", "")
     new = _arg(args, kwargs, 1, "new", "")
     count = _arg(args, kwargs, 2, "count", None)
@@ -433,8 +442,7 @@ def _replace_check(value: Any, args: tuple[Any, ...], kwargs: Mapping[str, Any],
     return value
 
 
-def _join_check(value: Any, args: tuple[Any, ...], kwargs: Mapping[str, Any],
-                limit: int) -> Any:
+def _join_check(value: Any, args: tuple[Any, ...], kwargs: Mapping[str, Any], limit: int) -> Any:
     items = _bounded_list(value, limit, "the join filter")
     glue = _arg(args, kwargs, 0, "d", "")
     sep = len(glue) if isinstance(glue, str) else 0
@@ -442,16 +450,16 @@ def _join_check(value: Any, args: tuple[Any, ...], kwargs: Mapping[str, Any],
     return items
 
 
-def _sum_check(value: Any, args: tuple[Any, ...], kwargs: Mapping[str, Any],
-               limit: int) -> Any:
+def _sum_check(value: Any, args: tuple[Any, ...], kwargs: Mapping[str, Any], limit: int) -> Any:
     items = _bounded_list(value, limit, "the sum filter")
     start = _arg(args, kwargs, 1, "start", 0)
     _need(_size(items, limit) + _size(start, limit), limit, "the sum filter")
     return items
 
 
-def _wordwrap_check(value: Any, args: tuple[Any, ...], kwargs: Mapping[str, Any],
-                    limit: int) -> Any:
+def _wordwrap_check(
+    value: Any, args: tuple[Any, ...], kwargs: Mapping[str, Any], limit: int
+) -> Any:
     wrap = _arg(args, kwargs, 2, "wrapstring", None)
     text = value if isinstance(value, str) else ""
     each = len(wrap) if isinstance(wrap, str) else 1
@@ -481,12 +489,39 @@ _FILTER_CHECKS: Final[dict[str, _FilterCheck]] = {
     "wordwrap": _wordwrap_check,
 }
 #: Filters that never turn their whole value into text (no size check of the value).
-_NON_TEXT_FILTERS: Final = frozenset({
-    "abs", "attr", "batch", "count", "d", "default", "dictsort", "first", "float", "groupby",
-    "int", "items", "join", "last", "length", "list", "map", "max", "min", "reject",
-    "rejectattr", "reverse", "round", "select", "selectattr", "slice", "sort", "sum",
-    "unique",
-})
+_NON_TEXT_FILTERS: Final = frozenset(
+    {
+        "abs",
+        "attr",
+        "batch",
+        "count",
+        "d",
+        "default",
+        "dictsort",
+        "first",
+        "float",
+        "groupby",
+        "int",
+        "items",
+        "join",
+        "last",
+        "length",
+        "list",
+        "map",
+        "max",
+        "min",
+        "reject",
+        "rejectattr",
+        "reverse",
+        "round",
+        "select",
+        "selectattr",
+        "slice",
+        "sort",
+        "sum",
+        "unique",
+    }
+)
 
 
 def _guard_filter(name: str, func: Callable[..., Any], limit: int) -> Callable[..., Any]:
@@ -504,8 +539,8 @@ def _guard_filter(name: str, func: Callable[..., Any], limit: int) -> Callable[.
             elif text_filter:
                 _need(_size(value, limit), limit, what)
             if check is not None:
-                value = check(value, args[offset + 1:], kwargs, limit)
-            args = (*args[:offset], value, *args[offset + 1:])
+                value = check(value, args[offset + 1 :], kwargs, limit)
+            args = (*args[:offset], value, *args[offset + 1 :])
         result = func(*args, **kwargs)
         _need(_size(result, limit), limit, what)
         return result
@@ -532,8 +567,12 @@ class _Environment(ImmutableSandboxedEnvironment):
     code_generator_class = _CodeGenerator
 
     def __init__(self, *, max_output: int) -> None:
-        super().__init__(undefined=StrictUndefined, autoescape=False,
-                         keep_trailing_newline=True, finalize=self._finalize)
+        super().__init__(
+            undefined=StrictUndefined,
+            autoescape=False,
+            keep_trailing_newline=True,
+            finalize=self._finalize,
+        )
         self.max_output = max_output
         for name in _REMOVED_GLOBALS:
             self.globals.pop(name, None)
@@ -588,8 +627,11 @@ class _Environment(ImmutableSandboxedEnvironment):
 
 
 def _output_too_large(limit: int) -> TemplateError:
-    return TemplateError("PS610", f"the rendered value is longer than the limit of {limit} "
-                         "characters", "a spec value cannot be that large")
+    return TemplateError(
+        "PS610",
+        f"the rendered value is longer than the limit of {limit} characters",
+        "a spec value cannot be that large",
+    )
 
 
 # --------------------------------------------------------------- time limit
@@ -660,30 +702,32 @@ def _template_line(exc: BaseException) -> int | None:
     return line
 
 
-def _convert(exc: Exception, names: Iterable[str], env: _Environment,
-             multiline: bool) -> TemplateError:
+def _convert(
+    exc: Exception, names: Iterable[str], env: _Environment, multiline: bool
+) -> TemplateError:
     if isinstance(exc, TemplateError):
         return exc
     if isinstance(exc, TemplateSyntaxError):
         return _syntax_error(exc, env, multiline)
     if isinstance(exc, SecurityError):
-        return TemplateError("PS603", f"unsafe template operation: {_one_line(str(exc))}",
-                             "templates may use data, filters and globals only")
+        return TemplateError(
+            "PS603",
+            f"unsafe template operation: {_one_line(str(exc))}",
+            "templates may use data, filters and globals only",
+        )
     if isinstance(exc, UndefinedError):
         return _undefined_error(str(exc), names)
     return _runtime_error(exc, _template_line(exc) if multiline else None)
 
 
-def _syntax_error(exc: TemplateSyntaxError, env: _Environment,
-                  multiline: bool) -> TemplateError:
+def _syntax_error(exc: TemplateSyntaxError, env: _Environment, multiline: bool) -> TemplateError:
     where = f" (line {exc.lineno})" if multiline and exc.lineno else ""
     detail = _one_line(exc.message or str(exc))
     unknown = _UNKNOWN_NAME.fullmatch(detail)
     if unknown:
         kind, name = unknown.groups()
         known = env.filters if kind == "filter" else env.tests
-        return TemplateError("PS601", f"unknown {kind} `{name}`{where}",
-                             _did_you_mean(name, known))
+        return TemplateError("PS601", f"unknown {kind} `{name}`{where}", _did_you_mean(name, known))
     return TemplateError("PS601", f"template syntax error: {detail}{where}")
 
 
@@ -695,7 +739,8 @@ def _undefined_error(text: str, names: Iterable[str]) -> TemplateError:
     missing = _NO_ATTRIBUTE.fullmatch(text)
     if missing:
         return TemplateError(
-            "PS602", f"the {missing.group(1)} value has no key or attribute `{missing.group(2)}`")
+            "PS602", f"the {missing.group(1)} value has no key or attribute `{missing.group(2)}`"
+        )
     return TemplateError("PS602", f"undefined value: {_one_line(text)}")
 
 
@@ -716,8 +761,9 @@ def _runtime_error(exc: Exception, line: int | None) -> TemplateError:
 
 
 def _undefined_var(name: str, context: Mapping[str, Any]) -> TemplateError:
-    return TemplateError("PS602", f"undefined variable `{name}`",
-                         _did_you_mean(name, [*context, *GLOBALS]))
+    return TemplateError(
+        "PS602", f"undefined variable `{name}`", _did_you_mean(name, [*context, *GLOBALS])
+    )
 
 
 # -------------------------------------------------------------- native values
@@ -776,10 +822,14 @@ def _not_data(value: Any) -> TemplateError:
     if isinstance(value, Undefined):
         str(value)  # StrictUndefined raises its own (undefined or security) error
     if value is OMIT:
-        return TemplateError("PS601", "`omit` must be the whole value, not inside a list or "
-                             "mapping")
-    return TemplateError("PS601", f"the expression gives {_kind(value)}, which is not data",
-                         "a value must be text, a number, true/false, null, a list or a mapping")
+        return TemplateError(
+            "PS601", "`omit` must be the whole value, not inside a list or mapping"
+        )
+    return TemplateError(
+        "PS601",
+        f"the expression gives {_kind(value)}, which is not data",
+        "a value must be text, a number, true/false, null, a list or a mapping",
+    )
 
 
 # ------------------------------------------------------------------ compiling
@@ -789,8 +839,11 @@ def _refuse_includes(ast: nodes.Template) -> None:
     for node in ast.find_all((nodes.Include, nodes.Import, nodes.FromImport, nodes.Extends)):
         if isinstance(node, nodes.Include):
             raise TemplateError("PS603", "includes are not supported; use read_file()")
-        raise TemplateError("PS603", "`{% import %}`, `{% from %}` and `{% extends %}` are not "
-                            "supported", "use read_file() to embed a file")
+        raise TemplateError(
+            "PS603",
+            "`{% import %}`, `{% from %}` and `{% extends %}` are not supported",
+            "use read_file() to embed a file",
+        )
 
 
 def _simple_parts(ast: nodes.Template) -> tuple[str | Var, ...] | None:
@@ -833,8 +886,9 @@ def _native_source(env: _Environment, text: str) -> str | None:
     return source
 
 
-def _simple_renderer(parts: tuple[str | Var, ...], native: bool,
-                     limit: int) -> Callable[[Mapping[str, Any]], Any]:
+def _simple_renderer(
+    parts: tuple[str | Var, ...], native: bool, limit: int
+) -> Callable[[Mapping[str, Any]], Any]:
     names = [p.name for p in parts if isinstance(p, Var)]
     if native:
         return _variable_renderer(names[0])
@@ -842,8 +896,10 @@ def _simple_renderer(parts: tuple[str | Var, ...], native: bool,
         text = "".join(p for p in parts if isinstance(p, str))
         return lambda context: text
     # str.format_map formats a plain value with an empty spec exactly as str() does.
-    fmt = "".join(p.replace("{", "{{").replace("}", "}}") if isinstance(p, str)
-                  else "{" + p.name + "}" for p in parts)
+    fmt = "".join(
+        p.replace("{", "{{").replace("}", "}}") if isinstance(p, str) else "{" + p.name + "}"
+        for p in parts
+    )
 
     def render(context: Mapping[str, Any]) -> str:
         try:
@@ -875,8 +931,9 @@ class Templater:
     the spec's folder (relative file paths start there).
     """
 
-    def __init__(self, *, root: Path, base_dir: Path, max_output: int = 1_048_576,
-                 timeout: float = 2.0) -> None:
+    def __init__(
+        self, *, root: Path, base_dir: Path, max_output: int = 1_048_576, timeout: float = 2.0
+    ) -> None:
         self.root = root
         self.base_dir = base_dir
         self.max_output = max_output
@@ -935,8 +992,9 @@ class Templater:
         simple = parts is not None and len(parts) == 1 and isinstance(parts[0], Var)
         if simple and parts is not None:
             render = _simple_renderer(parts, True, self.max_output)
-        return CompiledString(expr, True, simple, parts if simple and parts else (),
-                              variables, render)
+        return CompiledString(
+            expr, True, simple, parts if simple and parts else (), variables, render
+        )
 
     def _parse(self, text: str, multiline: bool) -> tuple[nodes.Template, frozenset[str]]:
         """The syntax tree and free variables (``find_undeclared_variables`` also finds
@@ -950,12 +1008,15 @@ class Templater:
 
     def _check_length(self, text: str) -> None:
         if len(text) > self.max_output:
-            raise TemplateError("PS610", f"the template is {len(text)} characters long; the "
-                                f"limit is {self.max_output}")
+            raise TemplateError(
+                "PS610",
+                f"the template is {len(text)} characters long; the limit is {self.max_output}",
+            )
 
     def _native_renderer(self, source: str) -> Callable[[Mapping[str, Any]], Any]:
         expression: TemplateExpression = self._run(
-            lambda: self._env.compile_expression(source, undefined_to_none=False), (), False)
+            lambda: self._env.compile_expression(source, undefined_to_none=False), (), False
+        )
         limit = self.max_output
 
         def render(context: Mapping[str, Any]) -> Any:
@@ -963,8 +1024,9 @@ class Templater:
 
         return render
 
-    def _text_renderer(self, ast: nodes.Template,
-                       multiline: bool) -> Callable[[Mapping[str, Any]], Any]:
+    def _text_renderer(
+        self, ast: nodes.Template, multiline: bool
+    ) -> Callable[[Mapping[str, Any]], Any]:
         template = self._run(lambda: self._env.from_string(ast), (), multiline)
         limit = self.max_output
 
@@ -996,8 +1058,9 @@ class Templater:
             return _with_time_limit(action, self.timeout)
         except _Timeout:
             raise TemplateError(
-                "PS610", f"rendering took longer than {self.timeout:g} seconds",
-                "the template loops too much; compute large values outside the spec"
+                "PS610",
+                f"rendering took longer than {self.timeout:g} seconds",
+                "the template loops too much; compute large values outside the spec",
             ) from None
         except Exception as exc:  # every error becomes a one-line TemplateError
             raise _convert(exc, [*names, *GLOBALS], self._env, multiline) from None

@@ -19,8 +19,14 @@ def detect_kind(data: Any) -> str:
     return "workflow" if isinstance(data, dict) and "jobs" in data else "job"
 
 
-def validate(data: Any, kind: str | None = None, *, verbose: bool = False,
-             plain: bool | None = None, rules: Iterable[Rule] | None = None) -> list[Diagnostic]:
+def validate(
+    data: Any,
+    kind: str | None = None,
+    *,
+    verbose: bool = False,
+    plain: bool | None = None,
+    rules: Iterable[Rule] | None = None,
+) -> list[Diagnostic]:
     """Every problem in one job or workflow description (no source positions).
 
     ``plain`` may pass on what the caller already knows of :func:`fast_path_applies`;
@@ -37,8 +43,9 @@ def validate(data: Any, kind: str | None = None, *, verbose: bool = False,
     return diagnostics
 
 
-def schema_diagnostics(data: Any, kind: str, *, verbose: bool = False,
-                       plain: bool | None = None) -> list[Diagnostic]:
+def schema_diagnostics(
+    data: Any, kind: str, *, verbose: bool = False, plain: bool | None = None
+) -> list[Diagnostic]:
     """Schema problems; a valid document is recognised by the compiled validator alone."""
     fast = fast_validator(kind)
     if plain is None:
@@ -79,8 +86,9 @@ def fast_path_applies(data: Any) -> bool:
     return True
 
 
-def check_document(document: Document, kind: str | None = None, *,
-                   verbose: bool = False, many: bool = False) -> list[Diagnostic]:
+def check_document(
+    document: Document, kind: str | None = None, *, verbose: bool = False, many: bool = False
+) -> list[Diagnostic]:
     """Validate a loaded document and give each diagnostic its file, line and column."""
     found = validate(document.data, kind, verbose=verbose)
     return [locate(d, document, many) for d in found]
@@ -88,8 +96,10 @@ def check_document(document: Document, kind: str | None = None, *,
 
 def locate(diagnostic: Diagnostic, document: Document, many: bool = False) -> Diagnostic:
     parts = parts_of(diagnostic.pointer)
-    path = tuple(int(p) if p.isdigit() and _is_index(document.data, parts, i) else p
-                 for i, p in enumerate(parts))
+    path = tuple(
+        int(p) if p.isdigit() and _is_index(document.data, parts, i) else p
+        for i, p in enumerate(parts)
+    )
     prefer_key = diagnostic.code in ("PS201", "PS501") or _is_container(document.data, path)
     position = document.source.locate(path, prefer_key=prefer_key)
     located = diagnostic.with_path(document.path, document.index if many else None)

@@ -23,8 +23,11 @@ def parse_set(item: str) -> tuple[str, Any] | Diagnostic:
     key, sep, raw = item.partition("=")
     key = key.strip()
     if not sep or not _KEY.match(key):
-        return Diagnostic("PS607", f"--set {item!r}: expected key=value with a name such as "
-                                   "frames=10 or env.DEBUG=1", path="--set")
+        return Diagnostic(
+            "PS607",
+            f"--set {item!r}: expected key=value with a name such as frames=10 or env.DEBUG=1",
+            path="--set",
+        )
     if raw.strip() == "":
         return key, ""
     loaded = load_text(raw, path=f"--set {key}")
@@ -40,8 +43,15 @@ def load_values_file(path: str) -> tuple[dict[str, Any], list[Diagnostic]]:
     if errors:
         return {}, errors
     if len(loaded.documents) != 1 or not isinstance(loaded.documents[0].data, dict):
-        return {}, [Diagnostic("PS607", "a values file must hold one mapping of names to values",
-                               path=path, line=1, column=1)]
+        return {}, [
+            Diagnostic(
+                "PS607",
+                "a values file must hold one mapping of names to values",
+                path=path,
+                line=1,
+                column=1,
+            )
+        ]
     return dict(loaded.documents[0].data), []
 
 

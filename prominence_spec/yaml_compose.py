@@ -31,7 +31,7 @@ _NO_KEY: Any = object()
 _DISCARD: Any = object()
 
 
-class _Abort(Exception):
+class _AbortError(Exception):
     def __init__(self, diagnostic: Diagnostic) -> None:
         super().__init__(diagnostic.message)
         self.diagnostic = diagnostic
@@ -75,6 +75,7 @@ class _Composer:
         self.diagnostics: list[Diagnostic] = []
         self.root: Any = None
         self.has_root = False
+        self.plain_key = False
 
     # -- placing a finished node into its parent -------------------------------------------
     def _child_path(self) -> Path | None:
@@ -119,15 +120,25 @@ class _Composer:
             first = self.keys.get(path)
             where = f" (first defined at line {first[0]})" if first else ""
             self.diagnostics.append(
-                _diag("PS104", f'duplicate key "{key_text}"{where}', pos, path,
-                      hint="remove one of them: YAML parsers disagree on which one wins")
+                _diag(
+                    "PS104",
+                    f'duplicate key "{key_text}"{where}',
+                    pos,
+                    path,
+                    hint="remove one of them: YAML parsers disagree on which one wins",
+                )
             )
             top.key = _DISCARD
             return
-        if key_text == "<<":
+        if key_text == "<<" and self.plain_key:
             self.diagnostics.append(
-                _diag("PS109", "merge keys (<<) are YAML 1.1 only and not supported", pos, path,
-                      hint="write the keys out, or use an anchor for the whole mapping")
+                _diag(
+                    "PS109",
+                    "merge keys (<<) are YAML 1.1 only and not supported",
+                    pos,
+                    path,
+                    hint="write the keys out, or use an anchor for the whole mapping",
+                )
             )
         self.keys[path] = pos
         top.key, top.key_pos = key_text, pos
@@ -146,18 +157,26 @@ class _Composer:
             self.values[path] = pos
         if ev.anchor:
             self.anchors[ev.anchor] = (value, 1)
+        self.plain_key = is_key and not ev.style
         self._place(value, pos, ev.value if is_key and not ev.tag else None)
 
     def _scalar_value(self, ev: Any, pos: Position, path: Path) -> Any:
         tag, text = ev.tag, ev.value
         if tag and tag != "!":
             if tag not in SUPPORTED_TAGS:
-                raise _Abort(_diag("PS109", f"unsupported tag {tag}", pos, path,
-                                   hint="promspec reads plain data only; remove the tag"))
+                raise _AbortError(
+                    _diag(
+                        "PS109",
+                        f"unsupported tag {tag}",
+                        pos,
+                        path,
+                        hint="promspec reads plain data only; remove the tag",
+                    )
+                )
             try:
                 return resolve_tagged(tag, text)
             except ValueError as exc:
-                raise _Abort(_diag("PS109", str(exc), pos, path)) from None
+                raise _AbortError(_diag("PS109", str(exc), pos, path)) from None
         if ev.style or tag == "!":
             if ev.style == '"' and _SURROGATES.search(text):
                 text = text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
@@ -165,17 +184,25 @@ class _Composer:
         try:
             value = resolve_plain(text)
         except ValueError:  # an integer of more digits than Python converts
-            self.diagnostics.append(_diag("PS112", f"the number {text[:20]}... has {len(text)} "
-                                          "digits: too large to send", pos, path))
+            self.diagnostics.append(
+                _diag(
+                    "PS112",
+                    f"the number {text[:20]}... has {len(text)} digits: too large to send",
+                    pos,
+                    path,
+                )
+            )
             return text
         if isinstance(value, int) and value.bit_length() > MAX_INT_BITS:
-            self.diagnostics.append(_diag("PS112", f"the number {text[:20]}... is too large to "
-                                          "send", pos, path))
+            self.diagnostics.append(
+                _diag("PS112", f"the number {text[:20]}... is too large to send", pos, path)
+            )
             return text
         if isinstance(value, float) and not math.isfinite(value):
             self.diagnostics.append(
-                _diag("PS112", f"{text} is not a finite number and cannot be sent as JSON",
-                      pos, path)
+                _diag(
+                    "PS112", f"{text} is not a finite number and cannot be sent as JSON", pos, path
+                )
             )
         else:
             warning = ambiguity(text, value)
@@ -186,16 +213,30 @@ class _Composer:
     def start(self, ev: Any, container: Any) -> None:
         pos = _pos(ev.start_mark)
         if ev.tag and ev.tag not in SUPPORTED_TAGS:
-            raise _Abort(_diag("PS109", f"unsupported tag {ev.tag}", pos, self._child_path() or (),
-                               hint="promspec reads plain data only; remove the tag"))
+            raise _AbortError(
+                _diag(
+                    "PS109",
+                    f"unsupported tag {ev.tag}",
+                    pos,
+                    self._child_path() or (),
+                    hint="promspec reads plain data only; remove the tag",
+                )
+            )
         if len(self.stack) >= MAX_DEPTH:
-            raise _Abort(_diag("PS107", f"nesting deeper than {MAX_DEPTH} levels", pos,
-                               hint="job specs are a few levels deep; is this file generated?"))
+            raise _AbortError(
+                _diag(
+                    "PS107",
+                    f"nesting deeper than {MAX_DEPTH} levels",
+                    pos,
+                    hint="job specs are a few levels deep; is this file generated?",
+                )
+            )
         self.nodes += 1
         path = self._child_path()
         if path is None:
-            self.stack.append(_Frame(container, (*self.stack[-1].path, "\x00key"), self.nodes,
-                                     ev.anchor))
+            self.stack.append(
+                _Frame(container, (*self.stack[-1].path, "\x00key"), self.nodes, ev.anchor)
+            )
             self.stack[-1].key_pos = pos
             return
         self.values[path] = pos
@@ -212,21 +253,27 @@ class _Composer:
         pos = _pos(ev.start_mark)
         path = self._child_path()
         if ev.anchor not in self.anchors:
-            raise _Abort(_diag("PS101", f"unknown alias *{ev.anchor}", pos, path or ()))
+            raise _AbortError(_diag("PS101", f"unknown alias *{ev.anchor}", pos, path or ()))
         value, size = self.anchors[ev.anchor]
         self.alias_nodes += size
         self.nodes += size
         if self.alias_nodes > MAX_ALIAS_NODES:
-            raise _Abort(_diag("PS108", f"aliases expand to more than {MAX_ALIAS_NODES} values",
-                               pos, path or (),
-                               hint="this looks like a 'billion laughs' file; write values out"))
+            raise _AbortError(
+                _diag(
+                    "PS108",
+                    f"aliases expand to more than {MAX_ALIAS_NODES} values",
+                    pos,
+                    path or (),
+                    hint="this looks like a 'billion laughs' file; write values out",
+                )
+            )
         if path is not None:
             self.values[path] = pos
         self._place(value, pos, None)
 
 
-def _events(text: str) -> Iterator[Any]:
-    parser = _Parser(text)
+def _events(text: str, parser_class: Any = None) -> Iterator[Any]:
+    parser = (parser_class or _Parser)(text)
     try:
         while parser.check_event():
             yield parser.get_event()
@@ -240,25 +287,43 @@ def _syntax_diagnostic(exc: yaml.YAMLError, text: str) -> Diagnostic:
         index = min(exc.position, len(text))
         line = text.count("\n", 0, index) + 1
         column = index - (text.rfind("\n", 0, index) + 1) + 1
-        return _diag("PS101", f"character #x{exc.character:04x} is not allowed in YAML",
-                     (line, column), hint="remove the control character")
+        return _diag(
+            "PS101",
+            f"character #x{exc.character:04x} is not allowed in YAML",
+            (line, column),
+            hint="remove the control character",
+        )
     mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
     problem = getattr(exc, "problem", None) or str(exc)
     context = getattr(exc, "context", None)
     if "maximum nesting depth" in str(problem):
-        return _diag("PS107", f"nesting deeper than {MAX_DEPTH} levels",
-                     _pos(mark) if mark else None,
-                     hint="job specs are a few levels deep; is this file generated?")
+        return _diag(
+            "PS107",
+            f"nesting deeper than {MAX_DEPTH} levels",
+            _pos(mark) if mark else None,
+            hint="job specs are a few levels deep; is this file generated?",
+        )
     message = f"{problem} ({context})" if context else str(problem)
     return _diag("PS101", f"YAML syntax error: {message}", _pos(mark) if mark else None)
 
 
 def compose(text: str) -> tuple[list[ComposedDocument], list[Diagnostic]]:
     """All documents of ``text`` with their positions, and stream-level diagnostics."""
+    documents, problems = _compose(text, _Parser)
+    if problems and "escape" in problems[-1].message and _Parser is not yaml.BaseLoader:
+        # libyaml refuses surrogate-pair escapes ("\ud83d\ude00"), PyYAML's own reader
+        # reads them (and the composer joins the pair)
+        retried = _compose(text, yaml.BaseLoader)
+        if not retried[1]:
+            return retried
+    return documents, problems
+
+
+def _compose(text: str, parser: Any) -> tuple[list[ComposedDocument], list[Diagnostic]]:
     documents: list[ComposedDocument] = []
     composer = _Composer()
     try:
-        for ev in _events(text):
+        for ev in _events(text, parser):
             kind = type(ev).__name__
             if kind == "ScalarEvent":
                 composer.scalar(ev)
@@ -273,13 +338,14 @@ def compose(text: str) -> tuple[list[ComposedDocument], list[Diagnostic]]:
             elif kind == "DocumentEndEvent":
                 documents.append(_finish(composer, len(documents)))
                 composer = _Composer()
-    except _Abort as abort:
+    except _AbortError as abort:
         return documents, [*composer.diagnostics, abort.diagnostic]
     except yaml.YAMLError as exc:
         return documents, [*composer.diagnostics, _syntax_diagnostic(exc, text)]
     except (RecursionError, MemoryError) as exc:  # defensive: the event parser should not recurse
-        return documents, [_diag("PS107", f"document too complex to load ({type(exc).__name__})",
-                                 None)]
+        return documents, [
+            _diag("PS107", f"document too complex to load ({type(exc).__name__})", None)
+        ]
     return documents, []
 
 

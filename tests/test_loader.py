@@ -97,8 +97,6 @@ def test_plain_merge_key_is_refused() -> None:
     assert (only(result, "PS109").line, only(result, "PS109").column) == (3, 3)
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: a quoted '<<' key is an ordinary string, not a "
-                   "merge key, but is reported as PS109")
 def test_quoted_merge_like_key_is_a_plain_string() -> None:
     assert data_of("'<<': 1\n") == {"<<": 1}
 
@@ -169,9 +167,18 @@ def test_non_finite_numbers_are_refused(text: str) -> None:
     assert (diag.line, diag.column) == (1, 4)
 
 
-def test_huge_integer_is_a_diagnostic() -> None:
-    diag = only(load_text("a: 1\nb: " + "9" * 5000 + "\n"), "PS112")
+@pytest.mark.parametrize("number", [
+    pytest.param("9" * 5000, id="5000-digits"),
+    pytest.param("0x" + "f" * 5000, id="hex-20000-bits"),
+    pytest.param(str(2**4096), id="4097-bits"),
+])
+def test_huge_integer_is_a_diagnostic(number: str) -> None:
+    diag = only(load_text(f"a: 1\nb: {number}\n"), "PS112")
     assert (diag.line, diag.column) == (2, 4)
+
+
+def test_large_integer_within_the_limit_loads() -> None:
+    assert data_of(f"a: {2**4096 - 1}\n") == {"a": 2**4096 - 1}
 
 
 # -- Y11/Y12: deep nesting, in a subprocess (a segfault must not take pytest down) ---------
@@ -228,8 +235,11 @@ def test_file_over_the_cap_is_refused(tmp_path: Path) -> None:
 
 def test_size_cap_does_not_read_the_file(tmp_path: Path) -> None:
     sparse = tmp_path / "sparse.yaml"
-    with open(sparse, "wb") as handle:
-        handle.truncate(8 * 1024**3)  # 8 GiB of holes: reading it would take far too long
+    try:
+        with open(sparse, "wb") as handle:
+            handle.truncate(8 * 1024**3)  # 8 GiB of holes: reading it would take far too long
+    except OSError as exc:
+        pytest.skip(f"no sparse files here: {exc}")
     started = time.perf_counter()
     assert codes(load(sparse)) == ["PS103"]
     assert time.perf_counter() - started < 1.0
@@ -320,8 +330,6 @@ def test_long_unicode_escape_gives_the_character() -> None:
     assert data_of('a: "\\U0001F600"\n') == {"a": "\U0001f600"}
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: libyaml rejects surrogate-pair escapes, so "
-                   "\"\\ud83d\\ude00\" gives PS101 instead of the real character")
 def test_surrogate_pair_escape_gives_the_real_character() -> None:
     assert data_of('a: "\\ud83d\\ude00"\n') == {"a": "\U0001f600"}
 

@@ -102,7 +102,7 @@ CASES = [
     pytest.param(JOB, job(name="a!"), "", id="name-bang-bad"),
     pytest.param(JOB, job(name=5), "PS408", id="name-int-bad"),
     pytest.param(JOB, job(labels={"k": "\u00e9"}), None, id="label-value-e-acute-ok"),
-    pytest.param(JOB, job(labels={"a\n": "v"}), None, id="label-key-trailing-nl-ok"),
+    pytest.param(JOB, job(labels={"a\n": "v"}), "PS504", id="label-key-trailing-nl-stricter"),
     pytest.param(JOB, job(labels={"a\n\n": "v"}), "", id="label-key-two-nl-bad"),
     pytest.param(JOB, job(labels={"k": "v" * 513}), "", id="label-value-513-bad"),
     pytest.param(JOB, job(labels={"k": 5}), "PS408", id="label-value-int-bad"),

@@ -39,8 +39,9 @@ def _show_version(value: bool) -> None:
 
 @app.callback()
 def _root(
-    version: bool = typer.Option(False, "--version", help="Show the version and exit.",
-                                 callback=_show_version, is_eager=True),
+    version: bool = typer.Option(
+        False, "--version", help="Show the version and exit.", callback=_show_version, is_eager=True
+    ),
 ) -> None:
     """Render, validate and submit PROMINENCE job and workflow specs."""
 
@@ -67,7 +68,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         return 1
     except Exception as exc:  # a bug: one clear line, no traceback
-        sys.stderr.write(f"promspec: internal error: {type(exc).__name__}: {exc}\n"
-                         "please report this at https://github.com/promspec/promspec/issues\n")
+        sys.stderr.write(
+            f"promspec: internal error: {type(exc).__name__}: {exc}\n"
+            "please report this at https://github.com/promspec/promspec/issues\n"
+        )
         return 3
     return code if isinstance(code, int) else 0

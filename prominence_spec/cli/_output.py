@@ -15,8 +15,9 @@ import typer
 def output_stream(path: str | None) -> Iterator[TextIO]:
     if path is None or path == "-":
         sys.stdout.flush()
-        stream = io.TextIOWrapper(sys.stdout.buffer, encoding="utf-8",
-                                  errors="backslashreplace", newline="\n")
+        stream = io.TextIOWrapper(
+            sys.stdout.buffer, encoding="utf-8", errors="backslashreplace", newline="\n"
+        )
         try:
             yield stream
         finally:
@@ -24,10 +25,11 @@ def output_stream(path: str | None) -> Iterator[TextIO]:
             stream.detach()
         return
     try:
-        handle = open(path, "w", encoding="utf-8", errors="backslashreplace")
+        handle = open(path, "w", encoding="utf-8", errors="backslashreplace")  # noqa: SIM115
     except OSError as exc:
-        raise typer.BadParameter(f"cannot write {path}: {exc.strerror}",
-                                 param_hint="--output") from None
+        raise typer.BadParameter(
+            f"cannot write {path}: {exc.strerror}", param_hint="--output"
+        ) from None
     with handle:
         yield handle
 

@@ -8,8 +8,9 @@ from prominence_spec.diagnostics import Diagnostic
 from prominence_spec.values import load_values_file, merge, set_layer
 
 
-def collect_values(values_files: list[str] | None, sets: list[str] | None
-                   ) -> tuple[dict[str, Any], list[Diagnostic]]:
+def collect_values(
+    values_files: list[str] | None, sets: list[str] | None
+) -> tuple[dict[str, Any], list[Diagnostic]]:
     """Values files in order, then --set items; later wins."""
     layers: list[dict[str, Any]] = []
     problems: list[Diagnostic] = []

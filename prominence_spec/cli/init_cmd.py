@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -11,10 +10,12 @@ from prominence_spec.starters import StarterError, copy_starter, starters
 
 
 def init(
-    template: Optional[str] = typer.Argument(None, metavar="[TEMPLATE]",
-                                             help="Starter to copy (omit to list them)."),
-    directory: Path = typer.Argument(Path("."), metavar="[DIR]",
-                                     help="Where to put it (default: here)."),
+    template: str | None = typer.Argument(
+        None, metavar="[TEMPLATE]", help="Starter to copy (omit to list them)."
+    ),
+    directory: Path = typer.Argument(
+        Path("."), metavar="[DIR]", help="Where to put it (default: here)."
+    ),
     force: bool = typer.Option(False, "--force", help="Overwrite existing files."),
 ) -> None:
     """Copy a starter template (job, mpi, range-sweep, ...) and say what to edit."""
@@ -30,8 +31,9 @@ def init(
     except StarterError as exc:
         raise typer.BadParameter(str(exc), param_hint="TEMPLATE") from None
     except OSError as exc:
-        raise typer.BadParameter(f"cannot write to {directory}: {exc.strerror}",
-                                 param_hint="DIR") from None
+        raise typer.BadParameter(
+            f"cannot write to {directory}: {exc.strerror}", param_hint="DIR"
+        ) from None
     for path in written:
         typer.echo(f"created {path}")
     spec = written[0]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, Optional, TextIO
+from typing import TYPE_CHECKING, TextIO
 
 import typer
 
@@ -24,25 +24,45 @@ MODES = ("jobs", "workflow", "factory")
 
 def render(
     spec: str = typer.Argument(..., metavar="SPEC", help="A spec file, or - for stdin."),
-    sets: Optional[list[str]] = typer.Option(None, "--set", "-s", metavar="KEY=VALUE",
-                                             help="Set a parameter (YAML-typed); repeatable; "
-                                                  "wins over --values and the spec's params."),
-    values: Optional[list[str]] = typer.Option(None, "--values", metavar="FILE",
-                                               help="A YAML/JSON file of parameter values; "
-                                                    "repeatable, later files win."),
-    mode: Optional[str] = typer.Option(None, "--mode", "-m", help="jobs, workflow or factory "
-                                       "(default: the spec's promspec.expand, else jobs)."),
-    count: bool = typer.Option(False, "--count", help="Print the number of sweep points and "
-                               "exit."),
-    point: Optional[int] = typer.Option(None, "--point", metavar="N", help="Render only "
-                                        "point N (0-based)."),
-    fmt: str = typer.Option("json", "--format", "-f", help="json (pretty; a list when a sweep "
-                            "gives several documents), jsonl (one compact body per line) or "
-                            "yaml."),
-    output: Optional[str] = typer.Option(None, "--output", "-o", help="Write to this file."),
-    root: Optional[Path] = typer.Option(None, "--root", help="The repository root: files "
-                                        "(templates, rows, read_file) must be inside it "
-                                        "(default: the nearest folder with .git)."),
+    sets: list[str] | None = typer.Option(
+        None,
+        "--set",
+        "-s",
+        metavar="KEY=VALUE",
+        help="Set a parameter (YAML-typed); repeatable; wins over --values and the spec's params.",
+    ),
+    values: list[str] | None = typer.Option(
+        None,
+        "--values",
+        metavar="FILE",
+        help="A YAML/JSON file of parameter values; repeatable, later files win.",
+    ),
+    mode: str | None = typer.Option(
+        None,
+        "--mode",
+        "-m",
+        help="jobs, workflow or factory (default: the spec's promspec.expand, else jobs).",
+    ),
+    count: bool = typer.Option(False, "--count", help="Print the number of sweep points and exit."),
+    point: int | None = typer.Option(
+        None, "--point", metavar="N", help="Render only point N (0-based)."
+    ),
+    fmt: str = typer.Option(
+        "json",
+        "--format",
+        "-f",
+        help="json (pretty; a list when a sweep "
+        "gives several documents), jsonl (one compact body per line) or "
+        "yaml.",
+    ),
+    output: str | None = typer.Option(None, "--output", "-o", help="Write to this file."),
+    root: Path | None = typer.Option(
+        None,
+        "--root",
+        help="The repository root: files "
+        "(templates, rows, read_file) must be inside it "
+        "(default: the nearest folder with .git).",
+    ),
 ) -> None:
     """Render a spec into the exact JSON bodies that submit would POST, validated."""
     if fmt not in FORMATS:
@@ -105,8 +125,15 @@ def _write_yaml(documents: Iterable[Rendered], stream: TextIO) -> None:
     dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
     for item in documents:
         stream.write("---\n")
-        stream.write(yaml.dump(item.document, Dumper=dumper, sort_keys=False,
-                               allow_unicode=True, default_flow_style=False))
+        stream.write(
+            yaml.dump(
+                item.document,
+                Dumper=dumper,
+                sort_keys=False,
+                allow_unicode=True,
+                default_flow_style=False,
+            )
+        )
 
 
 def _finish(spec: str, diagnostics: list[Diagnostic], print_count: int | None = None) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -17,26 +16,42 @@ _FORMAT_HELP = "Report format: " + ", ".join(FORMATS) + "."
 
 
 def validate(
-    paths: list[str] = typer.Argument(..., metavar="PATH",
-                                      help="Spec files, directories (searched for *.yaml, "
-                                           "*.yml, *.json) or - for stdin."),
+    paths: list[str] = typer.Argument(
+        ...,
+        metavar="PATH",
+        help="Spec files, directories (searched for *.yaml, *.yml, *.json) or - for stdin.",
+    ),
     fmt: str = typer.Option("text", "--format", "-f", help=_FORMAT_HELP),
-    kind: Optional[str] = typer.Option(None, "--kind", help="Treat every document as a job "
-                                       "or a workflow (default: a top-level jobs key means "
-                                       "workflow)."),
-    output: Optional[str] = typer.Option(None, "--output", "-o", help="Write the report to "
-                                         "this file instead of stdout."),
+    kind: str | None = typer.Option(
+        None,
+        "--kind",
+        help="Treat every document as a job "
+        "or a workflow (default: a top-level jobs key means "
+        "workflow).",
+    ),
+    output: str | None = typer.Option(
+        None, "--output", "-o", help="Write the report to this file instead of stdout."
+    ),
     stdin_format: str = typer.Option("yaml", "--stdin-format", help="yaml or json, for -."),
-    verbose: bool = typer.Option(False, "--verbose", "-v", help="Show every alternative of a "
-                                 "failed choice, and notes."),
-    color: Optional[bool] = typer.Option(None, "--color/--no-color", help="Colour the text "
-                                         "report (default: when stdout is a terminal)."),
-    sets: Optional[list[str]] = typer.Option(None, "--set", "-s", metavar="KEY=VALUE",
-                                             help="Set a parameter of templated specs."),
-    values: Optional[list[str]] = typer.Option(None, "--values", metavar="FILE",
-                                               help="Parameter values for templated specs."),
-    root: Optional[Path] = typer.Option(None, "--root", help="Repository root for templated "
-                                        "specs' files (default: the nearest folder with .git)."),
+    verbose: bool = typer.Option(
+        False, "--verbose", "-v", help="Show every alternative of a failed choice, and notes."
+    ),
+    color: bool | None = typer.Option(
+        None,
+        "--color/--no-color",
+        help="Colour the text report (default: when stdout is a terminal).",
+    ),
+    sets: list[str] | None = typer.Option(
+        None, "--set", "-s", metavar="KEY=VALUE", help="Set a parameter of templated specs."
+    ),
+    values: list[str] | None = typer.Option(
+        None, "--values", metavar="FILE", help="Parameter values for templated specs."
+    ),
+    root: Path | None = typer.Option(
+        None,
+        "--root",
+        help="Repository root for templated specs' files (default: the nearest folder with .git).",
+    ),
 ) -> None:
     """Check spec files against the PROMINENCE schemas and server rules; report every problem."""
     if fmt not in FORMATS:
@@ -50,8 +65,15 @@ def validate(
         for problem in problems:
             sys.stderr.write(f"promspec: {problem.path}: {problem.message}\n")
         raise typer.Exit(2)
-    result = check_paths(paths, kind=kind, verbose=verbose, values=params, root=root,
-                         read_stdin=sys.stdin.buffer.read, stdin_format=stdin_format)
+    result = check_paths(
+        paths,
+        kind=kind,
+        verbose=verbose,
+        values=params,
+        root=root,
+        read_stdin=sys.stdin.buffer.read,
+        stdin_format=stdin_format,
+    )
     use_color = color if color is not None else (output is None and sys.stdout.isatty())
     from prominence_spec import __version__
 
