@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from prominence_spec.compiled import BuildError, compile_tree, plain_value
@@ -37,21 +38,45 @@ def expand(renderer: Renderer, only: int | None = None) -> Iterator[Rendered]:
 
 def _jobs_mode(renderer: Renderer, only: int | None) -> Iterator[Rendered]:
     kind = renderer.spec.kind
+    for point in _checked_points(renderer, only, kind):
+        if point is not None and not has_errors(point.found):
+            params = point.params if point.index is not None else None
+            yield Rendered(point.document, kind, point.index, params)
+
+
+@dataclass
+class _Point:
+    index: int | None
+    params: dict[str, Any]
+    document: dict[str, Any]
+    found: list[Diagnostic]
+
+
+def _checked_points(
+    renderer: Renderer,
+    only: int | None,
+    kind: str,
+    *,
+    width: int = 0,
+    unnamed_index: int | None = None,
+) -> Iterator[_Point | None]:
+    """Each point's document, named and validated (problems recorded); None where it could
+    not be built."""
     locator = body_locator(renderer)
     for index, params in renderer.points(only):
         try:
             document, plain = renderer.build(index, params)
         except BuildError as exc:
             renderer.record([exc.diagnostic()], locator, index, params)
+            yield None
             continue
-        document = renderer.job_name(document, index, params)
+        named = index if index is not None else unnamed_index
+        document = renderer.job_name(document, named, params, width)
         plain = plain and plain_value(document.get("name"))
         found = renderer.check(document, kind, plain)
         if found:
             renderer.record(found, locator, index, params)
-            if has_errors(found):
-                continue
-        yield Rendered(document, kind, index, params if index is not None else None)
+        yield _Point(index, params, document, found)
 
 
 def body_locator(renderer: Renderer, strip: int = 0) -> Locator:
@@ -119,19 +144,11 @@ def _point_jobs(
 ) -> tuple[list[dict[str, Any]] | None, list[str]]:
     jobs: list[dict[str, Any]] = []
     failed = False
-    locator = body_locator(renderer)
-    for index, params in renderer.points(only):
-        try:
-            document, plain = renderer.build(index, params)
-        except BuildError as exc:
-            renderer.record([exc.diagnostic()], locator, index, params)
+    for point in _checked_points(renderer, only, "job", width=width, unnamed_index=0):
+        if point is None or has_errors(point.found):
             failed = True
             continue
-        document = renderer.job_name(document, index if index is not None else 0, params, width)
-        found = renderer.check(document, "job", plain)
-        renderer.record(found, locator, index, params)
-        failed = failed or has_errors(found)
-        jobs.append(document)
+        jobs.append(point.document)
     names = [str(job.get("name")) for job in jobs]
     return (None if failed else jobs), names
 
