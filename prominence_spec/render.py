@@ -198,6 +198,8 @@ class Renderer:
             ) from None
 
     def _check_variables(self) -> None:
+        if self.spec.has_sweep and self.sweep is None:
+            return  # the sweep's own errors come first; its names would all look undefined
         for name in sorted(set(self.context) & RESERVED):
             self.problems.append(
                 self.in_spec(
