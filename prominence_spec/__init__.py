@@ -11,16 +11,36 @@ The public API::
 
     report = check_paths(["specs/"])              # every diagnostic of every file, located
     print(report.valid)
+
+    run = render_file("specs/pi-sweep.yaml", values={"image": "centos:7"})
+    for rendered in run.documents():              # validated API bodies, streamed
+        print(rendered.index, rendered.document["name"])
+    print(run.diagnostics)                        # grouped problems, with positions
 """
 
 from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from prominence_spec.checker import check_file, check_paths
 from prominence_spec.diagnostics import CheckReport, Diagnostic, FileReport
 from prominence_spec.loader import Document, LoadResult, load, load_bytes, load_text
 from prominence_spec.validation import check_document, detect_kind, validate
 
+if TYPE_CHECKING:
+    from prominence_spec.render_run import RenderRun
+
 __version__ = "0.1.0"
+
+
+def render_file(path: str, *, values: dict[str, Any] | None = None, mode: str | None = None,
+                root: Path | None = None) -> RenderRun:
+    """Load a spec file for rendering: ``.count()``, ``.documents(point=None)``,
+    ``.diagnostics``. Jinja is imported only when this is called."""
+    from prominence_spec.render_run import RenderRun
+
+    return RenderRun(load(path), values or {}, mode=mode, root=root)
 
 __all__ = [
     "CheckReport",
@@ -36,5 +56,6 @@ __all__ = [
     "load",
     "load_bytes",
     "load_text",
+    "render_file",
     "validate",
 ]
