@@ -34,13 +34,19 @@ if TYPE_CHECKING:
 __version__ = "0.1.0"
 
 
-def render_file(path: str, *, values: dict[str, Any] | None = None, mode: str | None = None,
-                root: Path | None = None) -> RenderRun:
+def render_file(
+    path: str,
+    *,
+    values: dict[str, Any] | None = None,
+    mode: str | None = None,
+    root: Path | None = None,
+) -> RenderRun:
     """Load a spec file for rendering: ``.count()``, ``.documents(point=None)``,
     ``.diagnostics``. Jinja is imported only when this is called."""
     from prominence_spec.render_run import RenderRun
 
     return RenderRun(load(path), values or {}, mode=mode, root=root)
+
 
 __all__ = [
     "CheckReport",

@@ -59,7 +59,7 @@ def check_paths(
     report = CheckReport()
     for path in discover(paths):
         if path.startswith(EMPTY_DIRECTORY):
-            folder = path[len(EMPTY_DIRECTORY):]
+            folder = path[len(EMPTY_DIRECTORY) :]
             message = "no spec files (*.yaml, *.yml, *.json) in this directory"
             report.files.append(FileReport(folder, [Diagnostic("PS113", message, path=folder)]))
             continue

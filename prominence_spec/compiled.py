@@ -7,6 +7,7 @@ Nothing may mutate a built document's static parts (promspec never does).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -51,7 +52,7 @@ def plain_value(value: Any) -> bool:
     if kind is int:
         return bool(-_INT64 <= value < _INT64)
     if kind is float:
-        return not value.is_integer()
+        return math.isfinite(value) and not value.is_integer()
     if kind is bool or value is None:
         return True
     return fast_path_applies(value)
@@ -89,8 +90,8 @@ class _DictNode:
                 if rendered is OMIT:
                     continue
                 key = rendered if isinstance(rendered, str) else str(rendered)
-                if key in out:
-                    raise BuildError((*self.path, key), "PS601", f'two keys render to "{key}"')
+            if key in out:
+                raise BuildError((*self.path, key), "PS601", f'two keys render to "{key}"')
             value = static if node is None else node.build(ctx, state)
             if value is not OMIT:
                 out[key] = value

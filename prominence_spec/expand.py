@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -64,14 +65,14 @@ def _checked_points(
     not be built."""
     locator = body_locator(renderer)
     for index, params in renderer.points(only):
+        named = index if index is not None else unnamed_index
         try:
             document, plain = renderer.build(index, params)
+            document = renderer.job_name(document, named, params, width)
         except BuildError as exc:
             renderer.record([exc.diagnostic()], locator, index, params)
             yield None
             continue
-        named = index if index is not None else unnamed_index
-        document = renderer.job_name(document, named, params, width)
         plain = plain and plain_value(document.get("name"))
         found = renderer.check(document, kind, plain)
         if found:
@@ -91,9 +92,13 @@ def body_locator(renderer: Renderer, strip: int = 0) -> Locator:
     return locate_in_body
 
 
-def settings_locator(renderer: Renderer, *at: str) -> Locator:
+def settings_locator(renderer: Renderer, *at: str, keep: bool = False) -> Locator:
+    """Locate in the spec's settings at ``at`` (and, with ``keep``, the diagnostic's own
+    pointer below it)."""
+
     def locate_in_settings(diag: Diagnostic) -> Diagnostic:
-        return renderer.in_spec(_moved(diag, (SETTINGS_KEY, *at)))
+        rest = parts_of(diag.pointer) if keep else ()
+        return renderer.in_spec(_moved(diag, (SETTINGS_KEY, *at, *rest)))
 
     return locate_in_settings
 
@@ -122,11 +127,11 @@ def _workflow_mode(renderer: Renderer, only: int | None) -> Iterator[Rendered]:
             )
         )
         return
-    extra = _extra_jobs(renderer)
+    extra = extra_jobs(renderer)
     if extra is None:
         return
     setup, gather = extra
-    total = renderer.count() if only is None else 1
+    total = renderer.count()
     width = len(str(max(total - 1, 0)))
     jobs, names = _point_jobs(renderer, only, width)
     if jobs is None:
@@ -134,9 +139,23 @@ def _workflow_mode(renderer: Renderer, only: int | None) -> Iterator[Rendered]:
     workflow = _assemble(renderer, setup, jobs, gather, names)
     locator = _workflow_locator(renderer, setup is not None, len(jobs))
     found = renderer.check(workflow, "workflow", plain=False)
-    renderer.record(found, locator, None, None)
+    renderer.problems.extend(_once_per_place([locator(d) for d in found]))
     if not has_errors(found):
         yield Rendered(workflow, "workflow")
+
+
+def _once_per_place(found: list[Diagnostic]) -> list[Diagnostic]:
+    """One diagnostic per code and place: the point jobs of a workflow share their lines."""
+    places: dict[tuple[str, str | None, int | None, int | None], list[Diagnostic]] = {}
+    for diag in found:
+        places.setdefault((diag.code, diag.path, diag.line, diag.column), []).append(diag)
+    result = []
+    for same in places.values():
+        first = same[0]
+        if len(same) > 1:
+            first = dataclasses.replace(first, message=f"{first.message} ({len(same)} jobs)")
+        result.append(first)
+    return result
 
 
 def _point_jobs(
@@ -153,7 +172,7 @@ def _point_jobs(
     return (None if failed else jobs), names
 
 
-def _extra_jobs(renderer: Renderer) -> tuple[dict[str, Any] | None, dict[str, Any] | None] | None:
+def extra_jobs(renderer: Renderer) -> tuple[dict[str, Any] | None, dict[str, Any] | None] | None:
     built: dict[str, dict[str, Any] | None] = {"setup": None, "gather": None}
     for role in built:
         data = renderer.spec.workflow.get(role)

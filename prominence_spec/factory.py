@@ -22,6 +22,7 @@ from typing import Any
 
 from prominence_spec.compiled import BuildError, Compiled
 from prominence_spec.diagnostics import Diagnostic, has_errors, parts_of, pointer_of
+from prominence_spec.expand import extra_jobs
 from prominence_spec.render import Locator, Rendered, Renderer
 from prominence_spec.spec import SETTINGS_KEY
 from prominence_spec.sweep import RepeatPlan, ZipPlan
@@ -132,7 +133,7 @@ def _value_problems(plan: Any) -> Iterator[Diagnostic]:
 
 def _build(renderer: Renderer, plan: Any, parameters: tuple[str, ...]) -> Iterator[Rendered]:
     ctx = {**renderer.context, **{name: Placeholder(name) for name in parameters}}
-    locator = _factory_locator(renderer)
+    locator = _factory_locator(renderer, bool(renderer.spec.workflow.get("setup")))
     try:
         job, _ = renderer.body.build(ctx)
     except BuildError as exc:
@@ -141,16 +142,38 @@ def _build(renderer: Renderer, plan: Any, parameters: tuple[str, ...]) -> Iterat
     job = dict(job)
     job_name = job.get("name") or renderer.default_name()
     job["name"] = job_name
+    extra = extra_jobs(renderer)
+    if extra is None:
+        return
+    setup, gather = extra
     settings = renderer.workflow_settings()
     workflow: dict[str, Any] = {"name": settings.pop("name", None) or f"{job_name}-sweep"}
     if "labels" in settings:
         workflow["labels"] = settings.pop("labels")
     factory = {"name": f"{job_name}-factory", **_typed(plan), "jobs": [job_name]}
-    workflow.update({"jobs": [job], "factories": [factory], **settings})
+    jobs = [*([setup] if setup else []), job, *([gather] if gather else [])]
+    workflow["jobs"] = jobs
+    dependencies = _dependencies(setup, job_name, gather)
+    if dependencies:
+        workflow["dependencies"] = dependencies
+    workflow.update({"factories": [factory], **settings})
     found = renderer.check(workflow, "workflow", plain=False)
     renderer.record(found, locator, None, None)
     if not has_errors(found):
         yield Rendered(workflow, "workflow")
+
+
+def _dependencies(
+    setup: dict[str, Any] | None, job_name: str, gather: dict[str, Any] | None
+) -> dict[str, list[str]]:
+    """Setup before the factory's job, gather after it: the server applies a dependency on
+    a factory job to every one of its instances."""
+    dependencies: dict[str, list[str]] = {}
+    if setup:
+        dependencies[str(setup["name"])] = [job_name]
+    if gather:
+        dependencies[job_name] = [str(gather["name"])]
+    return dependencies
 
 
 def _typed(plan: Any) -> dict[str, Any]:
@@ -158,17 +181,41 @@ def _typed(plan: Any) -> dict[str, Any]:
     return {"type": described.pop("type"), **described}
 
 
-def _factory_locator(renderer: Renderer) -> Locator:
+def _role_locator(renderer: Renderer, role: str) -> Locator:
+    from prominence_spec.expand import settings_locator
+
+    at = settings_locator(renderer, "workflow", role, keep=True)
+    return lambda diag: at(_strip_job(diag))
+
+
+def _strip_job(diag: Diagnostic) -> Diagnostic:
+    parts = parts_of(diag.pointer)[2:]
+    return Diagnostic(
+        diag.code,
+        diag.message,
+        diag.severity,
+        pointer_of(parts),
+        hint=diag.hint,
+        context=diag.context,
+    )
+
+
+def _factory_locator(renderer: Renderer, has_setup: bool) -> Locator:
     from prominence_spec.expand import body_locator, settings_locator
 
     body = body_locator(renderer, strip=2)
+    jobs = [
+        *([_role_locator(renderer, "setup")] if has_setup else []),
+        body,
+        _role_locator(renderer, "gather"),
+    ]
     sweep = settings_locator(renderer, "sweep")
-    workflow = settings_locator(renderer, "workflow")
+    workflow = settings_locator(renderer, "workflow", keep=True)
 
     def locate_in_factory(diag: Diagnostic) -> Diagnostic:
         parts = parts_of(diag.pointer)
-        if parts[:1] == ("jobs",):
-            return body(diag)
+        if parts[:1] == ("jobs",) and len(parts) > 1 and parts[1].isdigit():
+            return jobs[int(parts[1])](diag)
         if parts[:1] == ("factories",):
             return sweep(diag)
         return workflow(diag)

@@ -26,6 +26,7 @@ from prominence_spec.spec import SETTINGS_KEY, Origin, Spec
 from prominence_spec.sweep import Sweep, SweepError, parse_sweep
 from prominence_spec.templating import GLOBALS, OMIT, TemplateError, Templater
 from prominence_spec.validation import locate, validate
+from prominence_spec.values import merge
 
 MAX_BODY_BYTES = 1024 * 1024
 RESERVED = frozenset({"index"}) | GLOBALS
@@ -128,7 +129,7 @@ class Renderer:
         self.templater = Templater(root=spec.root, base_dir=spec.base_dir)
         self.problems: list[Diagnostic] = []
         self.groups = Groups()
-        self.context: dict[str, Any] = {**spec.params, **values}
+        self.context: dict[str, Any] = merge(spec.params, values)
         self.sweep: Sweep | None = None
         self.seen = 0
         self.context_plain = all(plain_value(v) for v in self.context.values())
@@ -215,6 +216,10 @@ class Renderer:
         for path, compiled in self.body.slots:
             for name in sorted(compiled.variables - known):
                 self.problems.append(self.in_body(_undefined(name, path, known)))
+        for _, compiled in self.name_template.slots if self.name_template else ():
+            for name in sorted(compiled.variables - known):
+                diag = _undefined(name, (SETTINGS_KEY, "name"), known)
+                self.problems.append(self.in_spec(diag))
         if self.sweep is not None:
             used = self.body.variables | (
                 self.name_template.variables if self.name_template else frozenset()
@@ -312,7 +317,10 @@ class Renderer:
         document = dict(document)
         if self.name_template is not None:
             ctx = {**self.context, **params, "index": index}
-            name, _ = self.name_template.build(ctx, vary=params.keys())
+            try:
+                name, _ = self.name_template.build(ctx, vary=params.keys())
+            except BuildError as exc:  # reported at promspec.name
+                raise BuildError(("name",), exc.code, exc.message, exc.hint) from None
         else:
             base = document.get("name") or _stem(self.spec.path)
             name = f"{base}-{index:0{width}d}"

@@ -444,10 +444,12 @@ def _external_artifacts(job: dict[str, Any], at: tuple[str | int, ...]) -> Itera
         url = artifact.get("url")
         if on_storage and isinstance(url, str) and "://" not in url:
             yield Diagnostic(
-                "PS414", "a relative artifact URL in a job of a zip or parameterSweep factory "
+                "PS414",
+                "a relative artifact URL in a job of a zip or parameterSweep factory "
                 "whose storage is the default: the server fails rewriting it (HTTP 500)",
                 pointer=pointer_of((*at, "artifacts", a, "url")),
-                hint="give the artifact's full path on the storage, or drop storage.default")
+                hint="give the artifact's full path on the storage, or drop storage.default",
+            )
         if isinstance(url, str) and url.lower().startswith(("http://", "https://")):
             yield Diagnostic(
                 "PS414",

@@ -812,9 +812,16 @@ def _spent(items: Iterable[Any], budget: _Budget, limit: int) -> Iterator[Any]:
         yield item
 
 
-def _plain_key(key: Any) -> Any:
-    if isinstance(key, _SCALARS):
-        return key
+def _plain_key(key: Any) -> str:
+    """Mapping keys as JSON writes them (the request body has only string keys)."""
+    if isinstance(key, str):
+        return key if type(key) is str else str.__str__(key)
+    if isinstance(key, bool):
+        return "true" if key else "false"
+    if key is None:
+        return "null"
+    if isinstance(key, (int, float)):
+        return json.dumps(key)
     raise _not_data(key)
 
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from typing import Any
 
-from prominence_spec.diagnostics import Diagnostic, parts_of
+from prominence_spec.diagnostics import Diagnostic, parts_of, pointer_of
 from prominence_spec.loader import Document
 from prominence_spec.rules import Rule, run_rules
 from prominence_spec.schema_errors import translate
@@ -53,9 +54,31 @@ def schema_diagnostics(
     if fast is not None and plain and fast.is_valid(data):
         return []
     try:
-        return translate(validator(kind).iter_errors(data), kind, verbose=verbose)
+        found = translate(validator(kind).iter_errors(data), kind, verbose=verbose)
     except ValueError:  # jsonschema formats a huge integer into its message
         return [Diagnostic("PS112", "the document holds a number too large to check or send")]
+    return [*non_finite_numbers(data), *found]
+
+
+def non_finite_numbers(data: Any) -> list[Diagnostic]:
+    """NaN and infinities: JSON cannot carry them (a rendered value can produce them)."""
+    found = []
+    stack: list[tuple[Any, tuple[str | int, ...]]] = [(data, ())]
+    while stack:
+        value, path = stack.pop()
+        if isinstance(value, float) and not math.isfinite(value):
+            found.append(
+                Diagnostic(
+                    "PS112",
+                    f"{value} is not a finite number and cannot be sent as JSON",
+                    pointer=pointer_of(path),
+                )
+            )
+        elif isinstance(value, dict):
+            stack.extend((v, (*path, k)) for k, v in value.items())
+        elif isinstance(value, list):
+            stack.extend((v, (*path, i)) for i, v in enumerate(value))
+    return found
 
 
 def fast_path_applies(data: Any) -> bool:
@@ -73,13 +96,13 @@ def fast_path_applies(data: Any) -> bool:
                 return False
         elif isinstance(value, dict):
             for key in value:
-                if not key.isascii():
+                if not isinstance(key, str) or not key.isascii():
                     return False
             stack.extend(value.values())
         elif isinstance(value, list):
             stack.extend(value)
         elif isinstance(value, float):
-            if value.is_integer():
+            if value.is_integer() or not math.isfinite(value):
                 return False
         elif isinstance(value, int) and not -_INT64 <= value < _INT64:
             return False

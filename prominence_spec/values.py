@@ -30,6 +30,8 @@ def parse_set(item: str) -> tuple[str, Any] | Diagnostic:
         )
     if raw.strip() == "":
         return key, ""
+    if raw.strip() in ("~", "null", "Null", "NULL"):
+        return key, None
     loaded = load_text(raw, path=f"--set {key}")
     errors = [d for d in loaded.diagnostics if d.is_error]
     if errors or not loaded.documents:

@@ -108,13 +108,15 @@ def _write_json(documents: Iterable[Rendered], stream: TextIO, single: bool) -> 
 
     if single:
         for item in documents:
-            stream.write(json.dumps(item.document, ensure_ascii=False, indent=2) + "\n")
+            stream.write(
+                json.dumps(item.document, ensure_ascii=False, indent=2, allow_nan=False) + "\n"
+            )
         return
     stream.write("[")
     first = True
     for item in documents:
         stream.write("\n" if first else ",\n")
-        stream.write(json.dumps(item.document, ensure_ascii=False, indent=2))
+        stream.write(json.dumps(item.document, ensure_ascii=False, indent=2, allow_nan=False))
         first = False
     stream.write("\n]\n" if not first else "]\n")
 
@@ -122,13 +124,14 @@ def _write_json(documents: Iterable[Rendered], stream: TextIO, single: bool) -> 
 def _write_yaml(documents: Iterable[Rendered], stream: TextIO) -> None:
     import yaml
 
-    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+    from prominence_spec.yaml_write import Yaml12Dumper
+
     for item in documents:
         stream.write("---\n")
         stream.write(
             yaml.dump(
                 item.document,
-                Dumper=dumper,
+                Dumper=Yaml12Dumper,
                 sort_keys=False,
                 allow_unicode=True,
                 default_flow_style=False,
