@@ -8,7 +8,7 @@ Nothing may mutate a built document's static parts (promspec never does).
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -129,11 +129,9 @@ class Compiled:
     fast: Callable[[Mapping[str, Any]], Any] | None = None
     used: tuple[str, ...] = ()
 
-    def build(
-        self, ctx: Mapping[str, Any], vary: Collection[str] | None = None
-    ) -> tuple[Any, bool]:
-        """The document for ``ctx``; ``vary`` may name the only context values that change
-        between calls (the others were found plain by the caller)."""
+    def build(self, ctx: Mapping[str, Any], known_plain: bool | None = None) -> tuple[Any, bool]:
+        """The document for ``ctx``, and whether it is plain. ``known_plain`` may say that
+        every value in ``ctx`` is (or may not be) plain, which saves checking them."""
         if self.root is None:
             return self.static, self.static_plain
         if self.fast is not None:
@@ -142,8 +140,9 @@ class Compiled:
             except TemplateError:
                 pass  # the node tree below raises the error with its place in the body
             else:
-                names = self.used if vary is None else [n for n in self.used if n in vary]
-                return value, self.static_plain and all(plain_value(ctx[n]) for n in names)
+                if known_plain is None:
+                    known_plain = all(plain_value(ctx[n]) for n in self.used)
+                return value, self.static_plain and known_plain
         state = _State()
         value = self.root.build(ctx, state)
         return value, state.plain and self.static_plain

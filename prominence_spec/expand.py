@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from prominence_spec.compiled import BuildError, compile_tree, plain_value
 from prominence_spec.diagnostics import Diagnostic, has_errors, parts_of, pointer_of
@@ -41,13 +40,12 @@ def _jobs_mode(renderer: Renderer, only: int | None) -> Iterator[Rendered]:
     kind = renderer.spec.kind
     for point in _checked_points(renderer, only, kind):
         if point is not None and not has_errors(point.found):
-            params = point.params if point.index is not None else None
-            yield Rendered(point.document, kind, point.index, params)
+            params = point.params if point.number is not None else None
+            yield Rendered(point.document, kind, point.number, params)
 
 
-@dataclass
-class _Point:
-    index: int | None
+class _Point(NamedTuple):
+    number: int | None
     params: dict[str, Any]
     document: dict[str, Any]
     found: list[Diagnostic]

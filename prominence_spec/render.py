@@ -303,10 +303,9 @@ class Renderer:
         ctx = {**self.context, **params}
         if index is not None:
             ctx["index"] = index
-        if not self.context_plain:
-            document, _ = self.body.build(ctx)
-            return document, False
-        return self.body.build(ctx, vary=params.keys())
+        plain = self.context_plain and all(map(plain_value, params.values()))
+        plain = plain and (index is None or index < 2**63)
+        return self.body.build(ctx, known_plain=plain)
 
     def job_name(
         self, document: dict[str, Any], index: int | None, params: dict[str, Any], width: int = 0
@@ -318,7 +317,7 @@ class Renderer:
         if self.name_template is not None:
             ctx = {**self.context, **params, "index": index}
             try:
-                name, _ = self.name_template.build(ctx, vary=params.keys())
+                name, _ = self.name_template.build(ctx, known_plain=True)
             except BuildError as exc:  # reported at promspec.name
                 raise BuildError(("name",), exc.code, exc.message, exc.hint) from None
         else:
