@@ -84,8 +84,8 @@ def body_locator(renderer: Renderer, strip: int = 0) -> Locator:
     def locate_in_body(diag: Diagnostic) -> Diagnostic:
         parts = parts_of(diag.pointer)[strip:]
         if renderer.name_template is not None and parts[:1] == ("name",):
-            return renderer.in_spec(_moved(diag, (SETTINGS_KEY, "name")))
-        return renderer.in_body(_moved(diag, tuple(parts)))
+            return renderer.in_spec(moved(diag, (SETTINGS_KEY, "name")))
+        return renderer.in_body(moved(diag, tuple(parts)))
 
     return locate_in_body
 
@@ -96,12 +96,13 @@ def settings_locator(renderer: Renderer, *at: str, keep: bool = False) -> Locato
 
     def locate_in_settings(diag: Diagnostic) -> Diagnostic:
         rest = parts_of(diag.pointer) if keep else ()
-        return renderer.in_spec(_moved(diag, (SETTINGS_KEY, *at, *rest)))
+        return renderer.in_spec(moved(diag, (SETTINGS_KEY, *at, *rest)))
 
     return locate_in_settings
 
 
-def _moved(diag: Diagnostic, parts: tuple[str | int, ...]) -> Diagnostic:
+def moved(diag: Diagnostic, parts: tuple[str | int, ...]) -> Diagnostic:
+    """The same diagnostic about another place (``parts``), not yet located."""
     return Diagnostic(
         diag.code,
         diag.message,
@@ -179,7 +180,7 @@ def extra_jobs(renderer: Renderer) -> tuple[dict[str, Any] | None, dict[str, Any
         compiled, found = compile_tree(data, renderer.templater)
         at = (SETTINGS_KEY, "workflow", role)
         renderer.problems.extend(
-            renderer.in_spec(_moved(d, (*at, *parts_of(d.pointer)))) for d in found
+            renderer.in_spec(moved(d, (*at, *parts_of(d.pointer)))) for d in found
         )
         if found:
             return None
@@ -234,13 +235,13 @@ def _workflow_locator(renderer: Renderer, has_setup: bool, points: int) -> Locat
             k = int(parts[1])
             if has_setup and k == 0:
                 return renderer.in_spec(
-                    _moved(diag, (SETTINGS_KEY, "workflow", "setup", *parts[2:]))
+                    moved(diag, (SETTINGS_KEY, "workflow", "setup", *parts[2:]))
                 )
             if k >= points + (1 if has_setup else 0):
                 return renderer.in_spec(
-                    _moved(diag, (SETTINGS_KEY, "workflow", "gather", *parts[2:]))
+                    moved(diag, (SETTINGS_KEY, "workflow", "gather", *parts[2:]))
                 )
             return body(diag)
-        return renderer.in_spec(_moved(diag, (SETTINGS_KEY, "workflow", *parts)))
+        return renderer.in_spec(moved(diag, (SETTINGS_KEY, "workflow", *parts)))
 
     return locate_in_workflow

@@ -189,15 +189,9 @@ def _role_locator(renderer: Renderer, role: str) -> Locator:
 
 
 def _strip_job(diag: Diagnostic) -> Diagnostic:
-    parts = parts_of(diag.pointer)[2:]
-    return Diagnostic(
-        diag.code,
-        diag.message,
-        diag.severity,
-        pointer_of(parts),
-        hint=diag.hint,
-        context=diag.context,
-    )
+    from prominence_spec.expand import moved
+
+    return moved(diag, parts_of(diag.pointer)[2:])
 
 
 def _factory_locator(renderer: Renderer, has_setup: bool) -> Locator:

@@ -33,6 +33,8 @@ try:
     )
     from tests.test_server_model import BACKEND_FAILURES, CRASHES, MESSAGES
 except ImportError:  # tests/ is not a package: pytest puts tests/ itself on sys.path
+    from test_server_model import BACKEND_FAILURES, CRASHES, MESSAGES
+
     from server_model import (
         DROP,
         backend_failure,
@@ -41,7 +43,6 @@ except ImportError:  # tests/ is not a package: pytest puts tests/ itself on sys
         server_runs,
         server_validate,
     )
-    from test_server_model import BACKEND_FAILURES, CRASHES, MESSAGES
 
 ACCEPT, REJECT, STRICTER = "ACCEPT", "REJECT", "STRICTER"
 J, W = make_job, make_workflow

@@ -8,62 +8,15 @@ from __future__ import annotations
 
 import json
 import textwrap
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from prominence_spec.diagnostics import Diagnostic, has_errors
-from prominence_spec.loader import load
-from prominence_spec.pipeline import open_spec, render
-from prominence_spec.render import Rendered, Renderer, api_json
+from prominence_spec.diagnostics import has_errors
+from prominence_spec.render import api_json
 from prominence_spec.values import load_values_file, merge, set_layer
 
-TASK = """\
-resources: {cpus: 1, memory: 1, disk: 10}
-tasks:
-  - image: busybox
-    runtime: singularity
-"""
-
-
-@pytest.fixture
-def repo(tmp_path: Path) -> Path:
-    root = tmp_path / "repo"
-    (root / ".git").mkdir(parents=True)
-    return root
-
-
-def write(root: Path, text: str, name: str = "spec.yaml") -> Path:
-    path = root / name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(textwrap.dedent(text), encoding="utf-8")
-    return path
-
-
-def opened(path: Path, values: dict[str, Any] | None = None, mode: str | None = None) -> Renderer:
-    loaded = load(path)
-    assert loaded.ok and len(loaded.documents) == 1, loaded.diagnostics
-    renderer, problems = open_spec(loaded.documents[0], values=values, mode=mode)
-    assert renderer is not None, problems
-    return renderer
-
-
-def run(path: Path, values: dict[str, Any] | None = None, only: int | None = None,
-        mode: str | None = None) -> tuple[list[Rendered], list[Diagnostic]]:
-    renderer = opened(path, values, mode)
-    documents = list(render(renderer, only=only))
-    return documents, renderer.diagnostics()
-
-
-def ok(path: Path, values: dict[str, Any] | None = None) -> list[dict[str, Any]]:
-    documents, diagnostics = run(path, values)
-    assert not has_errors(diagnostics), diagnostics
-    return [item.document for item in documents]
-
-
-def where(diag: Diagnostic) -> tuple[str, int | None, int | None]:
-    return diag.code, diag.line, diag.column
+from render_support import TASK, ok, renderer_of, run, where, write
 
 
 def key_paths(value: Any, prefix: tuple[Any, ...] = ()) -> set[tuple[Any, ...]]:
@@ -92,7 +45,7 @@ def test_a_whole_expression_keeps_its_type_in_cpus(repo, text, params, expected)
         tasks: [{{image: busybox, runtime: singularity}}]
         """)
     if isinstance(expected, str):  # the schema refuses a string for cpus: look at the build
-        document, _ = opened(path).build(None, {})
+        document, _ = renderer_of(path).build(None, {})
         assert document["resources"]["cpus"] == expected
         return
     assert ok(path)[0]["resources"]["cpus"] == expected

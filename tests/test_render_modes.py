@@ -7,68 +7,14 @@ check of `promspec validate` in test_render_templates.py.
 from __future__ import annotations
 
 import textwrap
-from pathlib import Path
-from typing import Any
 
 import pytest
 
-from prominence_spec.diagnostics import Diagnostic, has_errors
-from prominence_spec.loader import load
-from prominence_spec.pipeline import open_spec, render
-from prominence_spec.render import Rendered, Renderer
+from prominence_spec.diagnostics import has_errors
 
-TASK = """\
-resources: {cpus: 1, memory: 1, disk: 10}
-tasks:
-  - image: busybox
-    runtime: singularity
-"""
+from render_support import TASK, names, ok, run, where, write
 
 
-@pytest.fixture
-def repo(tmp_path: Path) -> Path:
-    root = tmp_path / "repo"
-    (root / ".git").mkdir(parents=True)
-    return root
-
-
-def write(root: Path, text: str, name: str = "spec.yaml") -> Path:
-    path = root / name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(textwrap.dedent(text), encoding="utf-8")
-    return path
-
-
-def opened(path: Path, mode: str | None = None) -> tuple[Renderer | None, list[Diagnostic]]:
-    loaded = load(path)
-    assert loaded.ok and len(loaded.documents) == 1, loaded.diagnostics
-    return open_spec(loaded.documents[0], mode=mode)
-
-
-def run(path: Path, only: int | None = None,
-        mode: str | None = None) -> tuple[list[Rendered], list[Diagnostic]]:
-    renderer, problems = opened(path, mode)
-    if renderer is None:
-        return [], problems
-    documents = list(render(renderer, only=only))
-    return documents, renderer.diagnostics()
-
-
-def ok(path: Path, only: int | None = None, mode: str | None = None) -> list[dict[str, Any]]:
-    documents, diagnostics = run(path, only, mode)
-    assert not has_errors(diagnostics), diagnostics
-    return [item.document for item in documents]
-
-
-def where(diag: Diagnostic) -> tuple[str, int | None, int | None]:
-    return diag.code, diag.line, diag.column
-
-
-def names(documents: list[dict[str, Any]]) -> list[str]:
-    return [document["name"] for document in documents]
-
-
-# -- jobs mode ----------------------------------------------------------------------------
 def test_jobs_mode_default_names_are_name_dash_index(repo) -> None:
     path = write(repo, "promspec:\n  sweep: {n: [a, b, c]}\nname: x\n" + TASK
                  + '    cmd: "run {{ n }}"\n')
