@@ -22,7 +22,7 @@ from typing import Any
 
 from prominence_spec.compiled import BuildError, Compiled
 from prominence_spec.diagnostics import Diagnostic, has_errors, parts_of, pointer_of
-from prominence_spec.expand import extra_jobs
+from prominence_spec.expand import body_locator, extra_jobs, moved, settings_locator
 from prominence_spec.render import Locator, Rendered, Renderer
 from prominence_spec.spec import SETTINGS_KEY
 from prominence_spec.sweep import RepeatPlan, ZipPlan
@@ -182,21 +182,15 @@ def _typed(plan: Any) -> dict[str, Any]:
 
 
 def _role_locator(renderer: Renderer, role: str) -> Locator:
-    from prominence_spec.expand import settings_locator
-
     at = settings_locator(renderer, "workflow", role, keep=True)
     return lambda diag: at(_strip_job(diag))
 
 
 def _strip_job(diag: Diagnostic) -> Diagnostic:
-    from prominence_spec.expand import moved
-
     return moved(diag, parts_of(diag.pointer)[2:])
 
 
 def _factory_locator(renderer: Renderer, has_setup: bool) -> Locator:
-    from prominence_spec.expand import body_locator, settings_locator
-
     body = body_locator(renderer, strip=2)
     jobs = [
         *([_role_locator(renderer, "setup")] if has_setup else []),
