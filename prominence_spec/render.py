@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from prominence_spec.compiled import BuildError, Compiled, compile_tree, plain_value
@@ -126,7 +127,13 @@ class Renderer:
     ) -> None:
         self.spec, self.document = spec, document
         self.mode = mode or spec.expand
-        self.templater = Templater(root=spec.root, base_dir=spec.base_dir)
+        # read_file() paths are relative to the file holding the body (a template, maybe)
+        body_dir = (
+            spec.base_dir
+            if spec.body_origin is spec.origin
+            else Path(spec.body_origin.path).resolve().parent
+        )
+        self.templater = Templater(root=spec.root, base_dir=body_dir)
         self.problems: list[Diagnostic] = []
         self.groups = Groups()
         self.context: dict[str, Any] = merge(spec.params, values)
