@@ -168,3 +168,13 @@ def test_check_templated_refuses_more_than_max_points_at_once(repo, limit, end, 
     assert time.monotonic() - started < 2
     [diag] = diagnostics
     assert diag.code == "PS604" and diag.is_error and shown in diag.message
+
+
+def test_read_file_in_a_template_body_is_relative_to_the_template(repo) -> None:
+    write(repo, "echo hi\n", "templates/run.sh")
+    write(repo, "name: t\n" + TASK.replace("runtime: singularity", "runtime: singularity\n"
+          "inputs: [{filename: run.sh, content: \"{{ read_file_b64('run.sh') }}\"}]"),
+          "templates/t.yaml")
+    spec = write(repo, "promspec:\n  template: ../templates/t.yaml\n", "specs/s.yaml")
+    [document] = ok(spec)
+    assert base64.b64decode(document["inputs"][0]["content"]) == b"echo hi\n"
