@@ -61,6 +61,18 @@ def factory_mode(renderer: Renderer) -> Iterator[Rendered]:
     if problems or sweep is None:
         renderer.problems.extend(renderer.in_spec(p) for p in problems)
         return
+    if renderer.spec.name is not None:
+        renderer.problems.append(
+            renderer.in_spec(
+                Diagnostic(
+                    "PS608",
+                    "the name template is not used in factory mode: the server names the "
+                    "instances <workflow>/<job>/<index>",
+                    severity="warning",
+                    pointer=pointer_of((SETTINGS_KEY, "name")),
+                )
+            )
+        )
     plan = sweep.as_factory_plan()
     if isinstance(plan, Diagnostic):
         renderer.problems.append(renderer.in_spec(plan))
