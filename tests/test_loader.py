@@ -22,24 +22,11 @@ from prominence_spec.loader import MAX_BYTES, load, load_bytes, load_text
 from prominence_spec.validation import validate
 from prominence_spec.yaml_compose import MAX_DEPTH
 
+from loader_support import codes, data_of, only
+
 PACKAGE = Path(__file__).resolve().parent.parent / "prominence_spec"
 
 
-def codes(result) -> list[str]:
-    return [d.code for d in result.diagnostics]
-
-
-def only(result, code: str):
-    found = [d for d in result.diagnostics if d.code == code]
-    assert len(found) == 1, result.diagnostics
-    return found[0]
-
-
-def data_of(text: str, fmt: str = "yaml"):
-    result = load_text(text, fmt=fmt)
-    assert result.ok, result.diagnostics
-    assert len(result.documents) == 1
-    return result.documents[0].data
 
 
 # -- Y1: tags that construct Python objects ------------------------------------------------

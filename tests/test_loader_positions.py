@@ -13,23 +13,7 @@ import pytest
 from prominence_spec.loader import load_text
 from prominence_spec.sourcemap import LazySourceMap
 
-
-def codes(result) -> list[str]:
-    return [d.code for d in result.diagnostics]
-
-
-def only(result, code: str):
-    found = [d for d in result.diagnostics if d.code == code]
-    assert len(found) == 1, result.diagnostics
-    return found[0]
-
-
-def data_of(text: str, fmt: str = "yaml"):
-    result = load_text(text, fmt=fmt)
-    assert result.ok, result.diagnostics
-    assert len(result.documents) == 1
-    return result.documents[0].data
-
+from loader_support import codes, data_of, only
 
 # -- JSON ----------------------------------------------------------------------------------
 JOB_JSON = """{
