@@ -26,7 +26,7 @@ from prominence_spec.rules import JOB_RULES, run_rules, varying_job_rules
 from prominence_spec.spec import SETTINGS_KEY, Origin, Spec
 from prominence_spec.sweep import Sweep, SweepError, parse_sweep
 from prominence_spec.templating import GLOBALS, OMIT, TemplateError, Templater
-from prominence_spec.validation import locate, validate
+from prominence_spec.validation import SchemaCache, locate, validate
 from prominence_spec.values import merge
 
 MAX_BODY_BYTES = 1024 * 1024
@@ -141,6 +141,7 @@ class Renderer:
         self.seen = 0
         self.context_plain = all(plain_value(v) for v in self.context.values())
         self.static_rules: list[Diagnostic] | None = None
+        self.schema_cache: SchemaCache = {}
         self.body, found = compile_tree(spec.body, self.templater)
         self.problems.extend(self.in_body(d) for d in found)
         self.name_template = self._compile_name()
@@ -251,7 +252,9 @@ class Renderer:
         """Validate one point's job; rules whose inputs are not templated run only once."""
         if self.static_rules is None:
             self.static_rules = _static_rule_results(self, document)
-        found = validate(document, "job", plain=plain, rules=self.varying_rules)
+        found = validate(
+            document, "job", plain=plain, rules=self.varying_rules, cache=self.schema_cache
+        )
         found.extend(self.static_rules)
         return found
 

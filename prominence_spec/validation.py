@@ -27,6 +27,7 @@ def validate(
     verbose: bool = False,
     plain: bool | None = None,
     rules: Iterable[Rule] | None = None,
+    cache: SchemaCache | None = None,
 ) -> list[Diagnostic]:
     """Every problem in one job or workflow description (no source positions).
 
@@ -39,20 +40,48 @@ def validate(
     if not isinstance(data, dict):
         shown = "a list" if isinstance(data, list) else type(data).__name__
         return [Diagnostic("PS106", f"a {kind} description must be a mapping, not {shown}")]
-    diagnostics = schema_diagnostics(data, kind, verbose=verbose, plain=plain)
+    diagnostics = schema_diagnostics(data, kind, verbose=verbose, plain=plain, cache=cache)
     diagnostics.extend(run_rules(data, kind, rules))
     return diagnostics
 
 
+#: Diagnostics by the compiled validator's account of a document's errors (paths and
+#: messages, which quote the failing values): documents with the same account get the same
+#: diagnostics, so a sweep whose points fail alike is translated once, not per point.
+SchemaCache = dict[tuple[tuple[Any, ...], ...], list[Diagnostic]]
+_CACHE_LIMIT = 10_000
+
+
 def schema_diagnostics(
-    data: Any, kind: str, *, verbose: bool = False, plain: bool | None = None
+    data: Any,
+    kind: str,
+    *,
+    verbose: bool = False,
+    plain: bool | None = None,
+    cache: SchemaCache | None = None,
 ) -> list[Diagnostic]:
     """Schema problems; a valid document is recognised by the compiled validator alone."""
     fast = fast_validator(kind)
     if plain is None:
         plain = fast_path_applies(data)
-    if fast is not None and plain and fast.is_valid(data):
+    if fast is None or not plain:
+        return _python_diagnostics(data, kind, verbose)
+    if fast.is_valid(data):
         return []
+    if cache is None:
+        return _python_diagnostics(data, kind, verbose)
+    key = tuple(
+        (tuple(e.instance_path), tuple(e.schema_path), e.message) for e in fast.iter_errors(data)
+    )
+    if key not in cache:
+        found = _python_diagnostics(data, kind, verbose)
+        if len(cache) >= _CACHE_LIMIT:
+            return found
+        cache[key] = found
+    return list(cache[key])
+
+
+def _python_diagnostics(data: Any, kind: str, verbose: bool) -> list[Diagnostic]:
     try:
         found = translate(validator(kind).iter_errors(data), kind, verbose=verbose)
     except ValueError:  # jsonschema formats a huge integer into its message

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from prominence_spec.diagnostics import has_errors
+from prominence_spec.pipeline import render
 from prominence_spec.render import api_json
 from prominence_spec.values import load_values_file, merge, set_layer
 
@@ -370,3 +371,33 @@ def test_rendering_twice_is_byte_identical_and_in_spec_order(repo) -> None:
     assert list(document["tasks"][0]) == ["runtime", "image", "cmd", "env"]
     assert list(document["tasks"][0]["env"]) == ["Z", "A"]
     assert list(document["resources"]) == ["disk", "memory", "cpus"]
+
+
+def test_schema_cache_gives_the_same_diagnostics_as_validating_every_point(repo) -> None:
+    path = write(repo, """\
+        promspec:
+          sweep:
+            c: [0, -1, 1, 2.5, 0, 3]
+            k: [cpuz, diskk, walltime]
+        name: x
+        resources:
+          cpus: "{{ c }}"
+          memory: 1
+          disk: 10
+          "{{ k }}": 5
+        tasks:
+          - image: busybox
+            runtime: singularity
+        """)
+    results = []
+    for cached in (True, False):
+        renderer = renderer_of(path)
+        if not cached:
+            renderer.schema_cache = None  # type: ignore[assignment]
+        documents = list(render(renderer))
+        results.append(([d.document for d in documents], renderer.diagnostics()))
+    assert results[0] == results[1]
+    messages = [d.message for d in results[0][1]]
+    assert any('unknown key "cpuz"' in m for m in messages)
+    assert any('unknown key "diskk"' in m for m in messages)
+    assert any("got -1" in m or "got 0" in m for m in messages)
