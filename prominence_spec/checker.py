@@ -55,8 +55,13 @@ def check_paths(
     values: Mapping[str, Any] | None = None,
     root: Path | None = None,
 ) -> CheckReport:
-    """Check files and directories; templated specs are checked at every sweep point."""
+    """Check files and directories; templated specs are checked at every sweep point.
+
+    Files that a templated spec of the same run reads as sweep rows are data, not specs:
+    they are checked as rows by that spec, and left out of the report as specs.
+    """
     report = CheckReport()
+    data_files: set[str] = set()
     for path in discover(paths):
         if path.startswith(EMPTY_DIRECTORY):
             folder = path[len(EMPTY_DIRECTORY) :]
@@ -69,8 +74,11 @@ def check_paths(
         else:
             loaded = load(path)
         report.files.append(
-            check_loaded(loaded, kind=kind, verbose=verbose, values=values, root=root)
+            check_loaded(
+                loaded, kind=kind, verbose=verbose, values=values, root=root, data_files=data_files
+            )
         )
+    report.files = [f for f in report.files if os.path.realpath(f.path) not in data_files]
     return report
 
 
@@ -91,6 +99,7 @@ def check_loaded(
     verbose: bool = False,
     values: Mapping[str, Any] | None = None,
     root: Path | None = None,
+    data_files: set[str] | None = None,
 ) -> FileReport:
     diagnostics: list[Diagnostic] = list(loaded.diagnostics)
     many = len(loaded.documents) > 1 or any(d.document is not None for d in diagnostics)
@@ -98,7 +107,9 @@ def check_loaded(
         if is_templated(document.data):
             from prominence_spec.pipeline import check_templated  # Jinja only when needed
 
-            found = check_templated(document, values=values, root=root, kind=kind)
+            found = check_templated(
+                document, values=values, root=root, kind=kind, data_files=data_files
+            )
             diagnostics.extend(
                 d.with_path(d.path or document.path, document.index if many else None)
                 for d in found

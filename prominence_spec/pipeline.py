@@ -43,11 +43,17 @@ def check_templated(
     values: Mapping[str, Any] | None = None,
     root: Path | None = None,
     kind: str | None = None,
+    data_files: set[str] | None = None,
 ) -> list[Diagnostic]:
-    """Validate every point of a templated spec (what `promspec validate` does with one)."""
+    """Validate every point of a templated spec (what `promspec validate` does with one).
+
+    The real paths of the row files its sweep reads are added to ``data_files``.
+    """
     renderer, problems = open_spec(document, values=values, root=root, kind=kind)
     if renderer is None:
         return problems
+    if data_files is not None:
+        data_files |= renderer.data_files
     sweep = renderer.sweep
     if sweep is not None and sweep.size > renderer.spec.max_points:
         renderer.problems.append(

@@ -14,6 +14,7 @@ where they arise in the spec ("fails for 3 of 10 points, first at index 7: frame
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,7 +25,7 @@ from prominence_spec.diagnostics import Diagnostic, has_errors, parts_of, pointe
 from prominence_spec.loader import Document
 from prominence_spec.rules import JOB_RULES, run_rules, varying_job_rules
 from prominence_spec.spec import SETTINGS_KEY, Origin, Spec
-from prominence_spec.sweep import Sweep, SweepError, parse_sweep
+from prominence_spec.sweep import Sweep, SweepError, TableSpace, parse_sweep
 from prominence_spec.templating import GLOBALS, OMIT, TemplateError, Templater
 from prominence_spec.validation import SchemaCache, locate, validate
 from prominence_spec.values import merge
@@ -138,6 +139,7 @@ class Renderer:
         self.groups = Groups()
         self.context: dict[str, Any] = merge(spec.params, values)
         self.sweep: Sweep | None = None
+        self.data_files: set[str] = set()  # row files the sweep reads
         self.seen = 0
         self.context_plain = all(plain_value(v) for v in self.context.values())
         self.static_rules: list[Diagnostic] | None = None
@@ -185,6 +187,12 @@ class Renderer:
         self.sweep = sweep
         if sweep is None:
             return
+        base_dir = self.spec.base_dir_of("sweep")
+        self.data_files = {
+            os.path.realpath(base_dir / leaf.source)
+            for leaf in sweep.space.leaves()
+            if isinstance(leaf, TableSpace) and leaf.source
+        }
         clash = sorted(set(sweep.parameters) & RESERVED)
         if clash:
             self.problems.append(

@@ -315,3 +315,15 @@ def test_init_unknown_starter_exits_2(repo) -> None:
     proc = promspec("init", "nope", cwd=repo)
     assert proc.returncode == 2 and "no starter named 'nope'" in proc.stderr
     assert list(repo.iterdir()) == [repo / ".git"]
+
+
+def test_row_files_read_by_a_spec_are_not_reported_as_specs(repo) -> None:
+    write(repo, "specs/runs.yaml", "- {a: 1, b: x}\n- {a: 2, b: y}\n")
+    write(repo, "specs/study.yaml", 'promspec:\n  sweep: {rows: runs.yaml}\nname: s\n'
+          'resources: {cpus: "{{ a }}", memory: 1, disk: 1}\n'
+          'tasks: [{image: "i-{{ b }}", runtime: singularity}]\n')
+    proc = promspec("validate", "specs", "-f", "json", cwd=repo)
+    assert proc.returncode == 0, proc.stdout
+    assert [f["path"] for f in json.loads(proc.stdout)["files"]] == ["specs/study.yaml"]
+    alone = promspec("validate", "specs/runs.yaml", cwd=repo)
+    assert alone.returncode == 1 and "PS106" in alone.stdout
