@@ -338,6 +338,12 @@ class Renderer:
                 name, _ = self.name_template.build(ctx, known_plain=True)
             except BuildError as exc:  # reported at promspec.name
                 raise BuildError(("name",), exc.code, exc.message, exc.hint) from None
+            if name is OMIT:
+                raise BuildError(
+                    ("name",),
+                    "PS601",
+                    "the name template renders to omit, but every job needs a name",
+                )
         else:
             base = document.get("name") or _stem(self.spec.path)
             name = f"{base}-{index:0{width}d}"
@@ -364,7 +370,7 @@ class Renderer:
             found = self._check_job_point(document, plain)
         else:
             found = validate(document, kind, plain=plain)
-        size = len(api_json(document).encode()) if document_may_be_big(document) else 0
+        size = _body_size(document) if document_may_be_big(document) else 0
         if size > MAX_BODY_BYTES:
             found.append(
                 Diagnostic(
@@ -379,6 +385,12 @@ class Renderer:
 
 def _static_rule_results(renderer: Renderer, document: Any) -> list[Diagnostic]:
     return run_rules(document, "job", [r for r in JOB_RULES if r not in renderer.varying_rules])
+
+
+def _body_size(document: Any) -> int:
+    """Bytes of the request body (NaN and infinities, reported elsewhere, are measured too)."""
+    text = json.dumps(document, ensure_ascii=False, separators=(",", ":"))
+    return len(text.encode())
 
 
 def document_may_be_big(document: Any) -> bool:

@@ -401,3 +401,19 @@ def test_schema_cache_gives_the_same_diagnostics_as_validating_every_point(repo)
     assert any('unknown key "cpuz"' in m for m in messages)
     assert any('unknown key "diskk"' in m for m in messages)
     assert any("got -1" in m or "got 0" in m for m in messages)
+
+
+def test_infinite_value_in_a_job_with_inputs_is_a_diagnostic(repo) -> None:
+    """A found crash: measuring the body (jobs with inputs) met the non-finite value first."""
+    path = write(repo, 'promspec: {sweep: {x: [1]}}\nname: x\nlabels: {a: "{{ 1e308 * 10 }}"}\n'
+                 'inputs: [{filename: f, content: "{{ x }}"}]\n' + TASK)
+    documents, diagnostics = run(path)
+    assert documents == [] and {d.code for d in diagnostics} >= {"PS112"}
+
+
+def test_name_template_rendering_to_omit_is_an_error(repo) -> None:
+    """A found crash: the omit marker reached the validator as a job name."""
+    path = write(repo, "promspec:\n  sweep: {x: [1]}\n  name: '{{ omit }}'\nname: x\n" + TASK)
+    documents, diagnostics = run(path)
+    errors = [where(d) for d in diagnostics if d.is_error]
+    assert documents == [] and errors == [("PS601", 3, 9)]
