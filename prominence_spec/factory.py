@@ -152,8 +152,9 @@ def _build(renderer: Renderer, plan: Any, parameters: tuple[str, ...]) -> Iterat
         renderer.record([exc.diagnostic()], locator, None, None)
         return
     job = dict(job)
-    job_name = job.get("name") or renderer.default_name()
-    job["name"] = job_name
+    if job.get("name") in (None, ""):
+        job["name"] = renderer.default_name()
+    job_name = job["name"] if isinstance(job["name"], str) else ""  # else reported as PS408
     extra = extra_jobs(renderer)
     if extra is None:
         return

@@ -29,7 +29,9 @@ def _is_int(value: Any) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def _hint_names(name: str, names: list[str]) -> str | None:
+def _hint_names(name: Any, names: list[str]) -> str | None:
+    if not isinstance(name, str):
+        return None
     names = list(dict.fromkeys(names))
     close = difflib.get_close_matches(name, names, n=1)
     if close:

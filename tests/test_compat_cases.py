@@ -395,3 +395,9 @@ SOURCE_CASES = [
 def test_source_derived_failures(kind, doc):
     assert server_runs(doc, kind) and not server_runs(doc, kind, extended=True)
     assert _errors(doc, kind), "promspec accepts: " + backend_failure(doc, kind, extended=True)
+
+
+def test_dependency_hints_survive_non_string_names() -> None:
+    """Found by fuzzing: a non-string child name reached the did-you-mean hint."""
+    doc = make_workflow(dependencies={"a": [5]})
+    assert any(d.is_error for d in validate(doc, kind="workflow"))

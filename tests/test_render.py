@@ -417,3 +417,23 @@ def test_name_template_rendering_to_omit_is_an_error(repo) -> None:
     documents, diagnostics = run(path)
     errors = [where(d) for d in diagnostics if d.is_error]
     assert documents == [] and errors == [("PS601", 3, 9)]
+
+
+@pytest.mark.parametrize("mode", ["jobs", "workflow", "factory"])
+def test_non_string_body_name_is_a_diagnostic_in_every_mode(repo, mode: str) -> None:
+    """Found by fuzzing: factory mode used a mapping name as a dependency key."""
+    path = write(repo, """\
+        promspec:
+          sweep: {x: {start: 1, end: 2, step: 1}}
+          workflow:
+            gather: {name: g, resources: {cpus: 1, memory: 1, disk: 1},
+                     tasks: [{image: b, runtime: singularity}]}
+        name: {a: 1}
+        resources: {cpus: 1, memory: 1, disk: 10}
+        tasks:
+          - image: busybox
+            runtime: singularity
+            cmd: "run {{ x }}"
+        """)
+    documents, diagnostics = run(path, mode=mode)
+    assert documents == [] and any(d.is_error for d in diagnostics)
