@@ -22,27 +22,15 @@ import pytest
 
 from prominence_spec import validate
 
-try:
-    from tests.server_model import (
-        DROP,
-        backend_failure,
-        make_job,
-        make_workflow,
-        server_runs,
-        server_validate,
-    )
-    from tests.test_server_model import BACKEND_FAILURES, CRASHES, MESSAGES
-except ImportError:  # tests/ is not a package: pytest puts tests/ itself on sys.path
-    from test_server_model import BACKEND_FAILURES, CRASHES, MESSAGES
-
-    from server_model import (
-        DROP,
-        backend_failure,
-        make_job,
-        make_workflow,
-        server_runs,
-        server_validate,
-    )
+from server_model import (
+    DROP,
+    backend_failure,
+    make_job,
+    make_workflow,
+    server_runs,
+    server_validate,
+)
+from test_server_model import BACKEND_FAILURES, CRASHES, MESSAGES
 
 ACCEPT, REJECT, STRICTER = "ACCEPT", "REJECT", "STRICTER"
 J, W = make_job, make_workflow

@@ -22,10 +22,7 @@ from hypothesis import strategies as st
 
 from prominence_spec import validate
 
-try:
-    from tests.server_model import DROP, make_job, make_task, make_workflow, server_runs
-except ImportError:  # tests/ is not a package: pytest puts tests/ itself on sys.path
-    from server_model import DROP, make_job, make_task, make_workflow, server_runs
+from server_model import DROP, make_job, make_task, make_workflow, server_runs
 
 J, W, T = make_job, make_workflow, make_task
 B64 = "ZWNobyBoaQo="

@@ -6,26 +6,15 @@ from __future__ import annotations
 
 import pytest
 
-try:
-    from tests.server_model import (
-        DROP,
-        backend_failure,
-        make_job,
-        make_task,
-        make_workflow,
-        server_runs,
-        server_validate,
-    )
-except ImportError:  # tests/ is not a package: pytest puts tests/ itself on sys.path
-    from server_model import (
-        DROP,
-        backend_failure,
-        make_job,
-        make_task,
-        make_workflow,
-        server_runs,
-        server_validate,
-    )
+from server_model import (
+    DROP,
+    backend_failure,
+    make_job,
+    make_task,
+    make_workflow,
+    server_runs,
+    server_validate,
+)
 
 J, W, T = make_job, make_workflow, make_task
 NO_CPUS = {"cpus": DROP}

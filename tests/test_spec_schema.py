@@ -368,10 +368,8 @@ def test_plain_bodies_still_validate():
 
 
 def _compat_documents() -> list[Any]:
-    try:
-        from tests.test_compat_cases import CASES
-    except ImportError:  # tests/ is not a package: pytest puts tests/ itself on sys.path
-        from test_compat_cases import CASES
+    from test_compat_cases import CASES
+
     return [case.values[1] for case in CASES]
 
 
