@@ -29,7 +29,6 @@ from prominence_spec.sourcemap import SourceMap
 SETTINGS_KEY = "promspec"
 SETTINGS_KEYS = ("template", "kind", "params", "sweep", "expand", "name", "workflow", "max_points")
 WORKFLOW_KEYS = ("name", "labels", "policies", "notifications", "setup", "gather")
-TEMPLATE_SETTINGS_KEYS = tuple(k for k in SETTINGS_KEYS if k != "template")
 MODES = ("jobs", "workflow", "factory")
 DEFAULT_MAX_POINTS = 1_000_000
 

@@ -74,7 +74,6 @@ class _Composer:
         self.alias_nodes = 0
         self.diagnostics: list[Diagnostic] = []
         self.root: Any = None
-        self.has_root = False
         self.plain_key = False
 
     # -- placing a finished node into its parent -------------------------------------------
@@ -92,7 +91,7 @@ class _Composer:
 
     def _place(self, value: Any, pos: Position, key_text: str | None) -> None:
         if not self.stack:
-            self.root, self.has_root = value, True
+            self.root = value
             return
         top = self.stack[-1]
         if isinstance(top.container, list):
