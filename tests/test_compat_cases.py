@@ -8,7 +8,8 @@ Each case is ``(kind, document, expectation, code, reason)``:
   (the server accepts, then fails) the message must say so ("server");
 * ``STRICTER``: the server runs it but promspec deliberately rejects it; ``reason`` says why.
 
-Every expectation is first cross-checked against the server model (tests/server_model.py):
+Every expectation is first cross-checked against the server model
+(prominence_spec/server/validator.py):
 ACCEPT <=> server_runs, REJECT => not server_runs, STRICTER => server_runs.
 Every section 5 message and every section 7.1 validator crash of test_server_model.py is a
 REJECT case as well.
@@ -21,15 +22,9 @@ import copy
 import pytest
 
 from prominence_spec import validate
+from prominence_spec.server.validator import backend_failure, server_runs, server_validate
 
-from server_model import (
-    DROP,
-    backend_failure,
-    make_job,
-    make_workflow,
-    server_runs,
-    server_validate,
-)
+from server_support import DROP, make_job, make_workflow
 from test_server_model import BACKEND_FAILURES, CRASHES, MESSAGES
 
 ACCEPT, REJECT, STRICTER = "ACCEPT", "REJECT", "STRICTER"

@@ -6,15 +6,9 @@ from __future__ import annotations
 
 import pytest
 
-from server_model import (
-    DROP,
-    backend_failure,
-    make_job,
-    make_task,
-    make_workflow,
-    server_runs,
-    server_validate,
-)
+from prominence_spec.server.validator import backend_failure, server_runs, server_validate
+
+from server_support import DROP, make_job, make_task, make_workflow
 
 J, W, T = make_job, make_workflow, make_task
 NO_CPUS = {"cpus": DROP}
