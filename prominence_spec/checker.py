@@ -54,6 +54,7 @@ def check_paths(
     stdin_format: str = "yaml",
     values: Mapping[str, Any] | None = None,
     root: Path | None = None,
+    max_points: int | None = None,
 ) -> CheckReport:
     """Check files and directories; templated specs are checked at every sweep point.
 
@@ -75,7 +76,13 @@ def check_paths(
             loaded = load(path)
         report.files.append(
             check_loaded(
-                loaded, kind=kind, verbose=verbose, values=values, root=root, data_files=data_files
+                loaded,
+                kind=kind,
+                verbose=verbose,
+                values=values,
+                root=root,
+                data_files=data_files,
+                max_points=max_points,
             )
         )
     report.files = [f for f in report.files if os.path.realpath(f.path) not in data_files]
@@ -100,6 +107,7 @@ def check_loaded(
     values: Mapping[str, Any] | None = None,
     root: Path | None = None,
     data_files: set[str] | None = None,
+    max_points: int | None = None,
 ) -> FileReport:
     diagnostics: list[Diagnostic] = list(loaded.diagnostics)
     many = len(loaded.documents) > 1 or any(d.document is not None for d in diagnostics)
@@ -108,7 +116,12 @@ def check_loaded(
             from prominence_spec.pipeline import check_templated  # Jinja only when needed
 
             found = check_templated(
-                document, values=values, root=root, kind=kind, data_files=data_files
+                document,
+                values=values,
+                root=root,
+                kind=kind,
+                data_files=data_files,
+                max_points=max_points,
             )
             diagnostics.extend(
                 d.with_path(d.path or document.path, document.index if many else None)

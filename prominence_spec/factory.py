@@ -1,17 +1,21 @@
 """Compile a sweep into PROMINENCE's own job factories, so that the server expands it.
 
-The request then stays small however large the sweep is. It is possible only when:
+The request then stays small however large the sweep is. It is possible only when the
+server and its worker run every instance exactly as jobs mode runs the same point:
 
 * the sweep is one the server can generate (see :mod:`prominence_spec.sweep_factory`);
-* sweep parameters are used only where the server substitutes them: a task's ``cmd`` and
+* sweep parameters are used only where the worker substitutes them: a task's ``cmd`` and
   the names in ``outputFiles`` and ``outputDirs`` (reference section 4.5.5), as plain
   ``{{ name }}`` references, which become ``${name}``;
-* ``index`` is not used (the server has no such variable), and strings that use sweep
-  parameters hold no other ``$`` (the server would read it as a placeholder too);
-* zip values are written the same way by Jinja and by the server (no booleans, no
-  whole-number floats such as ``2.0``).
+* output names use at most one parameter, and it can be the factory's last one: the worker
+  substitutes only the last factory parameter into output names;
+* ``index`` is not used (the server has no such variable).
 
-Otherwise promspec says which field or axis prevents it.
+A lone ``{repeat: N}`` that the command or the outputs need becomes a ``parameterSweep``
+over 0..N-1 (a repeat factory passes no parameter, and its instances' outputs overwrite
+each other). Literal ``$`` in the substituted fields is escaped for the worker's passes
+(:mod:`prominence_spec.factory_text`). Otherwise promspec says which field or axis
+prevents it.
 """
 
 from __future__ import annotations
@@ -23,9 +27,25 @@ from typing import Any
 from prominence_spec.compiled import BuildError, Compiled
 from prominence_spec.diagnostics import Diagnostic, has_errors, parts_of, pointer_of
 from prominence_spec.expand import body_locator, extra_jobs, moved, settings_locator
+from prominence_spec.factory_text import (
+    JOB_ID_TEXT,
+    MARK_RANGE,
+    Pass,
+    after_job_pass,
+    cmd_passes,
+    factory_text,
+    joins_next,
+    parameter_mark,
+)
 from prominence_spec.render import Locator, Rendered, Renderer
 from prominence_spec.spec import SETTINGS_KEY
-from prominence_spec.sweep import RepeatPlan, ZipPlan
+from prominence_spec.sweep import (
+    FactoryPlan,
+    ParameterSweepPlan,
+    RangeParameter,
+    RepeatPlan,
+    ZipPlan,
+)
 from prominence_spec.templating import Var
 
 _SUBSTITUTED = (
@@ -33,16 +53,9 @@ _SUBSTITUTED = (
     re.compile(r"outputFiles/\d+\Z"),
     re.compile(r"outputDirs/\d+\Z"),
 )
+_OUTPUT_KEYS = ("outputFiles", "outputDirs")
 _HINT = "use expand: jobs (one job per point) instead"
-
-
-class Placeholder(str):
-    """The text ``${name}``: what the server substitutes with the parameter's value."""
-
-    __slots__ = ()
-
-    def __new__(cls, name: str) -> Placeholder:
-        return super().__new__(cls, "${" + name + "}")
+Path = tuple[str | int, ...]
 
 
 def factory_mode(renderer: Renderer) -> Iterator[Rendered]:
@@ -77,34 +90,43 @@ def factory_mode(renderer: Renderer) -> Iterator[Rendered]:
     if isinstance(plan, Diagnostic):
         renderer.problems.append(renderer.in_spec(plan))
         return
-    found = [*_slot_problems(renderer.body, set(sweep.parameters), plan), *_value_problems(plan)]
+    found = [*_slot_problems(renderer.body, set(sweep.parameters)), *_value_problems(plan)]
+    uses_index = any("index" in c.variables for _, c in renderer.body.slots)
+    job = None if uses_index else _marked_job(renderer, sweep.parameters)
+    if job is not None:
+        job, plan = _compile_job(job, plan, sweep.parameters, found)
+    _report(renderer, found)
+    if job is not None and not has_errors(found):
+        yield from _build(renderer, job, plan)
+
+
+def _report(renderer: Renderer, found: list[Diagnostic]) -> None:
     renderer.problems.extend(
         renderer.in_body(d)
         if d.pointer and not d.pointer.startswith("/" + SETTINGS_KEY)
         else renderer.in_spec(d)
         for d in found
     )
-    if found:
-        return
-    yield from _build(renderer, plan, sweep.parameters)
 
 
-def _refuse(path: tuple[str | int, ...], message: str, hint: str = _HINT) -> Diagnostic:
+def _refuse(path: Path, message: str, hint: str = _HINT) -> Diagnostic:
     return Diagnostic("PS608", message, pointer=pointer_of(path), hint=hint)
 
 
-def _slot_problems(body: Compiled, parameters: set[str], plan: Any) -> Iterator[Diagnostic]:
+def _where(path: Path) -> str:
+    return "/".join(str(p) for p in path)
+
+
+def _slot_problems(body: Compiled, parameters: set[str]) -> Iterator[Diagnostic]:
     for path, compiled in body.slots:
         used = compiled.variables & parameters
         if "index" in compiled.variables:
             yield _refuse(path, "index is not available in a server-side factory")
         if not used:
             continue
-        where = "/".join(str(p) for p in path)
+        where = _where(path)
         names = ", ".join(sorted(used))
-        if isinstance(plan, RepeatPlan):
-            yield _refuse(path, f"a repeat factory passes no parameter, but {where} uses {names}")
-        elif not any(p.match(where) for p in _SUBSTITUTED):
+        if not any(p.match(where) for p in _SUBSTITUTED):
             yield _refuse(
                 path,
                 f"{where} uses {names}, but the server substitutes parameters "
@@ -119,15 +141,9 @@ def _slot_problems(body: Compiled, parameters: set[str], plan: Any) -> Iterator[
                 f"{where}: only plain {{{{ name }}}} references can become "
                 "server-side ${name} placeholders (no filters or expressions)",
             )
-        elif any(isinstance(part, str) and "$" in part for part in compiled.parts):
-            yield _refuse(
-                path,
-                f"{where} holds a '$' of its own, which the server would also "
-                "treat as a placeholder",
-            )
 
 
-def _value_problems(plan: Any) -> Iterator[Diagnostic]:
+def _value_problems(plan: FactoryPlan) -> Iterator[Diagnostic]:
     if not isinstance(plan, ZipPlan):
         return
     at = (SETTINGS_KEY, "sweep")
@@ -143,15 +159,173 @@ def _value_problems(plan: Any) -> Iterator[Diagnostic]:
                 break
 
 
-def _build(renderer: Renderer, plan: Any, parameters: tuple[str, ...]) -> Iterator[Rendered]:
-    ctx = {**renderer.context, **{name: Placeholder(name) for name in parameters}}
-    locator = _factory_locator(renderer, bool(renderer.spec.workflow.get("setup")))
+def _marked_job(renderer: Renderer, parameters: tuple[str, ...]) -> dict[str, Any] | None:
+    """The job built with each sweep parameter as its marker character."""
+    marks = {name: parameter_mark(i) for i, name in enumerate(parameters)}
     try:
-        job, _ = renderer.body.build(ctx)
+        job, _ = renderer.body.build({**renderer.context, **marks})
     except BuildError as exc:
-        renderer.record([exc.diagnostic()], locator, None, None)
-        return
+        renderer.problems.append(renderer.in_body(exc.diagnostic()))
+        return None
+    return dict(job)
+
+
+# -- the job as the worker will run it --------------------------------------------------
+
+
+def _substituted_strings(job: dict[str, Any]) -> Iterator[tuple[Path, str]]:
+    tasks = job.get("tasks")
+    for i, task in enumerate(tasks if isinstance(tasks, list) else []):
+        if isinstance(task, dict) and isinstance(task.get("cmd"), str):
+            yield ("tasks", i, "cmd"), task["cmd"]
+    for key in _OUTPUT_KEYS:
+        names = job.get(key)
+        for i, name in enumerate(names if isinstance(names, list) else []):
+            if isinstance(name, str):
+                yield (key, i), name
+
+
+def _has_outputs(job: dict[str, Any]) -> bool:
+    return any(isinstance(job.get(k), list) and job[k] for k in _OUTPUT_KEYS)
+
+
+def _compile_job(
+    job: dict[str, Any], plan: FactoryPlan, parameters: tuple[str, ...], found: list[Diagnostic]
+) -> tuple[dict[str, Any], FactoryPlan]:
+    """The factory's job and plan: parameters ordered for the worker, substituted fields
+    escaped. Refusals go to ``found``."""
+    name_of = {parameter_mark(i): name for i, name in enumerate(parameters)}
+    strings = list(_substituted_strings(job))
+    used: dict[Path, list[str]] = {}
+    for path, text in strings:
+        present = MARK_RANGE.findall(text)
+        stray = [m for m in present if m not in name_of]
+        if stray:
+            found.append(
+                _refuse(
+                    path,
+                    f"{_where(path)} holds the private-use character "
+                    f"U+{ord(stray[0]):04X}, which promspec reserves",
+                )
+            )
+        used[path] = list(dict.fromkeys(name_of[m] for m in present if m in name_of))
+    output = _output_parameter(used, found)
+    in_cmd = any(names for path, names in used.items() if path[0] == "tasks")
+    if isinstance(plan, RepeatPlan) and (in_cmd or _has_outputs(job)):
+        plan = ParameterSweepPlan((RangeParameter(plan.name, 0, plan.number - 1, 1),))
+    if output is not None:
+        plan = _last(plan, output, found)
+    if has_errors(found):
+        return job, plan
+    order = _order(plan)
+    marks = {name: parameter_mark(i) for i, name in enumerate(parameters)}
+    out_pass = [Pass(frozenset(order), marks.get(output or ""), "${" + (output or "") + "}")]
+    rewritten: dict[Path, str] = {}
+    for path, text in strings:
+        if path[0] == "tasks":
+            target = _jobs_mode_command(path, text, found)
+            rewritten[path] = factory_text(target, cmd_passes(order, marks), JOB_ID_TEXT)
+        elif order:
+            rewritten[path] = factory_text(text, out_pass, {})
+    return _with_strings(job, rewritten), plan
+
+
+def _output_parameter(used: dict[Path, list[str]], found: list[Diagnostic]) -> str | None:
+    """The one parameter that output names use, if any (more is refused)."""
+    seen: list[str] = []
+    for path, names in used.items():
+        if path[0] not in _OUTPUT_KEYS:
+            continue
+        for name in names:
+            if name in seen:
+                continue
+            seen.append(name)
+            if len(seen) == 2:
+                found.append(
+                    _refuse(
+                        path,
+                        f"output names use {seen[0]} and {seen[1]}, but the worker "
+                        "substitutes only the last factory parameter into output names",
+                        hint="name outputs after one parameter (each instance's outputs are "
+                        "stored apart), or use expand: jobs",
+                    )
+                )
+                return None
+    return seen[0] if seen else None
+
+
+def _last(plan: FactoryPlan, name: str, found: list[Diagnostic]) -> FactoryPlan:
+    """The plan with ``name`` as its last parameter, where that keeps the instances' order."""
+    if isinstance(plan, ZipPlan):
+        rest = tuple(p for p in plan.parameters if p.name != name)
+        mine = tuple(p for p in plan.parameters if p.name == name)
+        return ZipPlan(rest + mine)
+    if not isinstance(plan, ParameterSweepPlan):
+        return plan
+    params = plan.parameters
+    k = next(i for i, p in enumerate(params) if p.name == name)
+    after = params[k + 1 :]
+    if all(_single(p) for p in after):
+        return ParameterSweepPlan((*params[:k], *after, params[k]))
+    found.append(
+        _refuse(
+            (SETTINGS_KEY, "sweep"),
+            f"output names use {name}, but the worker substitutes only the last factory "
+            f"parameter into output names, and {after[-1].name} comes after {name} in the "
+            "sweep",
+            hint=f"make {name} the last axis of the sweep (this changes the order of the "
+            "jobs), name outputs after the last axis, or use expand: jobs",
+        )
+    )
+    return plan
+
+
+def _single(parameter: RangeParameter) -> bool:
+    return float(parameter.start) + float(parameter.step) > float(parameter.end)
+
+
+def _order(plan: FactoryPlan) -> tuple[str, ...]:
+    if isinstance(plan, RepeatPlan):
+        return ()
+    return tuple(p.name for p in plan.parameters)
+
+
+def _jobs_mode_command(path: Path, text: str, found: list[Diagnostic]) -> str:
+    """What the worker runs in jobs mode (after its job-id pass), values as markers."""
+    pieces = MARK_RANGE.split(text)
+    marks = MARK_RANGE.findall(text)
+    for piece in pieces[: len(marks)]:
+        if joins_next(piece):
+            found.append(
+                _refuse(
+                    path,
+                    f"{_where(path)}: the '$' right before a parameter would make the "
+                    "worker read a different placeholder than jobs mode",
+                    hint="separate the '$' from the parameter, or write $$ for a literal $",
+                )
+            )
+            break
+    out = [after_job_pass(piece) + mark for piece, mark in zip(pieces, marks, strict=False)]
+    return "".join(out) + after_job_pass(pieces[-1])
+
+
+def _with_strings(job: dict[str, Any], rewritten: dict[Path, str]) -> dict[str, Any]:
+    """A copy of ``job`` with new values at the given paths (shared parts stay shared)."""
     job = dict(job)
+    for path, text in rewritten.items():
+        if path[0] == "tasks":
+            tasks = job["tasks"] = list(job["tasks"])
+            index = int(path[1])
+            tasks[index] = {**tasks[index], "cmd": text}
+        else:
+            key, index = str(path[0]), int(path[1])
+            names = job[key] = list(job[key])
+            names[index] = text
+    return job
+
+
+def _build(renderer: Renderer, job: dict[str, Any], plan: FactoryPlan) -> Iterator[Rendered]:
+    locator = _factory_locator(renderer, bool(renderer.spec.workflow.get("setup")))
     if job.get("name") in (None, ""):
         job["name"] = renderer.default_name()
     job_name = job["name"] if isinstance(job["name"], str) else ""  # else reported as PS408
@@ -224,4 +398,4 @@ def _factory_locator(renderer: Renderer, has_setup: bool) -> Locator:
     return locate_in_factory
 
 
-__all__ = ["Placeholder", "Var", "factory_mode"]
+__all__ = ["Var", "factory_mode"]

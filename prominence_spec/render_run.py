@@ -24,6 +24,7 @@ class RenderRun:
         *,
         mode: str | None = None,
         root: Path | None = None,
+        max_points: int | None = None,
     ) -> None:
         self.diagnostics: list[Diagnostic] = list(loaded.diagnostics)
         self.items: list[Document | Renderer] = []
@@ -31,7 +32,9 @@ class RenderRun:
             if not is_templated(document.data):
                 self.items.append(document)
                 continue
-            renderer, problems = open_spec(document, values=values, mode=mode, root=root)
+            renderer, problems = open_spec(
+                document, values=values, mode=mode, root=root, max_points=max_points
+            )
             self.diagnostics.extend(problems)
             if renderer is not None:
                 self.items.append(renderer)

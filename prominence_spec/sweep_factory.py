@@ -194,6 +194,12 @@ def _zip_value_problem(name: str, values: tuple[Any, ...]) -> str | None:
         if isinstance(value, (list, dict)):
             return f"value {k} of {name!r} is a {type(value).__name__}; zip values are scalars"
         text = server_format(value)
+        if "$" in text:
+            return (
+                f"value {k} of {name!r} ({text!r}) contains '$': the worker substitutes the "
+                "command again after inserting a value, so the '$' would be read as a "
+                "placeholder"
+            )
         bad = [c for c in text if c.isspace() or c in '"=']
         if bad:
             return (

@@ -327,3 +327,39 @@ def test_row_files_read_by_a_spec_are_not_reported_as_specs(repo) -> None:
     assert [f["path"] for f in json.loads(proc.stdout)["files"]] == ["specs/study.yaml"]
     alone = promspec("validate", "specs/runs.yaml", cwd=repo)
     assert alone.returncode == 1 and "PS106" in alone.stdout
+
+
+BIG = """\
+promspec:
+  max_points: 100
+  sweep: {a: {start: 1, end: 200, step: 1}}
+name: x
+resources: {cpus: 1, memory: 1, disk: 10}
+tasks:
+  - image: busybox
+    runtime: singularity
+    cmd: echo {{ a }}
+"""
+
+
+@pytest.mark.parametrize("command", ["render", "validate"])
+def test_a_sweep_over_max_points_is_refused_before_rendering(repo, command: str) -> None:
+    path = write(repo, "big.yaml", BIG)
+    fmt = ["-f", "jsonl"] if command == "render" else []
+    refused = promspec(command, str(path), *fmt)
+    assert refused.returncode == 1
+    said = refused.stderr + refused.stdout
+    assert "the sweep has 200 points, more than max_points (100)" in said
+    if command == "render":
+        assert refused.stdout == ""
+    raised = promspec(command, str(path), "--max-points", "200", *fmt)
+    assert raised.returncode == 0, raised.stderr
+    if command == "render":
+        assert len(raised.stdout.splitlines()) == 200
+
+
+def test_one_point_and_the_count_of_a_sweep_over_max_points(repo) -> None:
+    path = write(repo, "big.yaml", BIG)
+    assert promspec("render", str(path), "--count").stdout == "200\n"
+    one = promspec("render", str(path), "--point", "150")
+    assert one.returncode == 0 and json.loads(one.stdout)["tasks"][0]["cmd"] == "echo 151"

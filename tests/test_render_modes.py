@@ -162,27 +162,45 @@ def factory_spec(sweep: str, cmd: str = "run {{ m }}", extra: str = "") -> str:
                  {"type": "parameterSweep", "parameters": [
                      {"name": "m", "start": 1, "end": 3, "step": 1},
                      {"name": "e", "start": 0, "end": 1, "step": 0.25}]}, id="parameterSweep"),
-    pytest.param("{m: {repeat: 4}, n: {repeat: 2}}", "run {{ m }} {{ n }}",
+    pytest.param("{m: {repeat: 4}, e: {repeat: 2}}", "run {{ m }} {{ e }}",
                  {"type": "parameterSweep", "parameters": [
                      {"name": "m", "start": 0, "end": 3, "step": 1},
-                     {"name": "n", "start": 0, "end": 1, "step": 1}]}, id="repeats-as-ranges"),
-    pytest.param("{zip: [{m: [a, b]}, {n: [1, 2]}]}", "run {{ m }} {{ n }}",
+                     {"name": "e", "start": 0, "end": 1, "step": 1}]}, id="repeats-as-ranges"),
+    pytest.param("{zip: [{m: [a, b]}, {e: [1, 2]}]}", "run {{ m }} {{ e }}",
                  {"type": "zip", "parameters": [{"name": "m", "values": ["a", "b"]},
-                                                {"name": "n", "values": [1, 2]}]}, id="zip"),
-    pytest.param("{rows: [{m: a, n: 0.5}, {m: b, n: 7}]}", "run {{ m }} {{ n }}",
+                                                {"name": "e", "values": [1, 2]}]}, id="zip"),
+    pytest.param("{rows: [{m: a, e: 0.5}, {m: b, e: 7}]}", "run {{ m }} {{ e }}",
                  {"type": "zip", "parameters": [{"name": "m", "values": ["a", "b"]},
-                                                {"name": "n", "values": [0.5, 7]}]}, id="rows"),
+                                                {"name": "e", "values": [0.5, 7]}]}, id="rows"),
 ])
 def test_factory_mode_compiles_the_sweep(repo, sweep, cmd, factory) -> None:
-    extra = "outputFiles: [\"out-{{ m }}.json\", fixed.txt]\noutputDirs: [\"dir-{{ m }}\"]\n"
+    """Outputs are named after the last parameter: the only one the worker substitutes."""
+    extra = "outputFiles: [\"out-{{ e }}.json\", fixed.txt]\noutputDirs: [\"dir-{{ e }}\"]\n"
     [workflow] = ok(write(repo, factory_spec(sweep, cmd, extra)))
     assert list(workflow) == ["name", "jobs", "factories"] and workflow["name"] == "scan-sweep"
     [job] = workflow["jobs"]
     placeholders = cmd.replace("{{ ", "${").replace(" }}", "}")
     assert job["tasks"][0]["cmd"] == placeholders and job["name"] == "scan"
-    assert job["outputFiles"] == ["out-${m}.json", "fixed.txt"]
-    assert job["outputDirs"] == ["dir-${m}"]
+    assert job["outputFiles"] == ["out-${e}.json", "fixed.txt"]
+    assert job["outputDirs"] == ["dir-${e}"]
     assert workflow["factories"] == [{"name": "scan-factory", **factory, "jobs": ["scan"]}]
+
+
+def test_factory_mode_escapes_literal_dollars_for_the_worker(repo) -> None:
+    """Each worker pass turns $$ into $ and reads its own name: a plain job has one pass, a
+    factory instance with one parameter three. $HOME is no pass's name and stays; a lone $
+    is read by none; $m must survive the m pass."""
+    path = write(repo, factory_spec(RANGE, "run $HOME $$ $$m {{ m }}"))
+    [workflow] = ok(path)
+    assert workflow["jobs"][0]["tasks"][0]["cmd"] == "run $HOME $ $$$$$m ${m}"
+    [first, *_] = ok(path, mode="jobs")
+    assert first["tasks"][0]["cmd"] == "run $HOME $$ $$m 1"  # the worker runs "run $HOME $ $m 1"
+
+
+def test_factory_mode_repeat_used_in_cmd_is_a_parameter_sweep(repo) -> None:
+    [workflow] = ok(write(repo, factory_spec("{m: {repeat: 3}}", "run {{ m }}")))
+    assert workflow["factories"][0]["parameters"] == [
+        {"name": "m", "start": 0, "end": 2, "step": 1}]
 
 
 def test_factory_mode_repeat_and_workflow_settings(repo) -> None:
@@ -208,7 +226,7 @@ RANGE = "{m: {start: 1, end: 3, step: 1}}"
     pytest.param(RANGE, "run {{ m }} {{ index }}", "", "/tasks/0/cmd", "index is not available",
                  id="index"),
     pytest.param(RANGE, "run {{ m | upper }}", "", "/tasks/0/cmd", "only plain", id="filter"),
-    pytest.param(RANGE, "run $HOME {{ m }}", "", "/tasks/0/cmd", "'$' of its own", id="dollar"),
+    pytest.param(RANGE, "run ${{ m }}", "", "/tasks/0/cmd", "'$' right before", id="dollar"),
     pytest.param("{m: {start: 1, end: 3, step: 1}, n: [a, b]}", "run {{ m }} {{ n }}", "",
                  "/promspec/sweep/n", "the list 'n' in a product", id="product-with-list"),
     pytest.param("{m: [1, 2], include: [{m: 9}]}", "run {{ m }}", "",
@@ -220,8 +238,10 @@ RANGE = "{m: {start: 1, end: 3, step: 1}}"
     pytest.param("{m: {repeat: 3}, n: {repeat: 2}, o: {repeat: 2}, p: {repeat: 2}, q: [1]}",
                  "{{ m }}{{ n }}{{ o }}{{ p }}{{ q }}", "", "/promspec/sweep/q", "a product",
                  id="five-axes"),
-    pytest.param("{m: {repeat: 3}}", "run {{ m }}", "", "/tasks/0/cmd",
-                 "a repeat factory passes no parameter", id="repeat-value-used"),
+    pytest.param("{m: {start: 1, end: 3, step: 1}, e: {start: 0, end: 1, step: 1}}",
+                 "run {{ m }} {{ e }}",
+                 'outputFiles: ["{{ m }}-{{ e }}"]\n', "/outputFiles/0", "use m and e",
+                 id="outputs-with-two-parameters"),
     pytest.param("{m: ['a b', c]}", "run {{ m }}", "", "/promspec/sweep/m", "contains ' '",
                  id="zip-value-with-space"),
 ])

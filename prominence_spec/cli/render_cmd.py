@@ -56,6 +56,14 @@ def render(
         "yaml.",
     ),
     output: str | None = typer.Option(None, "--output", "-o", help="Write to this file."),
+    max_points: int | None = typer.Option(
+        None,
+        "--max-points",
+        metavar="N",
+        min=1,
+        help="Allow sweeps of up to N points for this run (default: the spec's "
+        "promspec.max_points, 1,000,000 unless set).",
+    ),
     root: Path | None = typer.Option(
         None,
         "--root",
@@ -80,7 +88,7 @@ def render(
         _report_and_exit(spec, loaded.diagnostics, code)
     from prominence_spec.render_run import RenderRun
 
-    run = RenderRun(loaded, params, mode=mode, root=root)
+    run = RenderRun(loaded, params, mode=mode, root=root, max_points=max_points)
     if count:
         total = run.count()
         _finish(spec, run.diagnostics, print_count=total)

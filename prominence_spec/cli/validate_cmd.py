@@ -47,6 +47,14 @@ def validate(
     values: list[str] | None = typer.Option(
         None, "--values", metavar="FILE", help="Parameter values for templated specs."
     ),
+    max_points: int | None = typer.Option(
+        None,
+        "--max-points",
+        metavar="N",
+        min=1,
+        help="Allow sweeps of up to N points for this run (default: the spec's "
+        "promspec.max_points, 1,000,000 unless set).",
+    ),
     root: Path | None = typer.Option(
         None,
         "--root",
@@ -73,6 +81,7 @@ def validate(
         root=root,
         read_stdin=sys.stdin.buffer.read,
         stdin_format=stdin_format,
+        max_points=max_points,
     )
     use_color = color if color is not None else (output is None and sys.stdout.isatty())
     from prominence_spec import __version__
