@@ -69,9 +69,9 @@ def write_spec(folder: Path, points: int) -> Path:
 
 def render_to_file(spec: Path, out: Path) -> tuple[float, int]:
     """In-process: load, render, validate and write JSONL; (seconds, documents)."""
-    from prominence_spec.loader import load
-    from prominence_spec.pipeline import open_spec, render
-    from prominence_spec.render import api_json
+    from prominence_spec.load.loader import load
+    from prominence_spec.render.entry import open_spec, render
+    from prominence_spec.render.renderer import api_json
 
     start = time.perf_counter()
     document = load(spec).documents[0]

@@ -23,13 +23,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from prominence_spec.checker import check_file, check_paths
 from prominence_spec.diagnostics import CheckReport, Diagnostic, FileReport
-from prominence_spec.loader import Document, LoadResult, load, load_bytes, load_text
-from prominence_spec.validation import check_document, detect_kind, validate
+from prominence_spec.load.loader import Document, LoadResult, load, load_bytes, load_text
+from prominence_spec.validate.document import check_document, detect_kind, validate
+from prominence_spec.validate.paths import check_file, check_paths
 
 if TYPE_CHECKING:
-    from prominence_spec.render_run import RenderRun
+    from prominence_spec.validate.rendered_file import RenderRun
 
 __version__ = "0.1.0"
 
@@ -43,7 +43,7 @@ def render_file(
 ) -> RenderRun:
     """Load a spec file for rendering: ``.count()``, ``.documents(point=None)``,
     ``.diagnostics``. Jinja is imported only when this is called."""
-    from prominence_spec.render_run import RenderRun
+    from prominence_spec.validate.rendered_file import RenderRun
 
     return RenderRun(load(path), values or {}, mode=mode, root=root)
 

@@ -8,10 +8,10 @@ from pathlib import Path
 from typing import Any
 
 from prominence_spec.diagnostics import Diagnostic, has_errors
-from prominence_spec.loader import load
-from prominence_spec.pipeline import open_spec
-from prominence_spec.pipeline import render as render_spec
-from prominence_spec.render import Rendered, Renderer
+from prominence_spec.load.loader import load
+from prominence_spec.render.entry import open_spec
+from prominence_spec.render.entry import render as render_spec
+from prominence_spec.render.renderer import Rendered, Renderer
 
 TASK = """\
 resources: {cpus: 1, memory: 1, disk: 10}

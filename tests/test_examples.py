@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from prominence_spec.loader import SPEC_SUFFIXES
-from prominence_spec.schemas import schema_dir
+from prominence_spec.load.loader import SPEC_SUFFIXES
+from prominence_spec.validate.schemas import schema_dir
 
 REPO = Path(__file__).resolve().parent.parent
 SPECS = REPO / "specs"

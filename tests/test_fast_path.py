@@ -10,8 +10,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from prominence_spec.schemas import fast_validator, validator
-from prominence_spec.validation import fast_path_applies, schema_diagnostics, validate
+from prominence_spec.validate.document import fast_path_applies, schema_diagnostics, validate
+from prominence_spec.validate.schemas import fast_validator, validator
 
 JOB: dict[str, Any] = {
     "name": "pi",

@@ -11,9 +11,9 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from prominence_spec.checker import check_loaded
-from prominence_spec.loader import Document, LoadResult, load
-from prominence_spec.pipeline import open_spec, render
+from prominence_spec.load.loader import Document, LoadResult, load
+from prominence_spec.render.entry import open_spec, render
+from prominence_spec.validate.paths import check_loaded
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = [load(p).documents[0] for p in sorted([*ROOT.glob("specs/*.yaml"),

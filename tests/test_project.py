@@ -95,8 +95,8 @@ def test_readme_main_job_runs(tmp_path: Path) -> None:
 
 
 def test_packaged_data_is_the_repository_copy() -> None:
-    from prominence_spec.schemas import schema_dir
-    from prominence_spec.starters import template_dir
+    from prominence_spec.spec.starters import template_dir
+    from prominence_spec.validate.schemas import schema_dir
 
     for folder, repo in ((schema_dir(), ROOT / "schemas"), (template_dir(), ROOT / "templates")):
         for path in repo.iterdir():

@@ -13,9 +13,9 @@ from typing import Any
 import pytest
 
 from prominence_spec.diagnostics import has_errors
-from prominence_spec.pipeline import render
-from prominence_spec.render import api_json
-from prominence_spec.values import load_values_file, merge, set_layer
+from prominence_spec.render.entry import render
+from prominence_spec.render.renderer import api_json
+from prominence_spec.spec.values import load_values_file, merge, set_layer
 
 from render_support import TASK, ok, renderer_of, run, where, write
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from prominence_spec.loader import load
+from prominence_spec.load.loader import load
 
 REPO = Path(__file__).resolve().parent.parent
 PI = "specs/pi-sweep.yaml"

@@ -19,9 +19,9 @@ from referencing.jsonschema import DRAFT4
 
 from prominence_spec.codes import CODES
 from prominence_spec.diagnostics import CheckReport, Diagnostic, FileReport
-from prominence_spec.reporters import FORMATS, REPORTERS, ReportOptions, report
-from prominence_spec.reporters.github import escape_data, escape_property
-from prominence_spec.reporters.sarif import artifact_location, rule_name
+from prominence_spec.report import FORMATS, REPORTERS, ReportOptions, report
+from prominence_spec.report.github import escape_data, escape_property
+from prominence_spec.report.sarif import artifact_location, rule_name
 
 SCHEMA_PATH = Path(__file__).parent / "data" / "sarif-schema-2.1.0.json"
 PLAIN = ReportOptions()

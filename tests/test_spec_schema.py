@@ -18,8 +18,8 @@ import yaml
 from jsonschema import Draft202012Validator
 from referencing import Registry
 
-from prominence_spec import schemas
-from prominence_spec.spec_schema import (
+from prominence_spec.validate import schemas
+from prominence_spec.validate.editor_schema import (
     JINJA_PATTERN,
     JINJA_REF,
     UnsupportedSchemaError,
@@ -84,7 +84,7 @@ def templated(node: Any) -> bool:
 
 def test_committed_file_is_up_to_date():
     assert SPEC_FILE.read_text(encoding="utf-8") == json.dumps(SCHEMA, indent=2) + "\n", \
-        "regenerate: python -m prominence_spec.spec_schema > schemas/spec.schema.json"
+        "regenerate: python -m prominence_spec.validate.editor_schema > schemas/spec.schema.json"
 
 
 def test_output_is_deterministic():
@@ -173,7 +173,7 @@ def test_every_setting_is_described():
 
 
 def test_settings_match_the_spec_reader():
-    from prominence_spec import spec
+    from prominence_spec.spec import settings as spec
 
     assert tuple(SCHEMA["$defs"]["settings"]["properties"]) == spec.SETTINGS_KEYS
     assert tuple(SCHEMA["$defs"]["settingsWorkflow"]["properties"]) == spec.WORKFLOW_KEYS

@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from prominence_spec import loader
 from prominence_spec.diagnostics import Diagnostic
-from prominence_spec.sweep import (
+from prominence_spec.load import loader
+from prominence_spec.sweep.sweep import (
     ProductSpace,
     RangeAxis,
     Sweep,

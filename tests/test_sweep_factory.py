@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from prominence_spec.diagnostics import Diagnostic
-from prominence_spec.sweep import (
+from prominence_spec.sweep.sweep import (
     FactoryPlan,
     ParameterSweepPlan,
     RangeParameter,

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from prominence_spec.diagnostics import Diagnostic
-from prominence_spec.sweep import Sweep, TableSpace, parse_sweep
-from prominence_spec.sweep_files import MAX_FILE_ERRORS, MAX_ROWS_BYTES, csv_value
+from prominence_spec.sweep.rows import MAX_FILE_ERRORS, MAX_ROWS_BYTES, csv_value
+from prominence_spec.sweep.sweep import Sweep, TableSpace, parse_sweep
 
 ROWS = "/promspec/sweep/rows"
 

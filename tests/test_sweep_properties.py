@@ -12,14 +12,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from prominence_spec.diagnostics import Diagnostic
-from prominence_spec.sweep import (
+from prominence_spec.sweep.rows import csv_value
+from prominence_spec.sweep.sweep import (
     ParameterSweepPlan,
     Sweep,
     parse_sweep,
     server_format,
     server_parameter_sweep_values,
 )
-from prominence_spec.sweep_files import csv_value
 
 NOWHERE = Path("/nonexistent")
 Points = list[dict[str, Any]]

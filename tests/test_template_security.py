@@ -18,7 +18,7 @@ import jinja2
 import pytest
 from jinja2.sandbox import ImmutableSandboxedEnvironment, safe_range
 
-from prominence_spec.templating import OMIT, TemplateError, Templater
+from prominence_spec.template.environment import OMIT, TemplateError, Templater
 
 SECRET = "TOKEN-SECRET-123"
 
@@ -169,7 +169,7 @@ def test_j7_range_too_big(tpl: Templater) -> None:
 _RUNNER = textwrap.dedent("""
     import json, resource, sys, time
     from pathlib import Path
-    from prominence_spec.templating import Templater, TemplateError
+    from prominence_spec.template.environment import Templater, TemplateError
     tpl = Templater(root=Path("."), base_dir=Path("."))
     results = []
     for text in json.loads(sys.argv[1]):

@@ -15,7 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from prominence_spec.templating import (
+from prominence_spec.template.environment import (
     OMIT,
     CompiledString,
     TemplateError,

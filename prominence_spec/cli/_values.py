@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from prominence_spec.diagnostics import Diagnostic
-from prominence_spec.values import load_values_file, merge, set_layer
+from prominence_spec.spec.values import load_values_file, merge, set_layer
 
 
 def collect_values(

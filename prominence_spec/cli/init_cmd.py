@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from prominence_spec.starters import StarterError, copy_starter, starters
+from prominence_spec.spec.starters import StarterError, copy_starter, starters
 
 
 def init(

@@ -12,11 +12,11 @@ import typer
 from prominence_spec.cli._output import output_stream
 from prominence_spec.cli._values import collect_values
 from prominence_spec.diagnostics import CheckReport, Diagnostic, FileReport, has_errors
-from prominence_spec.loader import load, load_bytes
-from prominence_spec.reporters import ReportOptions, report
+from prominence_spec.load.loader import load, load_bytes
+from prominence_spec.report import ReportOptions, report
 
 if TYPE_CHECKING:
-    from prominence_spec.render import Rendered
+    from prominence_spec.render.renderer import Rendered
 
 FORMATS = ("json", "jsonl", "yaml")
 MODES = ("jobs", "workflow", "factory")
@@ -86,7 +86,7 @@ def render(
     if not loaded.ok or not loaded.documents:
         code = 2 if any(d.code == "PS100" for d in loaded.diagnostics) else 1
         _report_and_exit(spec, loaded.diagnostics, code)
-    from prominence_spec.render_run import RenderRun
+    from prominence_spec.validate.rendered_file import RenderRun
 
     run = RenderRun(loaded, params, mode=mode, root=root, max_points=max_points)
     if count:
@@ -99,7 +99,7 @@ def render(
 
 
 def _write(documents: Iterable[Rendered], stream: TextIO, fmt: str, single: bool) -> None:
-    from prominence_spec.render import api_json
+    from prominence_spec.render.renderer import api_json
 
     if fmt == "jsonl":
         for item in documents:
@@ -132,7 +132,7 @@ def _write_json(documents: Iterable[Rendered], stream: TextIO, single: bool) -> 
 def _write_yaml(documents: Iterable[Rendered], stream: TextIO) -> None:
     import yaml
 
-    from prominence_spec.yaml_write import Yaml12Dumper
+    from prominence_spec.report.yaml_writer import Yaml12Dumper
 
     for item in documents:
         stream.write("---\n")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from prominence_spec.schemas import SCHEMA_NAMES, NoSuchSchemaError, schema_text
+from prominence_spec.validate.schemas import SCHEMA_NAMES, NoSuchSchemaError, schema_text
 
 
 def schema(

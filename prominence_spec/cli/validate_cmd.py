@@ -7,10 +7,10 @@ from pathlib import Path
 
 import typer
 
-from prominence_spec.checker import check_paths, has_io_errors
 from prominence_spec.cli._output import output_stream
 from prominence_spec.cli._values import collect_values
-from prominence_spec.reporters import FORMATS, ReportOptions, report
+from prominence_spec.report import FORMATS, ReportOptions, report
+from prominence_spec.validate.paths import check_paths, has_io_errors
 
 _FORMAT_HELP = "Report format: " + ", ".join(FORMATS) + "."
 

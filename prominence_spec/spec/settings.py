@@ -1,0 +1,283 @@
+"""Templated specs: a job or workflow body plus promspec's own settings under ``promspec:``.
+
+```yaml
+promspec:                      # never sent to the API
+  template: ../templates/job.yaml   # optional: take the body from this file
+  params: {cpus: 2}            # defaults for template variables
+  sweep: {frame: {start: 1, end: 100, step: 1}}
+  expand: jobs                 # jobs | workflow | factory
+  name: "render-{{ frame }}"   # name of each job (jobs and workflow modes)
+  workflow: {name: study}      # workflow, setup and gather jobs for workflow/factory modes
+name: render
+resources: {cpus: "{{ cpus }}", memory: 2, disk: 10}
+tasks: [{image: blender, runtime: singularity, cmd: "render --frame {{ frame }}"}]
+```
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from prominence_spec.diagnostics import Diagnostic, pointer_of
+from prominence_spec.load.loader import Document, load
+from prominence_spec.load.sourcemap import SourceMap
+
+SETTINGS_KEY = "promspec"
+SETTINGS_KEYS = ("template", "kind", "params", "sweep", "expand", "name", "workflow", "max_points")
+WORKFLOW_KEYS = ("name", "labels", "policies", "notifications", "setup", "gather")
+MODES = ("jobs", "workflow", "factory")
+DEFAULT_MAX_POINTS = 1_000_000
+
+
+@dataclass(frozen=True)
+class Origin:
+    """A file, its data and the positions of its values."""
+
+    path: str
+    source: SourceMap
+    data: Any = None
+
+
+@dataclass
+class Spec:
+    path: str
+    origin: Origin
+    body: dict[str, Any]
+    body_origin: Origin
+    kind: str
+    params: dict[str, Any]
+    sweep: Any = None
+    expand: str = "jobs"
+    name: str | None = None
+    workflow: dict[str, Any] = field(default_factory=dict)
+    max_points: int = DEFAULT_MAX_POINTS
+    base_dir: Path = Path(".")
+    root: Path = Path(".")
+    has_sweep: bool = False
+    setting_origins: dict[str, Origin] = field(default_factory=dict)
+
+    def origin_of(self, setting: str) -> Origin:
+        """The file a setting came from: the spec, or the template it names."""
+        return self.setting_origins.get(setting, self.origin)
+
+    def base_dir_of(self, setting: str) -> Path:
+        origin = self.origin_of(setting)
+        return self.base_dir if origin is self.origin else Path(origin.path).resolve().parent
+
+
+def is_templated(data: Any) -> bool:
+    return isinstance(data, dict) and SETTINGS_KEY in data
+
+
+def find_root(start: Path) -> Path:
+    """The repository root: the nearest folder holding ``.git``, else ``start`` itself."""
+    here = start.resolve()
+    for folder in (here, *here.parents):
+        if (folder / ".git").exists():
+            return folder
+    return here
+
+
+def _problem(
+    message: str, path: tuple[str | int, ...], hint: str | None = None, code: str = "PS607"
+) -> Diagnostic:
+    return Diagnostic(code, message, pointer=pointer_of(path), hint=hint)
+
+
+def parse_spec(
+    document: Document, *, root: Path | None = None, kind: str | None = None
+) -> tuple[Spec | None, list[Diagnostic]]:
+    """Read a templated spec's settings and body; every problem is a diagnostic."""
+    data = document.data
+    settings = data.get(SETTINGS_KEY)
+    origin = Origin(document.path, document.source, data)
+    if not isinstance(settings, dict):
+        return None, [_problem("promspec settings must be a mapping", (SETTINGS_KEY,))]
+    problems = list(_unknown(settings, SETTINGS_KEYS, (SETTINGS_KEY,)))
+    base_dir = (
+        Path(document.path).resolve().parent
+        if document.path not in ("<stdin>", "<string>")
+        else Path.cwd()
+    )
+    repo_root = root.resolve() if root else find_root(base_dir)
+    body, body_origin, template_settings, found = _body(data, settings, origin, base_dir, repo_root)
+    problems.extend(found)
+    origins = {key: body_origin for key in template_settings if key not in settings}
+    template_params = template_settings.get("params") or {}
+    if not isinstance(template_params, dict):
+        template_params = {}
+    params = settings.get("params", {})
+    settings = {**template_settings, **settings}
+    if not isinstance(params, dict):
+        problems.append(
+            _problem("params must be a mapping of names to values", (SETTINGS_KEY, "params"))
+        )
+        params = {}
+    expand = settings.get("expand", "jobs")
+    if expand not in MODES:
+        problems.append(
+            _problem(
+                f"expand must be one of {', '.join(MODES)}",
+                (SETTINGS_KEY, "expand"),
+                hint=_close(expand, MODES),
+            )
+        )
+    problems.extend(_check_settings(settings))
+    if body is None or any(p.is_error for p in problems):
+        return None, problems
+    spec_kind = kind or settings.get("kind") or _detect(body)
+    spec = Spec(
+        path=document.path,
+        origin=origin,
+        body=body,
+        body_origin=body_origin,
+        kind=spec_kind,
+        params={**template_params, **params},
+        sweep=settings.get("sweep"),
+        expand=expand,
+        name=settings.get("name"),
+        workflow=dict(settings.get("workflow") or {}),
+        max_points=settings.get("max_points", DEFAULT_MAX_POINTS),
+        base_dir=base_dir,
+        root=repo_root,
+        has_sweep="sweep" in settings,
+        setting_origins=origins,
+    )
+    return spec, problems
+
+
+def _detect(body: dict[str, Any]) -> str:
+    return "workflow" if "jobs" in body else "job"
+
+
+def _close(value: Any, choices: tuple[str, ...]) -> str | None:
+    if not isinstance(value, str):
+        return None
+    near = difflib.get_close_matches(value, choices, n=1)
+    return f"did you mean `{near[0]}`?" if near else None
+
+
+def _unknown(
+    mapping: dict[str, Any], allowed: tuple[str, ...], at: tuple[str | int, ...]
+) -> list[Diagnostic]:
+    return [
+        _problem(
+            f'unknown promspec setting "{key}"',
+            (*at, key),
+            hint=_close(key, allowed) or f"allowed: {', '.join(allowed)}",
+        )
+        for key in mapping
+        if key not in allowed
+    ]
+
+
+def _check_settings(settings: dict[str, Any]) -> list[Diagnostic]:
+    problems: list[Diagnostic] = []
+    at = (SETTINGS_KEY,)
+    if "kind" in settings and settings["kind"] not in ("job", "workflow"):
+        problems.append(_problem("kind must be job or workflow", (*at, "kind")))
+    if "name" in settings and not isinstance(settings["name"], str):
+        problems.append(_problem("name must be a string (a name template)", (*at, "name")))
+    workflow = settings.get("workflow")
+    if workflow is not None:
+        if not isinstance(workflow, dict):
+            problems.append(_problem("workflow must be a mapping", (*at, "workflow")))
+        else:
+            problems.extend(_unknown(workflow, WORKFLOW_KEYS, (*at, "workflow")))
+    max_points = settings.get("max_points", DEFAULT_MAX_POINTS)
+    if not isinstance(max_points, int) or isinstance(max_points, bool) or max_points < 1:
+        problems.append(_problem("max_points must be a positive integer", (*at, "max_points")))
+    return problems
+
+
+_Body = tuple[dict[str, Any] | None, Origin, dict[str, Any], list[Diagnostic]]
+
+
+def _body(
+    data: dict[str, Any], settings: dict[str, Any], origin: Origin, base_dir: Path, root: Path
+) -> _Body:
+    """The body, where it came from, and the template's own settings (defaults)."""
+    own = {k: v for k, v in data.items() if k != SETTINGS_KEY}
+    if "template" not in settings:
+        if not own:
+            return (
+                None,
+                origin,
+                {},
+                [
+                    _problem(
+                        "the spec has no job or workflow body (and no template)",
+                        (SETTINGS_KEY,),
+                        hint="add the job's keys next to promspec:, or promspec: {template: FILE}",
+                    )
+                ],
+            )
+        return own, origin, {}, []
+    at = (SETTINGS_KEY, "template")
+    if own:
+        first = next(iter(own))
+        return (
+            None,
+            origin,
+            {},
+            [
+                _problem(
+                    f'a spec that names a template holds only promspec settings; "{first}" belongs '
+                    "in the template",
+                    (first,),
+                    hint="move it into the template, or make it a param",
+                )
+            ],
+        )
+    template = settings["template"]
+    if not isinstance(template, str):
+        return None, origin, {}, [_problem("template must be a file path", at)]
+    path, problem = resolve_in_root(template, base_dir=base_dir, root=root)
+    if problem or path is None:
+        return None, origin, {}, [_problem(problem or "bad path", at, code="PS609")]
+    return _template_body(path, at, origin)
+
+
+def _template_body(path: str, at: tuple[str | int, ...], origin: Origin) -> _Body:
+    loaded = load(path)
+    if not loaded.ok or len(loaded.documents) != 1:
+        found = [d for d in loaded.diagnostics if d.is_error] or [
+            _problem("a template file must hold exactly one document", at)
+        ]
+        return None, origin, {}, found
+    doc = loaded.documents[0]
+    if not isinstance(doc.data, dict):
+        return None, origin, {}, [_problem("a template must be a mapping", at)]
+    own_settings = doc.data.get(SETTINGS_KEY) or {}
+    body = {k: v for k, v in doc.data.items() if k != SETTINGS_KEY}
+    body_origin = Origin(path, doc.source, doc.data)
+    if not isinstance(own_settings, dict):
+        return (
+            None,
+            origin,
+            {},
+            [_problem("the template's promspec settings must be a mapping", at)],
+        )
+    if "template" in own_settings:
+        return None, origin, {}, [_problem("a template cannot name another template", at)]
+    return body, body_origin, own_settings, []
+
+
+def resolve_in_root(text: str, *, base_dir: Path, root: Path) -> tuple[str | None, str | None]:
+    """An existing regular file inside ``root``, or why not (absolute, escapes, symlinks)."""
+    if os.path.isabs(text) or text.startswith("~"):
+        return None, f"{text}: template paths must be relative to the spec's folder"
+    candidate = base_dir / text
+    real = os.path.realpath(candidate)
+    root_real = os.path.realpath(root)
+    if os.path.commonpath([real, root_real]) != root_real:
+        return None, f"{text} is outside the repository ({root_real})"
+    if os.path.islink(candidate):
+        return None, f"{text} is a symbolic link; templates must be regular files"
+    if not os.path.isfile(real):
+        return None, f"{text}: no such template file"
+    return real, None

@@ -1,0 +1,91 @@
+"""Parameter values from the command line: ``--values FILE.yaml`` and ``--set key=value``.
+
+Values are YAML-typed with the same YAML 1.2 rules as spec files (``--set cpus=4`` gives
+the integer 4, ``--set tag=yes`` the string "yes", ``--set 'sizes=[1, 2]'`` a list).
+Dotted keys set nested values: ``--set env.DEBUG=1``.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from prominence_spec.diagnostics import Diagnostic
+from prominence_spec.load.loader import load, load_text
+
+_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*\Z")
+
+
+def parse_set(item: str) -> tuple[str, Any] | Diagnostic:
+    """``key=value`` -> (key, typed value)."""
+    key, sep, raw = item.partition("=")
+    key = key.strip()
+    if not sep or not _KEY.match(key):
+        return Diagnostic(
+            "PS607",
+            f"--set {item!r}: expected key=value with a name such as frames=10 or env.DEBUG=1",
+            path="--set",
+        )
+    if raw.strip() == "":
+        return key, ""
+    if raw.strip() in ("~", "null", "Null", "NULL"):
+        return key, None
+    loaded = load_text(raw, path=f"--set {key}")
+    errors = [d for d in loaded.diagnostics if d.is_error]
+    if errors or not loaded.documents:
+        return key, raw  # not YAML on its own (e.g. "a: b: c"): keep the text
+    return key, loaded.documents[0].data
+
+
+def load_values_file(path: str) -> tuple[dict[str, Any], list[Diagnostic]]:
+    loaded = load(path)
+    errors = [d for d in loaded.diagnostics if d.is_error]
+    if errors:
+        return {}, errors
+    if len(loaded.documents) != 1 or not isinstance(loaded.documents[0].data, dict):
+        return {}, [
+            Diagnostic(
+                "PS607",
+                "a values file must hold one mapping of names to values",
+                path=path,
+                line=1,
+                column=1,
+            )
+        ]
+    return dict(loaded.documents[0].data), []
+
+
+def merge(*layers: Mapping[str, Any]) -> dict[str, Any]:
+    """Later layers win; nested mappings merge key by key."""
+    result: dict[str, Any] = {}
+    for layer in layers:
+        for key, value in layer.items():
+            current = result.get(key)
+            if isinstance(current, dict) and isinstance(value, Mapping):
+                result[key] = merge(current, value)
+            else:
+                result[key] = copy.deepcopy(value)
+    return result
+
+
+def set_layer(items: Iterable[str]) -> tuple[dict[str, Any], list[Diagnostic]]:
+    """All ``--set`` items as one layer, later items winning."""
+    layer: dict[str, Any] = {}
+    problems: list[Diagnostic] = []
+    for item in items:
+        parsed = parse_set(item)
+        if isinstance(parsed, Diagnostic):
+            problems.append(parsed)
+            continue
+        key, value = parsed
+        layer = merge(layer, _nested(key.split("."), value))
+    return layer, problems
+
+
+def _nested(parts: list[str], value: Any) -> dict[str, Any]:
+    result: dict[str, Any] = {parts[-1]: value}
+    for part in reversed(parts[:-1]):
+        result = {part: result}
+    return result

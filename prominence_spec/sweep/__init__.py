@@ -1,0 +1,1 @@
+"""The sweep grammar, lazy spaces of points, row files and factory plans."""

@@ -1,0 +1,2 @@
+"""The sandboxed Jinja environment, its limits, errors and file access, and spec bodies
+compiled once."""

@@ -1,0 +1,2 @@
+"""Bundled schemas, schema errors in promspec's words, rules, documents, rendered points,
+files and folders."""
