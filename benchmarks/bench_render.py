@@ -70,17 +70,17 @@ def write_spec(folder: Path, points: int) -> Path:
 def render_to_file(spec: Path, out: Path) -> tuple[float, int]:
     """In-process: load, render, validate and write JSONL; (seconds, documents)."""
     from prominence_spec.load.loader import load
-    from prominence_spec.render.entry import open_spec, render
-    from prominence_spec.render.renderer import api_json
+    from prominence_spec.render.rendered import api_json
+    from prominence_spec.validate.templated import open_templated
 
     start = time.perf_counter()
     document = load(spec).documents[0]
-    renderer, problems = open_spec(document)
+    renderer, problems = open_templated(document)
     assert renderer is not None and not problems, problems
     n = 0
     with open(out, "w", encoding="utf-8") as handle:
         write = handle.write
-        for item in render(renderer):
+        for item in renderer.documents():
             write(api_json(item.document))
             write("\n")
             n += 1

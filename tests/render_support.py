@@ -9,9 +9,8 @@ from typing import Any
 
 from prominence_spec.diagnostics import Diagnostic, has_errors
 from prominence_spec.load.loader import load
-from prominence_spec.render.entry import open_spec
-from prominence_spec.render.entry import render as render_spec
-from prominence_spec.render.renderer import Rendered, Renderer
+from prominence_spec.render.rendered import Rendered
+from prominence_spec.validate.templated import TemplatedRun, open_templated
 
 TASK = """\
 resources: {cpus: 1, memory: 1, disk: 10}
@@ -29,14 +28,14 @@ def write(root: Path, text: str, name: str = "spec.yaml") -> Path:
 
 
 def opened(path: Path, values: dict[str, Any] | None = None,
-           mode: str | None = None) -> tuple[Renderer | None, list[Diagnostic]]:
+           mode: str | None = None) -> tuple[TemplatedRun | None, list[Diagnostic]]:
     loaded = load(path)
     assert loaded.ok and len(loaded.documents) == 1, loaded.diagnostics
-    return open_spec(loaded.documents[0], values=values, mode=mode)
+    return open_templated(loaded.documents[0], values=values, mode=mode)
 
 
 def renderer_of(path: Path, values: dict[str, Any] | None = None,
-                mode: str | None = None) -> Renderer:
+                mode: str | None = None) -> TemplatedRun:
     renderer, problems = opened(path, values, mode)
     assert renderer is not None, problems
     return renderer
@@ -47,7 +46,7 @@ def run(path: Path, values: dict[str, Any] | None = None, only: int | None = Non
     renderer, problems = opened(path, values, mode)
     if renderer is None:
         return [], problems
-    documents = list(render_spec(renderer, only=only))
+    documents = list(renderer.documents(only))
     return documents, renderer.diagnostics()
 
 

@@ -10,7 +10,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from prominence_spec.validate.document import fast_path_applies, schema_diagnostics, validate
+from prominence_spec.load.plain import plain_data as fast_path_applies
+from prominence_spec.validate.document import schema_diagnostics, validate
 from prominence_spec.validate.schemas import fast_validator, validator
 
 JOB: dict[str, Any] = {

@@ -12,8 +12,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from prominence_spec.load.loader import Document, LoadResult, load
-from prominence_spec.render.entry import open_spec, render
 from prominence_spec.validate.paths import check_loaded
+from prominence_spec.validate.templated import open_templated
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = [load(p).documents[0] for p in sorted([*ROOT.glob("specs/*.yaml"),
@@ -55,9 +55,9 @@ def test_mangled_specs_give_diagnostics_never_exceptions(data: st.DataObject) ->
         _mutate(document, data.draw)
     mangled = Document(document, seed.source, seed.path)
     check_loaded(LoadResult(seed.path, [mangled], []))
-    renderer, _ = open_spec(mangled, mode=data.draw(st.sampled_from(["jobs", "workflow",
+    renderer, _ = open_templated(mangled, mode=data.draw(st.sampled_from(["jobs", "workflow",
                                                                       "factory"])))
     if renderer is not None:
-        for _ in render(renderer):
+        for _ in renderer.documents():
             pass
         renderer.diagnostics()

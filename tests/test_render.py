@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 
 from prominence_spec.diagnostics import has_errors
-from prominence_spec.render.entry import render
-from prominence_spec.render.renderer import api_json
+from prominence_spec.render import points
+from prominence_spec.render.rendered import api_json
 from prominence_spec.spec.values import load_values_file, merge, set_layer
 
 from render_support import TASK, ok, renderer_of, run, where, write
@@ -46,7 +46,7 @@ def test_a_whole_expression_keeps_its_type_in_cpus(repo, text, params, expected)
         tasks: [{{image: busybox, runtime: singularity}}]
         """)
     if isinstance(expected, str):  # the schema refuses a string for cpus: look at the build
-        document, _ = renderer_of(path).build(None, {})
+        document, _ = points.build(renderer_of(path).prepared, None, {})
         assert document["resources"]["cpus"] == expected
         return
     assert ok(path)[0]["resources"]["cpus"] == expected
@@ -393,8 +393,8 @@ def test_schema_cache_gives_the_same_diagnostics_as_validating_every_point(repo)
     for cached in (True, False):
         renderer = renderer_of(path)
         if not cached:
-            renderer.schema_cache = None  # type: ignore[assignment]
-        documents = list(render(renderer))
+            renderer.check.schema_cache = None  # type: ignore[assignment]
+        documents = list(renderer.documents())
         results.append(([d.document for d in documents], renderer.diagnostics()))
     assert results[0] == results[1]
     messages = [d.message for d in results[0][1]]

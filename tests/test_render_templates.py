@@ -13,7 +13,7 @@ import pytest
 
 from prominence_spec.diagnostics import Diagnostic
 from prominence_spec.load.loader import load
-from prominence_spec.render.entry import check_templated
+from prominence_spec.validate.templated import check_templated
 
 from render_support import TASK, names, ok, opened, run, where, write
 

@@ -16,7 +16,7 @@ from prominence_spec.load.loader import load, load_bytes
 from prominence_spec.report import ReportOptions, report
 
 if TYPE_CHECKING:
-    from prominence_spec.render.renderer import Rendered
+    from prominence_spec.render.rendered import Rendered
 
 FORMATS = ("json", "jsonl", "yaml")
 MODES = ("jobs", "workflow", "factory")
@@ -99,7 +99,7 @@ def render(
 
 
 def _write(documents: Iterable[Rendered], stream: TextIO, fmt: str, single: bool) -> None:
-    from prominence_spec.render.renderer import api_json
+    from prominence_spec.render.rendered import api_json
 
     if fmt == "jsonl":
         for item in documents:

@@ -1,4 +1,11 @@
-"""From a loaded templated spec to rendered, validated API bodies."""
+"""One entry point for the three modes: a loaded templated spec, opened, then rendered
+into API bodies.
+
+``open_spec`` parses the spec's settings and prepares it (:mod:`.prepare`); ``render``
+streams its bodies in the spec's mode: ``jobs`` (:mod:`.jobs`), ``workflow``
+(:mod:`.workflow`) or ``factory`` (:mod:`.factory`). Each body is checked by the ``check``
+the caller passes in (the validate stage), and what rendering finds goes to ``findings``.
+"""
 
 from __future__ import annotations
 
@@ -9,10 +16,14 @@ from typing import Any
 
 from prominence_spec.diagnostics import Diagnostic
 from prominence_spec.load.loader import Document
-from prominence_spec.render.modes import expand
-from prominence_spec.render.renderer import Rendered, Renderer
+from prominence_spec.load.locate import locate
+from prominence_spec.render.factory import factory_mode
+from prominence_spec.render.findings import Findings
+from prominence_spec.render.jobs import jobs_mode
+from prominence_spec.render.prepare import Prepared, prepare
+from prominence_spec.render.rendered import Check, Rendered
+from prominence_spec.render.workflow import workflow_mode
 from prominence_spec.spec.settings import SETTINGS_KEY, parse_spec
-from prominence_spec.validate.document import locate
 
 
 def open_spec(
@@ -23,8 +34,8 @@ def open_spec(
     root: Path | None = None,
     kind: str | None = None,
     max_points: int | None = None,
-) -> tuple[Renderer | None, list[Diagnostic]]:
-    """Parse and compile a templated spec; ``None`` with the reasons when it cannot render.
+) -> tuple[Prepared | None, list[Diagnostic]]:
+    """Parse and prepare a templated spec; ``None`` with the reasons when it cannot render.
     ``max_points`` replaces the spec's own ``promspec.max_points`` for this run."""
     spec, problems = parse_spec(document, root=root, kind=kind)
     located = [locate(p, document) if not p.path else p for p in problems]
@@ -32,27 +43,41 @@ def open_spec(
         return None, located
     if max_points is not None:
         spec = dataclasses.replace(spec, max_points=max_points)
-    renderer = Renderer(spec, document, values or {}, mode=mode)
-    renderer.problems[:0] = located
-    return renderer, []
+    prepared = prepare(spec, document, values or {}, mode=mode)
+    prepared.problems[:0] = located
+    return prepared, []
 
 
-def render(renderer: Renderer, *, only: int | None = None) -> Iterator[Rendered]:
-    """Stream the spec's valid documents; afterwards ``renderer.diagnostics()`` has the rest.
-    A sweep of more points than ``max_points`` is refused before anything is rendered
-    (one point, ``only``, may still be rendered)."""
-    if only is None and _too_many(renderer):
+def new_findings(prepared: Prepared) -> Findings:
+    """Where rendering ``prepared`` collects what it finds, starting with its set-up problems."""
+    return Findings(list(prepared.problems), swept=prepared.sweep is not None)
+
+
+def render(
+    prepared: Prepared, findings: Findings, check: Check, *, only: int | None = None
+) -> Iterator[Rendered]:
+    """Stream the spec's valid bodies; what is wrong goes to ``findings``. A sweep of more
+    points than ``max_points`` is refused before anything is rendered (one point, ``only``,
+    may still be)."""
+    if only is None and _too_many(prepared, findings):
         return
-    yield from expand(renderer, only)
+    if not findings.ok:
+        return
+    if prepared.mode == "workflow":
+        yield from workflow_mode(prepared, findings, check, only)
+    elif prepared.mode == "factory":
+        yield from factory_mode(prepared, findings, check)
+    else:
+        yield from jobs_mode(prepared, findings, check, only)
 
 
-def _too_many(renderer: Renderer) -> bool:
-    sweep = renderer.sweep
-    limit = renderer.spec.max_points
+def _too_many(prepared: Prepared, findings: Findings) -> bool:
+    sweep = prepared.sweep
+    limit = prepared.spec.max_points
     if sweep is None or sweep.size <= limit:
         return False
-    renderer.problems.append(
-        renderer.in_spec(
+    findings.problems.append(
+        prepared.places.in_spec(
             Diagnostic(
                 "PS604",
                 f"the sweep has {sweep.size:,} points, more than max_points ({limit:,}) allows",
@@ -65,26 +90,4 @@ def _too_many(renderer: Renderer) -> bool:
     return True
 
 
-def check_templated(
-    document: Document,
-    *,
-    values: Mapping[str, Any] | None = None,
-    root: Path | None = None,
-    kind: str | None = None,
-    data_files: set[str] | None = None,
-    max_points: int | None = None,
-) -> list[Diagnostic]:
-    """Validate every point of a templated spec (what `promspec validate` does with one).
-
-    The real paths of the row files its sweep reads are added to ``data_files``.
-    """
-    renderer, problems = open_spec(
-        document, values=values, root=root, kind=kind, max_points=max_points
-    )
-    if renderer is None:
-        return problems
-    if data_files is not None:
-        data_files |= renderer.data_files
-    for _ in render(renderer):
-        pass
-    return renderer.diagnostics()
+__all__ = ["new_findings", "open_spec", "render"]

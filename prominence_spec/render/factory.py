@@ -25,6 +25,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from prominence_spec.diagnostics import Diagnostic, has_errors, parts_of, pointer_of
+from prominence_spec.render import points as point_of
 from prominence_spec.render.factory_text import (
     JOB_ID_TEXT,
     MARK_RANGE,
@@ -35,8 +36,11 @@ from prominence_spec.render.factory_text import (
     joins_next,
     parameter_mark,
 )
-from prominence_spec.render.modes import body_locator, extra_jobs, moved, settings_locator
-from prominence_spec.render.renderer import Locator, Rendered, Renderer
+from prominence_spec.render.findings import Findings
+from prominence_spec.render.places import Locator, moved
+from prominence_spec.render.prepare import Prepared
+from prominence_spec.render.rendered import Check, Rendered
+from prominence_spec.render.workflow_parts import extra_jobs, workflow_settings
 from prominence_spec.spec.settings import SETTINGS_KEY
 from prominence_spec.sweep.sweep import (
     FactoryPlan,
@@ -58,25 +62,26 @@ _HINT = "use expand: jobs (one job per point) instead"
 Path = tuple[str | int, ...]
 
 
-def factory_mode(renderer: Renderer) -> Iterator[Rendered]:
-    sweep = renderer.sweep
+def factory_mode(prepared: Prepared, findings: Findings, check: Check) -> Iterator[Rendered]:
+    sweep = prepared.sweep
     at_sweep = (SETTINGS_KEY, "sweep")
     problems: list[Diagnostic] = []
     if sweep is None:
         problems.append(_refuse(at_sweep, "expand: factory needs a sweep"))
-    elif renderer.spec.kind != "job":
+    elif prepared.spec.kind != "job":
         problems.append(
             _refuse(
                 (SETTINGS_KEY, "expand"),
                 "expand: factory needs a job body (it becomes the factory's job)",
             )
         )
+    places = prepared.places
     if problems or sweep is None:
-        renderer.problems.extend(renderer.in_spec(p) for p in problems)
+        findings.problems.extend(places.in_spec(p) for p in problems)
         return
-    if renderer.spec.name is not None:
-        renderer.problems.append(
-            renderer.in_spec(
+    if prepared.spec.name is not None:
+        findings.problems.append(
+            places.in_spec(
                 Diagnostic(
                     "PS608",
                     "the name template is not used in factory mode: the server names the "
@@ -88,25 +93,21 @@ def factory_mode(renderer: Renderer) -> Iterator[Rendered]:
         )
     plan = sweep.as_factory_plan()
     if isinstance(plan, Diagnostic):
-        renderer.problems.append(renderer.in_spec(plan))
+        findings.problems.append(places.in_spec(plan))
         return
-    found = [*_slot_problems(renderer.body, set(sweep.parameters)), *_value_problems(plan)]
-    uses_index = any("index" in c.variables for _, c in renderer.body.slots)
-    job = None if uses_index else _marked_job(renderer, sweep.parameters)
+    found = [*_slot_problems(prepared.body, set(sweep.parameters)), *_value_problems(plan)]
+    uses_index = any("index" in c.variables for _, c in prepared.body.slots)
+    job = None if uses_index else _marked_job(prepared, findings, sweep.parameters)
     if job is not None:
         job, plan = _compile_job(job, plan, sweep.parameters, found)
-    _report(renderer, found)
-    if job is not None and not has_errors(found):
-        yield from _build(renderer, job, plan)
-
-
-def _report(renderer: Renderer, found: list[Diagnostic]) -> None:
-    renderer.problems.extend(
-        renderer.in_body(d)
+    findings.problems.extend(
+        places.in_body(d)
         if d.pointer and not d.pointer.startswith("/" + SETTINGS_KEY)
-        else renderer.in_spec(d)
+        else places.in_spec(d)
         for d in found
     )
+    if job is not None and not has_errors(found):
+        yield from _build(prepared, findings, check, job, plan)
 
 
 def _refuse(path: Path, message: str, hint: str = _HINT) -> Diagnostic:
@@ -159,13 +160,15 @@ def _value_problems(plan: FactoryPlan) -> Iterator[Diagnostic]:
                 break
 
 
-def _marked_job(renderer: Renderer, parameters: tuple[str, ...]) -> dict[str, Any] | None:
+def _marked_job(
+    prepared: Prepared, findings: Findings, parameters: tuple[str, ...]
+) -> dict[str, Any] | None:
     """The job built with each sweep parameter as its marker character."""
     marks = {name: parameter_mark(i) for i, name in enumerate(parameters)}
     try:
-        job, _ = renderer.body.build({**renderer.context, **marks})
+        job, _ = prepared.body.build({**prepared.context, **marks})
     except BuildError as exc:
-        renderer.problems.append(renderer.in_body(exc.diagnostic()))
+        findings.problems.append(prepared.places.in_body(exc.diagnostic()))
         return None
     return dict(job)
 
@@ -324,16 +327,18 @@ def _with_strings(job: dict[str, Any], rewritten: dict[Path, str]) -> dict[str, 
     return job
 
 
-def _build(renderer: Renderer, job: dict[str, Any], plan: FactoryPlan) -> Iterator[Rendered]:
-    locator = _factory_locator(renderer, bool(renderer.spec.workflow.get("setup")))
+def _build(
+    prepared: Prepared, findings: Findings, check: Check, job: dict[str, Any], plan: FactoryPlan
+) -> Iterator[Rendered]:
+    locator = _factory_locator(prepared, bool(prepared.spec.workflow.get("setup")))
     if job.get("name") in (None, ""):
-        job["name"] = renderer.default_name()
+        job["name"] = point_of.default_name(prepared)
     job_name = job["name"] if isinstance(job["name"], str) else ""  # else reported as PS408
-    extra = extra_jobs(renderer)
+    extra = extra_jobs(prepared, findings)
     if extra is None:
         return
     setup, gather = extra
-    settings = renderer.workflow_settings()
+    settings = workflow_settings(prepared, findings)
     workflow: dict[str, Any] = {"name": settings.pop("name", None) or f"{job_name}-sweep"}
     if "labels" in settings:
         workflow["labels"] = settings.pop("labels")
@@ -344,8 +349,8 @@ def _build(renderer: Renderer, job: dict[str, Any], plan: FactoryPlan) -> Iterat
     if dependencies:
         workflow["dependencies"] = dependencies
     workflow.update({"factories": [factory], **settings})
-    found = renderer.check(workflow, "workflow", plain=False)
-    renderer.record(found, locator, None, None)
+    found = check(workflow, "workflow", False)
+    findings.record(found, locator, None, None)
     if not has_errors(found):
         yield Rendered(workflow, "workflow")
 
@@ -368,8 +373,8 @@ def _typed(plan: Any) -> dict[str, Any]:
     return {"type": described.pop("type"), **described}
 
 
-def _role_locator(renderer: Renderer, role: str) -> Locator:
-    at = settings_locator(renderer, "workflow", role, keep=True)
+def _role_locator(prepared: Prepared, role: str) -> Locator:
+    at = prepared.places.settings("workflow", role, keep=True)
     return lambda diag: at(_strip_job(diag))
 
 
@@ -377,15 +382,16 @@ def _strip_job(diag: Diagnostic) -> Diagnostic:
     return moved(diag, parts_of(diag.pointer)[2:])
 
 
-def _factory_locator(renderer: Renderer, has_setup: bool) -> Locator:
-    body = body_locator(renderer, strip=2)
+def _factory_locator(prepared: Prepared, has_setup: bool) -> Locator:
+    places = prepared.places
+    body = places.body(strip=2)
     jobs = [
-        *([_role_locator(renderer, "setup")] if has_setup else []),
+        *([_role_locator(prepared, "setup")] if has_setup else []),
         body,
-        _role_locator(renderer, "gather"),
+        _role_locator(prepared, "gather"),
     ]
-    sweep = settings_locator(renderer, "sweep")
-    workflow = settings_locator(renderer, "workflow", keep=True)
+    sweep = places.settings("sweep")
+    workflow = places.settings("workflow", keep=True)
 
     def locate_in_factory(diag: Diagnostic) -> Diagnostic:
         parts = parts_of(diag.pointer)

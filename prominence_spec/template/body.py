@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from prominence_spec.diagnostics import Diagnostic, pointer_of
+from prominence_spec.load.plain import plain_data
 from prominence_spec.template.environment import OMIT, CompiledString, TemplateError, Templater
-from prominence_spec.validate.document import fast_path_applies
 
 Path = tuple[str | int, ...]
 _INT64 = 2**63
@@ -45,7 +45,7 @@ class _Node(Protocol):
 
 
 def plain_value(value: Any) -> bool:
-    """Whether the compiled validator may judge this value (see validation.fast_path_applies)."""
+    """Whether the compiled validator may judge this value (see load.plain.plain_data)."""
     kind = type(value)
     if kind is str:
         return bool(value.isascii())
@@ -55,7 +55,7 @@ def plain_value(value: Any) -> bool:
         return math.isfinite(value) and not value.is_integer()
     if kind is bool or value is None:
         return True
-    return fast_path_applies(value)
+    return plain_data(value)
 
 
 class _Slot:

@@ -6,8 +6,10 @@ import math
 from collections.abc import Iterable
 from typing import Any
 
-from prominence_spec.diagnostics import Diagnostic, parts_of, pointer_of
+from prominence_spec.diagnostics import Diagnostic, pointer_of
 from prominence_spec.load.loader import Document
+from prominence_spec.load.locate import locate
+from prominence_spec.load.plain import plain_data
 from prominence_spec.validate.rules import Rule, run_rules
 from prominence_spec.validate.schema_errors import translate
 from prominence_spec.validate.schemas import KINDS, fast_validator, validator
@@ -31,7 +33,8 @@ def validate(
 ) -> list[Diagnostic]:
     """Every problem in one job or workflow description (no source positions).
 
-    ``plain`` may pass on what the caller already knows of :func:`fast_path_applies`;
+    ``plain`` may pass on what the caller already knows of
+    :func:`prominence_spec.load.plain.plain_data`;
     ``rules`` may restrict the cross-field rules to those that can find something new.
     """
     kind = kind or detect_kind(data)
@@ -63,7 +66,7 @@ def schema_diagnostics(
     """Schema problems; a valid document is recognised by the compiled validator alone."""
     fast = fast_validator(kind)
     if plain is None:
-        plain = fast_path_applies(data)
+        plain = plain_data(data)
     if fast is None or not plain:
         return _python_diagnostics(data, kind, verbose)
     if fast.is_valid(data):
@@ -110,72 +113,9 @@ def non_finite_numbers(data: Any) -> list[Diagnostic]:
     return found
 
 
-def fast_path_applies(data: Any) -> bool:
-    """Whether the compiled validator's verdict is exactly the Python validator's.
-
-    They differ in three places, all avoided here: jsonschema-rs counts 2.0 as an integer
-    (the server does not), its regex engine has other Unicode classes than Python's ``re``
-    (which the server uses), and it cannot take integers beyond 64 bits.
-    """
-    stack = [data]
-    while stack:
-        value = stack.pop()
-        if isinstance(value, str):
-            if not value.isascii():
-                return False
-        elif isinstance(value, dict):
-            for key in value:
-                if not isinstance(key, str) or not key.isascii():
-                    return False
-            stack.extend(value.values())
-        elif isinstance(value, list):
-            stack.extend(value)
-        elif isinstance(value, float):
-            if value.is_integer() or not math.isfinite(value):
-                return False
-        elif isinstance(value, int) and not -_INT64 <= value < _INT64:
-            return False
-    return True
-
-
 def check_document(
     document: Document, kind: str | None = None, *, verbose: bool = False, many: bool = False
 ) -> list[Diagnostic]:
     """Validate a loaded document and give each diagnostic its file, line and column."""
     found = validate(document.data, kind, verbose=verbose)
     return [locate(d, document, many) for d in found]
-
-
-def locate(diagnostic: Diagnostic, document: Document, many: bool = False) -> Diagnostic:
-    parts = parts_of(diagnostic.pointer)
-    path = tuple(
-        int(p) if p.isdigit() and _is_index(document.data, parts, i) else p
-        for i, p in enumerate(parts)
-    )
-    prefer_key = diagnostic.code in ("PS201", "PS501") or _is_container(document.data, path)
-    position = document.source.locate(path, prefer_key=prefer_key)
-    located = diagnostic.with_path(document.path, document.index if many else None)
-    return located.located(*position) if position else located
-
-
-def _is_container(data: Any, path: tuple[str | int, ...]) -> bool:
-    """Problems with a whole mapping or list are shown at its key (``resources:``)."""
-    node = data
-    for p in path:
-        try:
-            node = node[p]
-        except (KeyError, IndexError, TypeError):
-            return False
-    return isinstance(node, (dict, list))
-
-
-def _is_index(data: Any, parts: tuple[str, ...], i: int) -> bool:
-    node = data
-    for p in parts[:i]:
-        if isinstance(node, list) and p.isdigit() and int(p) < len(node):
-            node = node[int(p)]
-        elif isinstance(node, dict):
-            node = node.get(p)
-        else:
-            return False
-    return isinstance(node, list)

@@ -113,7 +113,7 @@ def check_loaded(
     many = len(loaded.documents) > 1 or any(d.document is not None for d in diagnostics)
     for document in loaded.documents:
         if is_templated(document.data):
-            from prominence_spec.render.entry import check_templated  # Jinja only when needed
+            from prominence_spec.validate.templated import check_templated  # Jinja only when needed
 
             found = check_templated(
                 document,

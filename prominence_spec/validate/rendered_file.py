@@ -8,10 +8,10 @@ from typing import Any
 
 from prominence_spec.diagnostics import Diagnostic, has_errors
 from prominence_spec.load.loader import Document, LoadResult
-from prominence_spec.render.entry import open_spec, render
-from prominence_spec.render.renderer import Rendered, Renderer
+from prominence_spec.render.rendered import Rendered
 from prominence_spec.spec.settings import is_templated
 from prominence_spec.validate.document import check_document, detect_kind
+from prominence_spec.validate.templated import TemplatedRun, open_templated
 
 
 class RenderRun:
@@ -27,24 +27,24 @@ class RenderRun:
         max_points: int | None = None,
     ) -> None:
         self.diagnostics: list[Diagnostic] = list(loaded.diagnostics)
-        self.items: list[Document | Renderer] = []
+        self.items: list[Document | TemplatedRun] = []
         for document in loaded.documents:
             if not is_templated(document.data):
                 self.items.append(document)
                 continue
-            renderer, problems = open_spec(
+            run, problems = open_templated(
                 document, values=values, mode=mode, root=root, max_points=max_points
             )
             self.diagnostics.extend(problems)
-            if renderer is not None:
-                self.items.append(renderer)
+            if run is not None:
+                self.items.append(run)
 
     def count(self) -> int:
         total = 0
         for item in self.items:
-            if isinstance(item, Renderer):
+            if isinstance(item, TemplatedRun):
                 total += item.count()
-                self.diagnostics.extend(item.problems)
+                self.diagnostics.extend(item.findings.problems)
             else:
                 total += 1
         return total
@@ -54,23 +54,24 @@ class RenderRun:
         if len(self.items) != 1:
             return False
         item = self.items[0]
-        if not isinstance(item, Renderer):
+        if not isinstance(item, TemplatedRun):
             return True
-        return item.sweep is None or point is not None or item.mode != "jobs"
+        return item.prepared.sweep is None or point is not None or item.mode != "jobs"
 
     def documents(self, point: int | None = None) -> Iterator[Rendered]:
         for item in self.items:
-            if isinstance(item, Renderer):
+            if isinstance(item, TemplatedRun):
                 yield from self._templated(item, point)
             else:
                 yield from self._plain(item)
 
-    def _templated(self, renderer: Renderer, point: int | None) -> Iterator[Rendered]:
+    def _templated(self, run: TemplatedRun, point: int | None) -> Iterator[Rendered]:
         try:
-            yield from render(renderer, only=point)
+            yield from run.documents(point)
         except IndexError as exc:
-            renderer.problems.append(Diagnostic("PS604", str(exc), path=renderer.spec.path))
-        self.diagnostics.extend(renderer.diagnostics())
+            path = run.prepared.spec.path
+            run.findings.problems.append(Diagnostic("PS604", str(exc), path=path))
+        self.diagnostics.extend(run.diagnostics())
 
     def _plain(self, document: Document) -> Iterator[Rendered]:
         found = check_document(document)

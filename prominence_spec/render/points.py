@@ -1,0 +1,114 @@
+"""A prepared spec's points, and the document each point builds: counted, enumerated,
+built and named."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from prominence_spec.diagnostics import Diagnostic
+from prominence_spec.render.findings import Findings
+from prominence_spec.render.prepare import Prepared
+from prominence_spec.template.body import BuildError, plain_value
+from prominence_spec.template.environment import OMIT, Templater
+
+Point = tuple[int | None, dict[str, Any]]
+
+
+def count(prepared: Prepared, findings: Findings) -> int:
+    """How many points the spec has (1 without a sweep)."""
+    if prepared.sweep is None:
+        return 1
+    found: list[Diagnostic] = []
+    total = prepared.sweep.count(diagnostics=found)
+    findings.problems.extend(prepared.places.in_spec(d) for d in found)
+    return total
+
+
+def points(prepared: Prepared, findings: Findings, only: int | None = None) -> Iterator[Point]:
+    """Every point (index, parameters) in order, or only point ``only``; without a sweep,
+    the one point (None, {})."""
+    sweep = prepared.sweep
+    if sweep is None:
+        if only not in (None, 0):
+            raise IndexError(f"point {only}: this spec has no sweep, only point 0")
+        findings.seen = 1
+        yield None, {}
+        return
+    found: list[Diagnostic] = []
+    if only is not None:
+        findings.seen = 1
+        params = sweep.point(only, diagnostics=found)
+        findings.problems.extend(prepared.places.in_spec(d) for d in found)
+        yield only, params
+        return
+    for numbered in sweep.points(diagnostics=found):
+        findings.seen += 1
+        yield numbered
+    findings.problems.extend(prepared.places.in_spec(d) for d in found)
+
+
+def build(prepared: Prepared, index: int | None, params: dict[str, Any]) -> tuple[Any, bool]:
+    """The point's document, and whether it is plain data. Raises BuildError."""
+    ctx = {**prepared.context, **params}
+    if index is not None:
+        ctx["index"] = index
+    plain = prepared.context_plain and all(map(plain_value, params.values()))
+    plain = plain and (index is None or index < 2**63)
+    return prepared.body.build(ctx, known_plain=plain)
+
+
+def named(
+    prepared: Prepared,
+    document: dict[str, Any],
+    index: int | None,
+    params: dict[str, Any],
+    width: int = 0,
+) -> dict[str, Any]:
+    """A copy of a point's document with its name (name template, or ``<name>-<index>``)."""
+    if index is None:
+        return document
+    document = dict(document)
+    if prepared.name_template is not None:
+        ctx = {**prepared.context, **params, "index": index}
+        try:
+            name, _ = prepared.name_template.build(ctx, known_plain=True)
+        except BuildError as exc:  # reported at promspec.name
+            raise BuildError(("name",), exc.code, exc.message, exc.hint) from None
+        if name is OMIT:
+            raise BuildError(
+                ("name",),
+                "PS601",
+                "the name template renders to omit, but every job needs a name",
+            )
+    else:
+        base = document.get("name") or stem(prepared.spec.path)
+        name = f"{base}-{index:0{width}d}"
+    _set_first(document, "name", name)
+    return document
+
+
+def default_name(prepared: Prepared) -> str:
+    """The body's own literal name, else the spec file's stem."""
+    name = prepared.spec.body.get("name")
+    if isinstance(name, str) and name and not Templater.is_template(name):
+        return name
+    return stem(prepared.spec.path)
+
+
+def stem(path: str) -> str:
+    name = path.replace("\\", "/").rsplit("/", 1)[-1]
+    return name.rsplit(".", 1)[0] if "." in name else name
+
+
+def _set_first(document: dict[str, Any], key: str, value: Any) -> None:
+    if key in document:
+        document[key] = value
+        return
+    items = list(document.items())
+    document.clear()
+    document[key] = value
+    document.update(items)
+
+
+__all__ = ["Point", "build", "count", "default_name", "named", "points", "stem"]

@@ -1,0 +1,35 @@
+"""What rendering hands on: API bodies, each with the point it came from, and how a body
+is written on the wire; and what rendering asks of the stage that checks bodies."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from prominence_spec.diagnostics import Diagnostic
+
+
+@dataclass
+class Rendered:
+    """One API body and the point it came from (``index`` is None without a sweep)."""
+
+    document: dict[str, Any]
+    kind: str
+    index: int | None = None
+    params: dict[str, Any] | None = None
+
+
+def api_json(document: Any) -> str:
+    """The request body exactly as promspec sends it: compact, UTF-8, keys in spec order."""
+    return json.dumps(document, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+
+
+class Check(Protocol):
+    """Validates one rendered body (``plain``: what the builder already knows of it, see
+    :func:`prominence_spec.load.plain.plain_data`); diagnostics carry body pointers."""
+
+    def __call__(self, document: Any, kind: str, plain: bool) -> list[Diagnostic]: ...
+
+
+__all__ = ["Check", "Rendered", "api_json"]

@@ -1,0 +1,89 @@
+"""Rendering a templated spec with every body checked: the render stage driven with this
+stage's :class:`~prominence_spec.validate.points.PointChecker`."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+from prominence_spec.diagnostics import Diagnostic
+from prominence_spec.load.loader import Document
+from prominence_spec.render import points
+from prominence_spec.render.entry import new_findings, open_spec, render
+from prominence_spec.render.prepare import Prepared
+from prominence_spec.render.rendered import Rendered
+from prominence_spec.validate.points import PointChecker
+
+
+class TemplatedRun:
+    """One prepared templated spec: its point count, its checked bodies, its diagnostics
+    (complete once the bodies have been iterated)."""
+
+    def __init__(self, prepared: Prepared) -> None:
+        self.prepared = prepared
+        self.findings = new_findings(prepared)
+        slot_paths = [path for path, _ in prepared.body.slots]
+        self.check = PointChecker(slot_paths, swept=prepared.sweep is not None)
+
+    @property
+    def mode(self) -> str:
+        return self.prepared.mode
+
+    @property
+    def data_files(self) -> set[str]:
+        return self.prepared.data_files
+
+    def count(self) -> int:
+        return points.count(self.prepared, self.findings)
+
+    def documents(self, only: int | None = None) -> Iterator[Rendered]:
+        yield from render(self.prepared, self.findings, self.check, only=only)
+
+    def diagnostics(self) -> list[Diagnostic]:
+        return self.findings.diagnostics()
+
+
+def open_templated(
+    document: Document,
+    *,
+    values: Mapping[str, Any] | None = None,
+    mode: str | None = None,
+    root: Path | None = None,
+    kind: str | None = None,
+    max_points: int | None = None,
+) -> tuple[TemplatedRun | None, list[Diagnostic]]:
+    """Open a templated spec for checked rendering; ``None`` with the reasons when it
+    cannot render."""
+    prepared, problems = open_spec(
+        document, values=values, mode=mode, root=root, kind=kind, max_points=max_points
+    )
+    return (None if prepared is None else TemplatedRun(prepared)), problems
+
+
+def check_templated(
+    document: Document,
+    *,
+    values: Mapping[str, Any] | None = None,
+    root: Path | None = None,
+    kind: str | None = None,
+    data_files: set[str] | None = None,
+    max_points: int | None = None,
+) -> list[Diagnostic]:
+    """Validate every point of a templated spec (what `promspec validate` does with one).
+
+    The real paths of the row files its sweep reads are added to ``data_files``.
+    """
+    run, problems = open_templated(
+        document, values=values, root=root, kind=kind, max_points=max_points
+    )
+    if run is None:
+        return problems
+    if data_files is not None:
+        data_files |= run.data_files
+    for _ in run.documents():
+        pass
+    return run.diagnostics()
+
+
+__all__ = ["TemplatedRun", "check_templated", "open_templated"]
