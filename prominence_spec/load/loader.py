@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from prominence_spec.diagnostics import Diagnostic
+from prominence_spec.load.files import NotUtf8Error, utf8_text
 from prominence_spec.load.json_positions import json_source_map
 from prominence_spec.load.sourcemap import LazySourceMap, SourceMap
 from prominence_spec.load.yaml_compose import MAX_DEPTH, compose
@@ -24,7 +25,6 @@ MAX_BYTES = 4 * 1024 * 1024
 YAML_SUFFIXES = (".yaml", ".yml")
 JSON_SUFFIXES = (".json",)
 SPEC_SUFFIXES = YAML_SUFFIXES + JSON_SUFFIXES
-_UTF8_BOM = b"\xef\xbb\xbf"
 _OTHER_BOMS = (b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff")
 
 
@@ -106,20 +106,15 @@ def _decode(data: bytes, path: str) -> str | LoadResult:
             "binary, UTF-16 or UTF-32 data; spec files must be UTF-8",
             hint="save the file as UTF-8",
         )
-    if data.startswith(_UTF8_BOM):
-        data = data[len(_UTF8_BOM) :]
     try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
-        byte = data[exc.start]
+        return utf8_text(data)
+    except NotUtf8Error as bad:
         return _failed(
             path,
             "PS102",
-            f"not UTF-8: invalid byte 0x{byte:02x} ({exc.reason})",
-            line,
-            column,
+            f"not UTF-8: invalid byte 0x{bad.byte:02x} ({bad.reason})",
+            bad.line,
+            bad.column,
             hint="save the file as UTF-8",
         )
 

@@ -14,14 +14,20 @@ import json
 import math
 import os
 import re
-import stat
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path, PureWindowsPath
+from pathlib import Path
 from typing import Any
 
 from prominence_spec.diagnostics import Diagnostic
 from prominence_spec.load import loader
+from prominence_spec.load.files import (
+    NotUtf8Error,
+    ReadError,
+    read_regular,
+    resolve_inside,
+    utf8_text,
+)
 from prominence_spec.sweep.space import name_problem
 
 MAX_ROWS_BYTES = 50 * 1024 * 1024
@@ -89,65 +95,26 @@ def read_rows(
     return _document_table(text, path_text, pointer, "json" if suffix == ".json" else "yaml")
 
 
-def resolve_inside(path_text: str, *, base_dir: Path, root: Path) -> tuple[str | None, str | None]:
-    """``(real path, None)``, or ``(None, problem)`` when the path may not be used."""
-    if not path_text.strip():
-        return None, "is an empty path"
-    if "\x00" in path_text:
-        return None, "contains a NUL character"
-    if os.path.isabs(path_text) or PureWindowsPath(path_text).anchor:
-        return None, "is an absolute path; name it relative to the spec's directory"
-    real_root = os.path.realpath(root)
-    joined = os.path.join(os.path.abspath(base_dir), path_text)
-    real = os.path.realpath(joined)
-    if _inside(real, real_root):
-        return real, None
-    lexical = os.path.normpath(joined)
-    if not (_inside(lexical, os.path.abspath(root)) or _inside(lexical, real_root)):
-        return None, f"leads outside the repository root {str(root)!r} (through '..')"
-    return None, f"resolves through a symbolic link to {real!r}, outside the repository root"
-
-
-def _inside(path: str, root: str) -> bool:
-    try:
-        return os.path.commonpath([path, root]) == root
-    except ValueError:  # different drives
-        return False
-
-
 def _read_text(real: str) -> tuple[str | None, str | None]:
     """``(text, None)`` or ``(None, problem)``."""
-    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0)
     try:
-        fd = os.open(real, flags)
-    except FileNotFoundError:
-        return None, "does not exist"
-    except OSError as exc:
-        return None, f"cannot be read: {exc.strerror or exc}"
+        data = read_regular(real, MAX_ROWS_BYTES)
+    except ReadError as exc:
+        return None, _read_problem(exc)
     try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
-            return None, "is not a regular file"
-        if info.st_size > MAX_ROWS_BYTES:
-            return None, f"is {info.st_size} bytes; the limit is {MAX_ROWS_BYTES} (50 MiB)"
-        with os.fdopen(os.dup(fd), "rb") as handle:
-            data = handle.read(MAX_ROWS_BYTES + 1)
-    except OSError as exc:
-        return None, f"cannot be read: {exc.strerror or exc}"
-    finally:
-        os.close(fd)
-    if len(data) > MAX_ROWS_BYTES:
-        return None, f"is larger than the limit of {MAX_ROWS_BYTES} bytes (50 MiB)"
-    return _decode(data)
+        return utf8_text(data), None
+    except NotUtf8Error as bad:
+        return None, f"is not UTF-8 text (invalid byte 0x{bad.byte:02x} on line {bad.line})"
 
 
-def _decode(data: bytes) -> tuple[str | None, str | None]:
-    data = data.removeprefix(b"\xef\xbb\xbf")
-    try:
-        return data.decode("utf-8"), None
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        return None, f"is not UTF-8 text (invalid byte 0x{data[exc.start]:02x} on line {line})"
+def _read_problem(exc: ReadError) -> str:
+    if exc.problem == "missing":
+        return "does not exist"
+    if exc.problem == "not-regular":
+        return "is not a regular file"
+    if exc.problem == "too-large":
+        return f"is {exc.size} bytes; the limit is {MAX_ROWS_BYTES} (50 MiB)"
+    return f"cannot be read: {exc.detail}"
 
 
 def csv_value(cell: str) -> int | float | str:

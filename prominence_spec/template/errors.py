@@ -12,7 +12,7 @@ from jinja2.exceptions import SecurityError, TemplateSyntaxError, UndefinedError
 from prominence_spec.diagnostics import Diagnostic
 
 if TYPE_CHECKING:
-    from prominence_spec.template.environment import _Environment
+    from jinja2 import Environment
 
 _UNDEFINED_NAME = re.compile(r"'(.+)' is undefined")
 _NO_ATTRIBUTE = re.compile(r"'(.+) object' has no attribute '(.+)'")
@@ -61,7 +61,7 @@ def _template_line(exc: BaseException) -> int | None:
 
 
 def _convert(
-    exc: Exception, names: Iterable[str], env: _Environment, multiline: bool
+    exc: Exception, names: Iterable[str], env: Environment, multiline: bool
 ) -> TemplateError:
     if isinstance(exc, TemplateError):
         return exc
@@ -78,7 +78,7 @@ def _convert(
     return _runtime_error(exc, _template_line(exc) if multiline else None)
 
 
-def _syntax_error(exc: TemplateSyntaxError, env: _Environment, multiline: bool) -> TemplateError:
+def _syntax_error(exc: TemplateSyntaxError, env: Environment, multiline: bool) -> TemplateError:
     where = f" (line {exc.lineno})" if multiline and exc.lineno else ""
     detail = _one_line(exc.message or str(exc))
     unknown = _UNKNOWN_NAME.fullmatch(detail)

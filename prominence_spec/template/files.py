@@ -10,11 +10,16 @@ from __future__ import annotations
 
 import base64
 import os
-import stat
 from pathlib import Path
 from typing import Final
 
-from prominence_spec.sweep.rows import resolve_inside
+from prominence_spec.load.files import (
+    NotUtf8Error,
+    ReadError,
+    read_regular,
+    resolve_inside,
+    utf8_text,
+)
 
 MAX_FILE_BYTES: Final[int] = 1_048_576
 
@@ -79,33 +84,17 @@ def _path_argument(path_text: object) -> str:
 
 
 def _read_regular(name: str, real: str, max_bytes: int) -> bytes:
-    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0)
     try:
-        fd = os.open(real, flags)
-    except FileNotFoundError:
-        raise FileProblemError("PS609", f"file {name!r} does not exist", _HINT) from None
-    except OSError as exc:
-        raise FileProblemError("PS609", f"file {name!r} cannot be read: {exc.strerror}") from None
-    try:
-        return _read_fd(name, fd, max_bytes)
-    finally:
-        os.close(fd)
-
-
-def _read_fd(name: str, fd: int, max_bytes: int) -> bytes:
-    try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
-            raise FileProblemError("PS609", f"file {name!r} is not a regular file")
-        if info.st_size > max_bytes:
-            raise _too_large(name, info.st_size, max_bytes)
-        with os.fdopen(os.dup(fd), "rb") as handle:
-            data = handle.read(max_bytes + 1)
-    except OSError as exc:
-        raise FileProblemError("PS609", f"file {name!r} cannot be read: {exc.strerror}") from None
-    if len(data) > max_bytes:
-        raise _too_large(name, len(data), max_bytes)
-    return data
+        return read_regular(real, max_bytes)
+    except ReadError as exc:
+        if exc.problem == "missing":
+            raise FileProblemError("PS609", f"file {name!r} does not exist", _HINT) from None
+        if exc.problem == "not-regular":
+            raise FileProblemError("PS609", f"file {name!r} is not a regular file") from None
+        if exc.problem == "too-large":
+            raise _too_large(name, exc.size, max_bytes) from None
+        message = f"file {name!r} cannot be read: {exc.detail}"
+        raise FileProblemError("PS609", message) from None
 
 
 def _too_large(name: str, size: int, max_bytes: int) -> FileProblemError:
@@ -115,8 +104,7 @@ def _too_large(name: str, size: int, max_bytes: int) -> FileProblemError:
 
 def _decode(name: str, data: bytes) -> str:
     try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        message = f"file {name!r} is not UTF-8 text (invalid byte on line {line})"
+        return utf8_text(data, strip_bom=False)
+    except NotUtf8Error as bad:
+        message = f"file {name!r} is not UTF-8 text (invalid byte on line {bad.line})"
         raise FileProblemError("PS609", message, "use read_file_b64() for binary files") from None
