@@ -70,7 +70,7 @@ def write_spec(folder: Path, points: int) -> Path:
 def render_to_file(spec: Path, out: Path) -> tuple[float, int]:
     """In-process: load, render, validate and write JSONL; (seconds, documents)."""
     from prominence_spec.load.loader import load
-    from prominence_spec.render.rendered import api_json
+    from prominence_spec.report.documents import api_json
     from prominence_spec.validate.templated import open_templated
 
     start = time.perf_counter()

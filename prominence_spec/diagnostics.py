@@ -110,3 +110,17 @@ class CheckReport:
                 for f in self.files
             ],
         }
+
+
+def closest(word: str, candidates: Iterable[str]) -> str | None:
+    """The candidate nearest to ``word`` (difflib's ratio of at least 0.6), if any."""
+    import difflib
+
+    near = difflib.get_close_matches(word, list(dict.fromkeys(candidates)), n=1)
+    return near[0] if near else None
+
+
+def did_you_mean(word: object, candidates: Iterable[str]) -> str | None:
+    """The hint "did you mean `x`?" for the candidate nearest to ``word``, if any."""
+    near = closest(word, candidates) if isinstance(word, str) else None
+    return f"did you mean `{near}`?" if near else None

@@ -60,17 +60,20 @@ def modules() -> dict[str, Path]:
     return found
 
 
-def imports_of(path: Path) -> set[str]:
-    """Every prominence_spec module ``path`` imports, anywhere in the file."""
+def imports_of(path: Path, known: set[str]) -> set[str]:
+    """Every prominence_spec module ``path`` imports, anywhere in the file (``from package
+    import module`` counts as importing the module, not the package)."""
     found: set[str] = set()
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            if node.module == "prominence_spec":
-                found.update(alias.name for alias in node.names)
-            elif node.module.startswith("prominence_spec."):
-                base = node.module.removeprefix("prominence_spec.")
-                found.add(base)
-                found.update(f"{base}.{alias.name}" for alias in node.names)
+            if node.module != "prominence_spec" and not node.module.startswith(
+                "prominence_spec."
+            ):
+                continue
+            base = node.module.removeprefix("prominence_spec").removeprefix(".")
+            for alias in node.names:
+                full = f"{base}.{alias.name}" if base else alias.name
+                found.add(full if full in known else (base or "__init__"))
         elif isinstance(node, ast.Import):
             found.update(
                 a.name.removeprefix("prominence_spec.")
@@ -82,7 +85,7 @@ def imports_of(path: Path) -> set[str]:
 
 MODULES = modules()
 GRAPH = {
-    name: {m for m in imports_of(path) if m in MODULES and m != name}
+    name: {m for m in imports_of(path, set(MODULES)) if m in MODULES and m != name}
     for name, path in MODULES.items()
 }
 

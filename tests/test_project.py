@@ -44,11 +44,18 @@ def test_no_unsafe_calls_in_the_package(pattern: str) -> None:
 
 
 def test_core_never_imports_the_cli_framework() -> None:
+    """typer only in cli/; rich only there and in report/ (which styles text written to
+    the stream it is given, never to the terminal itself)."""
     core = [p for p in _sources() if "cli" not in p.relative_to(PACKAGE).parts]
     offenders = [str(p.relative_to(ROOT)) for p in core
-                 if re.search(r"^\s*(import|from)\s+(typer|click|rich)\b",
+                 if re.search(r"^\s*(import|from)\s+(typer|click)\b",
                               p.read_text(encoding="utf-8"), re.MULTILINE)]
     assert not offenders
+    styled = [str(p.relative_to(ROOT)) for p in core
+              if "report" not in p.relative_to(PACKAGE).parts
+              and re.search(r"^\s*(import|from)\s+rich\b", p.read_text(encoding="utf-8"),
+                            re.MULTILINE)]
+    assert not styled
 
 
 def _prints_or_exits(node: ast.AST) -> bool:

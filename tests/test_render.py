@@ -14,7 +14,7 @@ import pytest
 
 from prominence_spec.diagnostics import has_errors
 from prominence_spec.render import points
-from prominence_spec.render.rendered import api_json
+from prominence_spec.report.documents import api_json
 from prominence_spec.spec.values import load_values_file, merge, set_layer
 
 from render_support import TASK, ok, renderer_of, run, where, write

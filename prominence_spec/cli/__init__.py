@@ -16,17 +16,19 @@ from prominence_spec.cli import init_cmd, render_cmd, schema_cmd, validate_cmd
 
 app = typer.Typer(
     name="promspec",
-    help="Render, validate and submit PROMINENCE job and workflow specs.",
-    add_completion=False,
+    help="Validate and render PROMINENCE job and workflow specs.",
+    add_completion=True,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
-app.command("validate")(validate_cmd.validate)
-app.command("render")(render_cmd.render)
-app.command("schema")(schema_cmd.schema)
-app.command("init")(init_cmd.init)
+app.command("validate", short_help="Check specs against the server's schemas and rules.")(
+    validate_cmd.validate
+)
+app.command("render", short_help="Print the exact API bodies a spec stands for.")(render_cmd.render)
+app.command("schema", short_help="Print a bundled JSON Schema.")(schema_cmd.schema)
+app.command("init", short_help="Start a spec from a starter template.")(init_cmd.init)
 
 
 def _show_version(value: bool) -> None:
@@ -43,7 +45,7 @@ def _root(
         False, "--version", help="Show the version and exit.", callback=_show_version, is_eager=True
     ),
 ) -> None:
-    """Render, validate and submit PROMINENCE job and workflow specs."""
+    """Validate and render PROMINENCE job and workflow specs."""
 
 
 def main(argv: Sequence[str] | None = None) -> int:

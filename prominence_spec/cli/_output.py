@@ -32,7 +32,3 @@ def output_stream(path: str | None) -> Iterator[TextIO]:
         ) from None
     with handle:
         yield handle
-
-
-def error(message: str) -> None:
-    sys.stderr.write(f"promspec: {message}\n")

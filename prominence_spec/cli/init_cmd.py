@@ -6,6 +6,7 @@ from pathlib import Path
 
 import typer
 
+from prominence_spec.cli import _options as shared
 from prominence_spec.spec.starters import StarterError, copy_starter, starters
 
 
@@ -17,6 +18,7 @@ def init(
         Path("."), metavar="[DIR]", help="Where to put it (default: here)."
     ),
     force: bool = typer.Option(False, "--force", help="Overwrite existing files."),
+    color: bool | None = shared.COLOR,
 ) -> None:
     """Copy a starter template (job, mpi, range-sweep, ...) and say what to edit."""
     available = starters()

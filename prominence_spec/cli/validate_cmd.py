@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Literal
 
 import typer
 
+from prominence_spec.cli import _options as shared
+from prominence_spec.cli._console import use_color
 from prominence_spec.cli._output import output_stream
 from prominence_spec.cli._values import collect_values
-from prominence_spec.report import FORMATS, ReportOptions, report
+from prominence_spec.report import ReportOptions, report
 from prominence_spec.validate.paths import check_paths, has_io_errors
 
-_FORMAT_HELP = "Report format: " + ", ".join(FORMATS) + "."
+ReportFormat = Literal["text", "json", "github", "junit", "sarif"]
 
 
 def validate(
@@ -21,53 +24,33 @@ def validate(
         metavar="PATH",
         help="Spec files, directories (searched for *.yaml, *.yml, *.json) or - for stdin.",
     ),
-    fmt: str = typer.Option("text", "--format", "-f", help=_FORMAT_HELP),
-    kind: str | None = typer.Option(
+    fmt: ReportFormat = typer.Option("text", "--format", "-f", help="Report format."),
+    kind: Literal["job", "workflow"] | None = typer.Option(
         None,
         "--kind",
-        help="Treat every document as a job "
-        "or a workflow (default: a top-level jobs key means "
-        "workflow).",
+        help="Treat every document as a job or a workflow "
+        "(default: a top-level jobs key means workflow).",
     ),
     output: str | None = typer.Option(
-        None, "--output", "-o", help="Write the report to this file instead of stdout."
+        None,
+        "--output",
+        "-o",
+        metavar="FILE",
+        help="Write the report to this file instead of stdout.",
     ),
-    stdin_format: str = typer.Option("yaml", "--stdin-format", help="yaml or json, for -."),
+    stdin_format: Literal["yaml", "json"] = typer.Option(
+        "yaml", "--stdin-format", help="How to read - (standard input)."
+    ),
     verbose: bool = typer.Option(
         False, "--verbose", "-v", help="Show every alternative of a failed choice, and notes."
     ),
-    color: bool | None = typer.Option(
-        None,
-        "--color/--no-color",
-        help="Colour the text report (default: when stdout is a terminal).",
-    ),
-    sets: list[str] | None = typer.Option(
-        None, "--set", "-s", metavar="KEY=VALUE", help="Set a parameter of templated specs."
-    ),
-    values: list[str] | None = typer.Option(
-        None, "--values", metavar="FILE", help="Parameter values for templated specs."
-    ),
-    max_points: int | None = typer.Option(
-        None,
-        "--max-points",
-        metavar="N",
-        min=1,
-        help="Allow sweeps of up to N points for this run (default: the spec's "
-        "promspec.max_points, 1,000,000 unless set).",
-    ),
-    root: Path | None = typer.Option(
-        None,
-        "--root",
-        help="Repository root for templated specs' files (default: the nearest folder with .git).",
-    ),
+    color: bool | None = shared.COLOR,
+    sets: list[str] | None = shared.SET,
+    values: list[str] | None = shared.VALUES,
+    max_points: int | None = shared.MAX_POINTS,
+    root: Path | None = shared.ROOT,
 ) -> None:
     """Check spec files against the PROMINENCE schemas and server rules; report every problem."""
-    if fmt not in FORMATS:
-        raise typer.BadParameter(f"choose one of {', '.join(FORMATS)}", param_hint="--format")
-    if kind not in (None, "job", "workflow"):
-        raise typer.BadParameter("choose job or workflow", param_hint="--kind")
-    if stdin_format not in ("yaml", "json"):
-        raise typer.BadParameter("choose yaml or json", param_hint="--stdin-format")
     params, problems = collect_values(values, sets)
     if problems:
         for problem in problems:
@@ -83,10 +66,10 @@ def validate(
         stdin_format=stdin_format,
         max_points=max_points,
     )
-    use_color = color if color is not None else (output is None and sys.stdout.isatty())
     from prominence_spec import __version__
 
-    options = ReportOptions(verbose=verbose, color=use_color, tool_version=__version__)
+    colored = use_color(color, sys.stdout) if output is None else bool(color)
+    options = ReportOptions(verbose=verbose, color=colored, tool_version=__version__)
     with output_stream(output) as stream:
         report(result, stream, fmt, options)
     if has_io_errors(result):

@@ -3,14 +3,13 @@ sweep parsed, its values merged, and every problem found on the way, located."""
 
 from __future__ import annotations
 
-import difflib
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from prominence_spec.diagnostics import Diagnostic, pointer_of
+from prominence_spec.diagnostics import Diagnostic, did_you_mean, pointer_of
 from prominence_spec.load.loader import Document
 from prominence_spec.render.places import Places, under
 from prominence_spec.spec.settings import SETTINGS_KEY, Spec
@@ -161,11 +160,8 @@ def _unused(name: str) -> Diagnostic:
 
 
 def _undefined(name: str, path: tuple[str | int, ...], known: set[str]) -> Diagnostic:
-    near = difflib.get_close_matches(name, sorted(known - {"omit"}), n=1)
-    hint = (
-        f"did you mean `{near[0]}`?"
-        if near
-        else f"define it under promspec.params, in --values or with --set {name}=..."
+    hint = did_you_mean(name, sorted(known - {"omit"})) or (
+        f"define it under promspec.params, in --values or with --set {name}=..."
     )
     return Diagnostic("PS602", f'"{name}" is undefined', pointer=pointer_of(path), hint=hint)
 

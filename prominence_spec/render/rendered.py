@@ -1,9 +1,8 @@
-"""What rendering hands on: API bodies, each with the point it came from, and how a body
-is written on the wire; and what rendering asks of the stage that checks bodies."""
+"""What rendering hands on: API bodies, each with the point it came from; and what
+rendering asks of the stage that checks bodies."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -20,11 +19,6 @@ class Rendered:
     params: dict[str, Any] | None = None
 
 
-def api_json(document: Any) -> str:
-    """The request body exactly as promspec sends it: compact, UTF-8, keys in spec order."""
-    return json.dumps(document, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-
-
 class Check(Protocol):
     """Validates one rendered body (``plain``: what the builder already knows of it, see
     :func:`prominence_spec.load.plain.plain_data`); diagnostics carry body pointers."""
@@ -32,4 +26,4 @@ class Check(Protocol):
     def __call__(self, document: Any, kind: str, plain: bool) -> list[Diagnostic]: ...
 
 
-__all__ = ["Check", "Rendered", "api_json"]
+__all__ = ["Check", "Rendered"]

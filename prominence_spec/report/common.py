@@ -7,8 +7,12 @@ from dataclasses import dataclass
 
 from prominence_spec.diagnostics import CheckReport, Diagnostic, FileReport, Severity
 
-_ANSI: dict[Severity, str] = {"error": "\x1b[1;31m", "warning": "\x1b[1;33m", "note": "\x1b[1;36m"}
-_RESET = "\x1b[0m"
+#: The rich style of each severity in a coloured report.
+SEVERITY_STYLES: dict[Severity, str] = {
+    "error": "bold red",
+    "warning": "bold yellow",
+    "note": "bold cyan",
+}
 HINT_SEPARATOR = " \u2014 hint: "
 STDIN_NAMES = frozenset({"-", "<stdin>"})
 
@@ -44,10 +48,6 @@ def _location(path: str, diagnostic: Diagnostic) -> str:
     return f"{path}:{diagnostic.line}:{diagnostic.column}"
 
 
-def _severity(severity: Severity, color: bool) -> str:
-    return f"{_ANSI[severity]}{severity}{_RESET}" if color else severity
-
-
 def _document_part(diagnostic: Diagnostic, documents: int) -> str:
     """`` [document N]`` (1-based) when the file holds several documents."""
     if diagnostic.document is None or documents <= 1:
@@ -74,22 +74,33 @@ def with_hint(text: str, diagnostic: Diagnostic) -> str:
     return text + HINT_SEPARATOR + diagnostic.hint if diagnostic.hint else text
 
 
-def diagnostic_line(file: FileReport, diagnostic: Diagnostic, color: bool = False) -> str:
-    """``path:line:col: error[CODE] message [document N] (at /pointer)``."""
+def diagnostic_parts(file: FileReport, diagnostic: Diagnostic) -> tuple[str, str, str]:
+    """The diagnostic line in three parts: ``path:line:col: ``, the severity, and
+    ``[CODE] message [document N] (at /pointer)``."""
     head = _location(display_path(file, diagnostic), diagnostic)
-    severity = _severity(diagnostic.severity, color)
-    return f"{head}: {severity}[{diagnostic.code}] {_continued(described(file, diagnostic))}"
+    tail = f"[{diagnostic.code}] {_continued(described(file, diagnostic))}"
+    return f"{head}: ", diagnostic.severity, tail
 
 
-def diagnostic_lines(file: FileReport, diagnostic: Diagnostic, color: bool = False) -> list[str]:
-    """The diagnostic line, then its ``hint:`` and ``context:`` lines when it has them."""
-    lines = [diagnostic_line(file, diagnostic, color)]
+def diagnostic_line(file: FileReport, diagnostic: Diagnostic) -> str:
+    """``path:line:col: error[CODE] message [document N] (at /pointer)``."""
+    return "".join(diagnostic_parts(file, diagnostic))
+
+
+def detail_lines(diagnostic: Diagnostic) -> list[str]:
+    """The ``hint:`` and ``context:`` lines of a diagnostic that has them."""
+    lines = []
     if diagnostic.hint:
         lines.append(f"  hint: {_continued(diagnostic.hint)}")
     if diagnostic.context:
         pairs = ", ".join(f"{key}={value}" for key, value in diagnostic.context)
         lines.append(f"  context: {pairs}")
     return lines
+
+
+def diagnostic_lines(file: FileReport, diagnostic: Diagnostic) -> list[str]:
+    """The diagnostic line, then its ``hint:`` and ``context:`` lines when it has them."""
+    return [diagnostic_line(file, diagnostic), *detail_lines(diagnostic)]
 
 
 def _counts(report: CheckReport) -> tuple[int, int, int]:

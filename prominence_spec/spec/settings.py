@@ -16,13 +16,12 @@ tasks: [{image: blender, runtime: singularity, cmd: "render --frame {{ frame }}"
 
 from __future__ import annotations
 
-import difflib
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from prominence_spec.diagnostics import Diagnostic, pointer_of
+from prominence_spec.diagnostics import Diagnostic, did_you_mean, pointer_of
 from prominence_spec.load.loader import Document, load
 from prominence_spec.load.sourcemap import SourceMap
 
@@ -155,10 +154,7 @@ def _detect(body: dict[str, Any]) -> str:
 
 
 def _close(value: Any, choices: tuple[str, ...]) -> str | None:
-    if not isinstance(value, str):
-        return None
-    near = difflib.get_close_matches(value, choices, n=1)
-    return f"did you mean `{near[0]}`?" if near else None
+    return did_you_mean(value, choices)
 
 
 def _unknown(

@@ -7,14 +7,13 @@ node (``base_pointer`` is where the sweep sits in the spec document).
 
 from __future__ import annotations
 
-import difflib
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from prominence_spec.diagnostics import Diagnostic
+from prominence_spec.diagnostics import Diagnostic, closest
 from prominence_spec.sweep.rows import read_rows, table_from_records, value_problem
 from prominence_spec.sweep.space import (
     ListAxis,
@@ -33,7 +32,6 @@ from prominence_spec.sweep.space import (
 NODE_KEYS = ("product", "zip", "rows")
 MODIFIER_KEYS = ("include", "exclude", "where")
 AXIS_KEYS = ("repeat", "values", "start", "end", "step")
-RESERVED_KEYS = frozenset(NODE_KEYS + MODIFIER_KEYS + AXIS_KEYS)
 #: Exclude values are checked against axes up to this size while parsing.
 _EARLY_CHECK_LIMIT = 100_000
 _AXIS_HINT = "an axis is a list, {values: [...]}, {repeat: N} or {start: A, end: B, step: C}"
@@ -201,8 +199,8 @@ class _Parser:
     def unknown_keys(self, entry: Entry, names: Sequence[str], key: str) -> None:
         for name in entry.values:
             if name not in names:
-                close = difflib.get_close_matches(str(name), names, n=1)
-                hint = f"did you mean {close[0]!r}?" if close else None
+                near = closest(str(name), names)
+                hint = f"did you mean {near!r}?" if near else None
                 self.error(
                     child(entry.pointer, str(name)),
                     f"{key} names {name!r}, which is not a parameter of this sweep "

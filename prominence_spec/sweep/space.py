@@ -224,10 +224,6 @@ class RangeAxis(Space):
         self.pointer, self.names = pointer, (name,)
         self.size, self.exact = range_count(start, end, step)
 
-    @property
-    def integral(self) -> bool:
-        return all(isinstance(v, int) for v in (self.start, self.end, self.step))
-
     def at(self, i: int) -> dict[str, Any]:
         return {self.name: range_value(self.start, self.step, i)}
 

@@ -169,7 +169,7 @@ def compile_tree(data: Any, templater: Templater) -> tuple[Compiled, list[Diagno
 def _add_fast_path(compiled: Compiled, data: Any) -> None:
     if not all(c.simple for _, c in compiled.slots):
         return
-    generator = _Generator({id(c): c for _, c in compiled.slots}, compiled.slots)
+    generator = _Generator(compiled.slots)
     source = generator.expression(data)
     if source is None:
         return
@@ -196,9 +196,7 @@ def _has_template(value: Any) -> bool:
 class _Generator:
     """Python source for one expression building the body (keys and literals via repr)."""
 
-    def __init__(
-        self, by_id: dict[int, CompiledString], slots: list[tuple[Path, CompiledString]]
-    ) -> None:
+    def __init__(self, slots: list[tuple[Path, CompiledString]]) -> None:
         self.texts = {c.text: c for _, c in slots}
         self.constants: list[Any] = []
         self.renderers: list[Callable[[Mapping[str, Any]], Any]] = []

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Final
 
 from jinja2.exceptions import SecurityError, TemplateSyntaxError, UndefinedError
 
-from prominence_spec.diagnostics import Diagnostic
+from prominence_spec.diagnostics import Diagnostic, did_you_mean
 
 if TYPE_CHECKING:
     from jinja2 import Environment
@@ -46,8 +45,7 @@ def _one_line(text: str) -> str:
 
 
 def _did_you_mean(name: str, names: Iterable[str]) -> str | None:
-    close = difflib.get_close_matches(name, sorted(set(names)), n=1)
-    return f"did you mean `{close[0]}`?" if close else None
+    return did_you_mean(name, sorted(set(names)))
 
 
 def _template_line(exc: BaseException) -> int | None:

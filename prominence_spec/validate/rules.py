@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import base64
 import binascii
-import difflib
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, TypeGuard
 
-from prominence_spec.diagnostics import Diagnostic, pointer_of
+from prominence_spec.diagnostics import Diagnostic, did_you_mean, pointer_of
 
 Rule = Callable[[dict[str, Any], tuple[str | int, ...]], Iterator[Diagnostic]]
 
@@ -33,10 +32,7 @@ def _hint_names(name: Any, names: list[str]) -> str | None:
     if not isinstance(name, str):
         return None
     names = list(dict.fromkeys(names))
-    close = difflib.get_close_matches(name, names, n=1)
-    if close:
-        return f"did you mean `{close[0]}`?"
-    return f"defined jobs: {', '.join(names)}" if names else None
+    return did_you_mean(name, names) or (f"defined jobs: {', '.join(names)}" if names else None)
 
 
 # -- job rules ---------------------------------------------------------------------------

@@ -6,12 +6,11 @@ language servers understand it too), ``x-code`` (the diagnostic code) and ``x-hi
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
-from prominence_spec.diagnostics import Diagnostic, pointer_of
+from prominence_spec.diagnostics import Diagnostic, closest, did_you_mean, pointer_of
 
 _SECRET_NAME = re.compile(r"token|secret|passw|credential|private|api_?key", re.IGNORECASE)
 _TYPE_WORDS = {
@@ -149,8 +148,7 @@ def _unknown_keys(error: Any, kind: str) -> Iterator[Diagnostic]:
     for key in instance:
         if key in known or any(p.search(key) for p in patterns):
             continue
-        close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
-        hint: str | None = f"did you mean `{close[0]}`?" if close else None
+        hint = did_you_mean(key, known)
         if hint is None and known:
             hint = f"allowed keys: {', '.join(known)}"
         yield Diagnostic(
@@ -218,8 +216,8 @@ def _generic(error: Any, path: tuple[str | int, ...]) -> tuple[str, str, str | N
             hint = hint or f"did you mean {describe(close[0])}?"
         elif isinstance(value, str):
             strs = [a for a in allowed if isinstance(a, str)]
-            near = difflib.get_close_matches(value, strs, n=1)
-            hint = hint or (f"did you mean {describe(near[0])}?" if near else None)
+            near = closest(value, strs)
+            hint = hint or (f"did you mean {describe(near)}?" if near else None)
         return code, f"{shown} is not allowed here; use one of: {choices}", hint
     if keyword in ("minimum", "exclusiveMinimum", "maximum", "exclusiveMaximum"):
         bound = error.validator_value
