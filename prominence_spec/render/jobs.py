@@ -44,11 +44,12 @@ def checked_points(
     """Each point's document, named and checked (problems recorded in ``findings``); None
     where it could not be built."""
     locator = prepared.places.body()
+    build, name = point_of.build, point_of.named  # looked up once: this loop is hot
     for index, params in point_of.points(prepared, findings, only):
         named = index if index is not None else unnamed_index
         try:
-            document, plain = point_of.build(prepared, index, params)
-            document = point_of.named(prepared, document, named, params, width)
+            document, plain = build(prepared, index, params)
+            document = name(prepared, document, named, params, width)
         except BuildError as exc:
             findings.record([exc.diagnostic()], locator, index, params)
             yield None

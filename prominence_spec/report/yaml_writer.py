@@ -11,7 +11,7 @@ from prominence_spec.load.scalars import resolve_plain
 _Base: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 
-class Yaml12Dumper(_Base):
+class Yaml12Dumper(_Base):  # type: ignore[misc]  # the C dumper when PyYAML has it
     """PyYAML quotes strings that YAML 1.1 would read as something else; this dumper also
     quotes those that YAML 1.2 would (``0o755``, ``1e3``)."""
 

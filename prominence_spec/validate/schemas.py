@@ -113,7 +113,8 @@ def validator_class() -> Any:
     from jsonschema import Draft202012Validator, validators
 
     type_checker = Draft202012Validator.TYPE_CHECKER.redefine("integer", _is_integer)
-    return validators.extend(Draft202012Validator, type_checker=type_checker)
+    extend: Any = validators.extend  # untyped in jsonschema's stubs
+    return extend(Draft202012Validator, type_checker=type_checker)
 
 
 @cache
