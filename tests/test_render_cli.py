@@ -259,7 +259,7 @@ def test_validate_checks_every_point_of_a_templated_spec(repo) -> None:
     assert proc.returncode == 1
     assert proc.stdout.startswith("s.yaml:6:9: error[PS205] must be at least 1, got 0 "
                                   "(fails for 1 of 10 points, first at index 7: n=8)")
-    assert "context: points=1/10, first_index=7, first_params=n=8" in proc.stdout
+    assert "context: points=" not in proc.stdout  # the message says it once
     assert promspec("validate", str(spec), "--set", "bad=80", cwd=repo).returncode == 0
     undefined = promspec("validate", "s.yaml", cwd=repo)
     assert undefined.returncode == 1 and 's.yaml:6:9: error[PS602] "bad" is undefined' in (

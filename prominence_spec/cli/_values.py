@@ -22,3 +22,16 @@ def collect_values(
     layers.append(layer)
     problems.extend(found)
     return merge(*layers), problems
+
+
+def given_where(values_files: list[str] | None, sets: list[str] | None) -> dict[str, str]:
+    """For each top-level name the command line sets, where (the last one wins):
+    ``--set NAME`` or ``--values FILE``."""
+    where: dict[str, str] = {}
+    for path in values_files or []:
+        layer, _ = load_values_file(path)
+        where.update((name, f"--values {path}") for name in layer)
+    for item in sets or []:
+        name = item.partition("=")[0].strip().split(".")[0]
+        where[name] = f"--set {name}"
+    return where

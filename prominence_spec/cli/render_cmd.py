@@ -11,7 +11,7 @@ import typer
 from prominence_spec.cli import _options as shared
 from prominence_spec.cli._console import use_color
 from prominence_spec.cli._output import output_stream
-from prominence_spec.cli._values import collect_values
+from prominence_spec.cli._values import collect_values, given_where
 from prominence_spec.diagnostics import CheckReport, Diagnostic, FileReport, has_errors
 from prominence_spec.load.loader import load, load_bytes
 from prominence_spec.report import ReportOptions, report
@@ -62,7 +62,14 @@ def render(
     from prominence_spec.report.documents import write_documents
     from prominence_spec.validate.rendered_file import RenderRun
 
-    run = RenderRun(loaded, params, mode=mode, root=root, max_points=max_points)
+    run = RenderRun(
+        loaded,
+        params,
+        mode=mode,
+        root=root,
+        max_points=max_points,
+        origins=given_where(values, sets),
+    )
     if count:
         total = run.count()
         _finish(spec, run.diagnostics, colored, print_count=total)

@@ -11,7 +11,7 @@ import typer
 from prominence_spec.cli import _options as shared
 from prominence_spec.cli._console import use_color
 from prominence_spec.cli._output import output_stream
-from prominence_spec.cli._values import collect_values
+from prominence_spec.cli._values import collect_values, given_where
 from prominence_spec.report import ReportOptions, report
 from prominence_spec.validate.paths import check_paths, has_io_errors
 
@@ -65,6 +65,7 @@ def validate(
         read_stdin=sys.stdin.buffer.read,
         stdin_format=stdin_format,
         max_points=max_points,
+        origins=given_where(values, sets),
     )
     from prominence_spec import __version__
 

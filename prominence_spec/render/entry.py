@@ -34,6 +34,7 @@ def open_spec(
     root: Path | None = None,
     kind: str | None = None,
     max_points: int | None = None,
+    origins: Mapping[str, str] | None = None,
 ) -> tuple[Prepared | None, list[Diagnostic]]:
     """Parse and prepare a templated spec; ``None`` with the reasons when it cannot render.
     ``max_points`` replaces the spec's own ``promspec.max_points`` for this run."""
@@ -43,7 +44,7 @@ def open_spec(
         return None, located
     if max_points is not None:
         spec = dataclasses.replace(spec, max_points=max_points)
-    prepared = prepare(spec, document, values or {}, mode=mode)
+    prepared = prepare(spec, document, values or {}, mode=mode, origins=origins)
     prepared.problems[:0] = located
     return prepared, []
 

@@ -3,8 +3,9 @@ the template it names) or its settings, at their file, line and column."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+import dataclasses
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 
 from prominence_spec.diagnostics import Diagnostic, parts_of, pointer_of
 from prominence_spec.load.loader import Document
@@ -21,6 +22,8 @@ class Places:
 
     spec: Spec
     has_name_template: bool
+    #: body pointer -> what value a diagnostic there is about ("value 2.0 from --set cpus")
+    notes: Mapping[str, str] = field(default_factory=dict)
 
     def in_body(self, diag: Diagnostic) -> Diagnostic:
         """Give a diagnostic about the body its file, line and column."""
@@ -41,9 +44,15 @@ class Places:
             parts = parts_of(diag.pointer)[strip:]
             if self.has_name_template and parts[:1] == ("name",):
                 return self.in_spec(moved(diag, (SETTINGS_KEY, "name")))
-            return self.in_body(moved(diag, tuple(parts)))
+            return self.in_body(self._noted(moved(diag, tuple(parts))))
 
         return locate_in_body
+
+    def _noted(self, diag: Diagnostic) -> Diagnostic:
+        note = self.notes.get(diag.pointer) if self.notes else None
+        if note is None:
+            return diag
+        return dataclasses.replace(diag, message=f"{diag.message} ({note})")
 
     def settings(self, *at: str, keep: bool = False) -> Locator:
         """Locate in the spec's settings at ``at`` (and, with ``keep``, the diagnostic's own

@@ -3,6 +3,7 @@ sweep parsed, its values merged, and every problem found on the way, located."""
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -12,6 +13,7 @@ from typing import Any
 from prominence_spec.diagnostics import Diagnostic, did_you_mean, pointer_of
 from prominence_spec.load.loader import Document
 from prominence_spec.render.places import Places, under
+from prominence_spec.render.values_used import unused_values, value_notes, value_origins, words
 from prominence_spec.spec.settings import SETTINGS_KEY, Spec
 from prominence_spec.spec.values import merge
 from prominence_spec.sweep.sweep import Sweep, SweepError, TableSpace, parse_sweep
@@ -40,9 +42,15 @@ class Prepared:
 
 
 def prepare(
-    spec: Spec, document: Document, values: Mapping[str, Any], *, mode: str | None = None
+    spec: Spec,
+    document: Document,
+    values: Mapping[str, Any],
+    *,
+    mode: str | None = None,
+    origins: Mapping[str, str] | None = None,
 ) -> Prepared:
-    """Compile the spec's body and name template, parse its sweep, merge its values."""
+    """Compile the spec's body and name template, parse its sweep, merge its values.
+    ``origins`` says where each of ``values`` was given (``--set cpus``, ``--values F``)."""
     templater = Templater(root=spec.root, base_dir=_body_dir(spec))
     places = Places(spec, spec.name is not None)
     problems: list[Diagnostic] = []
@@ -55,6 +63,10 @@ def prepare(
         problems.extend(places.in_spec(under(d, at)) for d in found)
     context = merge(spec.params, values)
     sweep, data_files = _sweep(spec, templater, context, places, problems)
+    swept = set(sweep.parameters) if sweep else set()
+    where = value_origins(spec, places, context, origins or {})
+    fixed = {name: text for name, text in where.items() if name not in swept}
+    places = dataclasses.replace(places, notes=value_notes(body, context, fixed))
     prepared = Prepared(
         spec,
         document,
@@ -71,7 +83,17 @@ def prepare(
     )
     if not (spec.has_sweep and sweep is None):  # else its names would all look undefined
         problems.extend(_variable_problems(prepared))
+        problems.extend(_unused_values(prepared, origins or {}))
     return prepared
+
+
+def _unused_values(prepared: Prepared, origins: Mapping[str, str]) -> list[Diagnostic]:
+    spec = prepared.spec
+    used = set(prepared.body.variables) | words([spec.workflow, spec.sweep])
+    if prepared.name_template is not None:
+        used |= prepared.name_template.variables
+    swept = prepared.sweep.parameters if prepared.sweep else ()
+    return [d.with_path(spec.path) for d in unused_values(origins, used, swept)]
 
 
 def _body_dir(spec: Spec) -> Path:

@@ -88,11 +88,14 @@ def diagnostic_line(file: FileReport, diagnostic: Diagnostic) -> str:
 
 
 def detail_lines(diagnostic: Diagnostic) -> list[str]:
-    """The ``hint:`` and ``context:`` lines of a diagnostic that has them."""
+    """The ``hint:`` and ``context:`` lines of a diagnostic that has them. The context of a
+    sweep's grouped failure is not repeated: the message says it ("fails for 3 of 10
+    points, first at ..."), and the JSON formats carry it as data."""
     lines = []
     if diagnostic.hint:
         lines.append(f"  hint: {_continued(diagnostic.hint)}")
-    if diagnostic.context:
+    context = dict(diagnostic.context)
+    if context and "points" not in context:
         pairs = ", ".join(f"{key}={value}" for key, value in diagnostic.context)
         lines.append(f"  context: {pairs}")
     return lines

@@ -55,6 +55,7 @@ def check_paths(
     values: Mapping[str, Any] | None = None,
     root: Path | None = None,
     max_points: int | None = None,
+    origins: Mapping[str, str] | None = None,
 ) -> CheckReport:
     """Check files and directories; templated specs are checked at every sweep point.
 
@@ -83,6 +84,7 @@ def check_paths(
                 root=root,
                 data_files=data_files,
                 max_points=max_points,
+                origins=origins,
             )
         )
     report.files = [f for f in report.files if os.path.realpath(f.path) not in data_files]
@@ -108,6 +110,7 @@ def check_loaded(
     root: Path | None = None,
     data_files: set[str] | None = None,
     max_points: int | None = None,
+    origins: Mapping[str, str] | None = None,
 ) -> FileReport:
     diagnostics: list[Diagnostic] = list(loaded.diagnostics)
     many = len(loaded.documents) > 1 or any(d.document is not None for d in diagnostics)
@@ -122,6 +125,7 @@ def check_loaded(
                 kind=kind,
                 data_files=data_files,
                 max_points=max_points,
+                origins=origins,
             )
             diagnostics.extend(
                 d.with_path(d.path or document.path, document.index if many else None)

@@ -25,6 +25,7 @@ class RenderRun:
         mode: str | None = None,
         root: Path | None = None,
         max_points: int | None = None,
+        origins: Mapping[str, str] | None = None,
     ) -> None:
         self.diagnostics: list[Diagnostic] = list(loaded.diagnostics)
         self.items: list[Document | TemplatedRun] = []
@@ -33,7 +34,12 @@ class RenderRun:
                 self.items.append(document)
                 continue
             run, problems = open_templated(
-                document, values=values, mode=mode, root=root, max_points=max_points
+                document,
+                values=values,
+                mode=mode,
+                root=root,
+                max_points=max_points,
+                origins=origins,
             )
             self.diagnostics.extend(problems)
             if run is not None:

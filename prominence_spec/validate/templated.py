@@ -52,11 +52,18 @@ def open_templated(
     root: Path | None = None,
     kind: str | None = None,
     max_points: int | None = None,
+    origins: Mapping[str, str] | None = None,
 ) -> tuple[TemplatedRun | None, list[Diagnostic]]:
     """Open a templated spec for checked rendering; ``None`` with the reasons when it
     cannot render."""
     prepared, problems = open_spec(
-        document, values=values, mode=mode, root=root, kind=kind, max_points=max_points
+        document,
+        values=values,
+        mode=mode,
+        root=root,
+        kind=kind,
+        max_points=max_points,
+        origins=origins,
     )
     return (None if prepared is None else TemplatedRun(prepared)), problems
 
@@ -69,13 +76,14 @@ def check_templated(
     kind: str | None = None,
     data_files: set[str] | None = None,
     max_points: int | None = None,
+    origins: Mapping[str, str] | None = None,
 ) -> list[Diagnostic]:
     """Validate every point of a templated spec (what `promspec validate` does with one).
 
     The real paths of the row files its sweep reads are added to ``data_files``.
     """
     run, problems = open_templated(
-        document, values=values, root=root, kind=kind, max_points=max_points
+        document, values=values, root=root, kind=kind, max_points=max_points, origins=origins
     )
     if run is None:
         return problems

@@ -1,0 +1,81 @@
+"""Values given on the command line: where a diagnostic's value was defined, and names
+that the spec never uses or that its sweep overrides (issue 10)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from prominence_spec.diagnostics import Diagnostic
+from prominence_spec.load.loader import load
+from prominence_spec.validate.templated import open_templated
+
+from render_support import write
+
+SPEC = """\
+promspec:
+  params:
+    cpus: 2.0
+    image: busybox
+  sweep:
+    frame: [1, 2, 3]
+name: x
+resources: {cpus: "{{ cpus }}", memory: 1, disk: 10}
+tasks:
+  - image: "{{ image }}"
+    runtime: singularity
+    cmd: run {{ frame }}
+"""
+
+
+def diagnostics(path: Path, values: dict, origins: dict[str, str]) -> list[Diagnostic]:
+    [document] = load(path).documents
+    run, problems = open_templated(document, values=values, origins=origins)
+    assert run is not None, problems
+    list(run.documents())
+    return run.diagnostics()
+
+
+def test_a_value_from_the_params_says_where_it_was_defined(repo) -> None:
+    path = write(repo, SPEC)
+    [error] = [d for d in diagnostics(path, {}, {}) if d.is_error]
+    assert error.code == "PS204" and (error.line, error.column) == (8, 19)
+    assert "(value 2.0 from promspec.params.cpus at 3:11)" in error.message
+
+
+def test_a_value_from_set_or_a_values_file_says_so(repo) -> None:
+    path = write(repo, SPEC)
+    [error] = [d for d in diagnostics(path, {"cpus": 2.5}, {"cpus": "--set cpus"}) if d.is_error]
+    assert "(value 2.5 from --set cpus)" in error.message
+    found = diagnostics(path, {"cpus": 0}, {"cpus": "--values v.yaml"})
+    [error] = [d for d in found if d.is_error]
+    assert "(value 0 from --values v.yaml)" in error.message
+
+
+def test_an_unused_name_is_a_warning_with_did_you_mean(repo) -> None:
+    path = write(repo, SPEC.replace("cpus: 2.0", "cpus: 2"))
+    found = diagnostics(path, {"imagee": "foo"}, {"imagee": "--set imagee"})
+    [warning] = found
+    assert (warning.code, warning.severity) == ("PS612", "warning")
+    assert warning.message == "--set imagee: the spec never uses imagee"
+    assert warning.hint == "did you mean `image`?"
+    assert warning.path == str(path)
+
+
+def test_a_name_the_sweep_sets_says_the_sweep_wins(repo) -> None:
+    path = write(repo, SPEC.replace("cpus: 2.0", "cpus: 2"))
+    [warning] = diagnostics(path, {"frame": 9}, {"frame": "--values v.yaml"})
+    assert warning.code == "PS612"
+    assert "frame, which is also a sweep parameter: the sweep's value wins" in warning.message
+
+
+def test_names_used_only_by_workflow_settings_or_where_are_used(repo) -> None:
+    text = (
+        SPEC.replace("cpus: 2.0", "cpus: 2").replace(
+            "    frame: [1, 2, 3]\n", "    frame: [1, 2, 3]\n    where: frame > low\n"
+        )
+        + ""
+    )
+    text = text.replace("promspec:\n", "promspec:\n  workflow: {name: 'w-{{ team }}'}\n")
+    path = write(repo, text)
+    found = diagnostics(path, {"low": 1, "team": "a"}, {"low": "--set low", "team": "--set team"})
+    assert [d for d in found if d.code == "PS612"] == []
