@@ -83,6 +83,8 @@ CODES: dict[str, str] = {
     "PS608": "cannot compile to a server-side factory",
     "PS609": "template file outside the repository",
     "PS610": "rendered value too large",
+    "PS611": "Jinja in a spec that is not a template",
+    "PS612": "value given that the spec does not use",
     # internal
     "PS901": "internal error",
 }

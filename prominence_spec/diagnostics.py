@@ -77,6 +77,8 @@ class FileReport:
     path: str
     diagnostics: list[Diagnostic] = field(default_factory=list)
     documents: int = 0
+    templated: int = 0  # documents that are templates (with a promspec: block)
+    points: int = 0  # what was checked: 1 per plain document, every point of a template
 
     @property
     def valid(self) -> bool:
@@ -105,6 +107,7 @@ class CheckReport:
                     "path": f.path,
                     "valid": f.valid,
                     "documents": f.documents,
+                    "points": f.points,
                     "diagnostics": [d.as_dict() for d in f.diagnostics],
                 }
                 for f in self.files

@@ -166,7 +166,8 @@ def test_usage_and_io_errors_exit_2(args: list[str]) -> None:
 
 def test_point_out_of_range_is_an_error_not_a_crash() -> None:
     proc = promspec("render", PI, "--point", "9")
-    assert proc.returncode == 1 and proc.stdout == "" and "point 9 is out of range" in proc.stderr
+    assert proc.returncode == 2 and proc.stdout == ""
+    assert "point 9 is out of range: the sweep has 9 points: 0 to 8" in proc.stderr
 
 
 def bug(reason: str) -> tuple[()]:

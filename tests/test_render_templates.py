@@ -146,7 +146,7 @@ tasks:
 
 
 def check(path: Path) -> list[Diagnostic]:
-    return check_templated(load(path).documents[0])
+    return check_templated(load(path).documents[0]).diagnostics
 
 
 def test_check_templated_reports_a_failing_point(repo) -> None:

@@ -13,6 +13,7 @@ import typer
 from typer.exceptions import TyperException
 
 from prominence_spec.cli import init_cmd, render_cmd, schema_cmd, validate_cmd
+from prominence_spec.cli._output import quiet_broken_pipe
 
 app = typer.Typer(
     name="promspec",
@@ -48,6 +49,9 @@ def _root(
     """Validate and render PROMINENCE job and workflow specs."""
 
 
+INTERRUPTED = 130
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI and return its exit code (never raises for bad input)."""
     args = list(sys.argv[1:] if argv is None else argv)
@@ -55,8 +59,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         code = app(args=args, prog_name="promspec", standalone_mode=False)
     except typer.Exit as stop:
         return int(stop.exit_code)
-    except typer.Abort:
-        return 130
+    except typer.Abort:  # end of input at a prompt
+        sys.stderr.write("promspec: interrupted\n")
+        return INTERRUPTED
     except TyperException as exc:  # usage errors: bad option, missing argument, ...
         show = getattr(exc, "show", None)
         if callable(show):
@@ -66,13 +71,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         sys.stderr.write("promspec: interrupted\n")
-        return 130
-    except BrokenPipeError:
-        return 1
+        return INTERRUPTED
+    except BrokenPipeError:  # the reader went away (| head): not a problem found
+        quiet_broken_pipe()
+        return 0
     except Exception as exc:  # a bug: one clear line, no traceback
         sys.stderr.write(
             f"promspec: internal error: {type(exc).__name__}: {exc}\n"
             "please report this at https://github.com/promspec/promspec/issues\n"
         )
         return 3
+    if code == INTERRUPTED:  # typer returns Ctrl-C as this code
+        sys.stderr.write("promspec: interrupted\n")
     return code if isinstance(code, int) else 0

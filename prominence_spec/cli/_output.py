@@ -1,34 +1,109 @@
-"""Output streams for the CLI: stdout, or a file given with --output."""
+"""Output streams for the CLI: stdout, or a file given with --output that is replaced
+only when the command succeeds (a temporary file beside it, renamed at the end)."""
 
 from __future__ import annotations
 
 import io
+import os
 import sys
+import tempfile
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import TextIO
 
 import typer
 
 
+class Output:
+    """Where a command writes; ``keep`` decides, at the end, whether a file is replaced."""
+
+    def __init__(self, stream: TextIO, path: str | None) -> None:
+        self.stream, self.path = stream, path
+        self.keep = True
+
+
 @contextmanager
 def output_stream(path: str | None) -> Iterator[TextIO]:
+    """Write to stdout or to ``path``; the file is replaced only if the block ends well."""
+    with output(path) as out:
+        yield out.stream
+
+
+@contextmanager
+def output(path: str | None) -> Iterator[Output]:
+    """Like :func:`output_stream`, and the caller may set ``keep = False`` to leave an
+    existing file as it was (a failed render)."""
     if path is None or path == "-":
         sys.stdout.flush()
         stream = io.TextIOWrapper(
             sys.stdout.buffer, encoding="utf-8", errors="backslashreplace", newline="\n"
         )
         try:
-            yield stream
-        finally:
+            yield Output(stream, None)
             stream.flush()
-            stream.detach()
+        except BrokenPipeError:  # the reader went away (| head): not a problem found
+            quiet_broken_pipe()
+            raise typer.Exit(0) from None
+        finally:
+            _detach(stream)
         return
+    yield from _to_file(path)
+
+
+def _to_file(path: str) -> Iterator[Output]:
+    folder = os.path.dirname(os.path.abspath(path))
     try:
-        handle = open(path, "w", encoding="utf-8", errors="backslashreplace")  # noqa: SIM115
+        fd, temporary = tempfile.mkstemp(prefix=".promspec-", suffix=".tmp", dir=folder)
     except OSError as exc:
         raise typer.BadParameter(
             f"cannot write {path}: {exc.strerror}", param_hint="--output"
         ) from None
-    with handle:
-        yield handle
+    out = Output(os.fdopen(fd, "w", encoding="utf-8", errors="backslashreplace"), path)
+    try:
+        with out.stream:
+            yield out
+    except KeyboardInterrupt:
+        os.unlink(temporary)
+        _say_left_as_it_was(path)
+        raise
+    except BaseException:
+        os.unlink(temporary)
+        raise
+    if not out.keep:
+        os.unlink(temporary)
+        return
+    _keep_mode(path, temporary)
+    os.replace(temporary, path)
+
+
+def _say_left_as_it_was(path: str) -> None:
+    state = "was left as it was" if os.path.exists(path) else "was not written"
+    sys.stderr.write(f"promspec: stopped before the end: {path} {state}\n")
+
+
+def _keep_mode(path: str, temporary: str) -> None:
+    """The new file gets the old one's permissions, else the usual ones for a new file."""
+    try:
+        mode = os.stat(path).st_mode & 0o777
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        mode = 0o666 & ~umask
+    os.chmod(temporary, mode)
+
+
+def _detach(stream: io.TextIOWrapper) -> None:
+    with suppress(BrokenPipeError, ValueError):
+        stream.detach()
+
+
+def quiet_broken_pipe() -> None:
+    """After the reader of stdout went away (``| head``): send what is left to /dev/null,
+    so that Python's final flush does not complain."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, sys.stdout.fileno())
+    except OSError:
+        pass
+    finally:
+        os.close(devnull)

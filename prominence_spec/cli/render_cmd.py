@@ -10,11 +10,13 @@ import typer
 
 from prominence_spec.cli import _options as shared
 from prominence_spec.cli._console import use_color
-from prominence_spec.cli._output import output_stream
+from prominence_spec.cli._output import output as open_output
 from prominence_spec.cli._values import collect_values, given_where
 from prominence_spec.diagnostics import CheckReport, Diagnostic, FileReport, has_errors
 from prominence_spec.load.loader import load, load_bytes
 from prominence_spec.report import ReportOptions, report
+from prominence_spec.spec.settings import is_templated
+from prominence_spec.validate.rendered_file import RenderRun
 
 DocumentFormat = Literal["json", "jsonl", "yaml"]
 Mode = Literal["jobs", "workflow", "factory"]
@@ -51,6 +53,10 @@ def render(
     """Render a spec into the exact JSON bodies that submit would POST, validated."""
     if point is not None and point < 0:
         raise typer.BadParameter("points are numbered from 0", param_hint="--point")
+    if point is not None and count:
+        raise typer.BadParameter(
+            "--point and --count cannot be used together", param_hint="--point"
+        )
     colored = use_color(color, sys.stderr)
     params, problems = collect_values(values, sets)
     if problems:
@@ -59,8 +65,9 @@ def render(
     if not loaded.ok or not loaded.documents:
         code = 2 if any(d.code == "PS100" for d in loaded.diagnostics) else 1
         _report_and_exit(spec, loaded.diagnostics, code, colored)
+    if (sets or values) and not any(is_templated(d.data) for d in loaded.documents):
+        _not_a_template(spec)
     from prominence_spec.report.documents import write_documents
-    from prominence_spec.validate.rendered_file import RenderRun
 
     run = RenderRun(
         loaded,
@@ -74,10 +81,35 @@ def render(
         total = run.count()
         _finish(spec, run.diagnostics, colored, print_count=total)
         return
-    with output_stream(output) as stream:
+    if point is not None:
+        _check_point(run, point, spec, colored)
+    with open_output(output) as out:
         documents = (item.document for item in run.documents(point))
-        write_documents(documents, stream, fmt, single=run.single(point))
+        write_documents(documents, out.stream, fmt, single=run.single(point))
+        out.keep = not has_errors(run.diagnostics)
     _finish(spec, run.diagnostics, colored)
+
+
+def _check_point(run: RenderRun, point: int, spec: str, colored: bool) -> None:
+    """--point out of range is a usage error that says the valid range."""
+    total = run.count()
+    if has_errors(run.diagnostics):
+        _report_and_exit(spec, run.diagnostics, 1, colored)
+    if point >= total:
+        what = (
+            "the spec has 1 point: 0"
+            if total == 1
+            else f"the sweep has {total:,} points: 0 to {total - 1:,}"
+        )
+        raise typer.BadParameter(f"point {point} is out of range: {what}", param_hint="--point")
+
+
+def _not_a_template(spec: str) -> None:
+    sys.stderr.write(
+        f"promspec: {spec} is not a template (it has no promspec: block): "
+        "--set and --values have nothing to set\n"
+    )
+    raise typer.Exit(2)
 
 
 def _finish(

@@ -67,6 +67,12 @@ def validate(
         max_points=max_points,
         origins=given_where(values, sets),
     )
+    if (sets or values) and not any(f.templated for f in result.files):
+        sys.stderr.write(
+            "promspec: none of the specs is a template (with a promspec: block): "
+            "--set and --values have nothing to set\n"
+        )
+        raise typer.Exit(2)
     from prominence_spec import __version__
 
     colored = use_color(color, sys.stdout) if output is None else bool(color)

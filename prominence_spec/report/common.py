@@ -126,4 +126,8 @@ def summary_line(report: CheckReport) -> str:
         counts = f"{plural(errors, 'error')}, {plural(warnings, 'warning')}"
         return f"{counts} in {failing} of {plural(total, 'file')}"
     documents = sum(f.documents for f in report.files)
-    return f"{plural(total, 'file')} valid ({plural(documents, 'document')})"
+    points = sum(f.points for f in report.files)
+    checked = plural(documents, "document")
+    if points != documents and any(f.templated for f in report.files):
+        checked += f", {points:,} point" + ("" if points == 1 else "s")
+    return f"{plural(total, 'file')} valid ({checked})"

@@ -23,6 +23,7 @@ from typing import Any
 
 from prominence_spec.diagnostics import Diagnostic, did_you_mean, pointer_of
 from prominence_spec.load.loader import Document, load
+from prominence_spec.load.locate import locate
 from prominence_spec.load.sourcemap import SourceMap
 
 SETTINGS_KEY = "promspec"
@@ -70,6 +71,47 @@ class Spec:
 
 def is_templated(data: Any) -> bool:
     return isinstance(data, dict) and SETTINGS_KEY in data
+
+
+_JINJA_MARKS = ("{{", "{%")
+
+
+def template_text_at(data: Any) -> tuple[str | int, ...] | None:
+    """The path of the first string (value or key, in document order) that holds Jinja
+    (``{{`` or ``{%``), or None."""
+    stack: list[tuple[Any, tuple[str | int, ...]]] = [(data, ())]
+    while stack:
+        value, path = stack.pop()
+        if isinstance(value, str):
+            if any(mark in value for mark in _JINJA_MARKS):
+                return path
+        elif isinstance(value, dict):
+            items = list(value.items())
+            for key, item in reversed(items):
+                stack.append((item, (*path, key)))
+                if isinstance(key, str) and any(mark in key for mark in _JINJA_MARKS):
+                    stack.append((key, (*path, key)))
+        elif isinstance(value, list):
+            stack.extend((item, (*path, i)) for i, item in reversed(list(enumerate(value))))
+    return None
+
+
+def stray_template(document: Document, many: bool = False) -> list[Diagnostic]:
+    """A plain document (no ``promspec:`` block) holding Jinja is not rendered: the server
+    would get the braces as they are. Located, at the first such string."""
+    path = template_text_at(document.data)
+    if path is None:
+        return []
+    where = "/".join(str(p) for p in path)
+    diagnostic = Diagnostic(
+        "PS611",
+        f"{where} looks like a template, but this spec has no {SETTINGS_KEY}: block, so it is "
+        "not rendered: the server would get the braces as they are",
+        pointer=pointer_of(path),
+        hint=f"add a {SETTINGS_KEY}: block ({SETTINGS_KEY}: {{}} is enough) to render it; if "
+        "the braces are meant literally, add the block and write them as {{ '{{' }}",
+    )
+    return [locate(diagnostic, document, many)]
 
 
 def find_root(start: Path) -> Path:

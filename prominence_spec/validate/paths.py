@@ -9,7 +9,7 @@ from typing import Any
 
 from prominence_spec.diagnostics import CheckReport, Diagnostic, FileReport
 from prominence_spec.load.loader import SPEC_SUFFIXES, LoadResult, load, load_bytes
-from prominence_spec.spec.settings import is_templated
+from prominence_spec.spec.settings import is_templated, stray_template
 from prominence_spec.validate.document import check_document
 
 STDIN = "-"
@@ -114,11 +114,12 @@ def check_loaded(
 ) -> FileReport:
     diagnostics: list[Diagnostic] = list(loaded.diagnostics)
     many = len(loaded.documents) > 1 or any(d.document is not None for d in diagnostics)
+    templated = points = 0
     for document in loaded.documents:
         if is_templated(document.data):
             from prominence_spec.validate.templated import check_templated  # Jinja only when needed
 
-            found = check_templated(
+            checked = check_templated(
                 document,
                 values=values,
                 root=root,
@@ -129,12 +130,17 @@ def check_loaded(
             )
             diagnostics.extend(
                 d.with_path(d.path or document.path, document.index if many else None)
-                for d in found
+                for d in checked.diagnostics
             )
+            templated += 1
+            points += checked.points
             continue
         diagnostics.extend(check_document(document, kind, verbose=verbose, many=many))
+        diagnostics.extend(stray_template(document, many))
+        points += 1
     diagnostics.sort(key=lambda d: (d.document or 0, *d.sort_key()))
-    return FileReport(loaded.path, diagnostics, documents=len(loaded.documents))
+    count = len(loaded.documents)
+    return FileReport(loaded.path, diagnostics, count, templated=templated, points=points)
 
 
 def has_io_errors(report: CheckReport) -> bool:

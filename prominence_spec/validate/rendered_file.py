@@ -9,7 +9,7 @@ from typing import Any
 from prominence_spec.diagnostics import Diagnostic, has_errors
 from prominence_spec.load.loader import Document, LoadResult
 from prominence_spec.render.rendered import Rendered
-from prominence_spec.spec.settings import is_templated
+from prominence_spec.spec.settings import is_templated, stray_template
 from prominence_spec.validate.document import check_document, detect_kind
 from prominence_spec.validate.templated import TemplatedRun, open_templated
 
@@ -80,7 +80,7 @@ class RenderRun:
         self.diagnostics.extend(run.diagnostics())
 
     def _plain(self, document: Document) -> Iterator[Rendered]:
-        found = check_document(document)
+        found = [*check_document(document), *stray_template(document)]
         self.diagnostics.extend(found)
         if not has_errors(found):
             yield Rendered(document.data, detect_kind(document.data))

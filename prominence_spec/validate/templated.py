@@ -4,6 +4,7 @@ stage's :class:`~prominence_spec.validate.points.PointChecker`."""
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -68,6 +69,14 @@ def open_templated(
     return (None if prepared is None else TemplatedRun(prepared)), problems
 
 
+@dataclass(frozen=True)
+class TemplatedCheck:
+    """What checking every point of a templated spec found, and how many points it checked."""
+
+    diagnostics: list[Diagnostic]
+    points: int
+
+
 def check_templated(
     document: Document,
     *,
@@ -77,7 +86,7 @@ def check_templated(
     data_files: set[str] | None = None,
     max_points: int | None = None,
     origins: Mapping[str, str] | None = None,
-) -> list[Diagnostic]:
+) -> TemplatedCheck:
     """Validate every point of a templated spec (what `promspec validate` does with one).
 
     The real paths of the row files its sweep reads are added to ``data_files``.
@@ -86,12 +95,12 @@ def check_templated(
         document, values=values, root=root, kind=kind, max_points=max_points, origins=origins
     )
     if run is None:
-        return problems
+        return TemplatedCheck(problems, 0)
     if data_files is not None:
         data_files |= run.data_files
     for _ in run.documents():
         pass
-    return run.diagnostics()
+    return TemplatedCheck(run.diagnostics(), run.findings.seen)
 
 
-__all__ = ["TemplatedRun", "check_templated", "open_templated"]
+__all__ = ["TemplatedCheck", "TemplatedRun", "check_templated", "open_templated"]
