@@ -78,6 +78,7 @@ class FileReport:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     documents: int = 0
     templated: int = 0  # documents that are templates (with a promspec: block)
+    is_file: bool = True  # False for a folder reported because it holds no spec file
     points: int = 0  # what was checked: 1 per plain document, every point of a template
 
     @property

@@ -143,3 +143,62 @@ def test_a_reader_that_stops_early_is_not_a_problem(repo) -> None:
     )
     assert proc.returncode == 0, proc.stderr
     assert proc.stderr == "" and proc.stdout.startswith('{"name":"x-0"')
+
+
+@pytest.mark.parametrize(
+    ("text", "where"),
+    [
+        ("resources: {cpus: {{ cpus }}, memory: 1, disk: 10}\n", (3, 19)),
+        ("resources:\n  cpus: {{ cpus }}\n  memory: 1\n  disk: 10\n", (4, 9)),
+    ],
+)
+def test_an_unquoted_template_is_reported_at_its_place_with_the_fix(repo, text, where) -> None:
+    spec = (
+        "promspec:\n  params: {cpus: 2}\n"
+        + text
+        + ("tasks:\n  - image: busybox\n    runtime: singularity\n")
+    )
+    [diag] = check_paths([str(write(repo, spec))]).diagnostics
+    assert (diag.code, diag.line, diag.column) == ("PS111", *where)
+    assert diag.hint == 'quote the template: "{{ cpus }}"'
+
+
+def test_yaml_traps_get_hints(repo) -> None:
+    yes = write(
+        repo,
+        PLAIN_WITH_JINJA.replace("{{ image }}", "busybox").replace(
+            "name: x\n", "name: x\npolicies: {leaveInQueue: yes}\n"
+        ),
+        "yes.yaml",
+    )
+    [diag] = check_paths([str(yes)]).diagnostics
+    assert diag.hint == "YAML 1.2 reads yes as a string: write true"
+    tab = write(repo, "name: x\nresources:\n\tcpus: 1\n", "tab.yaml")
+    [diag] = check_paths([str(tab)]).diagnostics
+    assert (
+        diag.code == "PS101" and diag.hint == "indent with spaces: YAML does not allow tabs there"
+    )
+
+
+def test_a_file_that_is_not_a_spec_and_an_empty_folder(repo) -> None:
+    csv = repo / "rows.csv"
+    csv.write_text("a,b\n1,2\n")
+    (repo / "empty").mkdir()
+    report = check_paths([str(csv)])
+    [diag] = report.diagnostics
+    assert diag.code == "PS113" and "not a spec file" in diag.message
+    proc = promspec("validate", "empty", cwd=repo)
+    assert proc.returncode == 2
+    assert proc.stdout.endswith("1 error, 0 warnings (no spec files)\n")
+
+
+def test_render_file_diagnostics_are_complete_before_iterating(repo) -> None:
+    from prominence_spec import render_file
+
+    path = write(repo, SWEEP.replace("cpus: 1,", 'cpus: "{{ 0 if n == 5 else 1 }}",'))
+    run = render_file(str(path))
+    [error] = run.diagnostics  # read first: every point is checked
+    assert error.code == "PS205" and "fails for 1 of 18 points" in error.message
+    documents = list(run.documents())
+    assert len(documents) == 17 and run.diagnostics == [error]  # the same, not twice
+    assert run.count() == 18 and run.diagnostics == []

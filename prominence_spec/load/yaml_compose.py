@@ -53,6 +53,23 @@ class _Frame:
     anchor: str | None
     key: Any = _NO_KEY
     key_pos: Position | None = None
+    start: Position = (1, 1)  # where the collection begins
+
+
+def _collection_key(value: Any, pos: Position, outer: Position, path: Path) -> Diagnostic:
+    """A mapping key that is a collection (at ``pos``): most often an unquoted template,
+    which YAML reads as a flow mapping in a flow mapping (``cpus: {{ cpus }}``, reported
+    at the ``outer`` brace, where the template starts)."""
+    if isinstance(value, dict) and len(value) == 1 and next(iter(value.values())) is None:
+        name = next(iter(value))
+        return _diag(
+            "PS111",
+            f"{{{{ {name} }}}} is read by YAML as a mapping, not as a template",
+            outer,
+            path,
+            hint=f'quote the template: "{{{{ {name} }}}}"',
+        )
+    return _diag("PS111", "mapping keys must be strings, not collections", pos, path)
 
 
 def _pos(mark: Any) -> Position:
@@ -109,9 +126,8 @@ class _Composer:
             if isinstance(value, str):
                 key_text = value
             else:
-                self.diagnostics.append(
-                    _diag("PS111", "mapping keys must be strings, not collections", pos, top.path)
-                )
+                outer = self.values.get(top.path, pos)
+                self.diagnostics.append(_collection_key(value, pos, outer, top.path))
                 top.key = _DISCARD
                 return
         path = (*top.path, key_text)
@@ -233,19 +249,17 @@ class _Composer:
         self.nodes += 1
         path = self._child_path()
         if path is None:
-            self.stack.append(
-                _Frame(container, (*self.stack[-1].path, "\x00key"), self.nodes, ev.anchor)
-            )
-            self.stack[-1].key_pos = pos
+            key_path = (*self.stack[-1].path, "\x00key")
+            self.stack.append(_Frame(container, key_path, self.nodes, ev.anchor, start=pos))
             return
         self.values[path] = pos
-        self.stack.append(_Frame(container, path, self.nodes, ev.anchor))
+        self.stack.append(_Frame(container, path, self.nodes, ev.anchor, start=pos))
 
     def end(self) -> None:
         frame = self.stack.pop()
         if frame.anchor:
             self.anchors[frame.anchor] = (frame.container, self.nodes - frame.start_count + 1)
-        pos = self.values.get(frame.path) or frame.key_pos or (1, 1)
+        pos = self.values.get(frame.path) or frame.start
         self._place(frame.container, pos, None)
 
     def alias(self, ev: Any) -> None:
@@ -303,7 +317,17 @@ def _syntax_diagnostic(exc: yaml.YAMLError, text: str) -> Diagnostic:
             hint="job specs are a few levels deep; is this file generated?",
         )
     message = f"{problem} ({context})" if context else str(problem)
-    return _diag("PS101", f"YAML syntax error: {message}", _pos(mark) if mark else None)
+    hint = "indent with spaces: YAML does not allow tabs there" if _tab_at(mark, text) else None
+    return _diag("PS101", f"YAML syntax error: {message}", _pos(mark) if mark else None, hint=hint)
+
+
+def _tab_at(mark: Any, text: str) -> bool:
+    """Whether the line of the error indents with a tab (before its first other character)."""
+    if mark is None:
+        return False
+    lines = text.splitlines()
+    line = lines[mark.line] if 0 <= mark.line < len(lines) else ""
+    return "\t" in line[: len(line) - len(line.lstrip())]
 
 
 def compose(text: str) -> tuple[list[ComposedDocument], list[Diagnostic]]:

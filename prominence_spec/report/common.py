@@ -114,16 +114,18 @@ def _counts(report: CheckReport) -> tuple[int, int, int]:
         file_warnings = sum(d.severity == "warning" for d in file.diagnostics)
         errors += file_errors
         warnings += file_warnings
-        files += bool(file_errors or file_warnings)
+        files += file.is_file and bool(file_errors or file_warnings)
     return errors, warnings, files
 
 
 def summary_line(report: CheckReport) -> str:
     """``N errors, M warnings in K of F files`` or ``F files valid (D documents)``."""
     errors, warnings, failing = _counts(report)
-    total = len(report.files)
+    total = sum(f.is_file for f in report.files)
     if errors or warnings:
         counts = f"{plural(errors, 'error')}, {plural(warnings, 'warning')}"
+        if not total:
+            return f"{counts} (no spec files)"
         return f"{counts} in {failing} of {plural(total, 'file')}"
     documents = sum(f.documents for f in report.files)
     points = sum(f.points for f in report.files)

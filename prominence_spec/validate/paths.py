@@ -68,7 +68,11 @@ def check_paths(
         if path.startswith(EMPTY_DIRECTORY):
             folder = path[len(EMPTY_DIRECTORY) :]
             message = "no spec files (*.yaml, *.yml, *.json) in this directory"
-            report.files.append(FileReport(folder, [Diagnostic("PS113", message, path=folder)]))
+            diagnostic = Diagnostic("PS113", message, path=folder)
+            report.files.append(FileReport(folder, [diagnostic], is_file=False))
+            continue
+        if path != STDIN and not path.lower().endswith(SPEC_SUFFIXES):
+            report.files.append(FileReport(path, [_not_a_spec_file(path)]))
             continue
         if path == STDIN:
             data = read_stdin() if read_stdin else b""
@@ -141,6 +145,12 @@ def check_loaded(
     diagnostics.sort(key=lambda d: (d.document or 0, *d.sort_key()))
     count = len(loaded.documents)
     return FileReport(loaded.path, diagnostics, count, templated=templated, points=points)
+
+
+def _not_a_spec_file(path: str) -> Diagnostic:
+    suffix = os.path.splitext(path)[1] or "(none)"
+    message = f"not a spec file: promspec reads *.yaml, *.yml and *.json, not {suffix}"
+    return Diagnostic("PS113", message, path=path, hint="name spec files *.yaml or *.json")
 
 
 def has_io_errors(report: CheckReport) -> bool:

@@ -15,7 +15,12 @@ from prominence_spec.validate.templated import TemplatedRun, open_templated
 
 
 class RenderRun:
-    """The documents of one loaded file; diagnostics accumulate as rendering proceeds."""
+    """The documents of one loaded file, rendered and checked.
+
+    ``diagnostics`` holds what the last operation found: ``count()``, or one pass over
+    ``documents()``. Read before either, it checks every point first, so the order of the
+    calls cannot make it incomplete.
+    """
 
     def __init__(
         self,
@@ -27,7 +32,8 @@ class RenderRun:
         max_points: int | None = None,
         origins: Mapping[str, str] | None = None,
     ) -> None:
-        self.diagnostics: list[Diagnostic] = list(loaded.diagnostics)
+        self._opened: list[Diagnostic] = list(loaded.diagnostics)
+        self._found: list[Diagnostic] | None = None
         self.items: list[Document | TemplatedRun] = []
         for document in loaded.documents:
             if not is_templated(document.data):
@@ -41,18 +47,31 @@ class RenderRun:
                 max_points=max_points,
                 origins=origins,
             )
-            self.diagnostics.extend(problems)
+            self._opened.extend(problems)
             if run is not None:
                 self.items.append(run)
 
+    @property
+    def diagnostics(self) -> list[Diagnostic]:
+        """Every problem found, located; complete whatever was called before."""
+        if self._found is None:
+            for _ in self.documents():
+                pass
+        assert self._found is not None
+        return self._found
+
     def count(self) -> int:
+        """How many documents the file renders to (sweep points; nothing is rendered)."""
         total = 0
+        found = list(self._opened)
         for item in self.items:
             if isinstance(item, TemplatedRun):
+                item.restart()
                 total += item.count()
-                self.diagnostics.extend(item.findings.problems)
+                found.extend(item.findings.problems)
             else:
                 total += 1
+        self._found = found
         return total
 
     def single(self, point: int | None) -> bool:
@@ -65,22 +84,31 @@ class RenderRun:
         return item.prepared.sweep is None or point is not None or item.mode != "jobs"
 
     def documents(self, point: int | None = None) -> Iterator[Rendered]:
+        """The valid bodies, in order (only point ``point`` of a sweep); when the pass is
+        over, ``diagnostics`` holds what it found."""
+        found = list(self._opened)
         for item in self.items:
             if isinstance(item, TemplatedRun):
-                yield from self._templated(item, point)
+                yield from self._templated(item, point, found)
             else:
-                yield from self._plain(item)
+                yield from self._plain(item, found)
+        self._found = found
 
-    def _templated(self, run: TemplatedRun, point: int | None) -> Iterator[Rendered]:
+    @staticmethod
+    def _templated(
+        run: TemplatedRun, point: int | None, found: list[Diagnostic]
+    ) -> Iterator[Rendered]:
+        run.restart()
         try:
             yield from run.documents(point)
         except IndexError as exc:
             path = run.prepared.spec.path
             run.findings.problems.append(Diagnostic("PS604", str(exc), path=path))
-        self.diagnostics.extend(run.diagnostics())
+        found.extend(run.diagnostics())
 
-    def _plain(self, document: Document) -> Iterator[Rendered]:
-        found = [*check_document(document), *stray_template(document)]
-        self.diagnostics.extend(found)
-        if not has_errors(found):
+    @staticmethod
+    def _plain(document: Document, found: list[Diagnostic]) -> Iterator[Rendered]:
+        problems = [*check_document(document), *stray_template(document)]
+        found.extend(problems)
+        if not has_errors(problems):
             yield Rendered(document.data, detect_kind(document.data))

@@ -268,7 +268,18 @@ def _type_message(
             f"expected {wanted}, got {shown}",
             hint or f'quote it: "{_yaml_scalar(value)}"',
         )
+    if "boolean" in types and isinstance(value, str) and value.lower() in _YAML11_BOOLEANS:
+        meaning = "true" if _YAML11_BOOLEANS[value.lower()] else "false"
+        return (
+            code,
+            f"expected {wanted}, got {shown}",
+            hint or f"YAML 1.2 reads {value} as a string: write {meaning}",
+        )
     return code, f"expected {wanted}, got {shown}", hint
+
+
+#: What YAML 1.1 (and so many YAML tools) reads as booleans; YAML 1.2 reads them as text.
+_YAML11_BOOLEANS = {"yes": True, "no": False, "on": True, "off": False, "y": True, "n": False}
 
 
 def _plain(message: str) -> str:

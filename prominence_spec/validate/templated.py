@@ -27,6 +27,10 @@ class TemplatedRun:
         slot_paths = [path for path, _ in prepared.body.slots]
         self.check = PointChecker(slot_paths, swept=prepared.sweep is not None)
 
+    def restart(self) -> None:
+        """Forget what earlier passes found (each pass finds it again)."""
+        self.findings = new_findings(self.prepared)
+
     @property
     def mode(self) -> str:
         return self.prepared.mode
