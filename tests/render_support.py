@@ -27,22 +27,28 @@ def write(root: Path, text: str, name: str = "spec.yaml") -> Path:
     return path
 
 
-def opened(path: Path, values: dict[str, Any] | None = None,
-           mode: str | None = None) -> tuple[TemplatedRun | None, list[Diagnostic]]:
+def opened(
+    path: Path, values: dict[str, Any] | None = None, mode: str | None = None
+) -> tuple[TemplatedRun | None, list[Diagnostic]]:
     loaded = load(path)
     assert loaded.ok and len(loaded.documents) == 1, loaded.diagnostics
     return open_templated(loaded.documents[0], values=values, mode=mode)
 
 
-def renderer_of(path: Path, values: dict[str, Any] | None = None,
-                mode: str | None = None) -> TemplatedRun:
+def renderer_of(
+    path: Path, values: dict[str, Any] | None = None, mode: str | None = None
+) -> TemplatedRun:
     renderer, problems = opened(path, values, mode)
     assert renderer is not None, problems
     return renderer
 
 
-def run(path: Path, values: dict[str, Any] | None = None, only: int | None = None,
-        mode: str | None = None) -> tuple[list[Rendered], list[Diagnostic]]:
+def run(
+    path: Path,
+    values: dict[str, Any] | None = None,
+    only: int | None = None,
+    mode: str | None = None,
+) -> tuple[list[Rendered], list[Diagnostic]]:
     renderer, problems = opened(path, values, mode)
     if renderer is None:
         return [], problems
@@ -50,8 +56,12 @@ def run(path: Path, values: dict[str, Any] | None = None, only: int | None = Non
     return documents, renderer.diagnostics()
 
 
-def ok(path: Path, values: dict[str, Any] | None = None, only: int | None = None,
-       mode: str | None = None) -> list[dict[str, Any]]:
+def ok(
+    path: Path,
+    values: dict[str, Any] | None = None,
+    only: int | None = None,
+    mode: str | None = None,
+) -> list[dict[str, Any]]:
     documents, diagnostics = run(path, values, only, mode)
     assert not has_errors(diagnostics), diagnostics
     return [item.document for item in documents]

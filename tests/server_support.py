@@ -21,11 +21,14 @@ def make_task(**over: Any) -> dict[str, Any]:
     return _merged({"image": "busybox", "runtime": "singularity"}, over)
 
 
-def make_job(res: dict[str, Any] | None = None, task: dict[str, Any] | None = None,
-             **over: Any) -> dict[str, Any]:
+def make_job(
+    res: dict[str, Any] | None = None, task: dict[str, Any] | None = None, **over: Any
+) -> dict[str, Any]:
     """A job the server runs; ``res``/``task`` override resources / the single task."""
-    base = {"resources": _merged({"cpus": 1, "memory": 1, "disk": 10}, res),
-            "tasks": [make_task(**(task or {}))]}
+    base = {
+        "resources": _merged({"cpus": 1, "memory": 1, "disk": 10}, res),
+        "tasks": [make_task(**(task or {}))],
+    }
     return _merged(base, over)
 
 

@@ -31,19 +31,34 @@ tasks:
     runtime: singularity
 """
 TYPO = VALID.replace("  cpus: 1\n", "  cpu: 1\n  cpus: 2.0\n")  # PS201 at 2:3, PS204 at 3:9
-VALID_JSON = json.dumps({"resources": {"cpus": 1, "memory": 1, "disk": 10, "nodes": 1},
-                         "tasks": [{"image": "eoscprominence/testpi", "runtime": "singularity"}]})
-LINE = re.compile(r"^(?P<path>[^\s:]+):(?P<line>\d+):(?P<col>\d+): (?P<sev>error|warning)"
-                  r"\[(?P<code>PS\d{3})\] (?P<message>.+?)(?: \(at (?P<pointer>/\S*)\))?$")
+VALID_JSON = json.dumps(
+    {
+        "resources": {"cpus": 1, "memory": 1, "disk": 10, "nodes": 1},
+        "tasks": [{"image": "eoscprominence/testpi", "runtime": "singularity"}],
+    }
+)
+LINE = re.compile(
+    r"^(?P<path>[^\s:]+):(?P<line>\d+):(?P<col>\d+): (?P<sev>error|warning)"
+    r"\[(?P<code>PS\d{3})\] (?P<message>.+?)(?: \(at (?P<pointer>/\S*)\))?$"
+)
 
 
-def promspec(*args: str, cwd: Path, stdin: bytes | None = None,
-             command: list[str] | None = None) -> subprocess.CompletedProcess[str]:
-    proc = subprocess.run([*(command or [sys.executable, "-m", "prominence_spec"]), *args],
-                          cwd=cwd, input=stdin, capture_output=True, timeout=60)
+def promspec(
+    *args: str, cwd: Path, stdin: bytes | None = None, command: list[str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    proc = subprocess.run(
+        [*(command or [sys.executable, "-m", "prominence_spec"]), *args],
+        cwd=cwd,
+        input=stdin,
+        capture_output=True,
+        timeout=60,
+    )
     result = subprocess.CompletedProcess(
-        proc.args, proc.returncode, proc.stdout.decode("utf-8", "replace"),
-        proc.stderr.decode("utf-8", "replace"))
+        proc.args,
+        proc.returncode,
+        proc.stdout.decode("utf-8", "replace"),
+        proc.stderr.decode("utf-8", "replace"),
+    )
     assert "Traceback" not in result.stderr, result.stderr
     assert "Traceback" not in result.stdout, result.stdout
     return result
@@ -80,32 +95,44 @@ def test_problems_exit_1_with_exact_text_lines(tmp_path: Path) -> None:
     proc = promspec("validate", "bad.yaml", cwd=tmp_path)
     assert proc.returncode == 1
     lines = proc.stdout.splitlines()
-    assert lines[0] == ('bad.yaml:2:3: error[PS201] unknown key "cpu" in resources '
-                        "(at /resources/cpu)")
+    assert lines[0] == (
+        'bad.yaml:2:3: error[PS201] unknown key "cpu" in resources (at /resources/cpu)'
+    )
     assert lines[1] == "  hint: did you mean `cpus`?"
     found = LINE.match(lines[2])
     assert found, lines[2]
     assert found.group("path", "line", "col", "sev", "code", "pointer") == (
-        "bad.yaml", "3", "9", "error", "PS204", "/resources/cpus")
+        "bad.yaml",
+        "3",
+        "9",
+        "error",
+        "PS204",
+        "/resources/cpus",
+    )
     assert lines[3] == "  hint: write 2"
     assert lines[-1] == "2 errors, 0 warnings in 1 of 1 file"
     assert len(lines) == 5
 
 
-@pytest.mark.parametrize("args", [
-    pytest.param(["validate", "missing.yaml"], id="missing-file"),
-    pytest.param(["validate", "--bogus", "ok.yaml"], id="bad-option"),
-    pytest.param(["validate", "--format", "xml", "ok.yaml"], id="unknown-format"),
-    pytest.param(["validate", "--format"], id="format-without-value"),
-    pytest.param(["validate"], id="no-path"),
-    pytest.param(["validate", "--kind", "pipeline", "ok.yaml"], id="unknown-kind"),
-    pytest.param(["validate", "--stdin-format", "toml", "-"], id="unknown-stdin-format"),
-    pytest.param(["validate", "-o", "no/such/dir/report.txt", "ok.yaml"], id="unwritable-output"),
-    pytest.param(["validate", ""], id="empty-path"),
-    pytest.param(["schema", "bogus"], id="unknown-schema"),
-    pytest.param(["frobnicate"], id="unknown-command"),
-    pytest.param([], id="no-command"),
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        pytest.param(["validate", "missing.yaml"], id="missing-file"),
+        pytest.param(["validate", "--bogus", "ok.yaml"], id="bad-option"),
+        pytest.param(["validate", "--format", "xml", "ok.yaml"], id="unknown-format"),
+        pytest.param(["validate", "--format"], id="format-without-value"),
+        pytest.param(["validate"], id="no-path"),
+        pytest.param(["validate", "--kind", "pipeline", "ok.yaml"], id="unknown-kind"),
+        pytest.param(["validate", "--stdin-format", "toml", "-"], id="unknown-stdin-format"),
+        pytest.param(
+            ["validate", "-o", "no/such/dir/report.txt", "ok.yaml"], id="unwritable-output"
+        ),
+        pytest.param(["validate", ""], id="empty-path"),
+        pytest.param(["schema", "bogus"], id="unknown-schema"),
+        pytest.param(["frobnicate"], id="unknown-command"),
+        pytest.param([], id="no-command"),
+    ],
+)
 def test_usage_and_io_errors_exit_2(tmp_path: Path, args: list[str]) -> None:
     write(tmp_path, "ok.yaml", VALID)
     proc = promspec(*args, cwd=tmp_path, stdin=b"")
@@ -128,8 +155,9 @@ def test_stdin_yaml(tmp_path: Path) -> None:
 
 
 def test_stdin_json(tmp_path: Path) -> None:
-    proc = promspec("validate", "--stdin-format", "json", "-", cwd=tmp_path,
-                    stdin=VALID_JSON.encode())
+    proc = promspec(
+        "validate", "--stdin-format", "json", "-", cwd=tmp_path, stdin=VALID_JSON.encode()
+    )
     assert proc.returncode == 0, proc.stdout
     proc = promspec("validate", "--stdin-format", "json", "-", cwd=tmp_path, stdin=b'{"a": 1,}')
     assert proc.returncode == 1
@@ -173,9 +201,14 @@ def test_every_file_is_reported_in_one_run(tmp_path: Path) -> None:
     report = json_report(proc)
     assert report["valid"] is False
     codes = {Path(p).name: c for p, c in file_codes(report).items()}
-    assert codes == {"1-broken.yaml": ["PS101"], "2-dup.yaml": ["PS104"],
-                     "3-typo.yaml": ["PS201", "PS204"], "4-ok.yaml": [],
-                     "5-bad.json": ["PS101"], "6-ok.json": []}
+    assert codes == {
+        "1-broken.yaml": ["PS101"],
+        "2-dup.yaml": ["PS104"],
+        "3-typo.yaml": ["PS201", "PS204"],
+        "4-ok.yaml": [],
+        "5-bad.json": ["PS101"],
+        "6-ok.json": [],
+    }
     text = promspec("validate", ".", cwd=tmp_path).stdout
     assert text.splitlines()[-1] == "5 errors, 0 warnings in 4 of 6 files"
 
@@ -189,12 +222,18 @@ def test_multi_document_file(tmp_path: Path) -> None:
     assert "warning[PS105] document 3 is empty" in proc.stdout
 
 
-@pytest.mark.parametrize(("text", "pointer"), [
-    pytest.param(VALID + "name: 5\n", "/name", id="job-name"),
-    pytest.param(VALID + "labels: {a: 1}\n", "/labels/a", id="label-value"),
-    pytest.param("name: wf\njobs:\n  - name: 5\n" + textwrap.indent(VALID, "    "),
-                 "/jobs/0/name", id="workflow-job"),
-])
+@pytest.mark.parametrize(
+    ("text", "pointer"),
+    [
+        pytest.param(VALID + "name: 5\n", "/name", id="job-name"),
+        pytest.param(VALID + "labels: {a: 1}\n", "/labels/a", id="label-value"),
+        pytest.param(
+            "name: wf\njobs:\n  - name: 5\n" + textwrap.indent(VALID, "    "),
+            "/jobs/0/name",
+            id="workflow-job",
+        ),
+    ],
+)
 def test_non_string_name_is_only_ps408(tmp_path: Path, text: str, pointer: str) -> None:
     write(tmp_path, "spec.yaml", text)
     report = json_report(promspec("validate", "-f", "json", "spec.yaml", cwd=tmp_path))
@@ -204,8 +243,9 @@ def test_non_string_name_is_only_ps408(tmp_path: Path, text: str, pointer: str) 
 
 @pytest.mark.parametrize("name", ["[a]", "{a: 1}"])
 def test_unhashable_workflow_job_name(tmp_path: Path, name: str) -> None:
-    write(tmp_path, "wf.yaml", f"name: wf\njobs:\n  - name: {name}\n"
-          + textwrap.indent(VALID, "    "))
+    write(
+        tmp_path, "wf.yaml", f"name: wf\njobs:\n  - name: {name}\n" + textwrap.indent(VALID, "    ")
+    )
     proc = promspec("validate", "-f", "json", "wf.yaml", cwd=tmp_path)
     assert proc.returncode == 1, proc.stderr
     assert "PS408" in file_codes(json_report(proc))["wf.yaml"]
@@ -226,12 +266,21 @@ def test_json_format(two_files: Path) -> None:
     assert report["valid"] is False
     bad, ok = report["files"]
     assert (bad["path"], bad["valid"], ok["path"], ok["valid"]) == (
-        "bad.yaml", False, "ok.yaml", True)
+        "bad.yaml",
+        False,
+        "ok.yaml",
+        True,
+    )
     first = bad["diagnostics"][0]
     assert {"code", "severity", "message", "line", "column", "pointer", "hint"} <= set(first)
-    assert (first["code"], first["severity"], first["line"], first["column"],
-            first["pointer"], first["hint"]) == (
-        "PS201", "error", 2, 3, "/resources/cpu", "did you mean `cpus`?")
+    assert (
+        first["code"],
+        first["severity"],
+        first["line"],
+        first["column"],
+        first["pointer"],
+        first["hint"],
+    ) == ("PS201", "error", 2, 3, "/resources/cpu", "did you mean `cpus`?")
     assert bad["diagnostics"][1]["hint"] == "write 2"
 
 
@@ -265,8 +314,7 @@ def test_sarif_format(two_files: Path) -> None:
 
 @pytest.mark.parametrize("fmt", ["text", "json", "github", "junit", "sarif"])
 def test_output_file(two_files: Path, fmt: str) -> None:
-    proc = promspec("validate", "-f", fmt, "-o", "report.out", "bad.yaml", "ok.yaml",
-                    cwd=two_files)
+    proc = promspec("validate", "-f", fmt, "-o", "report.out", "bad.yaml", "ok.yaml", cwd=two_files)
     assert proc.returncode == 1
     assert proc.stdout == ""
     written = (two_files / "report.out").read_text(encoding="utf-8")
@@ -316,8 +364,10 @@ def test_console_script(tmp_path: Path) -> None:
 HOSTILE: dict[str, bytes] = {
     "python-tag.yaml": b"!!python/object/apply:os.system ['true']\n",
     "bomb.yaml": b'a: &a ["x","x","x","x","x","x","x","x","x"]\n'
-    + b"".join(b"%c: &%c [" % (98 + i, 98 + i) + b",".join([b"*%c" % (97 + i)] * 9) + b"]\n"
-               for i in range(8)),
+    + b"".join(
+        b"%c: &%c [" % (98 + i, 98 + i) + b",".join([b"*%c" % (97 + i)] * 9) + b"]\n"
+        for i in range(8)
+    ),
     "dup.yaml": b"a: 1\na: 2\n",
     "latin1.yaml": b"name: caf\xe9\n",
     "utf16.yaml": "a: 1\n".encode("utf-16"),

@@ -13,16 +13,27 @@ from prominence_spec.validate.schemas import schema_dir
 
 REPO = Path(__file__).resolve().parent.parent
 SPECS = REPO / "specs"
-EXAMPLES = sorted(
-    p for p in SPECS.rglob("*")
-    if p.is_file() and p.name.lower().endswith(SPEC_SUFFIXES)
-    and not any(part.startswith(".") for part in p.relative_to(SPECS).parts)
-) if SPECS.is_dir() else []
+EXAMPLES = (
+    sorted(
+        p
+        for p in SPECS.rglob("*")
+        if p.is_file()
+        and p.name.lower().endswith(SPEC_SUFFIXES)
+        and not any(part.startswith(".") for part in p.relative_to(SPECS).parts)
+    )
+    if SPECS.is_dir()
+    else []
+)
 
 
 def validate(*paths: str) -> subprocess.CompletedProcess[str]:
-    proc = subprocess.run([sys.executable, "-m", "prominence_spec", "validate", *paths],
-                          cwd=REPO, capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-m", "prominence_spec", "validate", *paths],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert "Traceback" not in proc.stderr, proc.stderr
     return proc
 
@@ -31,9 +42,11 @@ def test_there_are_example_specs() -> None:
     assert EXAMPLES, f"no example specs (*.yaml, *.yml, *.json) under {SPECS}: add some"
 
 
-@pytest.mark.parametrize("example", [
-    pytest.param(p, id=p.relative_to(SPECS).as_posix()) for p in EXAMPLES
-] or [pytest.param(None, id="no-examples")])
+@pytest.mark.parametrize(
+    "example",
+    [pytest.param(p, id=p.relative_to(SPECS).as_posix()) for p in EXAMPLES]
+    or [pytest.param(None, id="no-examples")],
+)
 def test_example_is_valid(example: Path | None) -> None:
     if example is None:
         pytest.fail(f"no example specs under {SPECS}: the folder is empty or missing")

@@ -21,33 +21,55 @@ def _sources() -> list[Path]:
 
 def test_ruff_is_clean() -> None:
     ruff = shutil.which("ruff") or pytest.fail("ruff is a test dependency ('.[test]')")
-    result = subprocess.run([ruff, "check", "prominence_spec", "tests", "benchmarks"],
-                            cwd=ROOT, capture_output=True, text=True)
+    result = subprocess.run(
+        [ruff, "check", "prominence_spec", "tests", "benchmarks"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_mypy_is_clean() -> None:
-    result = subprocess.run([sys.executable, "-m", "mypy"], cwd=ROOT, capture_output=True,
-                            text=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "mypy"], cwd=ROOT, capture_output=True, text=True
+    )
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-@pytest.mark.parametrize("pattern", [
-    r"yaml\.load\(", r"yaml\.load_all\(", r"FullLoader", r"UnsafeLoader", r"Loader=yaml\.Loader",
-    r"yaml\.unsafe_load", r"CSafeLoader\(", r"\bEnvironment\(", r"verify=False",
-])
+@pytest.mark.parametrize(
+    "pattern",
+    [
+        r"yaml\.load\(",
+        r"yaml\.load_all\(",
+        r"FullLoader",
+        r"UnsafeLoader",
+        r"Loader=yaml\.Loader",
+        r"yaml\.unsafe_load",
+        r"CSafeLoader\(",
+        r"\bEnvironment\(",
+        r"verify=False",
+    ],
+)
 def test_no_unsafe_calls_in_the_package(pattern: str) -> None:
-    hits = [f"{path.relative_to(ROOT)}:{n}" for path in _sources()
-            for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
-            if re.search(pattern, line)]
+    hits = [
+        f"{path.relative_to(ROOT)}:{n}"
+        for path in _sources()
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if re.search(pattern, line)
+    ]
     assert not hits, hits
 
 
 def test_core_never_imports_the_cli_framework() -> None:
     core = [p for p in _sources() if "cli" not in p.relative_to(PACKAGE).parts]
-    offenders = [str(p.relative_to(ROOT)) for p in core
-                 if re.search(r"^\s*(import|from)\s+(typer|click|rich)\b",
-                              p.read_text(encoding="utf-8"), re.MULTILINE)]
+    offenders = [
+        str(p.relative_to(ROOT))
+        for p in core
+        if re.search(
+            r"^\s*(import|from)\s+(typer|click|rich)\b", p.read_text(encoding="utf-8"), re.MULTILINE
+        )
+    ]
     assert not offenders
 
 
@@ -55,16 +77,26 @@ def _prints_or_exits(node: ast.AST) -> bool:
     if isinstance(node, ast.Call):
         name = ast.unparse(node.func)
         return name in ("print", "sys.exit", "exit", "quit", "os._exit")
-    return isinstance(node, ast.Raise) and node.exc is not None and \
-        "SystemExit" in ast.unparse(node.exc)
+    return (
+        isinstance(node, ast.Raise)
+        and node.exc is not None
+        and "SystemExit" in ast.unparse(node.exc)
+    )
 
 
 def test_core_never_prints_or_exits() -> None:
-    core = [p for p in _sources() if "cli" not in p.relative_to(PACKAGE).parts
-            and p.name not in ("__main__.py", "spec_schema.py")]
-    offenders = [f"{p.relative_to(ROOT)}:{node.lineno}" for p in core
-                 for node in ast.walk(ast.parse(p.read_text(encoding="utf-8")))
-                 if _prints_or_exits(node)]
+    core = [
+        p
+        for p in _sources()
+        if "cli" not in p.relative_to(PACKAGE).parts
+        and p.name not in ("__main__.py", "spec_schema.py")
+    ]
+    offenders = [
+        f"{p.relative_to(ROOT)}:{node.lineno}"
+        for p in core
+        for node in ast.walk(ast.parse(p.read_text(encoding="utf-8")))
+        if _prints_or_exits(node)
+    ]
     assert not offenders
 
 
@@ -88,8 +120,13 @@ def test_readme_main_job_runs(tmp_path: Path) -> None:
     """The first set-up command, minus the install (the package is installed for tests)."""
     install, _, job = _readme_commands()[0].partition(" && ")
     assert install.startswith("python -m pip install")
-    result = subprocess.run(job.replace("promspec", f"{sys.executable} -m prominence_spec"),
-                            shell=True, cwd=ROOT, capture_output=True, text=True)
+    result = subprocess.run(
+        job.replace("promspec", f"{sys.executable} -m prominence_spec"),
+        shell=True,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode == 0, result.stderr
     assert '"name": "pi-100-0"' in result.stdout
 

@@ -127,13 +127,17 @@ CASES = [
     pytest.param(JOB, job(task={"type": "sidecar"}), "PS307", id="only-sidecar"),
     pytest.param(JOB, job(tasks=[]), "PS307", id="no-tasks"),
     pytest.param(
-        JOB, job(tasks=[{"image": "x", "runtime": "udocker", "type": "sidecar"}] + job()["tasks"]),
-        None, id="sidecar-plus-basic",
+        JOB,
+        job(tasks=[{"image": "x", "runtime": "udocker", "type": "sidecar"}] + job()["tasks"]),
+        None,
+        id="sidecar-plus-basic",
     ),
     pytest.param(JOB, job(task={"workDir": "/x"}), "", id="task-workDir-typo"),
     pytest.param(JOB, job(task={"imagePullCredential": "username token"}), "PS503", id="ipc-str"),
     pytest.param(
-        JOB, job(task={"imagePullCredential": {"username": "u", "token": "t", "x": 1}}), None,
+        JOB,
+        job(task={"imagePullCredential": {"username": "u", "token": "t", "x": 1}}),
+        None,
         id="ipc-extra-key-ok",
     ),
     pytest.param(JOB, pol(priority="5"), None, id="priority-digit-string-ok"),
@@ -158,23 +162,47 @@ CASES = [
     pytest.param(JOB, job(artifacts=[{"url": "u", "mountpoint": "a/b:/c"}]), "", id="art-src"),
     pytest.param(JOB, job(outputFiles=[1]), "", id="outputFiles-int"),
     pytest.param(
-        JOB, job(storage={"type": "onedata", "mountpoint": None, "x": 1,
-                          "onedata": {"provider": "p", "token": "t"}}),
-        None, id="storage-ok",
+        JOB,
+        job(
+            storage={
+                "type": "onedata",
+                "mountpoint": None,
+                "x": 1,
+                "onedata": {"provider": "p", "token": "t"},
+            }
+        ),
+        None,
+        id="storage-ok",
     ),
     pytest.param(
-        JOB, job(storage={"type": "onedata", "mountpoint": "/d", "onedata": "provider token"}),
-        "PS503", id="onedata-str",
+        JOB,
+        job(storage={"type": "onedata", "mountpoint": "/d", "onedata": "provider token"}),
+        "PS503",
+        id="onedata-str",
     ),
     pytest.param(
-        JOB, job(storage={"type": "onedata", "mountpoint": False,
-                          "onedata": {"provider": "p", "token": "t"}}),
-        "PS503", id="storage-mountpoint-false",
+        JOB,
+        job(
+            storage={
+                "type": "onedata",
+                "mountpoint": False,
+                "onedata": {"provider": "p", "token": "t"},
+            }
+        ),
+        "PS503",
+        id="storage-mountpoint-false",
     ),
     pytest.param(
-        JOB, job(storage={"type": "onedata", "mountpoint": "data",
-                          "onedata": {"provider": "p", "token": "t"}}),
-        "", id="storage-mountpoint-relative",
+        JOB,
+        job(
+            storage={
+                "type": "onedata",
+                "mountpoint": "data",
+                "onedata": {"provider": "p", "token": "t"},
+            }
+        ),
+        "",
+        id="storage-mountpoint-relative",
     ),
     # workflows
     pytest.param(WORKFLOW, wf(), None, id="minimal-workflow"),

@@ -51,8 +51,9 @@ def problems(repo: Path, name: str) -> list[str]:
 
 class TestCsv:
     def test_typed_cells(self, repo: Path) -> None:
-        write(repo / "specs/points.csv",
-              'a,b,c\n1,2.5,cg\n-3,1e3,"x, y"\n+4,.5,nan\n007,5.,1_000\n')
+        write(
+            repo / "specs/points.csv", 'a,b,c\n1,2.5,cg\n-3,1e3,"x, y"\n+4,.5,nan\n007,5.,1_000\n'
+        )
         assert rows_of(repo, "points.csv") == [
             {"a": 1, "b": 2.5, "c": "cg"},
             {"a": -3, "b": 1000.0, "c": "x, y"},
@@ -60,18 +61,30 @@ class TestCsv:
             {"a": 7, "b": 5.0, "c": "1_000"},
         ]
 
-    @pytest.mark.parametrize(("cell", "value"), [
-        ("12", 12), ("-0", 0), ("1.0", 1.0), ("1E-2", 0.01), ("inf", "inf"), ("0x10", "0x10"),
-        ("1.2.3", "1.2.3"), ("true", "true"), (" 1", " 1"), ("٣", "٣"),
-    ])
+    @pytest.mark.parametrize(
+        ("cell", "value"),
+        [
+            ("12", 12),
+            ("-0", 0),
+            ("1.0", 1.0),
+            ("1E-2", 0.01),
+            ("inf", "inf"),
+            ("0x10", "0x10"),
+            ("1.2.3", "1.2.3"),
+            ("true", "true"),
+            (" 1", " 1"),
+            ("٣", "٣"),
+        ],
+    )
     def test_csv_value(self, cell: str, value: object) -> None:
         got = csv_value(cell)
         assert got == value and type(got) is type(value)
 
     def test_float_overflow_is_an_error(self, repo: Path) -> None:
         write(repo / "specs/p.csv", "a\n1e999\n")
-        assert problems(repo, "p.csv") == ["p.csv:2: row 1: column 'a': 1e999 is too large "
-                                           "for a float"]
+        assert problems(repo, "p.csv") == [
+            "p.csv:2: row 1: column 'a': 1e999 is too large for a float"
+        ]
 
     def test_spaces_after_commas_and_blank_lines_and_crlf_and_bom(self, repo: Path) -> None:
         write(repo / "specs/p.csv", b"\xef\xbb\xbfa, b\r\n\r\n1, x\r\n2,  y\r\n")
@@ -100,14 +113,16 @@ class TestCsv:
     def test_empty_file(self, repo: Path) -> None:
         write(repo / "specs/p.csv", "")
         assert problems(repo, "p.csv") == [
-            "p.csv: the file is empty; the first row must name the columns"]
+            "p.csv: the file is empty; the first row must name the columns"
+        ]
 
     def test_header_only_has_no_points(self, repo: Path) -> None:
         write(repo / "specs/p.csv", "a,b\n")
         sweep, diags = load(repo, "p.csv")
         assert sweep is None
         assert [(d.code, d.pointer, d.message) for d in diags] == [
-            ("PS606", ROWS, "rows 'p.csv' has no rows, so the sweep has no points")]
+            ("PS606", ROWS, "rows 'p.csv' has no rows, so the sweep has no points")
+        ]
 
     def test_problems_are_capped(self, repo: Path) -> None:
         write(repo / "specs/p.csv", "a\n" + "\n".join(['""'] * 50) + "\n")
@@ -118,16 +133,23 @@ class TestCsv:
     def test_not_utf8(self, repo: Path) -> None:
         write(repo / "specs/p.csv", b"a\n\xff\n")
         assert problems(repo, "p.csv") == [
-            "rows file 'p.csv' is not UTF-8 text (invalid byte 0xff on line 2)"]
+            "rows file 'p.csv' is not UTF-8 text (invalid byte 0xff on line 2)"
+        ]
 
     def test_rows_in_a_product(self, repo: Path) -> None:
         write(repo / "specs/p.csv", "a,b\n1,x\n2,y\n")
-        sweep, diags = parse_sweep({"product": [{"rows": "p.csv"}, {"seed": {"repeat": 2}}]},
-                                   base_dir=repo / "specs", root=repo)
+        sweep, diags = parse_sweep(
+            {"product": [{"rows": "p.csv"}, {"seed": {"repeat": 2}}]},
+            base_dir=repo / "specs",
+            root=repo,
+        )
         assert diags == [] and sweep is not None
         assert [p for _, p in sweep.points()] == [
-            {"a": 1, "b": "x", "seed": 0}, {"a": 1, "b": "x", "seed": 1},
-            {"a": 2, "b": "y", "seed": 0}, {"a": 2, "b": "y", "seed": 1}]
+            {"a": 1, "b": "x", "seed": 0},
+            {"a": 1, "b": "x", "seed": 1},
+            {"a": 2, "b": "y", "seed": 0},
+            {"a": 2, "b": "y", "seed": 1},
+        ]
         table = sweep.space.children()[0]
         assert isinstance(table, TableSpace) and table.source == "p.csv"
 
@@ -139,8 +161,10 @@ class TestDocuments:
 
     def test_yaml_uses_yaml_1_2(self, repo: Path) -> None:
         write(repo / "specs/p.yaml", "- {a: 1, b: no, c: 2024-01-02}\n- {a: 2, b: yes, c: x}\n")
-        assert rows_of(repo, "p.yaml") == [{"a": 1, "b": "no", "c": "2024-01-02"},
-                                           {"a": 2, "b": "yes", "c": "x"}]
+        assert rows_of(repo, "p.yaml") == [
+            {"a": 1, "b": "no", "c": "2024-01-02"},
+            {"a": 2, "b": "yes", "c": "x"},
+        ]
 
     def test_yml_suffix_and_case(self, repo: Path) -> None:
         write(repo / "specs/P.YML", "- a: 1\n")
@@ -153,34 +177,63 @@ class TestDocuments:
     def test_jsonl_errors_name_the_line(self, repo: Path) -> None:
         write(repo / "specs/p.jsonl", '{"a": 1}\n{"a": NaN}\n{"a": 1, "a": 2}\n{"b": 1}\n')
         messages = problems(repo, "p.jsonl")
-        assert messages == ["p.jsonl:2: NaN is not a JSON number",
-                            "p.jsonl:3: duplicate key 'a'"]
+        assert messages == ["p.jsonl:2: NaN is not a JSON number", "p.jsonl:3: duplicate key 'a'"]
 
     def test_jsonl_row_keys_name_the_line(self, repo: Path) -> None:
         write(repo / "specs/p.jsonl", '{"a": 1}\n\n{"b": 1}\n')
         assert problems(repo, "p.jsonl") == [
             "p.jsonl:3: row 1 lacks a and has unexpected b; every row needs exactly the keys "
-            "of row 0: a"]
+            "of row 0: a"
+        ]
 
     def test_row_keys_differ_with_position(self, repo: Path) -> None:
         write(repo / "specs/p.yaml", "- a: 1\n  b: 2\n- a: 3\n")
         assert problems(repo, "p.yaml") == [
-            "p.yaml:3:3: row 1 lacks b; every row needs exactly the keys of row 0: a, b"]
+            "p.yaml:3:3: row 1 lacks b; every row needs exactly the keys of row 0: a, b"
+        ]
 
-    @pytest.mark.parametrize(("name", "text", "message"), [
-        pytest.param("p.json", '{"a": 1}', "p.json:1:1: rows must be a list of mappings, not dict",
-                     id="json object"),
-        pytest.param("p.json", "[1]", "p.json:1:2: row 0 is a int, not a mapping",
-                     id="json list of numbers"),
-        pytest.param("p.json", '[{"a": 1}', "p.json:1:10: JSON syntax error: Expecting ',' "
-                     "delimiter", id="json syntax"),
-        pytest.param("p.yaml", "- {a: [1, .nan]}\n", "p.yaml:1:11: .nan is not a finite number "
-                     "and cannot be sent as JSON", id="yaml nan"),
-        pytest.param("p.yaml", "- {a: 1}\n---\n- {a: 2}\n", "p.yaml: has 2 documents; a rows "
-                     "file holds one list", id="two documents"),
-        pytest.param("p.yaml", "- {1: 1}\n", "p.yaml:1:3: '1' is not a valid parameter name "
-                     "(letters, digits, _; not a digit first)", id="int key"),
-    ])
+    @pytest.mark.parametrize(
+        ("name", "text", "message"),
+        [
+            pytest.param(
+                "p.json",
+                '{"a": 1}',
+                "p.json:1:1: rows must be a list of mappings, not dict",
+                id="json object",
+            ),
+            pytest.param(
+                "p.json",
+                "[1]",
+                "p.json:1:2: row 0 is a int, not a mapping",
+                id="json list of numbers",
+            ),
+            pytest.param(
+                "p.json",
+                '[{"a": 1}',
+                "p.json:1:10: JSON syntax error: Expecting ',' delimiter",
+                id="json syntax",
+            ),
+            pytest.param(
+                "p.yaml",
+                "- {a: [1, .nan]}\n",
+                "p.yaml:1:11: .nan is not a finite number and cannot be sent as JSON",
+                id="yaml nan",
+            ),
+            pytest.param(
+                "p.yaml",
+                "- {a: 1}\n---\n- {a: 2}\n",
+                "p.yaml: has 2 documents; a rows file holds one list",
+                id="two documents",
+            ),
+            pytest.param(
+                "p.yaml",
+                "- {1: 1}\n",
+                "p.yaml:1:3: '1' is not a valid parameter name "
+                "(letters, digits, _; not a digit first)",
+                id="int key",
+            ),
+        ],
+    )
     def test_document_problems(self, repo: Path, name: str, text: str, message: str) -> None:
         write(repo / "specs" / name, text)
         assert problems(repo, name)[-1] == message
@@ -204,7 +257,8 @@ class TestPaths:
         target = write(repo / "specs/p.csv", "a\n1\n")
         assert problems(repo, str(target)) == [
             f"rows file {str(target)!r} is an absolute path; name it relative to the spec's "
-            "directory"]
+            "directory"
+        ]
 
     @pytest.mark.parametrize("name", ["C:/x.csv", "\\\\server\\share\\x.csv", "\\x.csv"])
     def test_windows_absolute_paths(self, repo: Path, name: str) -> None:
@@ -239,13 +293,16 @@ class TestPaths:
         sweep, diags = parse_sweep({"rows": "p.csv"}, base_dir=alias / "specs", root=repo)
         assert diags == [] and sweep is not None and sweep.size == 1
 
-    @pytest.mark.parametrize(("name", "message"), [
-        ("missing.csv", "rows file 'missing.csv' does not exist"),
-        ("", "rows file '' is an empty path"),
-        ("p.txt", "rows file 'p.txt' has the unsupported type '.txt'"),
-        ("p", "rows file 'p' has the unsupported type '(none)'"),
-        ("a\x00.csv", "rows file 'a\\x00.csv' contains a NUL character"),
-    ])
+    @pytest.mark.parametrize(
+        ("name", "message"),
+        [
+            ("missing.csv", "rows file 'missing.csv' does not exist"),
+            ("", "rows file '' is an empty path"),
+            ("p.txt", "rows file 'p.txt' has the unsupported type '.txt'"),
+            ("p", "rows file 'p' has the unsupported type '(none)'"),
+            ("a\x00.csv", "rows file 'a\\x00.csv' contains a NUL character"),
+        ],
+    )
     def test_unusable_names(self, repo: Path, name: str, message: str) -> None:
         write(repo / "specs/p.txt", "a\n1\n")
         assert problems(repo, name) == [message]
@@ -263,5 +320,7 @@ class TestPaths:
         with open(repo / "specs/big.csv", "wb") as handle:
             handle.truncate(MAX_ROWS_BYTES + 1)
         [message] = problems(repo, "big.csv")
-        assert message == (f"rows file 'big.csv' is {MAX_ROWS_BYTES + 1} bytes; the limit is "
-                           f"{MAX_ROWS_BYTES} (50 MiB)")
+        assert message == (
+            f"rows file 'big.csv' is {MAX_ROWS_BYTES + 1} bytes; the limit is "
+            f"{MAX_ROWS_BYTES} (50 MiB)"
+        )
