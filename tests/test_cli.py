@@ -1,6 +1,15 @@
-"""The CLI as users and CI run it: real subprocesses on real files.
+"""`promspec validate`, `schema` and the top-level options on real files.
 
-Every run also checks that no Python traceback reaches stderr.
+The CLI runs in this process (cli_support.promspec) wherever a process adds nothing. Real
+processes (cli_support.promspec_process) are kept where the process is what is tested:
+
+* test_stdin_yaml: a spec piped through a real stdin;
+* test_missing_file_is_reported_with_other_files: exit status 2 as the process reports it;
+* test_console_script: start-up through the installed `promspec` script, statuses 0 and 1;
+* test_no_traceback_for_hostile_input: hostile files never give a traceback from the
+  command as users start it.
+
+Every run, in-process or not, also checks that no Python traceback reaches stdout or stderr.
 """
 
 from __future__ import annotations
@@ -18,6 +27,9 @@ from pathlib import Path
 import pytest
 
 import prominence_spec
+
+from cli_support import promspec, promspec_process
+from support import write
 
 REPO = Path(__file__).resolve().parent.parent
 VALID = """\
@@ -43,37 +55,6 @@ LINE = re.compile(
 )
 
 
-def promspec(
-    *args: str, cwd: Path, stdin: bytes | None = None, command: list[str] | None = None
-) -> subprocess.CompletedProcess[str]:
-    proc = subprocess.run(
-        [*(command or [sys.executable, "-m", "prominence_spec"]), *args],
-        cwd=cwd,
-        input=stdin,
-        capture_output=True,
-        timeout=60,
-    )
-    result = subprocess.CompletedProcess(
-        proc.args,
-        proc.returncode,
-        proc.stdout.decode("utf-8", "replace"),
-        proc.stderr.decode("utf-8", "replace"),
-    )
-    assert "Traceback" not in result.stderr, result.stderr
-    assert "Traceback" not in result.stdout, result.stdout
-    return result
-
-
-def write(folder: Path, name: str, text: str | bytes) -> Path:
-    path = folder / name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if isinstance(text, bytes):
-        path.write_bytes(text)
-    else:
-        path.write_text(text, encoding="utf-8")
-    return path
-
-
 def json_report(proc: subprocess.CompletedProcess[str]) -> dict:
     return json.loads(proc.stdout)
 
@@ -84,14 +65,14 @@ def file_codes(report: dict) -> dict[str, list[str]]:
 
 # -- exit codes ----------------------------------------------------------------------------
 def test_valid_file_exits_0(tmp_path: Path) -> None:
-    write(tmp_path, "ok.yaml", VALID)
+    write(tmp_path, VALID, "ok.yaml")
     proc = promspec("validate", "ok.yaml", cwd=tmp_path)
     assert proc.returncode == 0
     assert proc.stdout == "1 file valid (1 document)\n"
 
 
 def test_problems_exit_1_with_exact_text_lines(tmp_path: Path) -> None:
-    write(tmp_path, "bad.yaml", TYPO)
+    write(tmp_path, TYPO, "bad.yaml")
     proc = promspec("validate", "bad.yaml", cwd=tmp_path)
     assert proc.returncode == 1
     lines = proc.stdout.splitlines()
@@ -134,22 +115,24 @@ def test_problems_exit_1_with_exact_text_lines(tmp_path: Path) -> None:
     ],
 )
 def test_usage_and_io_errors_exit_2(tmp_path: Path, args: list[str]) -> None:
-    write(tmp_path, "ok.yaml", VALID)
+    write(tmp_path, VALID, "ok.yaml")
     proc = promspec(*args, cwd=tmp_path, stdin=b"")
     assert proc.returncode == 2, (proc.stdout, proc.stderr)
 
 
 def test_missing_file_is_reported_with_other_files(tmp_path: Path) -> None:
-    write(tmp_path, "ok.yaml", VALID)
-    proc = promspec("validate", "--format", "json", "missing.yaml", "ok.yaml", cwd=tmp_path)
+    """Exit status 2 as the process reports it, every file still reported."""
+    write(tmp_path, VALID, "ok.yaml")
+    proc = promspec_process("validate", "--format", "json", "missing.yaml", "ok.yaml", cwd=tmp_path)
     assert proc.returncode == 2
     assert file_codes(json_report(proc)) == {"missing.yaml": ["PS100"], "ok.yaml": []}
 
 
 # -- stdin ---------------------------------------------------------------------------------
 def test_stdin_yaml(tmp_path: Path) -> None:
-    assert promspec("validate", "-", cwd=tmp_path, stdin=VALID.encode()).returncode == 0
-    proc = promspec("validate", "-", cwd=tmp_path, stdin=TYPO.encode())
+    """A real process reading a real pipe."""
+    assert promspec_process("validate", "-", cwd=tmp_path, stdin=VALID.encode()).returncode == 0
+    proc = promspec_process("validate", "-", cwd=tmp_path, stdin=TYPO.encode())
     assert proc.returncode == 1
     assert proc.stdout.startswith("<stdin>:2:3: error[PS201] ")
 
@@ -171,13 +154,13 @@ def test_stdin_empty_and_binary(tmp_path: Path) -> None:
 
 # -- directories and many files ------------------------------------------------------------
 def test_directories_are_searched_recursively_skipping_hidden(tmp_path: Path) -> None:
-    write(tmp_path, "d/a.yaml", VALID)
-    write(tmp_path, "d/sub/b.yml", TYPO)
-    write(tmp_path, "d/sub/deeper/c.json", VALID_JSON)
-    write(tmp_path, "d/sub/deeper/UPPER.YAML", VALID)
-    write(tmp_path, "d/.hidden/x.yaml", "a: 1\na: 2\n")
-    write(tmp_path, "d/notes.txt", "not: [a spec")
-    write(tmp_path, "d/script.sh", "echo hi\n")
+    write(tmp_path, VALID, "d/a.yaml")
+    write(tmp_path, TYPO, "d/sub/b.yml")
+    write(tmp_path, VALID_JSON, "d/sub/deeper/c.json")
+    write(tmp_path, VALID, "d/sub/deeper/UPPER.YAML")
+    write(tmp_path, "a: 1\na: 2\n", "d/.hidden/x.yaml")
+    write(tmp_path, "not: [a spec", "d/notes.txt")
+    write(tmp_path, "echo hi\n", "d/script.sh")
     proc = promspec("validate", "--format", "json", "d", cwd=tmp_path)
     assert proc.returncode == 1
     codes = file_codes(json_report(proc))
@@ -190,12 +173,12 @@ def test_directories_are_searched_recursively_skipping_hidden(tmp_path: Path) ->
 
 
 def test_every_file_is_reported_in_one_run(tmp_path: Path) -> None:
-    write(tmp_path, "1-broken.yaml", "resources: [unclosed\n")
-    write(tmp_path, "2-dup.yaml", VALID + "tasks: []\n")
-    write(tmp_path, "3-typo.yaml", TYPO)
-    write(tmp_path, "4-ok.yaml", VALID)
-    write(tmp_path, "5-bad.json", '{"resources": 1,}')
-    write(tmp_path, "6-ok.json", VALID_JSON)
+    write(tmp_path, "resources: [unclosed\n", "1-broken.yaml")
+    write(tmp_path, VALID + "tasks: []\n", "2-dup.yaml")
+    write(tmp_path, TYPO, "3-typo.yaml")
+    write(tmp_path, VALID, "4-ok.yaml")
+    write(tmp_path, '{"resources": 1,}', "5-bad.json")
+    write(tmp_path, VALID_JSON, "6-ok.json")
     proc = promspec("validate", "--format", "json", ".", cwd=tmp_path)
     assert proc.returncode == 1
     report = json_report(proc)
@@ -214,7 +197,7 @@ def test_every_file_is_reported_in_one_run(tmp_path: Path) -> None:
 
 
 def test_multi_document_file(tmp_path: Path) -> None:
-    write(tmp_path, "multi.yaml", VALID + "---\n" + TYPO + "---\n")
+    write(tmp_path, VALID + "---\n" + TYPO + "---\n", "multi.yaml")
     proc = promspec("validate", "multi.yaml", cwd=tmp_path)
     assert proc.returncode == 1
     assert "multi.yaml:11:3: error[PS201] " in proc.stdout
@@ -235,7 +218,7 @@ def test_multi_document_file(tmp_path: Path) -> None:
     ],
 )
 def test_non_string_name_is_only_ps408(tmp_path: Path, text: str, pointer: str) -> None:
-    write(tmp_path, "spec.yaml", text)
+    write(tmp_path, text, "spec.yaml")
     report = json_report(promspec("validate", "-f", "json", "spec.yaml", cwd=tmp_path))
     found = [(d["code"], d["pointer"]) for d in report["files"][0]["diagnostics"]]
     assert found == [("PS408", pointer)]
@@ -244,7 +227,7 @@ def test_non_string_name_is_only_ps408(tmp_path: Path, text: str, pointer: str) 
 @pytest.mark.parametrize("name", ["[a]", "{a: 1}"])
 def test_unhashable_workflow_job_name(tmp_path: Path, name: str) -> None:
     write(
-        tmp_path, "wf.yaml", f"name: wf\njobs:\n  - name: {name}\n" + textwrap.indent(VALID, "    ")
+        tmp_path, f"name: wf\njobs:\n  - name: {name}\n" + textwrap.indent(VALID, "    "), "wf.yaml"
     )
     proc = promspec("validate", "-f", "json", "wf.yaml", cwd=tmp_path)
     assert proc.returncode == 1, proc.stderr
@@ -254,8 +237,8 @@ def test_unhashable_workflow_job_name(tmp_path: Path, name: str) -> None:
 # -- report formats ------------------------------------------------------------------------
 @pytest.fixture
 def two_files(tmp_path: Path) -> Path:
-    write(tmp_path, "bad.yaml", TYPO)
-    write(tmp_path, "ok.yaml", VALID)
+    write(tmp_path, TYPO, "bad.yaml")
+    write(tmp_path, VALID, "ok.yaml")
     return tmp_path
 
 
@@ -352,10 +335,10 @@ def test_console_script(tmp_path: Path) -> None:
     bindir = str(Path(sys.executable).parent)
     script = shutil.which("promspec", path=os.pathsep.join([bindir, os.environ.get("PATH", "")]))
     assert script, "the promspec console script is not installed"
-    write(tmp_path, "bad.yaml", TYPO)
-    write(tmp_path, "ok.yaml", VALID)
-    assert promspec("validate", "ok.yaml", cwd=tmp_path, command=[script]).returncode == 0
-    proc = promspec("validate", "bad.yaml", cwd=tmp_path, command=[script])
+    write(tmp_path, TYPO, "bad.yaml")
+    write(tmp_path, VALID, "ok.yaml")
+    assert promspec_process("validate", "ok.yaml", cwd=tmp_path, command=[script]).returncode == 0
+    proc = promspec_process("validate", "bad.yaml", cwd=tmp_path, command=[script])
     assert proc.returncode == 1
     assert proc.stdout.startswith("bad.yaml:2:3: error[PS201] ")
 
@@ -394,11 +377,24 @@ HOSTILE: dict[str, bytes] = {
 
 
 def test_no_traceback_for_hostile_input(tmp_path: Path) -> None:
+    """As users start it: a real process on every hostile file, in every format."""
     for name, raw in HOSTILE.items():
-        write(tmp_path, name, raw)
+        write(tmp_path, raw, name)
     for fmt in ("text", "json", "github", "junit", "sarif"):
-        proc = promspec("validate", "-f", fmt, *HOSTILE, cwd=tmp_path)  # asserts no traceback
+        proc = promspec_process(
+            "validate", "-f", fmt, *HOSTILE, cwd=tmp_path
+        )  # asserts no traceback
         assert proc.returncode == 1, proc.stderr
         assert proc.stderr == ""
-    report = json_report(promspec("validate", "-f", "json", *HOSTILE, cwd=tmp_path))
+    report = json_report(promspec_process("validate", "-f", "json", *HOSTILE, cwd=tmp_path))
     assert all(codes for codes in file_codes(report).values())
+
+
+# -- the in-process runner itself -----------------------------------------------------------
+def test_in_process_runs_leave_no_state_behind(tmp_path: Path) -> None:
+    write(tmp_path, VALID, "ok.yaml")
+    cwd, environ, streams = os.getcwd(), dict(os.environ), (sys.stdin, sys.stdout, sys.stderr)
+    proc = promspec("validate", "ok.yaml", cwd=tmp_path, env={"NO_COLOR": "1", "HOME": None})
+    assert (proc.returncode, proc.stdout, proc.stderr) == (0, "1 file valid (1 document)\n", "")
+    assert (os.getcwd(), dict(os.environ)) == (cwd, environ)
+    assert (sys.stdin, sys.stdout, sys.stderr) == streams
