@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import ast
+import importlib.util
+import os
 import re
 import shutil
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -19,10 +22,26 @@ def _sources() -> list[Path]:
     return sorted(PACKAGE.rglob("*.py"))
 
 
+def _ruff() -> str:
+    """ruff from this interpreter's environment first, so an unactivated venv works too."""
+    path = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
+    return shutil.which("ruff", path=path) or pytest.fail("ruff is a test dependency ('.[test]')")
+
+
 def test_ruff_is_clean() -> None:
-    ruff = shutil.which("ruff") or pytest.fail("ruff is a test dependency ('.[test]')")
     result = subprocess.run(
-        [ruff, "check", "prominence_spec", "tests", "benchmarks"],
+        [_ruff(), "check", "prominence_spec", "tests", "benchmarks"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_ruff_format_is_clean() -> None:
+    # TODO(lead): add "prominence_spec" once `ruff format prominence_spec` has been run.
+    result = subprocess.run(
+        [_ruff(), "format", "--check", "tests", "benchmarks"],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -131,10 +150,63 @@ def test_readme_main_job_runs(tmp_path: Path) -> None:
     assert '"name": "pi-100-0"' in result.stdout
 
 
-def test_packaged_data_is_the_repository_copy() -> None:
-    from prominence_spec.spec.starters import template_dir
-    from prominence_spec.validate.schemas import schema_dir
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The project's wheel, built once from this checkout.
 
-    for folder, repo in ((schema_dir(), ROOT / "schemas"), (template_dir(), ROOT / "templates")):
-        for path in repo.iterdir():
-            assert (folder / path.name).read_bytes() == path.read_bytes(), path
+    Offline (``--no-build-isolation --no-index``) when the build backend, hatchling, is
+    installed; otherwise pip fetches it into an isolated build environment first.
+    """
+    out = tmp_path_factory.mktemp("wheel")
+    command = [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(out)]
+    if importlib.util.find_spec("hatchling") is not None:
+        command += ["--no-build-isolation", "--no-index"]
+    env = {**os.environ, "PIP_DISABLE_PIP_VERSION_CHECK": "1"}
+    built = subprocess.run(
+        [*command, str(ROOT)], capture_output=True, text=True, env=env, timeout=300
+    )
+    assert built.returncode == 0, built.stdout + built.stderr
+    [found] = out.glob("*.whl")
+    return found
+
+
+def test_packaged_data_is_the_repository_copy(wheel: Path) -> None:
+    """The wheel ships schemas/ and templates/, byte for byte, and nothing else as data."""
+    with zipfile.ZipFile(wheel) as archive:
+        data = {
+            name: archive.read(name)
+            for name in archive.namelist()
+            if name.startswith("prominence_spec/_data/") and not name.endswith("/")
+        }
+    repository = {
+        f"prominence_spec/_data/{folder}/{path.relative_to(ROOT / folder).as_posix()}": (
+            path.read_bytes()
+        )
+        for folder in ("schemas", "templates")
+        for path in sorted((ROOT / folder).rglob("*"))
+        if path.is_file()
+    }
+    assert any("/schemas/" in name for name in repository), "no schemas in schemas/"
+    assert sorted(data) == sorted(repository)
+    for name, content in repository.items():
+        assert data[name] == content, f"{name} in the wheel differs from the repository's"
+
+
+def test_the_installed_wheel_reads_its_own_data(wheel: Path, tmp_path: Path) -> None:
+    """Unpacked as pip installs it, the package finds its schemas and starters in _data."""
+    with zipfile.ZipFile(wheel) as archive:
+        archive.extractall(tmp_path)
+    code = (
+        "import sys; sys.path.insert(0, sys.argv[1])\n"
+        "from prominence_spec.spec.starters import starters, template_dir\n"
+        "from prominence_spec.validate.schemas import schema, schema_dir\n"
+        "print(schema_dir()); print(template_dir())\n"
+        "schema('job'); print(' '.join(sorted(starters())))\n"
+    )
+    run = subprocess.run(
+        [sys.executable, "-I", "-c", code, str(tmp_path)], capture_output=True, text=True
+    )
+    assert run.returncode == 0, run.stderr
+    data = tmp_path / "prominence_spec" / "_data"
+    starters = " ".join(sorted(p.stem for p in (ROOT / "templates").glob("*.yaml")))
+    assert run.stdout.splitlines() == [str(data / "schemas"), str(data / "templates"), starters]
