@@ -577,19 +577,3 @@ def test_fast_path_matches_jinja(
     else:
         assert result == expected
         assert type(result) is str
-
-
-def test_fast_path_speed(capsys: pytest.CaptureFixture[str]) -> None:
-    tpl = Templater(root=Path("."), base_dir=Path("."))
-    context = {"a": 7, "b": "xyz", "frame": 0.5}
-    lines = []
-    for text in ("{{ a }}", "run --a {{ a }} --b {{ b }}", "out-{{ frame }}.txt"):
-        compiled = tpl.compile(text)
-        assert compiled.simple
-        rounds = 100_000
-        started = time.perf_counter()
-        for _ in range(rounds):
-            compiled.render(context)
-        lines.append(f"{text!r}: {(time.perf_counter() - started) / rounds * 1e6:.2f} us")
-    with capsys.disabled():
-        print("\nfast path per render:", "; ".join(lines))
