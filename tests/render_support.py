@@ -3,7 +3,6 @@ the library's render pipeline on them."""
 
 from __future__ import annotations
 
-import textwrap
 from pathlib import Path
 from typing import Any
 
@@ -18,13 +17,6 @@ tasks:
   - image: busybox
     runtime: singularity
 """
-
-
-def write(root: Path, text: str, name: str = "spec.yaml") -> Path:
-    path = root / name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(textwrap.dedent(text), encoding="utf-8")
-    return path
 
 
 def opened(

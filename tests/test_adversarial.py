@@ -18,6 +18,8 @@ from pathlib import Path
 
 import pytest
 
+from cli_support import promspec_process
+
 CORPUS = Path(__file__).resolve().parent / "adversarial"
 MARKER = Path("/tmp/promspec-adversarial-pwned")  # what the python-object files try to create
 IO_CODES = {"PS100", "PS113"}
@@ -150,18 +152,11 @@ GENERATED: dict[str, tuple[Callable[[Path], None], set[str], str | None]] = {
 
 
 def run_cli(args: list[str], cwd: Path, timeout: float = 20) -> subprocess.CompletedProcess:
-    proc = subprocess.run(
-        [sys.executable, "-c", RUNNER, "validate", *args],
-        cwd=cwd,
-        capture_output=True,
-        timeout=timeout,
-    )
-    stderr = proc.stderr.decode("utf-8", "replace")
-    assert proc.returncode >= 0, f"killed by signal {-proc.returncode}: {stderr}"
-    assert "Traceback" not in stderr, stderr
-    return subprocess.CompletedProcess(
-        proc.args, proc.returncode, proc.stdout.decode("utf-8", "replace"), stderr
-    )
+    """`promspec validate ARGS` in a process of its own, under the limits of RUNNER."""
+    command = [sys.executable, "-c", RUNNER]
+    proc = promspec_process("validate", *args, cwd=cwd, command=command, timeout=timeout)
+    assert proc.returncode >= 0, f"killed by signal {-proc.returncode}: {proc.stderr}"
+    return proc
 
 
 def check_one(

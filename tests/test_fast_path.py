@@ -14,6 +14,8 @@ from prominence_spec.load.plain import plain_data as fast_path_applies
 from prominence_spec.validate.document import schema_diagnostics, validate
 from prominence_spec.validate.schemas import fast_validator, validator
 
+from support import key_paths
+
 JOB: dict[str, Any] = {
     "name": "pi",
     "labels": {"project": "demo"},
@@ -57,17 +59,6 @@ WORKFLOW: dict[str, Any] = {
     "notifications": [{"event": "workflowFinished", "type": "email"}],
 }
 BASES = {"job": JOB, "workflow": WORKFLOW}
-
-
-def paths_of(node: Any, path: tuple = ()) -> list[tuple]:
-    found = [path] if path else []
-    if isinstance(node, dict):
-        for key, value in node.items():
-            found += paths_of(value, (*path, key))
-    elif isinstance(node, list):
-        for index, value in enumerate(node):
-            found += paths_of(value, (*path, index))
-    return found
 
 
 SCALARS = [
@@ -163,7 +154,7 @@ VALUE = st.one_of(
 def mutations(kind: str):
     return st.lists(
         st.tuples(
-            st.sampled_from(paths_of(BASES[kind])),
+            st.sampled_from([path for path in key_paths(BASES[kind]) if path]),
             st.sampled_from(["set", "set", "delete", "add"]),
             st.sampled_from(KEYS),
             VALUE,

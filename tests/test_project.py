@@ -28,32 +28,23 @@ def _ruff() -> str:
     return shutil.which("ruff", path=path) or pytest.fail("ruff is a test dependency ('.[test]')")
 
 
-def test_ruff_is_clean() -> None:
-    result = subprocess.run(
-        [_ruff(), "check", "prominence_spec", "tests", "benchmarks"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-    )
+def _passes(*command: str) -> None:
+    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+# The lint gate: ruff check, ruff format --check and mypy.
+def test_ruff_is_clean() -> None:
+    _passes(_ruff(), "check", "prominence_spec", "tests", "benchmarks")
 
 
 def test_ruff_format_is_clean() -> None:
-    # TODO(lead): add "prominence_spec" once `ruff format prominence_spec` has been run.
-    result = subprocess.run(
-        [_ruff(), "format", "--check", "tests", "benchmarks"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
+    # TODO(lead): add "prominence_spec" here once `ruff format prominence_spec` has been run.
+    _passes(_ruff(), "format", "--check", "tests", "benchmarks")
 
 
 def test_mypy_is_clean() -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "mypy"], cwd=ROOT, capture_output=True, text=True
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
+    _passes(sys.executable, "-m", "mypy")
 
 
 @pytest.mark.parametrize(

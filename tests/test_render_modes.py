@@ -12,7 +12,8 @@ import pytest
 
 from prominence_spec.diagnostics import has_errors
 
-from render_support import TASK, names, ok, run, where, write
+from render_support import TASK, names, ok, run, where
+from support import write
 
 
 def test_jobs_mode_default_names_are_name_dash_index(repo) -> None:

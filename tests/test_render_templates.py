@@ -15,7 +15,8 @@ from prominence_spec.diagnostics import Diagnostic
 from prominence_spec.load.loader import load
 from prominence_spec.validate.templated import check_templated
 
-from render_support import TASK, names, ok, opened, run, where, write
+from render_support import TASK, names, ok, opened, run, where
+from support import write
 
 # -- specs that use a template ------------------------------------------------------------
 TEMPLATE = """\

@@ -8,34 +8,10 @@ import pytest
 
 from prominence_spec.server.validator import backend_failure, server_runs, server_validate
 
-from server_support import DROP, make_job, make_task, make_workflow
+from server_support import DROP, fac, make_job, make_task, make_workflow, par, pol, sweep, zipf
 
 J, W, T = make_job, make_workflow, make_task
 NO_CPUS = {"cpus": DROP}
-
-
-def pol(**p):
-    return J(policies=p)
-
-
-def wfac(*factories):
-    return W(factories=list(factories))
-
-
-def sweep(*params, jobs=("a",)):
-    return {"type": "parameterSweep", "name": "f", "jobs": list(jobs), "parameters": list(params)}
-
-
-def zipf(*params, jobs=("a",)):
-    return {"type": "zip", "name": "f", "jobs": list(jobs), "parameters": list(params)}
-
-
-def par(name="x", **kw):
-    return {
-        k: v
-        for k, v in ({"name": name, "start": 1, "end": 3, "step": 1} | kw).items()
-        if v is not DROP
-    }
 
 
 ONEDATA = {"type": "onedata", "mountpoint": "/data", "onedata": {"provider": "p", "token": "t"}}
@@ -251,79 +227,79 @@ MESSAGES = [
     ("workflow", W(dependencies={"a": ["z"]}), 'child job "z" is not actually defined'),
     # ---- factories
     ("workflow", W(factories={}), "factories must be a list"),
-    ("workflow", wfac({"name": "f", "jobs": []}), "a factory type must be specified"),
-    ("workflow", wfac({"type": "repeat", "jobs": []}), "a factory name must be specified"),
-    ("workflow", wfac({"type": "repeat", "name": "f"}), "a list of jobs must be specified"),
-    ("workflow", wfac({"type": "repeat", "name": "f", "jobs": "a"}), "jobs must be a list"),
+    ("workflow", fac({"name": "f", "jobs": []}), "a factory type must be specified"),
+    ("workflow", fac({"type": "repeat", "jobs": []}), "a factory name must be specified"),
+    ("workflow", fac({"type": "repeat", "name": "f"}), "a list of jobs must be specified"),
+    ("workflow", fac({"type": "repeat", "name": "f", "jobs": "a"}), "jobs must be a list"),
     (
         "workflow",
-        wfac({"type": "repeat", "name": "f", "jobs": ["z"]}),
+        fac({"type": "repeat", "name": "f", "jobs": ["z"]}),
         "factory f references a job z which is not defined",
     ),
     (
         "workflow",
-        wfac({"type": "parametricSweep", "name": "f", "jobs": []}),
+        fac({"type": "parametricSweep", "name": "f", "jobs": []}),
         "invalid factory type",
     ),
     (
         "workflow",
-        wfac({"type": "repeat", "name": "f", "jobs": ["a"], "num": 2}),
+        fac({"type": "repeat", "name": "f", "jobs": ["a"], "num": 2}),
         "a factory of type repeat must have number specified",
     ),
     (
         "workflow",
-        wfac({"type": "repeat", "name": "f", "jobs": ["a"], "number": 2.0}),
+        fac({"type": "repeat", "name": "f", "jobs": ["a"], "number": 2.0}),
         "number of repeats must be an integer",
     ),
     (
         "workflow",
-        wfac({"type": "repeat", "name": "f", "jobs": ["a"], "number": 0}),
+        fac({"type": "repeat", "name": "f", "jobs": ["a"], "number": 0}),
         "number of repeats must be at least 1",
     ),
     (
         "workflow",
-        wfac({"type": "parameterSweep", "name": "f", "jobs": ["a"]}),
+        fac({"type": "parameterSweep", "name": "f", "jobs": ["a"]}),
         "a factory of type parameterSweep must have parameters specified",
     ),
-    ("workflow", wfac(sweep() | {"parameters": {}}), "parameters must be a list"),
-    ("workflow", wfac(sweep({"start": 1, "end": 2, "step": 1})), "a parameter must contain a name"),
+    ("workflow", fac(sweep() | {"parameters": {}}), "parameters must be a list"),
+    ("workflow", fac(sweep({"start": 1, "end": 2, "step": 1})), "a parameter must contain a name"),
     (
         "workflow",
-        wfac(sweep({"name": "x", "end": 2, "step": 1})),
+        fac(sweep({"name": "x", "end": 2, "step": 1})),
         "a parameter must contain a start value",
     ),
     (
         "workflow",
-        wfac(sweep({"name": "x", "start": 2, "step": 1})),
+        fac(sweep({"name": "x", "start": 2, "step": 1})),
         "a parameter must contain an end value",
     ),
     (
         "workflow",
-        wfac(sweep({"name": "x", "start": 1, "end": 2})),
+        fac(sweep({"name": "x", "start": 1, "end": 2})),
         "a parameter must contain a step size or number of steps",
     ),
     (
         "workflow",
-        wfac(sweep(par(number=3))),
+        fac(sweep(par(number=3))),
         "a parameter cannot have both a step size and number of steps",
     ),
-    ("workflow", wfac(sweep(par(), par())), "each parameter must have a unique name"),
+    ("workflow", fac(sweep(par(), par())), "each parameter must have a unique name"),
     (
         "workflow",
-        wfac({"type": "zip", "name": "f", "jobs": ["a"]}),
+        fac({"type": "zip", "name": "f", "jobs": ["a"]}),
         "a factory of type zip must have parameters specified",
     ),
-    ("workflow", wfac(zipf() | {"parameters": "p"}), "parameters must be a list"),
+    ("workflow", fac(zipf() | {"parameters": "p"}), "parameters must be a list"),
     (
         "workflow",
-        wfac(zipf({"name": "x", "values": [1]}, {"name": "y", "values": [1, 2]})),
+        fac(zipf({"name": "x", "values": [1]}, {"name": "y", "values": [1, 2]})),
         "all parameters must lists of values the same length",
     ),
-    ("workflow", wfac(zipf({"values": [1]})), "a parameter must contain a name"),
-    ("workflow", wfac(zipf({"name": "x", "values": "ab"})), "values must be a list"),
+    ("workflow", fac(zipf({"values": [1]})), "a parameter must contain a name"),
+    ("workflow", fac(zipf({"name": "x", "values": "ab"})), "values must be a list"),
     (
         "workflow",
-        wfac(zipf({"name": "x", "values": [1]}, {"name": "x", "values": [2]})),
+        fac(zipf({"name": "x", "values": [1]}, {"name": "x", "values": [2]})),
         "each parameter must have a unique name",
     ),
     # ---- workflow policies, labels, notifications
@@ -444,9 +420,9 @@ def test_digit_test_table(value, cpus_result, priority_ok):
         ("workflow", W(policies={"placement": 5})),
         ("workflow", W(dependencies={"nobody": ["a"]})),
         ("workflow", W(name="")),
-        ("workflow", wfac(sweep(), zipf() | {"jobs": []})),
-        ("workflow", wfac(sweep(par(start="a", end=None, step=[], number=DROP)) | {"name": 5})),
-        ("workflow", wfac(zipf({"name": "x", "values": [None, [], {}]}))),
+        ("workflow", fac(sweep(), zipf() | {"jobs": []})),
+        ("workflow", fac(sweep(par(start="a", end=None, step=[], number=DROP)) | {"name": 5})),
+        ("workflow", fac(zipf({"name": "x", "values": [None, [], {}]}))),
         ("workflow", W(dependencies={"a": ["a"]})),
     ],
 )
@@ -480,10 +456,10 @@ CRASHES = [
     ("workflow", W(name=1)),
     ("workflow", W(jobs=None)),
     ("workflow", W(jobs=3)),
-    ("workflow", wfac({"type": "repeat", "name": "f", "jobs": ["a"], "number": "3"})),
-    ("workflow", wfac(zipf({"name": "x"}))),
-    ("workflow", wfac(zipf({"name": "x", "values": 3}))),
-    ("workflow", wfac(["type", "name", "jobs"])),
+    ("workflow", fac({"type": "repeat", "name": "f", "jobs": ["a"], "number": "3"})),
+    ("workflow", fac(zipf({"name": "x"}))),
+    ("workflow", fac(zipf({"name": "x", "values": 3}))),
+    ("workflow", fac(["type", "name", "jobs"])),
     ("workflow", W(labels={"k": None})),
     ("workflow", W(policies=None)),
 ]
@@ -505,17 +481,17 @@ BACKEND_FAILURES = [
     ("job", J(artifacts=[["url"]]), "artifacts item"),
     ("job", J(notifications=[{"event": "jobFinished"}]), "notification"),
     ("job", J(notifications=[""]), "notification"),
-    ("workflow", wfac(sweep(par(step=DROP, number=3))), "number instead of step"),
-    ("workflow", wfac(sweep(par(start="a"))), "non-numeric"),
-    ("workflow", wfac(sweep(par(step=None))), "non-numeric"),
-    ("workflow", wfac(sweep(par(step=0))), "never finishes"),
-    ("workflow", wfac(sweep(par(step=-1))), "never finishes"),
-    ("workflow", wfac(sweep(par(start=1e20, end=2e20, step=1))), "never finishes"),
-    ("workflow", wfac(sweep(*[par(name=n) for n in "abcde"])), "up to 4D"),
-    ("workflow", wfac(zipf()), "empty parameters"),
-    ("workflow", wfac(zipf({"name": "x", "values": ["a b"]})), "whitespace"),
-    ("workflow", wfac(zipf({"name": "x", "values": ['a"b']})), "double quote"),
-    ("workflow", wfac(zipf({"name": "x", "values": [[1, 2]]})), "whitespace"),
+    ("workflow", fac(sweep(par(step=DROP, number=3))), "number instead of step"),
+    ("workflow", fac(sweep(par(start="a"))), "non-numeric"),
+    ("workflow", fac(sweep(par(step=None))), "non-numeric"),
+    ("workflow", fac(sweep(par(step=0))), "never finishes"),
+    ("workflow", fac(sweep(par(step=-1))), "never finishes"),
+    ("workflow", fac(sweep(par(start=1e20, end=2e20, step=1))), "never finishes"),
+    ("workflow", fac(sweep(*[par(name=n) for n in "abcde"])), "up to 4D"),
+    ("workflow", fac(zipf()), "empty parameters"),
+    ("workflow", fac(zipf({"name": "x", "values": ["a b"]})), "whitespace"),
+    ("workflow", fac(zipf({"name": "x", "values": ['a"b']})), "double quote"),
+    ("workflow", fac(zipf({"name": "x", "values": [[1, 2]]})), "whitespace"),
     ("workflow", W(jobs=[J(name="a", res={"disk": DROP})]), "disk"),
     ("workflow", W(policies={"placement": 5}), "placement"),
     ("workflow", W(policies={"placement": {"requirements": None}}), "placement"),
@@ -549,11 +525,11 @@ def test_section7_backend_failures(kind, doc, gist):
         ("workflow", W()),
         ("workflow", W(jobs=[])),
         ("workflow", W(policies={"placement": None})),
-        ("workflow", wfac(sweep(par(start="1", end=True, step="0.5")))),
-        ("workflow", wfac(sweep(par(start=3, end=1, step=0)))),
-        ("workflow", wfac(sweep(par(step=DROP, number=3)) | {"jobs": []})),
-        ("workflow", wfac(zipf(), sweep(par(step=0), jobs=["a"]), sweep(par(), jobs=["a"]))),
-        ("workflow", wfac(zipf({"name": "x", "values": [1, 2.0, "a", None, True]}))),
+        ("workflow", fac(sweep(par(start="1", end=True, step="0.5")))),
+        ("workflow", fac(sweep(par(start=3, end=1, step=0)))),
+        ("workflow", fac(sweep(par(step=DROP, number=3)) | {"jobs": []})),
+        ("workflow", fac(zipf(), sweep(par(step=0), jobs=["a"]), sweep(par(), jobs=["a"]))),
+        ("workflow", fac(zipf({"name": "x", "values": [1, 2.0, "a", None, True]}))),
         ("workflow", W(dependencies={"a": ["b"], "zzz": ["a"]})),
         (
             "workflow",
@@ -591,7 +567,7 @@ def test_backend_runs(kind, doc):
         ("workflow", W(dependencies={"a": []})),
         ("job", J(res={"disk": 10**13})),
         ("job", J(res={"walltime": 10**400})),
-        ("workflow", wfac({"type": "repeat", "name": "f", "jobs": ["a"], "number": 10**7})),
+        ("workflow", fac({"type": "repeat", "name": "f", "jobs": ["a"], "number": 10**7})),
         (
             "workflow",
             W(

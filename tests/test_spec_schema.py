@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +26,8 @@ from prominence_spec.validate.editor_schema import (
     render,
     widen,
 )
+
+from support import walk
 
 ROOT = Path(__file__).resolve().parent.parent
 SPEC_FILE = ROOT / "schemas" / "spec.schema.json"
@@ -57,16 +58,6 @@ VALIDATORS = [
     pytest.param(editor_validator, id="draft2020-12"),
     pytest.param(promspec_validator, id="promspec"),
 ]
-
-
-def walk(node: Any, path: str = "") -> Iterator[tuple[str, Any]]:
-    yield path, node
-    if isinstance(node, dict):
-        for key, value in node.items():
-            yield from walk(value, f"{path}/{key}")
-    elif isinstance(node, list):
-        for index, value in enumerate(node):
-            yield from walk(value, f"{path}/{index}")
 
 
 def resolve(node: Any) -> Any:
