@@ -3,7 +3,6 @@ the library's render pipeline on them."""
 
 from __future__ import annotations
 
-import textwrap
 from pathlib import Path
 from typing import Any
 
@@ -20,29 +19,28 @@ tasks:
 """
 
 
-def write(root: Path, text: str, name: str = "spec.yaml") -> Path:
-    path = root / name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(textwrap.dedent(text), encoding="utf-8")
-    return path
-
-
-def opened(path: Path, values: dict[str, Any] | None = None,
-           mode: str | None = None) -> tuple[TemplatedRun | None, list[Diagnostic]]:
+def opened(
+    path: Path, values: dict[str, Any] | None = None, mode: str | None = None
+) -> tuple[TemplatedRun | None, list[Diagnostic]]:
     loaded = load(path)
     assert loaded.ok and len(loaded.documents) == 1, loaded.diagnostics
     return open_templated(loaded.documents[0], values=values, mode=mode)
 
 
-def renderer_of(path: Path, values: dict[str, Any] | None = None,
-                mode: str | None = None) -> TemplatedRun:
+def renderer_of(
+    path: Path, values: dict[str, Any] | None = None, mode: str | None = None
+) -> TemplatedRun:
     renderer, problems = opened(path, values, mode)
     assert renderer is not None, problems
     return renderer
 
 
-def run(path: Path, values: dict[str, Any] | None = None, only: int | None = None,
-        mode: str | None = None) -> tuple[list[Rendered], list[Diagnostic]]:
+def run(
+    path: Path,
+    values: dict[str, Any] | None = None,
+    only: int | None = None,
+    mode: str | None = None,
+) -> tuple[list[Rendered], list[Diagnostic]]:
     renderer, problems = opened(path, values, mode)
     if renderer is None:
         return [], problems
@@ -50,8 +48,12 @@ def run(path: Path, values: dict[str, Any] | None = None, only: int | None = Non
     return documents, renderer.diagnostics()
 
 
-def ok(path: Path, values: dict[str, Any] | None = None, only: int | None = None,
-       mode: str | None = None) -> list[dict[str, Any]]:
+def ok(
+    path: Path,
+    values: dict[str, Any] | None = None,
+    only: int | None = None,
+    mode: str | None = None,
+) -> list[dict[str, Any]]:
     documents, diagnostics = run(path, values, only, mode)
     assert not has_errors(diagnostics), diagnostics
     return [item.document for item in documents]

@@ -18,6 +18,8 @@ from pathlib import Path
 
 import pytest
 
+from cli_support import promspec_process
+
 CORPUS = Path(__file__).resolve().parent / "adversarial"
 MARKER = Path("/tmp/promspec-adversarial-pwned")  # what the python-object files try to create
 IO_CODES = {"PS100", "PS113"}
@@ -128,8 +130,11 @@ def _device(path: Path) -> None:
 GENERATED: dict[str, tuple[Callable[[Path], None], set[str], str | None]] = {
     "deep-flow-40000.yaml": (_text("[" * 40000 + "]" * 40000), {"PS107"}, None),
     "deep-flow-900.yaml": (_text("[" * 900 + "]" * 900), {"PS107"}, None),
-    "deep-block-2000.yaml": (_text("".join("  " * i + "k:\n" for i in range(2000))),
-                             {"PS107"}, None),
+    "deep-block-2000.yaml": (
+        _text("".join("  " * i + "k:\n" for i in range(2000))),
+        {"PS107"},
+        None,
+    ),
     "deep-40000.json": (_text("[" * 40000 + "]" * 40000), {"PS107"}, None),
     "oversized.yaml": (_text(b"# padding padding padding\n" * 200_000), {"PS103"}, None),
     "long-line.yaml": (_text("name: " + "x" * 3_000_000 + "\n"), {"PS208"}, None),
@@ -147,17 +152,20 @@ GENERATED: dict[str, tuple[Callable[[Path], None], set[str], str | None]] = {
 
 
 def run_cli(args: list[str], cwd: Path, timeout: float = 20) -> subprocess.CompletedProcess:
-    proc = subprocess.run([sys.executable, "-c", RUNNER, "validate", *args], cwd=cwd,
-                          capture_output=True, timeout=timeout)
-    stderr = proc.stderr.decode("utf-8", "replace")
-    assert proc.returncode >= 0, f"killed by signal {-proc.returncode}: {stderr}"
-    assert "Traceback" not in stderr, stderr
-    return subprocess.CompletedProcess(proc.args, proc.returncode,
-                                       proc.stdout.decode("utf-8", "replace"), stderr)
+    """`promspec validate ARGS` in a process of its own, under the limits of RUNNER."""
+    command = [sys.executable, "-c", RUNNER]
+    proc = promspec_process("validate", *args, cwd=cwd, command=command, timeout=timeout)
+    assert proc.returncode >= 0, f"killed by signal {-proc.returncode}: {proc.stderr}"
+    return proc
 
 
-def check_one(folder: Path, name: str, codes: set[str],
-              position: tuple[int, int] | None = None, timeout: float = 20) -> None:
+def check_one(
+    folder: Path,
+    name: str,
+    codes: set[str],
+    position: tuple[int, int] | None = None,
+    timeout: float = 20,
+) -> None:
     (folder / SIBLING).write_text(VALID, encoding="utf-8")
     MARKER.unlink(missing_ok=True)
     proc = run_cli(["--format", "json", name, SIBLING], folder, timeout)

@@ -66,9 +66,7 @@ def imports_of(path: Path, known: set[str]) -> set[str]:
     found: set[str] = set()
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            if node.module != "prominence_spec" and not node.module.startswith(
-                "prominence_spec."
-            ):
+            if node.module != "prominence_spec" and not node.module.startswith("prominence_spec."):
                 continue
             base = node.module.removeprefix("prominence_spec").removeprefix(".")
             for alias in node.names:

@@ -1,6 +1,15 @@
-"""The CLI as users and CI run it: real subprocesses on real files.
+"""`promspec validate`, `schema` and the top-level options on real files.
 
-Every run also checks that no Python traceback reaches stderr.
+The CLI runs in this process (cli_support.promspec) wherever a process adds nothing. Real
+processes (cli_support.promspec_process) are kept where the process is what is tested:
+
+* test_stdin_yaml: a spec piped through a real stdin;
+* test_missing_file_is_reported_with_other_files: exit status 2 as the process reports it;
+* test_console_script: start-up through the installed `promspec` script, statuses 0 and 1;
+* test_no_traceback_for_hostile_input: hostile files never give a traceback from the
+  command as users start it.
+
+Every run, in-process or not, also checks that no Python traceback reaches stdout or stderr.
 """
 
 from __future__ import annotations
@@ -19,6 +28,9 @@ import pytest
 
 import prominence_spec
 
+from cli_support import promspec, promspec_process
+from support import write
+
 REPO = Path(__file__).resolve().parent.parent
 VALID = """\
 resources:
@@ -31,32 +43,16 @@ tasks:
     runtime: singularity
 """
 TYPO = VALID.replace("  cpus: 1\n", "  cpu: 1\n  cpus: 2.0\n")  # PS201 at 2:3, PS204 at 3:9
-VALID_JSON = json.dumps({"resources": {"cpus": 1, "memory": 1, "disk": 10, "nodes": 1},
-                         "tasks": [{"image": "eoscprominence/testpi", "runtime": "singularity"}]})
-LINE = re.compile(r"^(?P<path>[^\s:]+):(?P<line>\d+):(?P<col>\d+): (?P<sev>error|warning)"
-                  r"\[(?P<code>PS\d{3})\] (?P<message>.+?)(?: \(at (?P<pointer>/\S*)\))?$")
-
-
-def promspec(*args: str, cwd: Path, stdin: bytes | None = None,
-             command: list[str] | None = None) -> subprocess.CompletedProcess[str]:
-    proc = subprocess.run([*(command or [sys.executable, "-m", "prominence_spec"]), *args],
-                          cwd=cwd, input=stdin, capture_output=True, timeout=60)
-    result = subprocess.CompletedProcess(
-        proc.args, proc.returncode, proc.stdout.decode("utf-8", "replace"),
-        proc.stderr.decode("utf-8", "replace"))
-    assert "Traceback" not in result.stderr, result.stderr
-    assert "Traceback" not in result.stdout, result.stdout
-    return result
-
-
-def write(folder: Path, name: str, text: str | bytes) -> Path:
-    path = folder / name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if isinstance(text, bytes):
-        path.write_bytes(text)
-    else:
-        path.write_text(text, encoding="utf-8")
-    return path
+VALID_JSON = json.dumps(
+    {
+        "resources": {"cpus": 1, "memory": 1, "disk": 10, "nodes": 1},
+        "tasks": [{"image": "eoscprominence/testpi", "runtime": "singularity"}],
+    }
+)
+LINE = re.compile(
+    r"^(?P<path>[^\s:]+):(?P<line>\d+):(?P<col>\d+): (?P<sev>error|warning)"
+    r"\[(?P<code>PS\d{3})\] (?P<message>.+?)(?: \(at (?P<pointer>/\S*)\))?$"
+)
 
 
 def json_report(proc: subprocess.CompletedProcess[str]) -> dict:
@@ -69,67 +65,82 @@ def file_codes(report: dict) -> dict[str, list[str]]:
 
 # -- exit codes ----------------------------------------------------------------------------
 def test_valid_file_exits_0(tmp_path: Path) -> None:
-    write(tmp_path, "ok.yaml", VALID)
+    write(tmp_path, VALID, "ok.yaml")
     proc = promspec("validate", "ok.yaml", cwd=tmp_path)
     assert proc.returncode == 0
     assert proc.stdout == "1 file valid (1 document)\n"
 
 
 def test_problems_exit_1_with_exact_text_lines(tmp_path: Path) -> None:
-    write(tmp_path, "bad.yaml", TYPO)
+    write(tmp_path, TYPO, "bad.yaml")
     proc = promspec("validate", "bad.yaml", cwd=tmp_path)
     assert proc.returncode == 1
     lines = proc.stdout.splitlines()
-    assert lines[0] == ('bad.yaml:2:3: error[PS201] unknown key "cpu" in resources '
-                        "(at /resources/cpu)")
+    assert lines[0] == (
+        'bad.yaml:2:3: error[PS201] unknown key "cpu" in resources (at /resources/cpu)'
+    )
     assert lines[1] == "  hint: did you mean `cpus`?"
     found = LINE.match(lines[2])
     assert found, lines[2]
     assert found.group("path", "line", "col", "sev", "code", "pointer") == (
-        "bad.yaml", "3", "9", "error", "PS204", "/resources/cpus")
+        "bad.yaml",
+        "3",
+        "9",
+        "error",
+        "PS204",
+        "/resources/cpus",
+    )
     assert lines[3] == "  hint: write 2"
     assert lines[-1] == "2 errors, 0 warnings in 1 of 1 file"
     assert len(lines) == 5
 
 
-@pytest.mark.parametrize("args", [
-    pytest.param(["validate", "missing.yaml"], id="missing-file"),
-    pytest.param(["validate", "--bogus", "ok.yaml"], id="bad-option"),
-    pytest.param(["validate", "--format", "xml", "ok.yaml"], id="unknown-format"),
-    pytest.param(["validate", "--format"], id="format-without-value"),
-    pytest.param(["validate"], id="no-path"),
-    pytest.param(["validate", "--kind", "pipeline", "ok.yaml"], id="unknown-kind"),
-    pytest.param(["validate", "--stdin-format", "toml", "-"], id="unknown-stdin-format"),
-    pytest.param(["validate", "-o", "no/such/dir/report.txt", "ok.yaml"], id="unwritable-output"),
-    pytest.param(["validate", ""], id="empty-path"),
-    pytest.param(["schema", "bogus"], id="unknown-schema"),
-    pytest.param(["frobnicate"], id="unknown-command"),
-    pytest.param([], id="no-command"),
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        pytest.param(["validate", "missing.yaml"], id="missing-file"),
+        pytest.param(["validate", "--bogus", "ok.yaml"], id="bad-option"),
+        pytest.param(["validate", "--format", "xml", "ok.yaml"], id="unknown-format"),
+        pytest.param(["validate", "--format"], id="format-without-value"),
+        pytest.param(["validate"], id="no-path"),
+        pytest.param(["validate", "--kind", "pipeline", "ok.yaml"], id="unknown-kind"),
+        pytest.param(["validate", "--stdin-format", "toml", "-"], id="unknown-stdin-format"),
+        pytest.param(
+            ["validate", "-o", "no/such/dir/report.txt", "ok.yaml"], id="unwritable-output"
+        ),
+        pytest.param(["validate", ""], id="empty-path"),
+        pytest.param(["schema", "bogus"], id="unknown-schema"),
+        pytest.param(["frobnicate"], id="unknown-command"),
+        pytest.param([], id="no-command"),
+    ],
+)
 def test_usage_and_io_errors_exit_2(tmp_path: Path, args: list[str]) -> None:
-    write(tmp_path, "ok.yaml", VALID)
+    write(tmp_path, VALID, "ok.yaml")
     proc = promspec(*args, cwd=tmp_path, stdin=b"")
     assert proc.returncode == 2, (proc.stdout, proc.stderr)
 
 
 def test_missing_file_is_reported_with_other_files(tmp_path: Path) -> None:
-    write(tmp_path, "ok.yaml", VALID)
-    proc = promspec("validate", "--format", "json", "missing.yaml", "ok.yaml", cwd=tmp_path)
+    """Exit status 2 as the process reports it, every file still reported."""
+    write(tmp_path, VALID, "ok.yaml")
+    proc = promspec_process("validate", "--format", "json", "missing.yaml", "ok.yaml", cwd=tmp_path)
     assert proc.returncode == 2
     assert file_codes(json_report(proc)) == {"missing.yaml": ["PS100"], "ok.yaml": []}
 
 
 # -- stdin ---------------------------------------------------------------------------------
 def test_stdin_yaml(tmp_path: Path) -> None:
-    assert promspec("validate", "-", cwd=tmp_path, stdin=VALID.encode()).returncode == 0
-    proc = promspec("validate", "-", cwd=tmp_path, stdin=TYPO.encode())
+    """A real process reading a real pipe."""
+    assert promspec_process("validate", "-", cwd=tmp_path, stdin=VALID.encode()).returncode == 0
+    proc = promspec_process("validate", "-", cwd=tmp_path, stdin=TYPO.encode())
     assert proc.returncode == 1
     assert proc.stdout.startswith("<stdin>:2:3: error[PS201] ")
 
 
 def test_stdin_json(tmp_path: Path) -> None:
-    proc = promspec("validate", "--stdin-format", "json", "-", cwd=tmp_path,
-                    stdin=VALID_JSON.encode())
+    proc = promspec(
+        "validate", "--stdin-format", "json", "-", cwd=tmp_path, stdin=VALID_JSON.encode()
+    )
     assert proc.returncode == 0, proc.stdout
     proc = promspec("validate", "--stdin-format", "json", "-", cwd=tmp_path, stdin=b'{"a": 1,}')
     assert proc.returncode == 1
@@ -143,13 +154,13 @@ def test_stdin_empty_and_binary(tmp_path: Path) -> None:
 
 # -- directories and many files ------------------------------------------------------------
 def test_directories_are_searched_recursively_skipping_hidden(tmp_path: Path) -> None:
-    write(tmp_path, "d/a.yaml", VALID)
-    write(tmp_path, "d/sub/b.yml", TYPO)
-    write(tmp_path, "d/sub/deeper/c.json", VALID_JSON)
-    write(tmp_path, "d/sub/deeper/UPPER.YAML", VALID)
-    write(tmp_path, "d/.hidden/x.yaml", "a: 1\na: 2\n")
-    write(tmp_path, "d/notes.txt", "not: [a spec")
-    write(tmp_path, "d/script.sh", "echo hi\n")
+    write(tmp_path, VALID, "d/a.yaml")
+    write(tmp_path, TYPO, "d/sub/b.yml")
+    write(tmp_path, VALID_JSON, "d/sub/deeper/c.json")
+    write(tmp_path, VALID, "d/sub/deeper/UPPER.YAML")
+    write(tmp_path, "a: 1\na: 2\n", "d/.hidden/x.yaml")
+    write(tmp_path, "not: [a spec", "d/notes.txt")
+    write(tmp_path, "echo hi\n", "d/script.sh")
     proc = promspec("validate", "--format", "json", "d", cwd=tmp_path)
     assert proc.returncode == 1
     codes = file_codes(json_report(proc))
@@ -162,26 +173,31 @@ def test_directories_are_searched_recursively_skipping_hidden(tmp_path: Path) ->
 
 
 def test_every_file_is_reported_in_one_run(tmp_path: Path) -> None:
-    write(tmp_path, "1-broken.yaml", "resources: [unclosed\n")
-    write(tmp_path, "2-dup.yaml", VALID + "tasks: []\n")
-    write(tmp_path, "3-typo.yaml", TYPO)
-    write(tmp_path, "4-ok.yaml", VALID)
-    write(tmp_path, "5-bad.json", '{"resources": 1,}')
-    write(tmp_path, "6-ok.json", VALID_JSON)
+    write(tmp_path, "resources: [unclosed\n", "1-broken.yaml")
+    write(tmp_path, VALID + "tasks: []\n", "2-dup.yaml")
+    write(tmp_path, TYPO, "3-typo.yaml")
+    write(tmp_path, VALID, "4-ok.yaml")
+    write(tmp_path, '{"resources": 1,}', "5-bad.json")
+    write(tmp_path, VALID_JSON, "6-ok.json")
     proc = promspec("validate", "--format", "json", ".", cwd=tmp_path)
     assert proc.returncode == 1
     report = json_report(proc)
     assert report["valid"] is False
     codes = {Path(p).name: c for p, c in file_codes(report).items()}
-    assert codes == {"1-broken.yaml": ["PS101"], "2-dup.yaml": ["PS104"],
-                     "3-typo.yaml": ["PS201", "PS204"], "4-ok.yaml": [],
-                     "5-bad.json": ["PS101"], "6-ok.json": []}
+    assert codes == {
+        "1-broken.yaml": ["PS101"],
+        "2-dup.yaml": ["PS104"],
+        "3-typo.yaml": ["PS201", "PS204"],
+        "4-ok.yaml": [],
+        "5-bad.json": ["PS101"],
+        "6-ok.json": [],
+    }
     text = promspec("validate", ".", cwd=tmp_path).stdout
     assert text.splitlines()[-1] == "5 errors, 0 warnings in 4 of 6 files"
 
 
 def test_multi_document_file(tmp_path: Path) -> None:
-    write(tmp_path, "multi.yaml", VALID + "---\n" + TYPO + "---\n")
+    write(tmp_path, VALID + "---\n" + TYPO + "---\n", "multi.yaml")
     proc = promspec("validate", "multi.yaml", cwd=tmp_path)
     assert proc.returncode == 1
     assert "multi.yaml:11:3: error[PS201] " in proc.stdout
@@ -189,14 +205,20 @@ def test_multi_document_file(tmp_path: Path) -> None:
     assert "warning[PS105] document 3 is empty" in proc.stdout
 
 
-@pytest.mark.parametrize(("text", "pointer"), [
-    pytest.param(VALID + "name: 5\n", "/name", id="job-name"),
-    pytest.param(VALID + "labels: {a: 1}\n", "/labels/a", id="label-value"),
-    pytest.param("name: wf\njobs:\n  - name: 5\n" + textwrap.indent(VALID, "    "),
-                 "/jobs/0/name", id="workflow-job"),
-])
+@pytest.mark.parametrize(
+    ("text", "pointer"),
+    [
+        pytest.param(VALID + "name: 5\n", "/name", id="job-name"),
+        pytest.param(VALID + "labels: {a: 1}\n", "/labels/a", id="label-value"),
+        pytest.param(
+            "name: wf\njobs:\n  - name: 5\n" + textwrap.indent(VALID, "    "),
+            "/jobs/0/name",
+            id="workflow-job",
+        ),
+    ],
+)
 def test_non_string_name_is_only_ps408(tmp_path: Path, text: str, pointer: str) -> None:
-    write(tmp_path, "spec.yaml", text)
+    write(tmp_path, text, "spec.yaml")
     report = json_report(promspec("validate", "-f", "json", "spec.yaml", cwd=tmp_path))
     found = [(d["code"], d["pointer"]) for d in report["files"][0]["diagnostics"]]
     assert found == [("PS408", pointer)]
@@ -204,8 +226,9 @@ def test_non_string_name_is_only_ps408(tmp_path: Path, text: str, pointer: str) 
 
 @pytest.mark.parametrize("name", ["[a]", "{a: 1}"])
 def test_unhashable_workflow_job_name(tmp_path: Path, name: str) -> None:
-    write(tmp_path, "wf.yaml", f"name: wf\njobs:\n  - name: {name}\n"
-          + textwrap.indent(VALID, "    "))
+    write(
+        tmp_path, f"name: wf\njobs:\n  - name: {name}\n" + textwrap.indent(VALID, "    "), "wf.yaml"
+    )
     proc = promspec("validate", "-f", "json", "wf.yaml", cwd=tmp_path)
     assert proc.returncode == 1, proc.stderr
     assert "PS408" in file_codes(json_report(proc))["wf.yaml"]
@@ -214,8 +237,8 @@ def test_unhashable_workflow_job_name(tmp_path: Path, name: str) -> None:
 # -- report formats ------------------------------------------------------------------------
 @pytest.fixture
 def two_files(tmp_path: Path) -> Path:
-    write(tmp_path, "bad.yaml", TYPO)
-    write(tmp_path, "ok.yaml", VALID)
+    write(tmp_path, TYPO, "bad.yaml")
+    write(tmp_path, VALID, "ok.yaml")
     return tmp_path
 
 
@@ -226,12 +249,21 @@ def test_json_format(two_files: Path) -> None:
     assert report["valid"] is False
     bad, ok = report["files"]
     assert (bad["path"], bad["valid"], ok["path"], ok["valid"]) == (
-        "bad.yaml", False, "ok.yaml", True)
+        "bad.yaml",
+        False,
+        "ok.yaml",
+        True,
+    )
     first = bad["diagnostics"][0]
     assert {"code", "severity", "message", "line", "column", "pointer", "hint"} <= set(first)
-    assert (first["code"], first["severity"], first["line"], first["column"],
-            first["pointer"], first["hint"]) == (
-        "PS201", "error", 2, 3, "/resources/cpu", "did you mean `cpus`?")
+    assert (
+        first["code"],
+        first["severity"],
+        first["line"],
+        first["column"],
+        first["pointer"],
+        first["hint"],
+    ) == ("PS201", "error", 2, 3, "/resources/cpu", "did you mean `cpus`?")
     assert bad["diagnostics"][1]["hint"] == "write 2"
 
 
@@ -265,8 +297,7 @@ def test_sarif_format(two_files: Path) -> None:
 
 @pytest.mark.parametrize("fmt", ["text", "json", "github", "junit", "sarif"])
 def test_output_file(two_files: Path, fmt: str) -> None:
-    proc = promspec("validate", "-f", fmt, "-o", "report.out", "bad.yaml", "ok.yaml",
-                    cwd=two_files)
+    proc = promspec("validate", "-f", fmt, "-o", "report.out", "bad.yaml", "ok.yaml", cwd=two_files)
     assert proc.returncode == 1
     assert proc.stdout == ""
     written = (two_files / "report.out").read_text(encoding="utf-8")
@@ -304,10 +335,10 @@ def test_console_script(tmp_path: Path) -> None:
     bindir = str(Path(sys.executable).parent)
     script = shutil.which("promspec", path=os.pathsep.join([bindir, os.environ.get("PATH", "")]))
     assert script, "the promspec console script is not installed"
-    write(tmp_path, "bad.yaml", TYPO)
-    write(tmp_path, "ok.yaml", VALID)
-    assert promspec("validate", "ok.yaml", cwd=tmp_path, command=[script]).returncode == 0
-    proc = promspec("validate", "bad.yaml", cwd=tmp_path, command=[script])
+    write(tmp_path, TYPO, "bad.yaml")
+    write(tmp_path, VALID, "ok.yaml")
+    assert promspec_process("validate", "ok.yaml", cwd=tmp_path, command=[script]).returncode == 0
+    proc = promspec_process("validate", "bad.yaml", cwd=tmp_path, command=[script])
     assert proc.returncode == 1
     assert proc.stdout.startswith("bad.yaml:2:3: error[PS201] ")
 
@@ -316,8 +347,10 @@ def test_console_script(tmp_path: Path) -> None:
 HOSTILE: dict[str, bytes] = {
     "python-tag.yaml": b"!!python/object/apply:os.system ['true']\n",
     "bomb.yaml": b'a: &a ["x","x","x","x","x","x","x","x","x"]\n'
-    + b"".join(b"%c: &%c [" % (98 + i, 98 + i) + b",".join([b"*%c" % (97 + i)] * 9) + b"]\n"
-               for i in range(8)),
+    + b"".join(
+        b"%c: &%c [" % (98 + i, 98 + i) + b",".join([b"*%c" % (97 + i)] * 9) + b"]\n"
+        for i in range(8)
+    ),
     "dup.yaml": b"a: 1\na: 2\n",
     "latin1.yaml": b"name: caf\xe9\n",
     "utf16.yaml": "a: 1\n".encode("utf-16"),
@@ -344,11 +377,24 @@ HOSTILE: dict[str, bytes] = {
 
 
 def test_no_traceback_for_hostile_input(tmp_path: Path) -> None:
+    """As users start it: a real process on every hostile file, in every format."""
     for name, raw in HOSTILE.items():
-        write(tmp_path, name, raw)
+        write(tmp_path, raw, name)
     for fmt in ("text", "json", "github", "junit", "sarif"):
-        proc = promspec("validate", "-f", fmt, *HOSTILE, cwd=tmp_path)  # asserts no traceback
+        proc = promspec_process(
+            "validate", "-f", fmt, *HOSTILE, cwd=tmp_path
+        )  # asserts no traceback
         assert proc.returncode == 1, proc.stderr
         assert proc.stderr == ""
-    report = json_report(promspec("validate", "-f", "json", *HOSTILE, cwd=tmp_path))
+    report = json_report(promspec_process("validate", "-f", "json", *HOSTILE, cwd=tmp_path))
     assert all(codes for codes in file_codes(report).values())
+
+
+# -- the in-process runner itself -----------------------------------------------------------
+def test_in_process_runs_leave_no_state_behind(tmp_path: Path) -> None:
+    write(tmp_path, VALID, "ok.yaml")
+    cwd, environ, streams = os.getcwd(), dict(os.environ), (sys.stdin, sys.stdout, sys.stderr)
+    proc = promspec("validate", "ok.yaml", cwd=tmp_path, env={"NO_COLOR": "1", "HOME": None})
+    assert (proc.returncode, proc.stdout, proc.stderr) == (0, "1 file valid (1 document)\n", "")
+    assert (os.getcwd(), dict(os.environ)) == (cwd, environ)
+    assert (sys.stdin, sys.stdout, sys.stderr) == streams

@@ -33,43 +33,12 @@ from prominence_spec import validate
 from prominence_spec.codes import CODES
 from prominence_spec.server.validator import backend_failure, server_runs, server_validate
 
-from server_support import DROP, make_job, make_workflow
+from server_support import DROP, fac, make_job, make_workflow, par, pol, rep, sweep, zipf, zpar
 from test_server_model import BACKEND_FAILURES, CRASHES, MESSAGES
 
 ACCEPT, REJECT, STRICTER = "ACCEPT", "REJECT", "STRICTER"
 J, W = make_job, make_workflow
 WF = "workflow"
-
-
-def pol(**p):
-    return J(policies=p)
-
-
-def fac(*factories, jobs=None):
-    if jobs is None:
-        return W(factories=list(factories))
-    return W(jobs=jobs, factories=list(factories))
-
-
-def sweep(*params, jobs=("a",)):
-    return {"type": "parameterSweep", "name": "f", "jobs": list(jobs), "parameters": list(params)}
-
-
-def zipf(*params, jobs=("a",)):
-    return {"type": "zip", "name": "f", "jobs": list(jobs), "parameters": list(params)}
-
-
-def rep(n=2, jobs=("a",)):
-    return {"type": "repeat", "name": "r", "jobs": list(jobs), "number": n}
-
-
-def par(name="x", **kw):
-    fields = {"name": name, "start": 1, "end": 3, "step": 1} | kw
-    return {k: v for k, v in fields.items() if v is not DROP}
-
-
-def zpar(name="x", values=(1, 2)):
-    return {"name": name, "values": list(values)}
 
 
 OD = {"type": "onedata", "mountpoint": "/data", "onedata": {"provider": "p.example", "token": "t"}}

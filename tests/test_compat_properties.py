@@ -31,70 +31,278 @@ OD = {"type": "onedata", "mountpoint": "/data", "onedata": {"provider": "p", "to
 NOTIFY = {"event": "jobFinished", "type": "email"}
 PLACEMENT = {"requirements": {"sites": ["s1"]}, "preferences": {"regions": ["r1"]}}
 
-RICH_JOB = J(name="job-1", labels={"exp": "a1"}, res={"nodes": 1, "walltime": 60},
-             task={"cmd": "echo hi", "env": {"A": "1"}, "workdir": "/w", "procsPerNode": 1,
-                   "imagePullCredential": {"username": "u", "token": "t"}},
-             artifacts=[{"url": "https://x.org/a.tgz", "mountpoint": "a:/a", "executable": False}],
-             inputs=[{"filename": "f.sh", "content": B64, "executable": True}],
-             outputFiles=["o.txt"], outputDirs=["d"], storage=OD, notifications=[NOTIFY],
-             policies={"maximumRetries": 2, "maximumTaskRetries": 1, "maximumTimeInQueue": 10,
-                       "maximumIdleTimePerResource": 5, "leaveInQueue": True, "priority": 3,
-                       "placement": copy.deepcopy(PLACEMENT), "autoScalingType": "none",
-                       "ignoreTaskFailures": False, "reportJobSuccessOnTaskFailure": False,
-                       "runSerialTasksOnAllNodes": False, "preemptible": False})
-MPI_JOB = J(res={"cpus": DROP, "cpusRange": [2, 4], "memory": DROP, "memoryPerCpu": 1,
-                 "totalCpusRange": [4, 8]},
-            tasks=[T(type="sidecar"), T(type="openmpi", cmd="/bin/app")])
+RICH_JOB = J(
+    name="job-1",
+    labels={"exp": "a1"},
+    res={"nodes": 1, "walltime": 60},
+    task={
+        "cmd": "echo hi",
+        "env": {"A": "1"},
+        "workdir": "/w",
+        "procsPerNode": 1,
+        "imagePullCredential": {"username": "u", "token": "t"},
+    },
+    artifacts=[{"url": "https://x.org/a.tgz", "mountpoint": "a:/a", "executable": False}],
+    inputs=[{"filename": "f.sh", "content": B64, "executable": True}],
+    outputFiles=["o.txt"],
+    outputDirs=["d"],
+    storage=OD,
+    notifications=[NOTIFY],
+    policies={
+        "maximumRetries": 2,
+        "maximumTaskRetries": 1,
+        "maximumTimeInQueue": 10,
+        "maximumIdleTimePerResource": 5,
+        "leaveInQueue": True,
+        "priority": 3,
+        "placement": copy.deepcopy(PLACEMENT),
+        "autoScalingType": "none",
+        "ignoreTaskFailures": False,
+        "reportJobSuccessOnTaskFailure": False,
+        "runSerialTasksOnAllNodes": False,
+        "preemptible": False,
+    },
+)
+MPI_JOB = J(
+    res={
+        "cpus": DROP,
+        "cpusRange": [2, 4],
+        "memory": DROP,
+        "memoryPerCpu": 1,
+        "totalCpusRange": [4, 8],
+    },
+    tasks=[T(type="sidecar"), T(type="openmpi", cmd="/bin/app")],
+)
 JOB_BASES = [J(), RICH_JOB, MPI_JOB]
 WORKFLOW_BASES = [
-    W(dependencies={"a": ["b"]}, labels={"k": "v"},
-      notifications=[{"event": "workflowFinished", "type": "email"}],
-      policies={"maximumRetries": 2, "maximumReruns": 1, "leaveInQueue": False,
-                "placement": copy.deepcopy(PLACEMENT)}),
-    W(jobs=[J(name="a"), J(name="b"), J(name="c")], dependencies={"a": ["b", "c"]},
-      factories=[{"type": "repeat", "name": "r", "jobs": ["a"], "number": 2},
-                 {"type": "zip", "name": "z", "jobs": ["b"],
-                  "parameters": [{"name": "x", "values": [1, "v"]},
-                                 {"name": "y", "values": [2.5, True]}]},
-                 {"type": "parameterSweep", "name": "s", "jobs": ["c"],
-                  "parameters": [{"name": "p", "start": 0, "end": 1, "step": 0.5}]}]),
+    W(
+        dependencies={"a": ["b"]},
+        labels={"k": "v"},
+        notifications=[{"event": "workflowFinished", "type": "email"}],
+        policies={
+            "maximumRetries": 2,
+            "maximumReruns": 1,
+            "leaveInQueue": False,
+            "placement": copy.deepcopy(PLACEMENT),
+        },
+    ),
+    W(
+        jobs=[J(name="a"), J(name="b"), J(name="c")],
+        dependencies={"a": ["b", "c"]},
+        factories=[
+            {"type": "repeat", "name": "r", "jobs": ["a"], "number": 2},
+            {
+                "type": "zip",
+                "name": "z",
+                "jobs": ["b"],
+                "parameters": [
+                    {"name": "x", "values": [1, "v"]},
+                    {"name": "y", "values": [2.5, True]},
+                ],
+            },
+            {
+                "type": "parameterSweep",
+                "name": "s",
+                "jobs": ["c"],
+                "parameters": [{"name": "p", "start": 0, "end": 1, "step": 0.5}],
+            },
+        ],
+    ),
     W(jobs=[copy.deepcopy(RICH_JOB) | {"name": "a"}, copy.deepcopy(MPI_JOB) | {"name": "m"}]),
 ]
 
 POOL: list[Any] = [
-    -1, 0, 1, 2, 3, 7, 11, 513, 44641, 2.0, 1.5, 1e2, -0.5, 10**20, True, False, None,
-    "", " ", "5", "\u00b2", "a\n", "x", "a b", 'a"b', "a=b", "a\\b", "a-b", "mpirun x", "mpirun",
-    "\u00e9", "x" * 513, "x" * 512, "/abs", "rel", "a:/b", "a/b:/c", "a:b", ".", "..", "d/",
-    "abc", B64, "https://x/y", "in.tgz", "ALL_NODES", "workflow.json", "a_0", "ab",
-    "singularity", "udocker", "openmpi", "sidecar", "basic", "jobFinished", "workflowFinished",
-    "email", "onedata", "none", "dedicated", "parameterSweep", "zip", "repeat", "a", "b",
-    [], {}, [1], [1, 2], [1, 2, 3], [2, 1], [0, 4], ["a"], ["a", "b"], ["b"], ["a", "a"],
-    [None], [[]], ["filename", "content"], ["url"], ["sites"], "username token",
-    {"a": 1}, {"x": "y"}, {"sites": ["s"]}, {"requirements": {}}, {"username": "u"},
-    {"provider": "p", "token": "t"}, {"sites": [1]}, {"requirements": {"sites": [1]}},
-    T(), T(type="sidecar"), T(type="mpich"), J(name="c"), J(name="a"), J(name="ab"), J(),
-    {"name": "q", "start": 1e16, "end": 2e16, "step": 1}, 1e16,
-    {"event": "jobFinished"}, dict(NOTIFY), {"url": "u"}, {"filename": "f", "content": "abc"},
-    {"name": "x", "start": 1, "end": 2, "step": 1}, {"name": "y", "start": 1, "end": 2,
-                                                      "number": 2},
-    {"name": "x", "values": [1]}, {"name": "z", "values": ["a b"]},
+    -1,
+    0,
+    1,
+    2,
+    3,
+    7,
+    11,
+    513,
+    44641,
+    2.0,
+    1.5,
+    1e2,
+    -0.5,
+    10**20,
+    True,
+    False,
+    None,
+    "",
+    " ",
+    "5",
+    "\u00b2",
+    "a\n",
+    "x",
+    "a b",
+    'a"b',
+    "a=b",
+    "a\\b",
+    "a-b",
+    "mpirun x",
+    "mpirun",
+    "\u00e9",
+    "x" * 513,
+    "x" * 512,
+    "/abs",
+    "rel",
+    "a:/b",
+    "a/b:/c",
+    "a:b",
+    ".",
+    "..",
+    "d/",
+    "abc",
+    B64,
+    "https://x/y",
+    "in.tgz",
+    "ALL_NODES",
+    "workflow.json",
+    "a_0",
+    "ab",
+    "singularity",
+    "udocker",
+    "openmpi",
+    "sidecar",
+    "basic",
+    "jobFinished",
+    "workflowFinished",
+    "email",
+    "onedata",
+    "none",
+    "dedicated",
+    "parameterSweep",
+    "zip",
+    "repeat",
+    "a",
+    "b",
+    [],
+    {},
+    [1],
+    [1, 2],
+    [1, 2, 3],
+    [2, 1],
+    [0, 4],
+    ["a"],
+    ["a", "b"],
+    ["b"],
+    ["a", "a"],
+    [None],
+    [[]],
+    ["filename", "content"],
+    ["url"],
+    ["sites"],
+    "username token",
+    {"a": 1},
+    {"x": "y"},
+    {"sites": ["s"]},
+    {"requirements": {}},
+    {"username": "u"},
+    {"provider": "p", "token": "t"},
+    {"sites": [1]},
+    {"requirements": {"sites": [1]}},
+    T(),
+    T(type="sidecar"),
+    T(type="mpich"),
+    J(name="c"),
+    J(name="a"),
+    J(name="ab"),
+    J(),
+    {"name": "q", "start": 1e16, "end": 2e16, "step": 1},
+    1e16,
+    {"event": "jobFinished"},
+    dict(NOTIFY),
+    {"url": "u"},
+    {"filename": "f", "content": "abc"},
+    {"name": "x", "start": 1, "end": 2, "step": 1},
+    {"name": "y", "start": 1, "end": 2, "number": 2},
+    {"name": "x", "values": [1]},
+    {"name": "z", "values": ["a b"]},
     {"type": "repeat", "name": "f", "jobs": ["a"], "number": 2},
     {"type": "zip", "name": "g", "jobs": ["b"], "parameters": []},
     {"type": "parameterSweep", "name": "h", "jobs": [], "parameters": []},
 ]
-KEYS = sorted({
-    "name", "labels", "tasks", "resources", "policies", "notifications", "inputs", "artifacts",
-    "outputFiles", "outputDirs", "storage", "image", "cmd", "env", "app", "workdir",
-    "procsPerNode", "type", "runtime", "imagePullCredential", "imageSha256", "stdout", "nodes",
-    "cpus", "cpusRange", "cpusOptions", "memory", "memoryPerCpu", "disk", "walltime",
-    "totalCpusRange", "maximumRetries", "maximumTaskRetries", "preemptible",
-    "maximumTimeInQueue", "maximumIdleTimePerResource", "leaveInQueue", "placement",
-    "priority", "autoScalingType", "ignoreTaskFailures", "reportJobSuccessOnTaskFailure",
-    "runSerialTasksOnAllNodes", "jobs", "dependencies", "factories", "maximumReruns",
-    "requirements", "preferences", "sites", "regions", "event", "url", "mountpoint",
-    "executable", "filename", "content", "default", "onedata", "provider", "token", "username",
-    "number", "parameters", "start", "end", "step", "values", "foo", "a", "b", "c", "k",
-    "constraints", "directory", "options"})
+KEYS = sorted(
+    {
+        "name",
+        "labels",
+        "tasks",
+        "resources",
+        "policies",
+        "notifications",
+        "inputs",
+        "artifacts",
+        "outputFiles",
+        "outputDirs",
+        "storage",
+        "image",
+        "cmd",
+        "env",
+        "app",
+        "workdir",
+        "procsPerNode",
+        "type",
+        "runtime",
+        "imagePullCredential",
+        "imageSha256",
+        "stdout",
+        "nodes",
+        "cpus",
+        "cpusRange",
+        "cpusOptions",
+        "memory",
+        "memoryPerCpu",
+        "disk",
+        "walltime",
+        "totalCpusRange",
+        "maximumRetries",
+        "maximumTaskRetries",
+        "preemptible",
+        "maximumTimeInQueue",
+        "maximumIdleTimePerResource",
+        "leaveInQueue",
+        "placement",
+        "priority",
+        "autoScalingType",
+        "ignoreTaskFailures",
+        "reportJobSuccessOnTaskFailure",
+        "runSerialTasksOnAllNodes",
+        "jobs",
+        "dependencies",
+        "factories",
+        "maximumReruns",
+        "requirements",
+        "preferences",
+        "sites",
+        "regions",
+        "event",
+        "url",
+        "mountpoint",
+        "executable",
+        "filename",
+        "content",
+        "default",
+        "onedata",
+        "provider",
+        "token",
+        "username",
+        "number",
+        "parameters",
+        "start",
+        "end",
+        "step",
+        "values",
+        "foo",
+        "a",
+        "b",
+        "c",
+        "k",
+        "constraints",
+        "directory",
+        "options",
+    }
+)
 
 
 def _containers(node: Any) -> list[Any]:
@@ -119,24 +327,44 @@ SEEN = _seen([*JOB_BASES, *WORKFLOW_BASES, POOL], {})
 
 
 NAMES = ["a", "b", "c", "ab", "ba", "a_0", "a_1", "x", "a b", ""]
-TASKS = [T(), T(type="sidecar"), T(type="openmpi", cmd="x"), T(type="mpich"),
-         T(type="intelmpi", cmd="mpirun x"), T(runtime="udocker", app="x"), T(image=7)]
-PARAMS = [{"name": "p", "start": 0, "end": 2, "step": 1}, {"name": "q", "start": 2, "end": 1,
-          "step": -1}, {"name": "r", "start": 1e16, "end": 2e16, "step": 2},
-          {"name": "s", "start": "1", "end": 3, "number": 3}, {"name": "t", "values": [1, 2]},
-          {"name": "u", "values": ["a", "b b"]}, {"name": "v", "values": []}]
+TASKS = [
+    T(),
+    T(type="sidecar"),
+    T(type="openmpi", cmd="x"),
+    T(type="mpich"),
+    T(type="intelmpi", cmd="mpirun x"),
+    T(runtime="udocker", app="x"),
+    T(image=7),
+]
+PARAMS = [
+    {"name": "p", "start": 0, "end": 2, "step": 1},
+    {"name": "q", "start": 2, "end": 1, "step": -1},
+    {"name": "r", "start": 1e16, "end": 2e16, "step": 2},
+    {"name": "s", "start": "1", "end": 3, "number": 3},
+    {"name": "t", "values": [1, 2]},
+    {"name": "u", "values": ["a", "b b"]},
+    {"name": "v", "values": []},
+]
 
 
 def _structural(draw: Any, doc: dict[str, Any]) -> None:
     """Add a task, or (workflows) a job, a dependency or a factory, by name."""
     jobs = doc.get("jobs")
-    op = draw(st.sampled_from(["task", "job", "dep", "factory"] if isinstance(jobs, list)
-                              else ["task"]))
+    op = draw(
+        st.sampled_from(["task", "job", "dep", "factory"] if isinstance(jobs, list) else ["task"])
+    )
     name = draw(st.sampled_from(NAMES))
     if op == "task":
-        job = draw(st.sampled_from([j for j in [doc, *(jobs if isinstance(jobs, list) else [])]
-                                    if isinstance(j, dict) and isinstance(j.get("tasks"), list)]
-                                   or [{"tasks": []}]))
+        job = draw(
+            st.sampled_from(
+                [
+                    j
+                    for j in [doc, *(jobs if isinstance(jobs, list) else [])]
+                    if isinstance(j, dict) and isinstance(j.get("tasks"), list)
+                ]
+                or [{"tasks": []}]
+            )
+        )
         job["tasks"].append(copy.deepcopy(draw(st.sampled_from(TASKS))))
     elif op == "job":
         jobs.append(J(name=name))
@@ -145,8 +373,15 @@ def _structural(draw: Any, doc: dict[str, Any]) -> None:
     elif op == "factory" and isinstance(doc.setdefault("factories", []), list):
         params = draw(st.lists(st.sampled_from(PARAMS), max_size=3))
         kind = draw(st.sampled_from(["repeat", "zip", "parameterSweep"]))
-        doc["factories"].append({"type": kind, "name": "g", "jobs": [name], "number": 2,
-                                 "parameters": copy.deepcopy(params)})
+        doc["factories"].append(
+            {
+                "type": kind,
+                "name": "g",
+                "jobs": [name],
+                "number": 2,
+                "parameters": copy.deepcopy(params),
+            }
+        )
 
 
 @st.composite
@@ -215,23 +450,40 @@ def _jobs(doc: dict[str, Any], kind: str) -> list[dict[str, Any]]:
 
 
 def _placement_canonical(p: Any) -> bool:
-    return isinstance(p, dict) and set(p) <= {"requirements", "preferences"} and all(
-        isinstance(part, dict) and set(part) <= {"sites", "regions"}
-        and all(isinstance(v, list) and all(isinstance(x, str) for x in v) for v in part.values())
-        for part in p.values())
+    return (
+        isinstance(p, dict)
+        and set(p) <= {"requirements", "preferences"}
+        and all(
+            isinstance(part, dict)
+            and set(part) <= {"sites", "regions"}
+            and all(
+                isinstance(v, list) and all(isinstance(x, str) for x in v) for v in part.values()
+            )
+            for part in p.values()
+        )
+    )
 
 
 def _noncanonical_container(j: dict[str, Any]) -> bool:
     pol, st_ = j.get("policies", {}), _d(j.get("storage"))
     tasks = [_d(t) for t in _l(j.get("tasks"))]
     mount = st_.get("mountpoint")
-    return (not isinstance(pol, dict)
-            or "placement" in pol and not isinstance(pol["placement"], dict)
-            or any(not isinstance(v, dict) for v in _d(_d(pol).get("placement")).values())
-            or any("imagePullCredential" in t and not isinstance(t["imagePullCredential"], dict)
-                   for t in tasks)
-            or "onedata" in st_ and not isinstance(st_["onedata"], dict)
-            or "mountpoint" in st_ and not mount and mount is not None and mount != "")
+    return (
+        not isinstance(pol, dict)
+        or "placement" in pol
+        and not isinstance(pol["placement"], dict)
+        or any(not isinstance(v, dict) for v in _d(_d(pol).get("placement")).values())
+        or any(
+            "imagePullCredential" in t and not isinstance(t["imagePullCredential"], dict)
+            for t in tasks
+        )
+        or "onedata" in st_
+        and not isinstance(st_["onedata"], dict)
+        or "mountpoint" in st_
+        and not mount
+        and mount is not None
+        and mount != ""
+    )
 
 
 def _untyped_values(j: dict[str, Any]) -> bool:
@@ -241,35 +493,49 @@ def _untyped_values(j: dict[str, Any]) -> bool:
     ins = [_d(i) for i in _l(j.get("inputs"))]
     st_, od = _d(j.get("storage")), _d(_d(j.get("storage")).get("onedata"))
     cred = [_d(t.get("imagePullCredential")) for t in tasks]
-    return (any(t.get("image") == "" for t in tasks)
-            or any(k in t and not isinstance(t[k], str) for t in tasks
-                   for k in ("workdir", "stdout", "imageSha256"))
-            or any(not isinstance(v, str | int | float) for t in tasks
-                   for v in _d(t.get("env")).values())
-            or any(k in c and not isinstance(c[k], str) for c in cred
-                   for k in ("username", "token"))
-            or any(not isinstance(a.get("url"), str) or a["url"] == "" for a in arts)
-            or any("executable" in x and not isinstance(x["executable"], bool)
-                   for x in arts + ins)
-            or any(not isinstance(i.get("filename"), str)
-                   or i["filename"].rsplit("/", 1)[-1] in ("", ".", "..") for i in ins)
-            or any(k in od and (not isinstance(od[k], str) or od[k] == "")
-                   for k in ("provider", "token"))
-            or "options" in od and not isinstance(od["options"], str)
-            or "directory" in st_ and not isinstance(st_["directory"], str)
-            or "" in _l(j.get("outputFiles")) + _l(j.get("outputDirs")))
+    return (
+        any(t.get("image") == "" for t in tasks)
+        or any(
+            k in t and not isinstance(t[k], str)
+            for t in tasks
+            for k in ("workdir", "stdout", "imageSha256")
+        )
+        or any(
+            not isinstance(v, str | int | float) for t in tasks for v in _d(t.get("env")).values()
+        )
+        or any(k in c and not isinstance(c[k], str) for c in cred for k in ("username", "token"))
+        or any(not isinstance(a.get("url"), str) or a["url"] == "" for a in arts)
+        or any("executable" in x and not isinstance(x["executable"], bool) for x in arts + ins)
+        or any(
+            not isinstance(i.get("filename"), str)
+            or i["filename"].rsplit("/", 1)[-1] in ("", ".", "..")
+            for i in ins
+        )
+        or any(
+            k in od and (not isinstance(od[k], str) or od[k] == "") for k in ("provider", "token")
+        )
+        or "options" in od
+        and not isinstance(od["options"], str)
+        or "directory" in st_
+        and not isinstance(st_["directory"], str)
+        or "" in _l(j.get("outputFiles")) + _l(j.get("outputDirs"))
+    )
 
 
 def _cpu_lists(j: dict[str, Any]) -> bool:
     res = _d(j.get("resources"))
-    return any(not (_is_num(x) and isinstance(x, int) and x >= 1)
-               for k in ("cpusRange", "cpusOptions", "totalCpusRange") for x in _l(res.get(k)))
+    return any(
+        not (_is_num(x) and isinstance(x, int) and x >= 1)
+        for k in ("cpusRange", "cpusOptions", "totalCpusRange")
+        for x in _l(res.get(k))
+    )
 
 
 def _job_placement_elements(j: dict[str, Any]) -> bool:
     place = _d(_d(j.get("policies")).get("placement"))
-    return any(not isinstance(x, str) for part in place.values() for v in _d(part).values()
-               for x in _l(v))
+    return any(
+        not isinstance(x, str) for part in place.values() for v in _d(part).values() for x in _l(v)
+    )
 
 
 def _priority_text(j: dict[str, Any]) -> bool:
@@ -278,8 +544,10 @@ def _priority_text(j: dict[str, Any]) -> bool:
 
 
 def _mpi_empty_cmd(j: dict[str, Any]) -> bool:
-    return any(_d(t).get("type") in ("openmpi", "mpich", "intelmpi") and _d(t).get("cmd") == ""
-               for t in _l(j.get("tasks")))
+    return any(
+        _d(t).get("type") in ("openmpi", "mpich", "intelmpi") and _d(t).get("cmd") == ""
+        for t in _l(j.get("tasks"))
+    )
 
 
 def _line_breaks(j: dict[str, Any]) -> bool:
@@ -294,8 +562,14 @@ def _wf_name(doc: dict[str, Any]) -> bool:
 
 def _wf_job_names(doc: dict[str, Any]) -> bool:
     names = [j.get("name", "") for j in _jobs(doc, "workflow")]
-    return any(SPACE.search(n) or "/" in n or n in RESERVED_JOB_NAMES or n.startswith("job.dag")
-               or n.upper() == "ALL_NODES" for n in names)
+    return any(
+        SPACE.search(n)
+        or "/" in n
+        or n in RESERVED_JOB_NAMES
+        or n.startswith("job.dag")
+        or n.upper() == "ALL_NODES"
+        for n in names
+    )
 
 
 def _wf_empty(doc: dict[str, Any]) -> bool:
@@ -307,7 +581,8 @@ def _wf_dependencies(doc: dict[str, Any]) -> bool:
     deps = _d(doc.get("dependencies"))
     used = {*deps, *(c for cs in deps.values() for c in _l(cs) if isinstance(c, str))}
     return any(p not in names or c == [] for p, c in deps.items()) or any(
-        u != n and u in n for u in used for n in names if isinstance(n, str))
+        u != n and u in n for u in used for n in names if isinstance(n, str)
+    )
 
 
 def _wf_factories(doc: dict[str, Any]) -> bool:
@@ -315,76 +590,132 @@ def _wf_factories(doc: dict[str, Any]) -> bool:
     facs = [_d(f) for f in _l(doc.get("factories"))]
     listed = [n for f in facs for n in _l(f.get("jobs"))]
     if len(listed) != len(set(map(repr, listed))) or any(
-            not isinstance(f.get("name"), str) for f in facs):
+        not isinstance(f.get("name"), str) for f in facs
+    ):
         return True  # PS507 job in several factories; factory name not a string
     for f in facs:
         params = [_d(p) for p in _l(f.get("parameters"))]
-        if f.get("type") in ("parameterSweep", "zip") and (not params or any(
-                not isinstance(p.get("name"), str) or not IDENT.fullmatch(p["name"])
-                for p in params)):
+        if f.get("type") in ("parameterSweep", "zip") and (
+            not params
+            or any(
+                not isinstance(p.get("name"), str) or not IDENT.fullmatch(p["name"]) for p in params
+            )
+        ):
             return True
-        if f.get("type") == "parameterSweep" and (len(params) > 4 or any(
-                "number" in p or not all(_is_num(p.get(k, 1)) for k in ("start", "end", "step"))
-                or _is_num(p.get("step")) and p["step"] <= 0
-                or _is_num(p.get("start")) and _is_num(p.get("end")) and p["start"] > p["end"]
-                for p in params)):
+        if f.get("type") == "parameterSweep" and (
+            len(params) > 4
+            or any(
+                "number" in p
+                or not all(_is_num(p.get(k, 1)) for k in ("start", "end", "step"))
+                or _is_num(p.get("step"))
+                and p["step"] <= 0
+                or _is_num(p.get("start"))
+                and _is_num(p.get("end"))
+                and p["start"] > p["end"]
+                for p in params
+            )
+        ):
             return True
         if f.get("type") == "zip" and any(
-                not p.get("values") or any(
-                    isinstance(v, str) and re.search(r'[\s"=\\\ufeff]', v)
-                    or not isinstance(v, str | int | float) for v in _l(p.get("values")))
-                for p in params):
+            not p.get("values")
+            or any(
+                isinstance(v, str)
+                and re.search(r'[\s"=\\\ufeff]', v)
+                or not isinstance(v, str | int | float)
+                for v in _l(p.get("values"))
+            )
+            for p in params
+        ):
             return True
     fjobs = {n for f in facs for n in _l(f.get("jobs")) if isinstance(n, str)}
-    swept = {n for f in facs if f.get("type") in ("zip", "parameterSweep")
-             for n in _l(f.get("jobs"))}
-    return any(re.fullmatch(re.escape(n) + r"_[0-9]+", j.get("name", "")) for n in fjobs
-               for j in _jobs(doc, "workflow") if isinstance(j.get("name"), str)) or any(
+    swept = {
+        n for f in facs if f.get("type") in ("zip", "parameterSweep") for n in _l(f.get("jobs"))
+    }
+    return any(
+        re.fullmatch(re.escape(n) + r"_[0-9]+", j.get("name", ""))
+        for n in fjobs
+        for j in _jobs(doc, "workflow")
+        if isinstance(j.get("name"), str)
+    ) or any(
         isinstance(a.get("url"), str) and a["url"].startswith(("http://", "https://"))
-        for j in _jobs(doc, "workflow") if j.get("name") in swept
-        for a in map(_d, _l(j.get("artifacts"))))
+        for j in _jobs(doc, "workflow")
+        if j.get("name") in swept
+        for a in map(_d, _l(j.get("artifacts")))
+    )
 
 
 def _wf_policies(doc: dict[str, Any]) -> bool:
     pol = doc.get("policies", {})
-    return not isinstance(pol, dict) or "placement" in pol and not _placement_canonical(
-        pol["placement"])
+    return (
+        not isinstance(pol, dict)
+        or "placement" in pol
+        and not _placement_canonical(pol["placement"])
+    )
 
 
 STRICTER_JOB = [
-    ("PS503", "non-canonical container: [] or \"\" for policies/placement/requirements/"
-              "preferences, a string or list for imagePullCredential or storage.onedata, a "
-              "false-like storage.mountpoint other than null or \"\"", _noncanonical_container),
-    ("PS2xx/PS408", "values the server never type-checks get their one sensible type: "
-                    "non-empty image and artifact url, string workdir/stdout/imageSha256, "
-                    "scalar env values, string credentials, boolean executable, input filename "
-                    "naming a file, non-empty OneData provider/token, non-empty output names",
-     _untyped_values),
+    (
+        "PS503",
+        'non-canonical container: [] or "" for policies/placement/requirements/'
+        "preferences, a string or list for imagePullCredential or storage.onedata, a "
+        'false-like storage.mountpoint other than null or ""',
+        _noncanonical_container,
+    ),
+    (
+        "PS2xx/PS408",
+        "values the server never type-checks get their one sensible type: "
+        "non-empty image and artifact url, string workdir/stdout/imageSha256, "
+        "scalar env values, string credentials, boolean executable, input filename "
+        "naming a file, non-empty OneData provider/token, non-empty output names",
+        _untyped_values,
+    ),
     ("PS409", "cpusRange/cpusOptions/totalCpusRange elements are integers >= 1", _cpu_lists),
     ("PS408", "placement sites/regions are strings", _job_placement_elements),
-    ("PS207", "priority strings are ASCII digits only (the server's isdigit takes any Unicode "
-              "digit)", _priority_text),
+    (
+        "PS207",
+        "priority strings are ASCII digits only (the server's isdigit takes any Unicode digit)",
+        _priority_text,
+    ),
     ("PS309", "MPI tasks need a non-empty cmd", _mpi_empty_cmd),
-    ("PS504", "no line break (\\n, \\r) in names or labels (source: it corrupts the HTCondor "
-              "submit file)", _line_breaks),
+    (
+        "PS504",
+        "no line break (\\n, \\r) in names or labels (source: it corrupts the HTCondor "
+        "submit file)",
+        _line_breaks,
+    ),
 ]
 STRICTER_WORKFLOW = [
     ("PS504", "workflow name present, non-empty, without whitespace", _wf_name),
-    ("PS504", "workflow job names: no whitespace or '/', not '.', '..', ALL_NODES, "
-              "workflow.json, dag.dot, workflow.dag.status, job.dag*", _wf_job_names),
-    ("PS506", "at least one job (jobs [] / {} / \"\" make an empty workflow)", _wf_empty),
-    ("PS501/PS210/PS502", "dependency parents name jobs; a parent has at least one child; "
-                          "names used in dependencies that are part of other job names may be "
-                          "refused by promspec's substring analysis", _wf_dependencies),
-    ("PS40x/PS504/PS507", "factories: identifier parameter names, numeric start/end/step > 0, "
-                          "no number, 1..4 sweep parameters, non-empty zip values without "
-                          "whitespace/\"/=/\\, scalar zip values, a job in one factory only, "
-                          "string factory names, start <= end (PS406), no job named like a "
-                          "factory instance (<job>_<n>), no http(s) artifact in a zip/sweep job "
-                          "(PS414, source); checked even when the backend would not use the "
-                          "factory", _wf_factories),
-    ("PS503", "workflow policies is an object; its placement is a canonical placement object",
-     _wf_policies),
+    (
+        "PS504",
+        "workflow job names: no whitespace or '/', not '.', '..', ALL_NODES, "
+        "workflow.json, dag.dot, workflow.dag.status, job.dag*",
+        _wf_job_names,
+    ),
+    ("PS506", 'at least one job (jobs [] / {} / "" make an empty workflow)', _wf_empty),
+    (
+        "PS501/PS210/PS502",
+        "dependency parents name jobs; a parent has at least one child; "
+        "names used in dependencies that are part of other job names may be "
+        "refused by promspec's substring analysis",
+        _wf_dependencies,
+    ),
+    (
+        "PS40x/PS504/PS507",
+        "factories: identifier parameter names, numeric start/end/step > 0, "
+        "no number, 1..4 sweep parameters, non-empty zip values without "
+        'whitespace/"/=/\\, scalar zip values, a job in one factory only, '
+        "string factory names, start <= end (PS406), no job named like a "
+        "factory instance (<job>_<n>), no http(s) artifact in a zip/sweep job "
+        "(PS414, source); checked even when the backend would not use the "
+        "factory",
+        _wf_factories,
+    ),
+    (
+        "PS503",
+        "workflow policies is an object; its placement is a canonical placement object",
+        _wf_policies,
+    ),
 ]
 STRICTER_CASES = STRICTER_JOB + STRICTER_WORKFLOW
 
@@ -400,14 +731,20 @@ def deliberately_stricter(doc: dict[str, Any], kind: str) -> list[str]:
 # --------------------------------------------------------------------------------------
 
 EXAMPLES = int(os.environ.get("PROMSPEC_COMPAT_EXAMPLES", "250"))
-SETTINGS = settings(max_examples=EXAMPLES, deadline=None,
-                    derandomize="PROMSPEC_COMPAT_EXAMPLES" not in os.environ,
-                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+SETTINGS = settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    derandomize="PROMSPEC_COMPAT_EXAMPLES" not in os.environ,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 
 
 def _errors(doc: dict[str, Any], kind: str) -> list[str]:
-    return [f"{d.code} {d.pointer}: {d.message}"
-            for d in validate(copy.deepcopy(doc), kind=kind) if d.severity == "error"]
+    return [
+        f"{d.code} {d.pointer}: {d.message}"
+        for d in validate(copy.deepcopy(doc), kind=kind)
+        if d.severity == "error"
+    ]
 
 
 def _check(doc: dict[str, Any], kind: str) -> None:

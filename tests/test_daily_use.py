@@ -14,7 +14,7 @@ import pytest
 
 from prominence_spec.validate.paths import check_paths
 
-from render_support import write
+from support import write
 
 PLAIN_WITH_JINJA = """\
 name: x

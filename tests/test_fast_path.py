@@ -14,18 +14,32 @@ from prominence_spec.load.plain import plain_data as fast_path_applies
 from prominence_spec.validate.document import schema_diagnostics, validate
 from prominence_spec.validate.schemas import fast_validator, validator
 
+from support import key_paths
+
 JOB: dict[str, Any] = {
     "name": "pi",
     "labels": {"project": "demo"},
     "resources": {"cpus": 1, "memory": 1, "disk": 10, "nodes": 1, "walltime": 60},
-    "tasks": [{"image": "eoscprominence/testpi", "runtime": "singularity", "cmd": "echo hi",
-               "env": {"MODE": "fast"}, "workdir": "/work", "procsPerNode": 1}],
+    "tasks": [
+        {
+            "image": "eoscprominence/testpi",
+            "runtime": "singularity",
+            "cmd": "echo hi",
+            "env": {"MODE": "fast"},
+            "workdir": "/work",
+            "procsPerNode": 1,
+        }
+    ],
     "artifacts": [{"url": "https://example.org/data.tgz", "mountpoint": "data:/data"}],
     "outputFiles": ["out.txt"],
     "outputDirs": ["results"],
     "inputs": [{"filename": "a.txt", "content": "aGk="}],
-    "policies": {"maximumRetries": 1, "priority": 1, "preemptible": False,
-                 "placement": {"requirements": {"sites": ["site-a"]}}},
+    "policies": {
+        "maximumRetries": 1,
+        "priority": 1,
+        "preemptible": False,
+        "placement": {"requirements": {"sites": ["site-a"]}},
+    },
     "notifications": [{"event": "jobFinished", "type": "email"}],
 }
 WORKFLOW: dict[str, Any] = {
@@ -33,33 +47,98 @@ WORKFLOW: dict[str, Any] = {
     "labels": {"project": "demo"},
     "jobs": [dict(copy.deepcopy(JOB), name="a"), dict(copy.deepcopy(JOB), name="b")],
     "dependencies": {"a": ["b"]},
-    "factories": [{"type": "parameterSweep", "name": "sweep", "jobs": ["a"],
-                   "parameters": [{"name": "x", "start": 1, "end": 3, "step": 1}]}],
+    "factories": [
+        {
+            "type": "parameterSweep",
+            "name": "sweep",
+            "jobs": ["a"],
+            "parameters": [{"name": "x", "start": 1, "end": 3, "step": 1}],
+        }
+    ],
     "policies": {"maximumRetries": 1},
     "notifications": [{"event": "workflowFinished", "type": "email"}],
 }
 BASES = {"job": JOB, "workflow": WORKFLOW}
 
 
-def paths_of(node: Any, path: tuple = ()) -> list[tuple]:
-    found = [path] if path else []
-    if isinstance(node, dict):
-        for key, value in node.items():
-            found += paths_of(value, (*path, key))
-    elif isinstance(node, list):
-        for index, value in enumerate(node):
-            found += paths_of(value, (*path, index))
-    return found
-
-
-SCALARS = [0, 1, -1, 2, 7, -5, 100000, 2**31, 2**40, 2**63 - 1, -(2**63), 1.5, -0.5, 0.25,
-           1e-9, 1e300, "", " ", "x", "a b", "a\nb", "x\n", "\n", "a\tb", "0", "1", "-1",
-           "singularity", "udocker", "docker", "basic", "sidecar", "jobFinished", "email",
-           "workflowFinished", "parameterSweep", "zip", "repeat", "a-b", "a.b/c", "A_1",
-           "x" * 513, "https://a.b/c", "a:/b", "/abs", "../up", "aGk", "aGk=", "é", "日本",
-           "\u2028", "naïve", True, False, None]
-KEYS = ["a", "x", "name", "image", "cpus", "memory", "type", "jobs", "A1", "a-b", "x y",
-        "é", "runtime", "start", "end", "step", "values", "number", "event"]
+SCALARS = [
+    0,
+    1,
+    -1,
+    2,
+    7,
+    -5,
+    100000,
+    2**31,
+    2**40,
+    2**63 - 1,
+    -(2**63),
+    1.5,
+    -0.5,
+    0.25,
+    1e-9,
+    1e300,
+    "",
+    " ",
+    "x",
+    "a b",
+    "a\nb",
+    "x\n",
+    "\n",
+    "a\tb",
+    "0",
+    "1",
+    "-1",
+    "singularity",
+    "udocker",
+    "docker",
+    "basic",
+    "sidecar",
+    "jobFinished",
+    "email",
+    "workflowFinished",
+    "parameterSweep",
+    "zip",
+    "repeat",
+    "a-b",
+    "a.b/c",
+    "A_1",
+    "x" * 513,
+    "https://a.b/c",
+    "a:/b",
+    "/abs",
+    "../up",
+    "aGk",
+    "aGk=",
+    "é",
+    "日本",
+    "\u2028",
+    "naïve",
+    True,
+    False,
+    None,
+]
+KEYS = [
+    "a",
+    "x",
+    "name",
+    "image",
+    "cpus",
+    "memory",
+    "type",
+    "jobs",
+    "A1",
+    "a-b",
+    "x y",
+    "é",
+    "runtime",
+    "start",
+    "end",
+    "step",
+    "values",
+    "number",
+    "event",
+]
 SCALAR = st.sampled_from(SCALARS)
 VALUE = st.one_of(
     SCALAR,
@@ -73,9 +152,16 @@ VALUE = st.one_of(
 
 
 def mutations(kind: str):
-    return st.lists(st.tuples(st.sampled_from(paths_of(BASES[kind])),
-                              st.sampled_from(["set", "set", "delete", "add"]),
-                              st.sampled_from(KEYS), VALUE), min_size=1, max_size=3)
+    return st.lists(
+        st.tuples(
+            st.sampled_from([path for path in key_paths(BASES[kind]) if path]),
+            st.sampled_from(["set", "set", "delete", "add"]),
+            st.sampled_from(KEYS),
+            VALUE,
+        ),
+        min_size=1,
+        max_size=3,
+    )
 
 
 def mutate(base: dict[str, Any], changes) -> dict[str, Any]:
@@ -135,13 +221,16 @@ def test_workflow_fast_path_agrees(changes) -> None:
     agree("workflow", mutate(WORKFLOW, changes))
 
 
-@pytest.mark.parametrize(("path", "value"), [
-    pytest.param(("resources", "cpus"), 2.0, id="integral-float"),
-    pytest.param(("resources", "cpus"), 2**64, id="beyond-64-bits"),
-    pytest.param(("resources", "cpus"), -(2**63) - 1, id="below-64-bits"),
-    pytest.param(("labels", "project"), "d\u00e9mo", id="non-ascii-value"),
-    pytest.param(("tasks", 0, "env", "MODE"), "\u2028", id="non-ascii-line-separator"),
-])
+@pytest.mark.parametrize(
+    ("path", "value"),
+    [
+        pytest.param(("resources", "cpus"), 2.0, id="integral-float"),
+        pytest.param(("resources", "cpus"), 2**64, id="beyond-64-bits"),
+        pytest.param(("resources", "cpus"), -(2**63) - 1, id="below-64-bits"),
+        pytest.param(("labels", "project"), "d\u00e9mo", id="non-ascii-value"),
+        pytest.param(("tasks", 0, "env", "MODE"), "\u2028", id="non-ascii-line-separator"),
+    ],
+)
 def test_known_divergences_do_not_take_the_fast_path(path: tuple, value: Any) -> None:
     doc = mutate(JOB, [(path, "set", "", value)])
     assert not fast_path_applies(doc)
@@ -169,8 +258,11 @@ def test_mutations_reach_the_fast_path(kind: str) -> None:
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.sampled_from(["job", "workflow"]).flatmap(
-    lambda kind: st.tuples(st.just(kind), mutations(kind))))
+@given(
+    st.sampled_from(["job", "workflow"]).flatmap(
+        lambda kind: st.tuples(st.just(kind), mutations(kind))
+    )
+)
 def test_validate_never_raises(case) -> None:
     kind, changes = case
     doc = mutate(BASES[kind], changes)

@@ -16,15 +16,48 @@ from prominence_spec.validate.paths import check_loaded
 from prominence_spec.validate.templated import open_templated
 
 ROOT = Path(__file__).resolve().parent.parent
-SEEDS = [load(p).documents[0] for p in sorted([*ROOT.glob("specs/*.yaml"),
-                                                *ROOT.glob("templates/*.yaml")])]
+SEEDS = [
+    load(p).documents[0]
+    for p in sorted([*ROOT.glob("specs/*.yaml"), *ROOT.glob("templates/*.yaml")])
+]
 VALUES: list[Any] = [
-    0, -1, 1, 2.0, 1e300, 10**30, "", " ", "a\nb", "é", "${x}", "mpirun x", None, True, [], {},
-    "{{ x }}", "{{ nope }}", "{{ omit }}", "{{ 1/0 }}", "{{ [1, 2] }}", "{{ {'a': 1} }}",
-    "{{ {1: 2} }}", "{{ 1e308 * 10 }}", "{{ index }}", "{{ read_file('nope') }}",
-    "{% for i in range(3) %}{{ i }}{% endfor %}", "{{ x | upper }}", "{{ 'a' * 3 }}",
-    {"start": 1, "end": 3, "step": 1}, [1, 2, 3], {"repeat": 2}, {"rows": "x.csv"},
-    {"zip": [{"a": [1, 2]}, {"b": [3]}]}, {"name": "{{ x }}"}, "workflow", "factory",
+    0,
+    -1,
+    1,
+    2.0,
+    1e300,
+    10**30,
+    "",
+    " ",
+    "a\nb",
+    "é",
+    "${x}",
+    "mpirun x",
+    None,
+    True,
+    [],
+    {},
+    "{{ x }}",
+    "{{ nope }}",
+    "{{ omit }}",
+    "{{ 1/0 }}",
+    "{{ [1, 2] }}",
+    "{{ {'a': 1} }}",
+    "{{ {1: 2} }}",
+    "{{ 1e308 * 10 }}",
+    "{{ index }}",
+    "{{ read_file('nope') }}",
+    "{% for i in range(3) %}{{ i }}{% endfor %}",
+    "{{ x | upper }}",
+    "{{ 'a' * 3 }}",
+    {"start": 1, "end": 3, "step": 1},
+    [1, 2, 3],
+    {"repeat": 2},
+    {"rows": "x.csv"},
+    {"zip": [{"a": [1, 2]}, {"b": [3]}]},
+    {"name": "{{ x }}"},
+    "workflow",
+    "factory",
 ]
 KEYS = ["extra", "cpu", "x", "{{ x }}", "name", "sweep", "expand"]
 
@@ -55,8 +88,9 @@ def test_mangled_specs_give_diagnostics_never_exceptions(data: st.DataObject) ->
         _mutate(document, data.draw)
     mangled = Document(document, seed.source, seed.path)
     check_loaded(LoadResult(seed.path, [mangled], []))
-    renderer, _ = open_templated(mangled, mode=data.draw(st.sampled_from(["jobs", "workflow",
-                                                                      "factory"])))
+    renderer, _ = open_templated(
+        mangled, mode=data.draw(st.sampled_from(["jobs", "workflow", "factory"]))
+    )
     if renderer is not None:
         for _ in renderer.documents():
             pass

@@ -24,19 +24,32 @@ def test_published_hook() -> None:
     assert hook["language"] == "python"
 
 
-@pytest.mark.parametrize(("path", "matched"), [
-    ("specs/job.yaml", True), ("a/b/c.yml", True), ("x.json", True),
-    ("README.md", False), ("job.yaml.bak", False), ("schemas/x.py", False),
-])
+@pytest.mark.parametrize(
+    ("path", "matched"),
+    [
+        ("specs/job.yaml", True),
+        ("a/b/c.yml", True),
+        ("x.json", True),
+        ("README.md", False),
+        ("job.yaml.bak", False),
+        ("schemas/x.py", False),
+    ],
+)
 def test_published_hook_files_pattern(path: str, matched: bool) -> None:
     (hook,) = _hooks()
     assert bool(re.search(str(hook["files"]), path)) is matched
 
 
-@pytest.mark.parametrize(("path", "matched"), [
-    ("specs/pi-sweep.yaml", True), ("templates/job.yaml", True), ("specs/calculate-pi.json", True),
-    ("tests/adversarial/bomb.yaml", False), ("schemas/job.schema.json", False),
-])
+@pytest.mark.parametrize(
+    ("path", "matched"),
+    [
+        ("specs/pi-sweep.yaml", True),
+        ("templates/job.yaml", True),
+        ("specs/calculate-pi.json", True),
+        ("tests/adversarial/bomb.yaml", False),
+        ("schemas/job.schema.json", False),
+    ],
+)
 def test_own_config_checks_specs_and_templates(path: str, matched: bool) -> None:
     config = yaml.safe_load((ROOT / ".pre-commit-config.yaml").read_text(encoding="utf-8"))
     (hook,) = [h for repo in config["repos"] for h in repo["hooks"]]

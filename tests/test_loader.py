@@ -27,17 +27,20 @@ from loader_support import codes, data_of, only
 PACKAGE = Path(__file__).resolve().parent.parent / "prominence_spec"
 
 
-
-
 # -- Y1: tags that construct Python objects ------------------------------------------------
-@pytest.mark.parametrize("template", [
-    pytest.param("!!python/object/apply:os.system ['touch {m}']\n", id="top-level-apply"),
-    pytest.param("cmd: !!python/object/apply:os.system ['touch {m}']\n", id="value-apply"),
-    pytest.param("cmd: !!python/object/new:os.system ['touch {m}']\n", id="value-new"),
-    pytest.param("tasks:\n  - !!python/object/apply:os.system\n      args: ['touch {m}']\n",
-                 id="mapping-form"),
-    pytest.param("cmd: !!python/name:os.system\n", id="name"),
-])
+@pytest.mark.parametrize(
+    "template",
+    [
+        pytest.param("!!python/object/apply:os.system ['touch {m}']\n", id="top-level-apply"),
+        pytest.param("cmd: !!python/object/apply:os.system ['touch {m}']\n", id="value-apply"),
+        pytest.param("cmd: !!python/object/new:os.system ['touch {m}']\n", id="value-new"),
+        pytest.param(
+            "tasks:\n  - !!python/object/apply:os.system\n      args: ['touch {m}']\n",
+            id="mapping-form",
+        ),
+        pytest.param("cmd: !!python/name:os.system\n", id="name"),
+    ],
+)
 def test_python_tags_are_refused_without_side_effect(tmp_path: Path, template: str) -> None:
     marker = tmp_path / "pwned"
     spec = tmp_path / "spec.yaml"
@@ -89,15 +92,19 @@ def test_quoted_merge_like_key_is_a_plain_string() -> None:
 
 
 # -- Y4/Y5: duplicate keys -----------------------------------------------------------------
-@pytest.mark.parametrize(("text", "line", "col", "first"), [
-    pytest.param("a: 1\nb: 2\na: 3\n", 3, 1, 1, id="top-level"),
-    pytest.param("name: x\n'name': y\n", 2, 1, 1, id="plain-then-quoted"),
-    pytest.param('name: x\n"name": y\n', 2, 1, 1, id="plain-then-double-quoted"),
-    pytest.param("tasks:\n  - image: x\n    cmd: c\n    image: y\n", 4, 5, 2, id="nested"),
-    pytest.param("res: {cpus: 1, cpus: 2}\n", 1, 16, 1, id="flow"),
-])
-def test_duplicate_key_is_reported_at_the_second_key(text: str, line: int, col: int,
-                                                     first: int) -> None:
+@pytest.mark.parametrize(
+    ("text", "line", "col", "first"),
+    [
+        pytest.param("a: 1\nb: 2\na: 3\n", 3, 1, 1, id="top-level"),
+        pytest.param("name: x\n'name': y\n", 2, 1, 1, id="plain-then-quoted"),
+        pytest.param('name: x\n"name": y\n', 2, 1, 1, id="plain-then-double-quoted"),
+        pytest.param("tasks:\n  - image: x\n    cmd: c\n    image: y\n", 4, 5, 2, id="nested"),
+        pytest.param("res: {cpus: 1, cpus: 2}\n", 1, 16, 1, id="flow"),
+    ],
+)
+def test_duplicate_key_is_reported_at_the_second_key(
+    text: str, line: int, col: int, first: int
+) -> None:
     result = load_text(text)
     diag = only(result, "PS104")
     assert (diag.line, diag.column) == (line, col)
@@ -110,25 +117,28 @@ def test_on_and_true_are_distinct_string_keys() -> None:
 
 
 # -- Y6-Y10: YAML 1.2 core schema meanings -------------------------------------------------
-@pytest.mark.parametrize(("plain", "expected", "warning"), [
-    pytest.param("on", "on", None, id="on"),
-    pytest.param("yes", "yes", None, id="yes"),
-    pytest.param("NO", "NO", None, id="NO"),
-    pytest.param("off", "off", None, id="off"),
-    pytest.param("0755", 755, "PS110", id="0755"),
-    pytest.param("22:22", "22:22", None, id="sexagesimal"),
-    pytest.param("3.10", 3.1, "PS110", id="3.10"),
-    pytest.param("2024-01-02", "2024-01-02", None, id="date"),
-    pytest.param("2024-01-02T10:00:00Z", "2024-01-02T10:00:00Z", None, id="timestamp"),
-    pytest.param("1e3", 1000.0, None, id="1e3"),
-    pytest.param("1.0e+3", 1000.0, None, id="1.0e+3"),
-    pytest.param("0o17", 15, None, id="0o17"),
-    pytest.param("0x1F", 31, None, id="0x1F"),
-    pytest.param("1_000", "1_000", None, id="underscore"),
-    pytest.param("0b101", "0b101", None, id="binary"),
-    pytest.param("true", True, None, id="true"),
-    pytest.param("~", None, None, id="tilde"),
-])
+@pytest.mark.parametrize(
+    ("plain", "expected", "warning"),
+    [
+        pytest.param("on", "on", None, id="on"),
+        pytest.param("yes", "yes", None, id="yes"),
+        pytest.param("NO", "NO", None, id="NO"),
+        pytest.param("off", "off", None, id="off"),
+        pytest.param("0755", 755, "PS110", id="0755"),
+        pytest.param("22:22", "22:22", None, id="sexagesimal"),
+        pytest.param("3.10", 3.1, "PS110", id="3.10"),
+        pytest.param("2024-01-02", "2024-01-02", None, id="date"),
+        pytest.param("2024-01-02T10:00:00Z", "2024-01-02T10:00:00Z", None, id="timestamp"),
+        pytest.param("1e3", 1000.0, None, id="1e3"),
+        pytest.param("1.0e+3", 1000.0, None, id="1.0e+3"),
+        pytest.param("0o17", 15, None, id="0o17"),
+        pytest.param("0x1F", 31, None, id="0x1F"),
+        pytest.param("1_000", "1_000", None, id="underscore"),
+        pytest.param("0b101", "0b101", None, id="binary"),
+        pytest.param("true", True, None, id="true"),
+        pytest.param("~", None, None, id="tilde"),
+    ],
+)
 def test_yaml_1_2_meanings(plain: str, expected: object, warning: str | None) -> None:
     result = load_text(f"value: {plain}\n")
     value = result.documents[0].data["value"]
@@ -141,24 +151,33 @@ def test_yaml_1_2_meanings(plain: str, expected: object, warning: str | None) ->
 
 def test_date_like_env_value_serialises() -> None:
     data = data_of("env: {DAY: 2024-01-02, DEBUG: on, COUNTRY: NO}\n")
-    assert json.loads(json.dumps(data)) == {"env": {"DAY": "2024-01-02", "DEBUG": "on",
-                                                    "COUNTRY": "NO"}}
+    assert json.loads(json.dumps(data)) == {
+        "env": {"DAY": "2024-01-02", "DEBUG": "on", "COUNTRY": "NO"}
+    }
 
 
-@pytest.mark.parametrize("text", [
-    pytest.param("a: .inf\n", id="inf"), pytest.param("a: -.Inf\n", id="-inf"),
-    pytest.param("a: .nan\n", id="nan"), pytest.param("a: 1e400\n", id="1e400"),
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param("a: .inf\n", id="inf"),
+        pytest.param("a: -.Inf\n", id="-inf"),
+        pytest.param("a: .nan\n", id="nan"),
+        pytest.param("a: 1e400\n", id="1e400"),
+    ],
+)
 def test_non_finite_numbers_are_refused(text: str) -> None:
     diag = only(load_text(text), "PS112")
     assert (diag.line, diag.column) == (1, 4)
 
 
-@pytest.mark.parametrize("number", [
-    pytest.param("9" * 5000, id="5000-digits"),
-    pytest.param("0x" + "f" * 5000, id="hex-20000-bits"),
-    pytest.param(str(2**4096), id="4097-bits"),
-])
+@pytest.mark.parametrize(
+    "number",
+    [
+        pytest.param("9" * 5000, id="5000-digits"),
+        pytest.param("0x" + "f" * 5000, id="hex-20000-bits"),
+        pytest.param(str(2**4096), id="4097-bits"),
+    ],
+)
 def test_huge_integer_is_a_diagnostic(number: str) -> None:
     diag = only(load_text(f"a: 1\nb: {number}\n"), "PS112")
     assert (diag.line, diag.column) == (2, 4)
@@ -188,8 +207,12 @@ DEEP_SCRIPT = (
 
 def run_deep(case: str) -> list[list]:
     expr, fmt = DEEP[case]
-    proc = subprocess.run([sys.executable, "-c", DEEP_SCRIPT.format(expr=expr, fmt=fmt)],
-                          capture_output=True, text=True, timeout=60)
+    proc = subprocess.run(
+        [sys.executable, "-c", DEEP_SCRIPT.format(expr=expr, fmt=fmt)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert proc.returncode not in (139, -11), "segfault"
     assert proc.returncode == 0, proc.stderr
     diagnostics, documents = proc.stdout.splitlines()
@@ -233,15 +256,18 @@ def test_size_cap_does_not_read_the_file(tmp_path: Path) -> None:
 
 
 # -- Y14: encodings and characters ---------------------------------------------------------
-@pytest.mark.parametrize(("raw", "position"), [
-    pytest.param(b"name: caf\xe9\n", (1, 10), id="latin-1"),
-    pytest.param(b"a: 1\nb: \xff\xfe\n", (2, 4), id="latin-1-line-2"),
-    pytest.param("a: 1\n".encode("utf-16"), None, id="utf-16-bom"),
-    pytest.param(b"\xfe\xff\x00a\x00:", None, id="utf-16-be-bom"),
-    pytest.param("a: 1\n".encode("utf-32"), None, id="utf-32-bom"),
-    pytest.param(b"a: 1\x00\n", None, id="nul"),
-    pytest.param(b"a\x00:\x00 \x001\x00", None, id="utf-16-no-bom"),
-])
+@pytest.mark.parametrize(
+    ("raw", "position"),
+    [
+        pytest.param(b"name: caf\xe9\n", (1, 10), id="latin-1"),
+        pytest.param(b"a: 1\nb: \xff\xfe\n", (2, 4), id="latin-1-line-2"),
+        pytest.param("a: 1\n".encode("utf-16"), None, id="utf-16-bom"),
+        pytest.param(b"\xfe\xff\x00a\x00:", None, id="utf-16-be-bom"),
+        pytest.param("a: 1\n".encode("utf-32"), None, id="utf-32-bom"),
+        pytest.param(b"a: 1\x00\n", None, id="nul"),
+        pytest.param(b"a\x00:\x00 \x001\x00", None, id="utf-16-no-bom"),
+    ],
+)
 def test_not_utf8_is_ps102(raw: bytes, position: tuple[int, int] | None) -> None:
     for fmt in ("yaml", "json"):
         result = load_bytes(raw, path="x", fmt=fmt)
@@ -258,11 +284,14 @@ def test_latin1_file_names_the_file(tmp_path: Path) -> None:
     assert (diag.path, diag.line, diag.column) == (str(spec), 2, 10)
 
 
-@pytest.mark.parametrize(("text", "position"), [
-    pytest.param("a: 1\nb: \x1b[31m\n", (2, 4), id="escape"),
-    pytest.param("a: \x07\n", (1, 4), id="bell"),
-    pytest.param("a: 'x\x1by'\n", (1, 6), id="escape-in-quotes"),
-])
+@pytest.mark.parametrize(
+    ("text", "position"),
+    [
+        pytest.param("a: 1\nb: \x1b[31m\n", (2, 4), id="escape"),
+        pytest.param("a: \x07\n", (1, 4), id="bell"),
+        pytest.param("a: 'x\x1by'\n", (1, 6), id="escape-in-quotes"),
+    ],
+)
 def test_control_character_is_ps101_with_position(text: str, position: tuple[int, int]) -> None:
     diag = only(load_text(text), "PS101")
     assert (diag.line, diag.column) == position
@@ -290,22 +319,33 @@ def test_trailing_empty_document_is_a_warning() -> None:
     assert result.ok
 
 
-@pytest.mark.parametrize(("text", "fmt"), [
-    pytest.param("", "yaml", id="empty"), pytest.param("\n\n  \n", "yaml", id="blank"),
-    pytest.param("# only\n# comments\n", "yaml", id="comments"),
-    pytest.param("---\n", "yaml", id="bare-marker"), pytest.param("~\n", "yaml", id="null"),
-    pytest.param("", "json", id="json-empty"), pytest.param("null", "json", id="json-null"),
-])
+@pytest.mark.parametrize(
+    ("text", "fmt"),
+    [
+        pytest.param("", "yaml", id="empty"),
+        pytest.param("\n\n  \n", "yaml", id="blank"),
+        pytest.param("# only\n# comments\n", "yaml", id="comments"),
+        pytest.param("---\n", "yaml", id="bare-marker"),
+        pytest.param("~\n", "yaml", id="null"),
+        pytest.param("", "json", id="json-empty"),
+        pytest.param("null", "json", id="json-null"),
+    ],
+)
 def test_empty_input_is_a_ps105_error(text: str, fmt: str) -> None:
     result = load_text(text, fmt=fmt)
     diag = only(result, "PS105")
     assert diag.is_error and result.documents == [] and not result.ok
 
 
-@pytest.mark.parametrize("text", [
-    pytest.param("- a\n- b\n", id="list"), pytest.param("hello\n", id="string"),
-    pytest.param("42\n", id="int"), pytest.param("[1, 2]", id="json-list"),
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param("- a\n- b\n", id="list"),
+        pytest.param("hello\n", id="string"),
+        pytest.param("42\n", id="int"),
+        pytest.param("[1, 2]", id="json-list"),
+    ],
+)
 def test_top_level_non_mapping_is_ps106(text: str) -> None:
     result = load_text(text)
     assert result.ok
@@ -327,21 +367,34 @@ def test_surrogate_pair_escape_gives_the_real_character() -> None:
 CORE_NON_STRING = re.compile(
     r"(?:null|Null|NULL|~|true|True|TRUE|false|False|FALSE|[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+"
     r"|[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)"
-    r"|\.(?:nan|NaN|NAN))\Z")
+    r"|\.(?:nan|NaN|NAN))\Z"
+)
 
 
 class Yaml12Dumper(yaml.SafeDumper):
     pass
 
 
-Yaml12Dumper.add_representer(str, lambda dumper, value: dumper.represent_scalar(
-    "tag:yaml.org,2002:str", value, style="'" if CORE_NON_STRING.match(value) else None))
+Yaml12Dumper.add_representer(
+    str,
+    lambda dumper, value: dumper.represent_scalar(
+        "tag:yaml.org,2002:str", value, style="'" if CORE_NON_STRING.match(value) else None
+    ),
+)
 
-SCALARS = (st.none() | st.booleans() | st.integers()
-           | st.floats(allow_nan=False, allow_infinity=False) | st.text())
+SCALARS = (
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text()
+)
 KEYS = st.text().filter(lambda k: k != "<<")  # see test_quoted_merge_like_key_is_a_plain_string
-JSONISH = st.recursive(SCALARS, lambda inner: st.lists(inner, max_size=4)
-                       | st.dictionaries(KEYS, inner, max_size=4), max_leaves=20)
+JSONISH = st.recursive(
+    SCALARS,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(KEYS, inner, max_size=4),
+    max_leaves=20,
+)
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -359,12 +412,17 @@ def test_yaml_1_1_dumper_output_is_read_as_yaml_1_2() -> None:
 
 
 # -- Y19: no unsafe loader in the source ---------------------------------------------------
-UNSAFE = re.compile(r"yaml\.load\(|unsafe_load|full_load|FullLoader|UnsafeLoader|yaml\.Loader\b"
-                    r"|\bCLoader\b|CFullLoader|CUnsafeLoader|Loader=yaml\.Loader")
+UNSAFE = re.compile(
+    r"yaml\.load\(|unsafe_load|full_load|FullLoader|UnsafeLoader|yaml\.Loader\b"
+    r"|\bCLoader\b|CFullLoader|CUnsafeLoader|Loader=yaml\.Loader"
+)
 
 
 def test_no_unsafe_yaml_loader_in_the_package() -> None:
-    hits = [f"{p.name}:{n}" for p in PACKAGE.rglob("*.py")
-            for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
-            if UNSAFE.search(line)]
+    hits = [
+        f"{p.name}:{n}"
+        for p in PACKAGE.rglob("*.py")
+        for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
+        if UNSAFE.search(line)
+    ]
     assert hits == []

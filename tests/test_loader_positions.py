@@ -33,12 +33,15 @@ def test_valid_json_loads() -> None:
     assert data_of(JOB_JSON, "json") == json.loads(JOB_JSON)
 
 
-@pytest.mark.parametrize(("path", "value", "key"), [
-    pytest.param(("tasks", 0, "image"), (6, 16), (6, 7), id="image"),
-    pytest.param(("tasks", 0), (5, 5), (5, 5), id="task"),
-    pytest.param(("name",), (2, 11), (2, 3), id="name"),
-    pytest.param(("resources", "memory"), (3, 38), (3, 28), id="memory"),
-])
+@pytest.mark.parametrize(
+    ("path", "value", "key"),
+    [
+        pytest.param(("tasks", 0, "image"), (6, 16), (6, 7), id="image"),
+        pytest.param(("tasks", 0), (5, 5), (5, 5), id="task"),
+        pytest.param(("name",), (2, 11), (2, 3), id="name"),
+        pytest.param(("resources", "memory"), (3, 38), (3, 28), id="memory"),
+    ],
+)
 def test_json_positions(path, value, key) -> None:
     document = load_text(JOB_JSON, fmt="json").documents[0]
     assert isinstance(document.source, LazySourceMap)
@@ -52,18 +55,37 @@ def _yaml_bug(what: str):
     return ()
 
 
-@pytest.mark.parametrize(("text", "position"), [
-    pytest.param('{"a": "\\ud83d\\ude00",\n "b": 1}', (2, 7), id="surrogate-pair-escape",
-                 marks=_yaml_bug("libyaml rejects the surrogate escape \\ud83d")),
-    pytest.param('{"a": "\x7f",\n "b": 1}', (2, 7), id="raw-DEL",
-                 marks=_yaml_bug("YAML does not allow a raw DEL, JSON does")),
-    pytest.param('{"' + "k" * 1100 + '": 1,\n "b": 1}', (2, 7), id="key-over-1024",
-                 marks=_yaml_bug("YAML keys are limited to 1024 characters")),
-    pytest.param('{"a": "\u2028",\n "b": 1}', (2, 7), id="raw-U+2028",
-                 marks=_yaml_bug("YAML counts U+2028 as a line break, JSON does not")),
-    pytest.param('{"a": "\\u00e9\\n",\n "b": 1}', (2, 7), id="bmp-escapes"),
-    pytest.param('{"a": "\u00e9\u65e5",\n\t"b": 1}', (2, 7), id="tab-and-non-ascii"),
-])
+@pytest.mark.parametrize(
+    ("text", "position"),
+    [
+        pytest.param(
+            '{"a": "\\ud83d\\ude00",\n "b": 1}',
+            (2, 7),
+            id="surrogate-pair-escape",
+            marks=_yaml_bug("libyaml rejects the surrogate escape \\ud83d"),
+        ),
+        pytest.param(
+            '{"a": "\x7f",\n "b": 1}',
+            (2, 7),
+            id="raw-DEL",
+            marks=_yaml_bug("YAML does not allow a raw DEL, JSON does"),
+        ),
+        pytest.param(
+            '{"' + "k" * 1100 + '": 1,\n "b": 1}',
+            (2, 7),
+            id="key-over-1024",
+            marks=_yaml_bug("YAML keys are limited to 1024 characters"),
+        ),
+        pytest.param(
+            '{"a": "\u2028",\n "b": 1}',
+            (2, 7),
+            id="raw-U+2028",
+            marks=_yaml_bug("YAML counts U+2028 as a line break, JSON does not"),
+        ),
+        pytest.param('{"a": "\\u00e9\\n",\n "b": 1}', (2, 7), id="bmp-escapes"),
+        pytest.param('{"a": "\u00e9\u65e5",\n\t"b": 1}', (2, 7), id="tab-and-non-ascii"),
+    ],
+)
 def test_json_positions_of_valid_json_yaml_dislikes(text: str, position) -> None:
     document = load_text(text, fmt="json").documents[0]
     assert document.source.locate(("b",)) == position
@@ -93,10 +115,13 @@ def test_json_nan_and_infinity_are_refused(constant: str) -> None:
     assert result.documents == []
 
 
-@pytest.mark.parametrize("text", [
-    pytest.param('{"name": "NaN",\n "b": NaN}', id="NaN-in-a-string"),
-    pytest.param('{"Infinity": 1,\n "b": -Infinity}', id="Infinity-as-a-key"),
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param('{"name": "NaN",\n "b": NaN}', id="NaN-in-a-string"),
+        pytest.param('{"Infinity": 1,\n "b": -Infinity}', id="Infinity-as-a-key"),
+    ],
+)
 def test_json_nan_position_ignores_strings(text: str) -> None:
     diag = only(load_text(text, fmt="json"), "PS112")
     assert (diag.line, diag.column) == (2, 7)
@@ -132,31 +157,37 @@ tasks:
 """
 
 
-@pytest.mark.parametrize(("path", "value", "key"), [
-    pytest.param(("name",), (2, 7), (2, 1), id="name"),
-    pytest.param(("resources",), (4, 3), (3, 1), id="resources"),
-    pytest.param(("resources", "cpus"), (4, 9), (4, 3), id="cpus"),
-    pytest.param(("resources", "memory"), (5, 11), (5, 3), id="memory"),
-    pytest.param(("tasks", 0, "image"), (7, 12), (7, 5), id="image"),
-    pytest.param(("tasks", 0, "cmd"), (8, 10), (8, 5), id="block-scalar"),
-    pytest.param(("tasks", 0, "env", "B"), (10, 22), (10, 19), id="flow-map"),
-    pytest.param(("tasks", 1, "image"), (11, 14), (11, 7), id="wide-indent"),
-    pytest.param(("tasks", 1, "args", 0, 1), (13, 15), (13, 15), id="flow-seq"),
-    pytest.param(("tasks", 1, "args", 1, 0), (14, 13), (14, 13), id="nested-seq"),
-    pytest.param(("quoted key",), (15, 15), (15, 1), id="quoted-key"),
-    pytest.param(("tasks", 0, "missing"), (7, 5), (7, 5), id="nearest-ancestor"),
-])
+@pytest.mark.parametrize(
+    ("path", "value", "key"),
+    [
+        pytest.param(("name",), (2, 7), (2, 1), id="name"),
+        pytest.param(("resources",), (4, 3), (3, 1), id="resources"),
+        pytest.param(("resources", "cpus"), (4, 9), (4, 3), id="cpus"),
+        pytest.param(("resources", "memory"), (5, 11), (5, 3), id="memory"),
+        pytest.param(("tasks", 0, "image"), (7, 12), (7, 5), id="image"),
+        pytest.param(("tasks", 0, "cmd"), (8, 10), (8, 5), id="block-scalar"),
+        pytest.param(("tasks", 0, "env", "B"), (10, 22), (10, 19), id="flow-map"),
+        pytest.param(("tasks", 1, "image"), (11, 14), (11, 7), id="wide-indent"),
+        pytest.param(("tasks", 1, "args", 0, 1), (13, 15), (13, 15), id="flow-seq"),
+        pytest.param(("tasks", 1, "args", 1, 0), (14, 13), (14, 13), id="nested-seq"),
+        pytest.param(("quoted key",), (15, 15), (15, 1), id="quoted-key"),
+        pytest.param(("tasks", 0, "missing"), (7, 5), (7, 5), id="nearest-ancestor"),
+    ],
+)
 def test_yaml_positions(path, value, key) -> None:
     source = load_text(NESTED).documents[0].source
     assert source.locate(path) == value
     assert source.locate(path, prefer_key=True) == key
 
 
-@pytest.mark.parametrize(("text", "path", "position"), [
-    pytest.param("a: 1\r\nb:\r\n  c: 2\r\n", ("b", "c"), (3, 6), id="crlf"),
-    pytest.param('{a: "日本", b: 1}\n', ("b",), (1, 14), id="wide-characters"),
-    pytest.param("x: &a {k: v}\ny: *a\n", ("y", "k"), (2, 4), id="alias"),
-    pytest.param("a:\n- 1\n- [2, {b: 3}]\n", ("a", 1, 1, "b"), (3, 11), id="mixed"),
-])
+@pytest.mark.parametrize(
+    ("text", "path", "position"),
+    [
+        pytest.param("a: 1\r\nb:\r\n  c: 2\r\n", ("b", "c"), (3, 6), id="crlf"),
+        pytest.param('{a: "日本", b: 1}\n', ("b",), (1, 14), id="wide-characters"),
+        pytest.param("x: &a {k: v}\ny: *a\n", ("y", "k"), (2, 4), id="alias"),
+        pytest.param("a:\n- 1\n- [2, {b: 3}]\n", ("a", 1, 1, "b"), (3, 11), id="mixed"),
+    ],
+)
 def test_more_yaml_positions(text: str, path, position) -> None:
     assert load_text(text).documents[0].source.locate(path) == position

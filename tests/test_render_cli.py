@@ -1,14 +1,15 @@
-"""`promspec render`, `validate` on templated specs, and `init`: real subprocesses on real files.
+"""`promspec render`, `validate` on templated specs, and `init`, on real files.
 
+The CLI runs in this process (cli_support.promspec, in the repository unless a test names
+another folder): nothing here depends on the process. Start-up, real exit statuses and
+stdin are tested in test_cli.py, the README's render command in test_project.py.
 Every run also checks that no Python traceback reaches stdout or stderr.
 """
 
 from __future__ import annotations
 
+import functools
 import json
-import subprocess
-import sys
-import textwrap
 from pathlib import Path
 
 import pytest
@@ -16,34 +17,16 @@ import yaml
 
 from prominence_spec.load.loader import load
 
+import cli_support
+from support import write
+
 REPO = Path(__file__).resolve().parent.parent
 PI = "specs/pi-sweep.yaml"
 PI_NAMES = [f"pi-{d}-{s}" for d in (100, 1000, 10000) for s in range(3)]
 TEMPLATES = sorted(p.name for p in (REPO / "templates").glob("*.yaml"))
 
 
-def promspec(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess[str]:
-    proc = subprocess.run([sys.executable, "-m", "prominence_spec", *args], cwd=cwd,
-                          capture_output=True, timeout=120)
-    result = subprocess.CompletedProcess(proc.args, proc.returncode,
-                                         proc.stdout.decode("utf-8", "replace"),
-                                         proc.stderr.decode("utf-8", "replace"))
-    assert "Traceback" not in result.stderr, result.stderr
-    assert "Traceback" not in result.stdout, result.stdout
-    return result
-
-
-@pytest.fixture
-def repo(tmp_path: Path) -> Path:
-    (tmp_path / ".git").mkdir()
-    return tmp_path
-
-
-def write(folder: Path, name: str, text: str) -> Path:
-    path = folder / name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(textwrap.dedent(text), encoding="utf-8")
-    return path
+promspec = functools.partial(cli_support.promspec, cwd=REPO)
 
 
 FAILING = """\
@@ -103,13 +86,17 @@ def test_yaml_is_a_multi_document_stream_of_the_same_data() -> None:
 
 
 def test_yaml_output_reads_back_with_promspecs_own_loader(repo) -> None:
-    spec = write(repo, "s.yaml", """\
+    spec = write(
+        repo,
+        """\
         promspec:
           sweep: {v: ["0o755", "1e3", "0x1F", "yes", "0755", "~"]}
         name: x
         resources: {cpus: 1, memory: 1, disk: 10}
         tasks: [{image: busybox, runtime: singularity, env: {V: "{{ v }}"}}]
-        """)
+        """,
+        "s.yaml",
+    )
     proc = promspec("render", str(spec), "-f", "yaml", "-o", str(repo / "out.yaml"))
     assert proc.returncode == 0
     loaded = load(repo / "out.yaml")
@@ -130,8 +117,10 @@ def test_output_file_and_byte_identical_runs(repo, fmt: str) -> None:
 
 # -- render: failures and usage errors ----------------------------------------------------
 INFINITY = ('cmd: "run {{ n }}"', 'cmd: "run {{ n }}"\n    env: {V: "{{ 1e308 * 10 }}"}')
+
+
 def test_failing_points_exit_1_and_only_valid_documents_are_printed(repo) -> None:
-    spec = write(repo, "s.yaml", FAILING)
+    spec = write(repo, FAILING, "s.yaml")
     proc = promspec("render", str(spec), "--set", "bad=8", "-f", "jsonl", cwd=repo)
     assert proc.returncode == 1
     names = [json.loads(line)["name"] for line in proc.stdout.splitlines()]
@@ -143,22 +132,25 @@ def test_failing_points_exit_1_and_only_valid_documents_are_printed(repo) -> Non
 
 
 def test_values_files_and_set_reach_render(repo) -> None:
-    spec = write(repo, "s.yaml", FAILING)
-    values = write(repo, "v.yaml", "bad: 3\n")
+    spec = write(repo, FAILING, "s.yaml")
+    values = write(repo, "bad: 3\n", "v.yaml")
     proc = promspec("render", str(spec), "--values", str(values), "-f", "jsonl", cwd=repo)
     assert proc.returncode == 1 and "first at index 2: n=3" in proc.stderr
     proc = promspec("render", str(spec), "--values", str(values), "--set", "bad=99", cwd=repo)
     assert proc.returncode == 0 and len(json.loads(proc.stdout)) == 10
 
 
-@pytest.mark.parametrize("args", [
-    pytest.param(["render", "missing.yaml"], id="missing-file"),
-    pytest.param(["render", PI, "--mode", "bogus"], id="bad-mode"),
-    pytest.param(["render", PI, "--set", "=x"], id="bad-set"),
-    pytest.param(["render", PI, "--point", "-1"], id="negative-point"),
-    pytest.param(["render", PI, "--format", "xml"], id="bad-format"),
-    pytest.param(["render", PI, "--values", "missing.yaml"], id="missing-values-file"),
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        pytest.param(["render", "missing.yaml"], id="missing-file"),
+        pytest.param(["render", PI, "--mode", "bogus"], id="bad-mode"),
+        pytest.param(["render", PI, "--set", "=x"], id="bad-set"),
+        pytest.param(["render", PI, "--point", "-1"], id="negative-point"),
+        pytest.param(["render", PI, "--format", "xml"], id="bad-format"),
+        pytest.param(["render", PI, "--values", "missing.yaml"], id="missing-values-file"),
+    ],
+)
 def test_usage_and_io_errors_exit_2(args: list[str]) -> None:
     proc = promspec(*args)
     assert proc.returncode == 2 and proc.stdout == "" and proc.stderr
@@ -175,26 +167,47 @@ def bug(reason: str) -> tuple[()]:
     return ()
 
 
-@pytest.mark.parametrize(("change", "fmt"), [
-    pytest.param(("name: x\n", '  name: "job-{{ nope }}"\nname: x\n'), "json", id="name-template",
-                 marks=bug("an undefined variable in promspec.name escapes as BuildError: "
-                           "'internal error', exit 3 (expected PS602 at 4:9, exit 1)")),
-    pytest.param(INFINITY, "json", id="infinity-json",
-                 marks=bug("a value rendering to inf is printed as the non-JSON token "
-                           "Infinity with exit 0 (expected a diagnostic, exit 1)")),
-    pytest.param(INFINITY, "jsonl", id="infinity-jsonl",
-                 marks=bug("a value rendering to inf: api_json raises ValueError, "
-                           "'internal error', exit 3 (expected a diagnostic, exit 1)")),
-])
+@pytest.mark.parametrize(
+    ("change", "fmt"),
+    [
+        pytest.param(
+            ("name: x\n", '  name: "job-{{ nope }}"\nname: x\n'),
+            "json",
+            id="name-template",
+            marks=bug(
+                "an undefined variable in promspec.name escapes as BuildError: "
+                "'internal error', exit 3 (expected PS602 at 4:9, exit 1)"
+            ),
+        ),
+        pytest.param(
+            INFINITY,
+            "json",
+            id="infinity-json",
+            marks=bug(
+                "a value rendering to inf is printed as the non-JSON token "
+                "Infinity with exit 0 (expected a diagnostic, exit 1)"
+            ),
+        ),
+        pytest.param(
+            INFINITY,
+            "jsonl",
+            id="infinity-jsonl",
+            marks=bug(
+                "a value rendering to inf: api_json raises ValueError, "
+                "'internal error', exit 3 (expected a diagnostic, exit 1)"
+            ),
+        ),
+    ],
+)
 def test_hostile_templates_exit_1_not_3(repo, change: tuple[str, str], fmt: str) -> None:
-    spec = write(repo, "s.yaml", FAILING.replace(*change))
+    spec = write(repo, FAILING.replace(*change), "s.yaml")
     proc = promspec("render", str(spec), "--set", "bad=0", "-f", fmt, cwd=repo)
     assert proc.returncode == 1, proc.stderr
 
 
 def test_integer_keys_become_json_string_keys(repo) -> None:
     change = ('cmd: "run {{ n }}"', 'cmd: "run {{ n }}"\n    env: "{{ {1: 2} }}"')
-    spec = write(repo, "s.yaml", FAILING.replace(*change))
+    spec = write(repo, FAILING.replace(*change), "s.yaml")
     proc = promspec("render", str(spec), "--set", "bad=0", "--point", "0", cwd=repo)
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["tasks"][0]["env"] == {"1": 2}
@@ -210,11 +223,14 @@ def test_workflow_mode_on_the_scatter_gather_starter() -> None:
     assert workflow["dependencies"]["split"] == names[1:-1]
 
 
-@pytest.mark.parametrize(("spec", "kind", "size"), [
-    pytest.param("templates/factory.yaml", "parameterSweep", 10 * 5, id="factory-starter"),
-    pytest.param("specs/mass-scan-factory.yaml", "parameterSweep", 10 * 11, id="mass-scan"),
-    pytest.param("specs/fits-from-csv.yaml", None, 3, id="csv-zip-refused-env"),
-])
+@pytest.mark.parametrize(
+    ("spec", "kind", "size"),
+    [
+        pytest.param("templates/factory.yaml", "parameterSweep", 10 * 5, id="factory-starter"),
+        pytest.param("specs/mass-scan-factory.yaml", "parameterSweep", 10 * 11, id="mass-scan"),
+        pytest.param("specs/fits-from-csv.yaml", None, 3, id="csv-zip-refused-env"),
+    ],
+)
 def test_factory_mode(spec: str, kind: str | None, size: int) -> None:
     proc = promspec("render", spec, "--mode", "factory")
     count = promspec("render", spec, "--count")
@@ -242,8 +258,9 @@ def test_every_template_renders(name: str) -> None:
     assert json.loads(proc.stdout)
 
 
-@pytest.mark.parametrize("spec", ["specs/calculate-pi.yaml", "specs/calculate-pi.json",
-                                  "specs/dag-workflow.yaml"])
+@pytest.mark.parametrize(
+    "spec", ["specs/calculate-pi.yaml", "specs/calculate-pi.json", "specs/dag-workflow.yaml"]
+)
 def test_plain_spec_renders_unchanged(spec: str) -> None:
     proc = promspec("render", spec)
     assert proc.returncode == 0
@@ -255,20 +272,23 @@ def test_plain_spec_renders_unchanged(spec: str) -> None:
 
 # -- validate on templated specs ----------------------------------------------------------
 def test_validate_checks_every_point_of_a_templated_spec(repo) -> None:
-    spec = write(repo, "s.yaml", FAILING)
+    spec = write(repo, FAILING, "s.yaml")
     proc = promspec("validate", "s.yaml", "--set", "bad=8", cwd=repo)
     assert proc.returncode == 1
-    assert proc.stdout.startswith("s.yaml:6:9: error[PS205] must be at least 1, got 0 "
-                                  "(fails for 1 of 10 points, first at index 7: n=8)")
+    assert proc.stdout.startswith(
+        "s.yaml:6:9: error[PS205] must be at least 1, got 0 "
+        "(fails for 1 of 10 points, first at index 7: n=8)"
+    )
     assert "context: points=" not in proc.stdout  # the message says it once
     assert promspec("validate", str(spec), "--set", "bad=80", cwd=repo).returncode == 0
     undefined = promspec("validate", "s.yaml", cwd=repo)
     assert undefined.returncode == 1 and 's.yaml:6:9: error[PS602] "bad" is undefined' in (
-        undefined.stdout)
+        undefined.stdout
+    )
 
 
 def test_validate_json_report_of_a_templated_spec(repo) -> None:
-    write(repo, "s.yaml", FAILING)
+    write(repo, FAILING, "s.yaml")
     proc = promspec("validate", "s.yaml", "--set", "bad=1", "-f", "json", cwd=repo)
     assert proc.returncode == 1
     [diag] = json.loads(proc.stdout)["files"][0]["diagnostics"]
@@ -277,7 +297,7 @@ def test_validate_json_report_of_a_templated_spec(repo) -> None:
 
 
 def test_validate_bad_set_is_a_usage_error(repo) -> None:
-    write(repo, "s.yaml", FAILING)
+    write(repo, FAILING, "s.yaml")
     proc = promspec("validate", "s.yaml", "--set", "=x", cwd=repo)
     assert proc.returncode == 2 and "--set" in proc.stderr
 
@@ -294,7 +314,9 @@ def test_init_copies_a_starter_with_its_companion(repo) -> None:
     proc = promspec("init", "zip-csv-sweep", "study", cwd=repo)
     assert proc.returncode == 0
     assert sorted(p.name for p in (repo / "study").iterdir()) == [
-        "zip-csv-sweep.csv", "zip-csv-sweep.yaml"]
+        "zip-csv-sweep.csv",
+        "zip-csv-sweep.yaml",
+    ]
     for name in ("zip-csv-sweep.csv", "zip-csv-sweep.yaml"):
         assert (repo / "study" / name).read_bytes() == (REPO / "templates" / name).read_bytes()
     assert promspec("validate", "study/zip-csv-sweep.yaml", cwd=repo).returncode == 0
@@ -319,10 +341,14 @@ def test_init_unknown_starter_exits_2(repo) -> None:
 
 
 def test_row_files_read_by_a_spec_are_not_reported_as_specs(repo) -> None:
-    write(repo, "specs/runs.yaml", "- {a: 1, b: x}\n- {a: 2, b: y}\n")
-    write(repo, "specs/study.yaml", 'promspec:\n  sweep: {rows: runs.yaml}\nname: s\n'
-          'resources: {cpus: "{{ a }}", memory: 1, disk: 1}\n'
-          'tasks: [{image: "i-{{ b }}", runtime: singularity}]\n')
+    write(repo, "- {a: 1, b: x}\n- {a: 2, b: y}\n", "specs/runs.yaml")
+    write(
+        repo,
+        "promspec:\n  sweep: {rows: runs.yaml}\nname: s\n"
+        'resources: {cpus: "{{ a }}", memory: 1, disk: 1}\n'
+        'tasks: [{image: "i-{{ b }}", runtime: singularity}]\n',
+        "specs/study.yaml",
+    )
     proc = promspec("validate", "specs", "-f", "json", cwd=repo)
     assert proc.returncode == 0, proc.stdout
     assert [f["path"] for f in json.loads(proc.stdout)["files"]] == ["specs/study.yaml"]
@@ -345,7 +371,7 @@ tasks:
 
 @pytest.mark.parametrize("command", ["render", "validate"])
 def test_a_sweep_over_max_points_is_refused_before_rendering(repo, command: str) -> None:
-    path = write(repo, "big.yaml", BIG)
+    path = write(repo, BIG, "big.yaml")
     fmt = ["-f", "jsonl"] if command == "render" else []
     refused = promspec(command, str(path), *fmt)
     assert refused.returncode == 1
@@ -360,7 +386,7 @@ def test_a_sweep_over_max_points_is_refused_before_rendering(repo, command: str)
 
 
 def test_one_point_and_the_count_of_a_sweep_over_max_points(repo) -> None:
-    path = write(repo, "big.yaml", BIG)
+    path = write(repo, BIG, "big.yaml")
     assert promspec("render", str(path), "--count").stdout == "200\n"
     one = promspec("render", str(path), "--point", "150")
     assert one.returncode == 0 and json.loads(one.stdout)["tasks"][0]["cmd"] == "echo 151"

@@ -12,12 +12,14 @@ import pytest
 
 from prominence_spec.diagnostics import has_errors
 
-from render_support import TASK, names, ok, run, where, write
+from render_support import TASK, names, ok, run, where
+from support import write
 
 
 def test_jobs_mode_default_names_are_name_dash_index(repo) -> None:
-    path = write(repo, "promspec:\n  sweep: {n: [a, b, c]}\nname: x\n" + TASK
-                 + '    cmd: "run {{ n }}"\n')
+    path = write(
+        repo, "promspec:\n  sweep: {n: [a, b, c]}\nname: x\n" + TASK + '    cmd: "run {{ n }}"\n'
+    )
     documents, diagnostics = run(path)
     assert diagnostics == []
     assert names([item.document for item in documents]) == ["x-0", "x-1", "x-2"]
@@ -25,23 +27,33 @@ def test_jobs_mode_default_names_are_name_dash_index(repo) -> None:
 
 
 def test_jobs_mode_without_a_body_name_uses_the_file_stem_first(repo) -> None:
-    path = write(repo, "promspec:\n  sweep: {n: [1, 2]}\n" + TASK + '    cmd: "run {{ n }}"\n',
-                 "study.yaml")
+    path = write(
+        repo, "promspec:\n  sweep: {n: [1, 2]}\n" + TASK + '    cmd: "run {{ n }}"\n', "study.yaml"
+    )
     documents = ok(path)
     assert names(documents) == ["study-0", "study-1"]
     assert next(iter(documents[0])) == "name"
 
 
 def test_jobs_mode_name_template_sees_params_points_and_index(repo) -> None:
-    path = write(repo, textwrap.dedent("""\
+    path = write(
+        repo,
+        textwrap.dedent("""\
         promspec:
           params: {prefix: gas}
           sweep: {model: [ideal, vdw], t: [280, 290]}
           name: "{{ prefix }}-{{ model }}-{{ t }}-{{ index }}"
         name: ignored
-        """) + TASK + '    cmd: "sim {{ model }} {{ t }}"\n')
-    assert names(ok(path)) == ["gas-ideal-280-0", "gas-ideal-290-1", "gas-vdw-280-2",
-                               "gas-vdw-290-3"]
+        """)
+        + TASK
+        + '    cmd: "sim {{ model }} {{ t }}"\n',
+    )
+    assert names(ok(path)) == [
+        "gas-ideal-280-0",
+        "gas-ideal-290-1",
+        "gas-vdw-280-2",
+        "gas-vdw-290-3",
+    ]
 
 
 def test_without_a_sweep_the_body_is_rendered_once_unnamed(repo) -> None:
@@ -51,7 +63,9 @@ def test_without_a_sweep_the_body_is_rendered_once_unnamed(repo) -> None:
 
 
 def test_jobs_mode_with_a_workflow_body_gives_one_workflow_per_point(repo) -> None:
-    path = write(repo, """\
+    path = write(
+        repo,
+        """\
         promspec:
           sweep: {m: [1, 2]}
         name: wf
@@ -59,16 +73,23 @@ def test_jobs_mode_with_a_workflow_body_gives_one_workflow_per_point(repo) -> No
           - name: a
             resources: {cpus: 1, memory: 1, disk: 10}
             tasks: [{image: busybox, runtime: singularity, cmd: "run {{ m }}"}]
-        """)
+        """,
+    )
     documents, diagnostics = run(path)
     assert diagnostics == [] and {d.kind for d in documents} == {"workflow"}
     assert [(d.document["name"], d.document["jobs"][0]["tasks"][0]["cmd"]) for d in documents] == [
-        ("wf-0", "run 1"), ("wf-1", "run 2")]
+        ("wf-0", "run 1"),
+        ("wf-1", "run 2"),
+    ]
 
 
 def test_undefined_variable_in_the_name_template_is_ps602(repo) -> None:
-    path = write(repo, 'promspec:\n  sweep: {n: [1, 2]}\n  name: "job-{{ nn }}"\nname: x\n'
-                 + TASK + '    cmd: "run {{ n }}"\n')
+    path = write(
+        repo,
+        'promspec:\n  sweep: {n: [1, 2]}\n  name: "job-{{ nn }}"\nname: x\n'
+        + TASK
+        + '    cmd: "run {{ n }}"\n',
+    )
     documents, diagnostics = run(path)
     assert documents == [] and [where(d) for d in diagnostics] == [("PS602", 3, 9)]
 
@@ -113,8 +134,9 @@ def test_workflow_mode_builds_one_workflow_with_setup_and_gather(repo) -> None:
 
 
 def test_workflow_mode_without_setup_or_gather_has_no_dependencies(repo) -> None:
-    text = WORKFLOW.split("    setup:")[0].replace("  workflow:\n    name: \"study-{{ tag }}\"\n",
-                                                    "  workflow:\n")
+    text = WORKFLOW.split("    setup:")[0].replace(
+        '  workflow:\n    name: "study-{{ tag }}"\n', "  workflow:\n"
+    )
     text += "name: work\n" + TASK + '    cmd: "e {{ chunk }} {{ tag }}"\n'
     [workflow] = ok(write(repo, text))
     assert list(workflow) == ["name", "labels", "jobs", "policies"]
@@ -127,16 +149,24 @@ def test_workflow_mode_one_point_keeps_its_padded_name(repo) -> None:
 
 
 def test_workflow_mode_needs_a_job_body(repo) -> None:
-    path = write(repo, "promspec:\n  expand: workflow\n  sweep: {m: [1]}\nname: w\n"
-                 'jobs: [{name: a, resources: {cpus: 1, memory: 1, disk: 10}, '
-                 'tasks: [{image: b, runtime: singularity, cmd: "{{ m }}"}]}]\n')
+    path = write(
+        repo,
+        "promspec:\n  expand: workflow\n  sweep: {m: [1]}\nname: w\n"
+        "jobs: [{name: a, resources: {cpus: 1, memory: 1, disk: 10}, "
+        'tasks: [{image: b, runtime: singularity, cmd: "{{ m }}"}]}]\n',
+    )
     documents, diagnostics = run(path)
     assert documents == [] and [where(d) for d in diagnostics] == [("PS607", 2, 11)]
 
 
 def test_workflow_mode_failing_points_are_grouped_in_the_body(repo) -> None:
-    path = write(repo, WORKFLOW.replace('cmd: "echo {{ chunk }}"', 'cmd: "echo {{ chunk }}"\n'
-                                        '    procsPerNode: "{{ 0 if chunk > 7 else 1 }}"'))
+    path = write(
+        repo,
+        WORKFLOW.replace(
+            'cmd: "echo {{ chunk }}"',
+            'cmd: "echo {{ chunk }}"\n    procsPerNode: "{{ 0 if chunk > 7 else 1 }}"',
+        ),
+    )
     documents, diagnostics = run(path)
     assert documents == []
     [diag] = diagnostics
@@ -144,38 +174,81 @@ def test_workflow_mode_failing_points_are_grouped_in_the_body(repo) -> None:
 
 
 def test_workflow_mode_duplicate_names_are_reported_once(repo) -> None:
-    path = write(repo, "promspec:\n  expand: workflow\n  sweep: {m: {repeat: 50}}\n"
-                 '  name: same\nname: x\n' + TASK + '    cmd: "run {{ m }}"\n')
+    path = write(
+        repo,
+        "promspec:\n  expand: workflow\n  sweep: {m: {repeat: 50}}\n"
+        "  name: same\nname: x\n" + TASK + '    cmd: "run {{ m }}"\n',
+    )
     documents, diagnostics = run(path)
     assert documents == [] and [where(d) for d in diagnostics] == [("PS301", 4, 9)]
 
 
 # -- factory mode -------------------------------------------------------------------------
 def factory_spec(sweep: str, cmd: str = "run {{ m }}", extra: str = "") -> str:
-    return (f"promspec:\n  expand: factory\n  sweep: {sweep}\nname: scan\n" + TASK
-            + f'    cmd: "{cmd}"\n' + extra)
+    return (
+        f"promspec:\n  expand: factory\n  sweep: {sweep}\nname: scan\n"
+        + TASK
+        + f'    cmd: "{cmd}"\n'
+        + extra
+    )
 
 
-@pytest.mark.parametrize(("sweep", "cmd", "factory"), [
-    pytest.param("{m: {start: 1, end: 3, step: 1}, e: {start: 0, end: 1, step: 0.25}}",
-                 "run {{ m }} {{ e }}",
-                 {"type": "parameterSweep", "parameters": [
-                     {"name": "m", "start": 1, "end": 3, "step": 1},
-                     {"name": "e", "start": 0, "end": 1, "step": 0.25}]}, id="parameterSweep"),
-    pytest.param("{m: {repeat: 4}, e: {repeat: 2}}", "run {{ m }} {{ e }}",
-                 {"type": "parameterSweep", "parameters": [
-                     {"name": "m", "start": 0, "end": 3, "step": 1},
-                     {"name": "e", "start": 0, "end": 1, "step": 1}]}, id="repeats-as-ranges"),
-    pytest.param("{zip: [{m: [a, b]}, {e: [1, 2]}]}", "run {{ m }} {{ e }}",
-                 {"type": "zip", "parameters": [{"name": "m", "values": ["a", "b"]},
-                                                {"name": "e", "values": [1, 2]}]}, id="zip"),
-    pytest.param("{rows: [{m: a, e: 0.5}, {m: b, e: 7}]}", "run {{ m }} {{ e }}",
-                 {"type": "zip", "parameters": [{"name": "m", "values": ["a", "b"]},
-                                                {"name": "e", "values": [0.5, 7]}]}, id="rows"),
-])
+@pytest.mark.parametrize(
+    ("sweep", "cmd", "factory"),
+    [
+        pytest.param(
+            "{m: {start: 1, end: 3, step: 1}, e: {start: 0, end: 1, step: 0.25}}",
+            "run {{ m }} {{ e }}",
+            {
+                "type": "parameterSweep",
+                "parameters": [
+                    {"name": "m", "start": 1, "end": 3, "step": 1},
+                    {"name": "e", "start": 0, "end": 1, "step": 0.25},
+                ],
+            },
+            id="parameterSweep",
+        ),
+        pytest.param(
+            "{m: {repeat: 4}, e: {repeat: 2}}",
+            "run {{ m }} {{ e }}",
+            {
+                "type": "parameterSweep",
+                "parameters": [
+                    {"name": "m", "start": 0, "end": 3, "step": 1},
+                    {"name": "e", "start": 0, "end": 1, "step": 1},
+                ],
+            },
+            id="repeats-as-ranges",
+        ),
+        pytest.param(
+            "{zip: [{m: [a, b]}, {e: [1, 2]}]}",
+            "run {{ m }} {{ e }}",
+            {
+                "type": "zip",
+                "parameters": [
+                    {"name": "m", "values": ["a", "b"]},
+                    {"name": "e", "values": [1, 2]},
+                ],
+            },
+            id="zip",
+        ),
+        pytest.param(
+            "{rows: [{m: a, e: 0.5}, {m: b, e: 7}]}",
+            "run {{ m }} {{ e }}",
+            {
+                "type": "zip",
+                "parameters": [
+                    {"name": "m", "values": ["a", "b"]},
+                    {"name": "e", "values": [0.5, 7]},
+                ],
+            },
+            id="rows",
+        ),
+    ],
+)
 def test_factory_mode_compiles_the_sweep(repo, sweep, cmd, factory) -> None:
     """Outputs are named after the last parameter: the only one the worker substitutes."""
-    extra = "outputFiles: [\"out-{{ e }}.json\", fixed.txt]\noutputDirs: [\"dir-{{ e }}\"]\n"
+    extra = 'outputFiles: ["out-{{ e }}.json", fixed.txt]\noutputDirs: ["dir-{{ e }}"]\n'
     [workflow] = ok(write(repo, factory_spec(sweep, cmd, extra)))
     assert list(workflow) == ["name", "jobs", "factories"] and workflow["name"] == "scan-sweep"
     [job] = workflow["jobs"]
@@ -200,51 +273,118 @@ def test_factory_mode_escapes_literal_dollars_for_the_worker(repo) -> None:
 def test_factory_mode_repeat_used_in_cmd_is_a_parameter_sweep(repo) -> None:
     [workflow] = ok(write(repo, factory_spec("{m: {repeat: 3}}", "run {{ m }}")))
     assert workflow["factories"][0]["parameters"] == [
-        {"name": "m", "start": 0, "end": 2, "step": 1}]
+        {"name": "m", "start": 0, "end": 2, "step": 1}
+    ]
 
 
 def test_factory_mode_repeat_and_workflow_settings(repo) -> None:
     text = factory_spec("{r: {repeat: 3}}", "run").replace(
-        "  expand: factory\n", "  expand: factory\n  params: {t: x}\n  workflow:\n"
-        "    policies: {maximumRetries: 1}\n    labels: {team: \"{{ t }}\"}\n"
-        "    name: scan-{{ t }}\n")
+        "  expand: factory\n",
+        "  expand: factory\n  params: {t: x}\n  workflow:\n"
+        '    policies: {maximumRetries: 1}\n    labels: {team: "{{ t }}"}\n'
+        "    name: scan-{{ t }}\n",
+    )
     [workflow] = ok(write(repo, text))
     assert list(workflow) == ["name", "labels", "jobs", "factories", "policies"]
     assert workflow["name"] == "scan-x" and workflow["labels"] == {"team": "x"}
-    assert workflow["factories"][0] == {"name": "scan-factory", "type": "repeat", "number": 3,
-                                        "jobs": ["scan"]}
+    assert workflow["factories"][0] == {
+        "name": "scan-factory",
+        "type": "repeat",
+        "number": 3,
+        "jobs": ["scan"],
+    }
 
 
 RANGE = "{m: {start: 1, end: 3, step: 1}}"
 
 
-@pytest.mark.parametrize(("sweep", "cmd", "extra", "pointer", "words"), [
-    pytest.param(RANGE, "run", '    env: {M: "{{ m }}"}\n', "/tasks/0/env/M",
-                 "tasks/0/env/M uses m", id="param-in-env"),
-    pytest.param(RANGE, "run {{ m }}", 'outputFiles: ["{{ m }}"]\nlabels: {m: "{{ m }}"}\n',
-                 "/labels/m", "labels/m uses m", id="param-in-label"),
-    pytest.param(RANGE, "run {{ m }} {{ index }}", "", "/tasks/0/cmd", "index is not available",
-                 id="index"),
-    pytest.param(RANGE, "run {{ m | upper }}", "", "/tasks/0/cmd", "only plain", id="filter"),
-    pytest.param(RANGE, "run ${{ m }}", "", "/tasks/0/cmd", "'$' right before", id="dollar"),
-    pytest.param("{m: {start: 1, end: 3, step: 1}, n: [a, b]}", "run {{ m }} {{ n }}", "",
-                 "/promspec/sweep/n", "the list 'n' in a product", id="product-with-list"),
-    pytest.param("{m: [1, 2], include: [{m: 9}]}", "run {{ m }}", "",
-                 "/promspec/sweep/include", "include/exclude/where", id="include"),
-    pytest.param("{m: [1, 2], exclude: [{m: 2}]}", "run {{ m }}", "",
-                 "/promspec/sweep/exclude", "include/exclude/where", id="exclude"),
-    pytest.param("{m: [1, 2], where: 'm > 1'}", "run {{ m }}", "",
-                 "/promspec/sweep/where", "include/exclude/where", id="where"),
-    pytest.param("{m: {repeat: 3}, n: {repeat: 2}, o: {repeat: 2}, p: {repeat: 2}, q: [1]}",
-                 "{{ m }}{{ n }}{{ o }}{{ p }}{{ q }}", "", "/promspec/sweep/q", "a product",
-                 id="five-axes"),
-    pytest.param("{m: {start: 1, end: 3, step: 1}, e: {start: 0, end: 1, step: 1}}",
-                 "run {{ m }} {{ e }}",
-                 'outputFiles: ["{{ m }}-{{ e }}"]\n', "/outputFiles/0", "use m and e",
-                 id="outputs-with-two-parameters"),
-    pytest.param("{m: ['a b', c]}", "run {{ m }}", "", "/promspec/sweep/m", "contains ' '",
-                 id="zip-value-with-space"),
-])
+@pytest.mark.parametrize(
+    ("sweep", "cmd", "extra", "pointer", "words"),
+    [
+        pytest.param(
+            RANGE,
+            "run",
+            '    env: {M: "{{ m }}"}\n',
+            "/tasks/0/env/M",
+            "tasks/0/env/M uses m",
+            id="param-in-env",
+        ),
+        pytest.param(
+            RANGE,
+            "run {{ m }}",
+            'outputFiles: ["{{ m }}"]\nlabels: {m: "{{ m }}"}\n',
+            "/labels/m",
+            "labels/m uses m",
+            id="param-in-label",
+        ),
+        pytest.param(
+            RANGE,
+            "run {{ m }} {{ index }}",
+            "",
+            "/tasks/0/cmd",
+            "index is not available",
+            id="index",
+        ),
+        pytest.param(RANGE, "run {{ m | upper }}", "", "/tasks/0/cmd", "only plain", id="filter"),
+        pytest.param(RANGE, "run ${{ m }}", "", "/tasks/0/cmd", "'$' right before", id="dollar"),
+        pytest.param(
+            "{m: {start: 1, end: 3, step: 1}, n: [a, b]}",
+            "run {{ m }} {{ n }}",
+            "",
+            "/promspec/sweep/n",
+            "the list 'n' in a product",
+            id="product-with-list",
+        ),
+        pytest.param(
+            "{m: [1, 2], include: [{m: 9}]}",
+            "run {{ m }}",
+            "",
+            "/promspec/sweep/include",
+            "include/exclude/where",
+            id="include",
+        ),
+        pytest.param(
+            "{m: [1, 2], exclude: [{m: 2}]}",
+            "run {{ m }}",
+            "",
+            "/promspec/sweep/exclude",
+            "include/exclude/where",
+            id="exclude",
+        ),
+        pytest.param(
+            "{m: [1, 2], where: 'm > 1'}",
+            "run {{ m }}",
+            "",
+            "/promspec/sweep/where",
+            "include/exclude/where",
+            id="where",
+        ),
+        pytest.param(
+            "{m: {repeat: 3}, n: {repeat: 2}, o: {repeat: 2}, p: {repeat: 2}, q: [1]}",
+            "{{ m }}{{ n }}{{ o }}{{ p }}{{ q }}",
+            "",
+            "/promspec/sweep/q",
+            "a product",
+            id="five-axes",
+        ),
+        pytest.param(
+            "{m: {start: 1, end: 3, step: 1}, e: {start: 0, end: 1, step: 1}}",
+            "run {{ m }} {{ e }}",
+            'outputFiles: ["{{ m }}-{{ e }}"]\n',
+            "/outputFiles/0",
+            "use m and e",
+            id="outputs-with-two-parameters",
+        ),
+        pytest.param(
+            "{m: ['a b', c]}",
+            "run {{ m }}",
+            "",
+            "/promspec/sweep/m",
+            "contains ' '",
+            id="zip-value-with-space",
+        ),
+    ],
+)
 def test_factory_mode_refusals_name_the_field(repo, sweep, cmd, extra, pointer, words) -> None:
     path = write(repo, factory_spec(sweep, cmd, extra))
     documents, diagnostics = run(path)
@@ -255,8 +395,12 @@ def test_factory_mode_refusals_name_the_field(repo, sweep, cmd, extra, pointer, 
 
 
 def test_factory_mode_refusal_is_at_the_field_line(repo) -> None:
-    path = write(repo, factory_spec(RANGE, "run", '    image: "busybox:{{ m }}"\n').replace(
-        "  - image: busybox\n", "  -\n"))
+    path = write(
+        repo,
+        factory_spec(RANGE, "run", '    image: "busybox:{{ m }}"\n').replace(
+            "  - image: busybox\n", "  -\n"
+        ),
+    )
     [diag] = run(path)[1]
     assert where(diag) == ("PS608", 10, 12) and "tasks/0/image uses m" in diag.message
 
@@ -264,7 +408,8 @@ def test_factory_mode_refusal_is_at_the_field_line(repo) -> None:
 def test_factory_mode_locates_workflow_settings_problems_at_the_value(repo) -> None:
     text = factory_spec(RANGE).replace(
         "  expand: factory\n",
-        "  expand: factory\n  workflow:\n    policies: {maximumRetries: -1}\n")
+        "  expand: factory\n  workflow:\n    policies: {maximumRetries: -1}\n",
+    )
     [diag] = run(write(repo, text))[1]
     assert diag.pointer == "/promspec/workflow/policies/maximumRetries" and diag.line == 4
 

@@ -15,7 +15,8 @@ from prominence_spec.diagnostics import Diagnostic
 from prominence_spec.load.loader import load
 from prominence_spec.validate.templated import check_templated
 
-from render_support import TASK, names, ok, opened, run, where, write
+from render_support import TASK, names, ok, opened, run, where
+from support import write
 
 # -- specs that use a template ------------------------------------------------------------
 TEMPLATE = """\
@@ -46,19 +47,26 @@ def test_template_settings_are_defaults(repo, template) -> None:
 
 
 def test_spec_params_and_sweep_override_the_template(repo, template) -> None:
-    path = write(repo, "promspec:\n  template: ../templates/t.yaml\n  params: {cpus: 2}\n"
-                 "  sweep: {s: [x, y, z]}\n", "specs/b.yaml")
+    path = write(
+        repo,
+        "promspec:\n  template: ../templates/t.yaml\n  params: {cpus: 2}\n"
+        "  sweep: {s: [x, y, z]}\n",
+        "specs/b.yaml",
+    )
     documents = ok(path)
     assert names(documents) == ["t-x", "t-y", "t-z"]
     assert {(d["resources"]["cpus"], d["tasks"][0]["image"]) for d in documents} == {(2, "busybox")}
 
 
-@pytest.mark.parametrize(("reference", "words"), [
-    pytest.param("../../outside.yaml", "outside the repository", id="outside-root"),
-    pytest.param("ABSOLUTE", "must be relative", id="absolute"),
-    pytest.param("../templates/link.yaml", "symbolic link", id="symlink"),
-    pytest.param("../templates/missing.yaml", "no such template", id="missing"),
-])
+@pytest.mark.parametrize(
+    ("reference", "words"),
+    [
+        pytest.param("../../outside.yaml", "outside the repository", id="outside-root"),
+        pytest.param("ABSOLUTE", "must be relative", id="absolute"),
+        pytest.param("../templates/link.yaml", "symbolic link", id="symlink"),
+        pytest.param("../templates/missing.yaml", "no such template", id="missing"),
+    ],
+)
 def test_template_path_refusals_are_ps609(repo, template, reference, words) -> None:
     (repo.parent / "outside.yaml").write_text("name: x\n" + TASK)
     os.symlink("t.yaml", repo / "templates" / "link.yaml")
@@ -79,8 +87,9 @@ def test_body_keys_next_to_a_template_are_ps607(repo, template) -> None:
 
 def test_problems_in_a_template_body_are_located_in_the_template(repo, template) -> None:
     bad = write(repo, TEMPLATE.replace("{{ image }}", "{{ imagee }}"), "templates/bad.yaml")
-    documents, diagnostics = run(write(repo, "promspec:\n  template: ../templates/bad.yaml\n",
-                                       "specs/e.yaml"))
+    documents, diagnostics = run(
+        write(repo, "promspec:\n  template: ../templates/bad.yaml\n", "specs/e.yaml")
+    )
     assert documents == []
     [diag] = diagnostics
     assert where(diag) == ("PS602", 9, 12) and diag.path == str(bad)
@@ -112,10 +121,13 @@ def test_read_file_b64_into_inputs_decodes_to_the_file(repo) -> None:
     assert document["tasks"][0]["cmd"] == "./run.sh --fast"
 
 
-@pytest.mark.parametrize(("script", "words"), [
-    pytest.param("../secret.txt", "outside the repository", id="dot-dot"),
-    pytest.param("ABSOLUTE", "absolute path", id="absolute"),
-])
+@pytest.mark.parametrize(
+    ("script", "words"),
+    [
+        pytest.param("../secret.txt", "outside the repository", id="dot-dot"),
+        pytest.param("ABSOLUTE", "absolute path", id="absolute"),
+    ],
+)
 def test_reading_outside_the_root_is_ps609_at_the_spec_line(repo, script, words) -> None:
     secret = repo.parent / "secret.txt"
     secret.write_text("secret")
@@ -127,6 +139,8 @@ def test_reading_outside_the_root_is_ps609_at_the_spec_line(repo, script, words)
     [diag] = diagnostics
     assert where(diag) == ("PS609", 7, 14) and words in diag.message
     assert diag.path == str(path) and diag.pointer == "/inputs/0/content"
+
+
 # -- promspec validate on templated specs -------------------------------------------------
 CHECKED = """\
 promspec:
@@ -156,11 +170,18 @@ def test_check_templated_reports_a_failing_point(repo) -> None:
     assert "fails for 1 of 10 points, first at index 7: n=8" in diag.message
 
 
-@pytest.mark.parametrize(("limit", "end", "shown"), [
-    pytest.param("", "1000000000", "1,000,000,000 points, more than max_points (1,000,000)",
-                 id="default-limit-1e9"),
-    pytest.param("max_points: 5", "10", "10 points, more than max_points (5)", id="own-limit"),
-])
+@pytest.mark.parametrize(
+    ("limit", "end", "shown"),
+    [
+        pytest.param(
+            "",
+            "1000000000",
+            "1,000,000,000 points, more than max_points (1,000,000)",
+            id="default-limit-1e9",
+        ),
+        pytest.param("max_points: 5", "10", "10 points, more than max_points (5)", id="own-limit"),
+    ],
+)
 def test_check_templated_refuses_more_than_max_points_at_once(repo, limit, end, shown) -> None:
     path = write(repo, CHECKED.replace("MAX", limit).replace("END", end))
     started = time.monotonic()
@@ -172,9 +193,16 @@ def test_check_templated_refuses_more_than_max_points_at_once(repo, limit, end, 
 
 def test_read_file_in_a_template_body_is_relative_to_the_template(repo) -> None:
     write(repo, "echo hi\n", "templates/run.sh")
-    write(repo, "name: t\n" + TASK.replace("runtime: singularity", "runtime: singularity\n"
-          "inputs: [{filename: run.sh, content: \"{{ read_file_b64('run.sh') }}\"}]"),
-          "templates/t.yaml")
+    write(
+        repo,
+        "name: t\n"
+        + TASK.replace(
+            "runtime: singularity",
+            "runtime: singularity\n"
+            "inputs: [{filename: run.sh, content: \"{{ read_file_b64('run.sh') }}\"}]",
+        ),
+        "templates/t.yaml",
+    )
     spec = write(repo, "promspec:\n  template: ../templates/t.yaml\n", "specs/s.yaml")
     [document] = ok(spec)
     assert base64.b64decode(document["inputs"][0]["content"]) == b"echo hi\n"

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from jsonschema import Draft202012Validator, validators
 from referencing import Registry, Resource
+
+from server_support import DROP, merged
+from support import walk
 
 SCHEMAS = Path(__file__).resolve().parent.parent / "schemas"
 JOB = json.loads((SCHEMAS / "job.schema.json").read_text(encoding="utf-8"))
@@ -29,17 +31,6 @@ NAME_RE = (
     "^(?:[a-zA-Z0-9_\\-\\/.\\t\\n\\v\\f\\r\\x1C-\\x1F \\x85\\xA0\\u1680\\u2000-\\u200A"
     "\\u2028\\u2029\\u202F\\u205F\\u3000]+)?$"
 )
-DEL = object()  # marks a key to delete
-
-
-def walk(node: Any, path: str = "") -> Iterator[tuple[str, Any]]:
-    yield path, node
-    if isinstance(node, dict):
-        for k, v in node.items():
-            yield from walk(v, f"{path}/{k}")
-    elif isinstance(node, list):
-        for i, v in enumerate(node):
-            yield from walk(v, f"{path}/{i}")
 
 
 def resolve(ref: str, here: dict[str, Any]) -> Any:
@@ -50,23 +41,10 @@ def resolve(ref: str, here: dict[str, Any]) -> Any:
     return node
 
 
-def upd(d: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
-    for k, v in changes.items():
-        if v is DEL:
-            d.pop(k, None)
-        else:
-            d[k] = v
-    return d
-
-
 def job(res: dict[str, Any] | None = None, task: dict[str, Any] | None = None, **top: Any):
-    doc = {
-        "resources": {"cpus": 1, "memory": 1, "disk": 10, "nodes": 1},
-        "tasks": [{"image": "eoscprominence/testpi", "runtime": "singularity"}],
-    }
-    upd(doc["resources"], res or {})
-    upd(doc["tasks"][0], task or {})
-    return upd(doc, top)
+    resources = merged({"cpus": 1, "memory": 1, "disk": 10, "nodes": 1}, res)
+    task = merged({"image": "eoscprominence/testpi", "runtime": "singularity"}, task)
+    return merged({"resources": resources, "tasks": [task]}, top)
 
 
 def pol(**p: Any):
@@ -74,7 +52,7 @@ def pol(**p: Any):
 
 
 def wf(jobx: dict[str, Any] | None = None, **top: Any):
-    return upd({"name": "wf", "jobs": [job(**{"name": "a", **(jobx or {})})]}, top)
+    return merged({"name": "wf", "jobs": [job(**{"name": "a", **(jobx or {})})]}, top)
 
 
 def fac(**f: Any):
@@ -108,16 +86,16 @@ CASES = [
     pytest.param(JOB, job(labels={"k": 5}), "PS408", id="label-value-int-bad"),
     pytest.param(JOB, job(labels={"k": "a b"}), "", id="label-value-space-bad"),
     pytest.param(JOB, job(res={"cpus": 2.0}), "", id="cpus-float-bad"),
-    pytest.param(JOB, job(res={"disk": DEL}), "PS401", id="disk-missing"),
+    pytest.param(JOB, job(res={"disk": DROP}), "PS401", id="disk-missing"),
     pytest.param(JOB, job(res={"cpusRange": [1, 4]}), "PS209", id="cpus-and-cpusRange"),
-    pytest.param(JOB, job(res={"cpus": DEL, "cpusRange": [1, 4]}), None, id="cpusRange-ok"),
-    pytest.param(JOB, job(res={"cpus": DEL}), "PS209", id="no-cpus"),
+    pytest.param(JOB, job(res={"cpus": DROP, "cpusRange": [1, 4]}), None, id="cpusRange-ok"),
+    pytest.param(JOB, job(res={"cpus": DROP}), "PS209", id="no-cpus"),
     pytest.param(JOB, job(res={"memoryPerCpu": 1}), "PS209", id="memory-and-memoryPerCpu"),
-    pytest.param(JOB, job(res={"cpus": DEL, "cpusOptions": [1]}), "", id="cpusOptions-one-item"),
+    pytest.param(JOB, job(res={"cpus": DROP, "cpusOptions": [1]}), "", id="cpusOptions-one-item"),
     pytest.param(JOB, job(res={"totalCpusRange": ["a", "b"]}), "PS409", id="totalCpusRange-str"),
     pytest.param(JOB, job(res={"gpus": 1}), "", id="resources-unknown-key"),
     pytest.param(JOB, job(constraints={}), "", id="job-unknown-key"),
-    pytest.param(JOB, job(task={"runtime": DEL}), "", id="runtime-missing"),
+    pytest.param(JOB, job(task={"runtime": DROP}), "", id="runtime-missing"),
     pytest.param(JOB, job(task={"runtime": "docker"}), "", id="runtime-docker"),
     pytest.param(JOB, job(task={"image": 5}), "PS408", id="image-int"),
     pytest.param(JOB, job(task={"runtime": "udocker", "app": "x"}), "PS209", id="app-udocker"),
@@ -127,13 +105,17 @@ CASES = [
     pytest.param(JOB, job(task={"type": "sidecar"}), "PS307", id="only-sidecar"),
     pytest.param(JOB, job(tasks=[]), "PS307", id="no-tasks"),
     pytest.param(
-        JOB, job(tasks=[{"image": "x", "runtime": "udocker", "type": "sidecar"}] + job()["tasks"]),
-        None, id="sidecar-plus-basic",
+        JOB,
+        job(tasks=[{"image": "x", "runtime": "udocker", "type": "sidecar"}] + job()["tasks"]),
+        None,
+        id="sidecar-plus-basic",
     ),
     pytest.param(JOB, job(task={"workDir": "/x"}), "", id="task-workDir-typo"),
     pytest.param(JOB, job(task={"imagePullCredential": "username token"}), "PS503", id="ipc-str"),
     pytest.param(
-        JOB, job(task={"imagePullCredential": {"username": "u", "token": "t", "x": 1}}), None,
+        JOB,
+        job(task={"imagePullCredential": {"username": "u", "token": "t", "x": 1}}),
+        None,
         id="ipc-extra-key-ok",
     ),
     pytest.param(JOB, pol(priority="5"), None, id="priority-digit-string-ok"),
@@ -158,23 +140,47 @@ CASES = [
     pytest.param(JOB, job(artifacts=[{"url": "u", "mountpoint": "a/b:/c"}]), "", id="art-src"),
     pytest.param(JOB, job(outputFiles=[1]), "", id="outputFiles-int"),
     pytest.param(
-        JOB, job(storage={"type": "onedata", "mountpoint": None, "x": 1,
-                          "onedata": {"provider": "p", "token": "t"}}),
-        None, id="storage-ok",
+        JOB,
+        job(
+            storage={
+                "type": "onedata",
+                "mountpoint": None,
+                "x": 1,
+                "onedata": {"provider": "p", "token": "t"},
+            }
+        ),
+        None,
+        id="storage-ok",
     ),
     pytest.param(
-        JOB, job(storage={"type": "onedata", "mountpoint": "/d", "onedata": "provider token"}),
-        "PS503", id="onedata-str",
+        JOB,
+        job(storage={"type": "onedata", "mountpoint": "/d", "onedata": "provider token"}),
+        "PS503",
+        id="onedata-str",
     ),
     pytest.param(
-        JOB, job(storage={"type": "onedata", "mountpoint": False,
-                          "onedata": {"provider": "p", "token": "t"}}),
-        "PS503", id="storage-mountpoint-false",
+        JOB,
+        job(
+            storage={
+                "type": "onedata",
+                "mountpoint": False,
+                "onedata": {"provider": "p", "token": "t"},
+            }
+        ),
+        "PS503",
+        id="storage-mountpoint-false",
     ),
     pytest.param(
-        JOB, job(storage={"type": "onedata", "mountpoint": "data",
-                          "onedata": {"provider": "p", "token": "t"}}),
-        "", id="storage-mountpoint-relative",
+        JOB,
+        job(
+            storage={
+                "type": "onedata",
+                "mountpoint": "data",
+                "onedata": {"provider": "p", "token": "t"},
+            }
+        ),
+        "",
+        id="storage-mountpoint-relative",
     ),
     # workflows
     pytest.param(WORKFLOW, wf(), None, id="minimal-workflow"),
@@ -184,9 +190,9 @@ CASES = [
     pytest.param(WORKFLOW, wf(policies={"placement": {"x": 1}}), "", id="wf-placement-checked"),
     pytest.param(WORKFLOW, wf(jobs=[]), "PS506", id="wf-jobs-empty"),
     pytest.param(WORKFLOW, wf(jobs={}), "PS506", id="wf-jobs-object"),
-    pytest.param(WORKFLOW, wf(name=DEL), "PS504", id="wf-no-name"),
+    pytest.param(WORKFLOW, wf(name=DROP), "PS504", id="wf-no-name"),
     pytest.param(WORKFLOW, wf(name="my wf"), "PS504", id="wf-name-space"),
-    pytest.param(WORKFLOW, wf(jobx={"name": DEL}), "", id="wf-job-no-name"),
+    pytest.param(WORKFLOW, wf(jobx={"name": DROP}), "", id="wf-job-no-name"),
     pytest.param(WORKFLOW, wf(jobx={"name": ""}), "", id="wf-job-empty-name"),
     pytest.param(WORKFLOW, wf(jobx={"name": "a/b"}), "PS504", id="wf-job-name-slash"),
     pytest.param(WORKFLOW, wf(jobx={"name": "a b"}), "PS504", id="wf-job-name-space"),
@@ -194,7 +200,7 @@ CASES = [
     pytest.param(WORKFLOW, wf(jobx={"name": "all_nodes"}), "PS504", id="wf-job-name-all-nodes"),
     pytest.param(WORKFLOW, wf(jobx={"name": "job.dag.x"}), "PS504", id="wf-job-name-job-dag"),
     pytest.param(WORKFLOW, wf(jobx={"name": "a.b-c_0"}), None, id="wf-job-name-ok"),
-    pytest.param(WORKFLOW, wf(jobx={"res": {"disk": DEL}}), "PS401", id="wf-job-checked-as-job"),
+    pytest.param(WORKFLOW, wf(jobx={"res": {"disk": DROP}}), "PS401", id="wf-job-checked-as-job"),
     pytest.param(WORKFLOW, wf(dependencies={"a": []}), "", id="wf-dep-no-children"),
     pytest.param(
         WORKFLOW, wf(notifications=[{"event": "jobFinished", "type": "email"}]), "", id="wf-event"
@@ -203,7 +209,7 @@ CASES = [
     pytest.param(WORKFLOW, fac(type="repeat"), "", id="repeat-no-number"),
     pytest.param(WORKFLOW, fac(type="repeat", num=3, number=0), "", id="repeat-zero"),
     pytest.param(WORKFLOW, sweep(P, {**P, "name": "y", "step": 0.5}), None, id="sweep-ok"),
-    pytest.param(WORKFLOW, sweep({**P, "step": DEL, "number": 3}), "PS402", id="sweep-number"),
+    pytest.param(WORKFLOW, sweep({**P, "step": DROP, "number": 3}), "PS402", id="sweep-number"),
     pytest.param(WORKFLOW, sweep({**P, "start": "a"}), "PS403", id="sweep-start-str"),
     pytest.param(WORKFLOW, sweep({**P, "step": 0}), "PS404", id="sweep-step-0"),
     pytest.param(WORKFLOW, sweep(*({**P, "name": n} for n in "abcde")), "PS405", id="sweep-5d"),
@@ -219,9 +225,9 @@ CASES = [
 
 
 def _clean(doc: Any) -> Any:
-    """A fresh copy without DEL markers left in nested literals (e.g. {**P, "step": DEL})."""
+    """A fresh copy without DROP markers left in nested literals (e.g. {**P, "step": DROP})."""
     if isinstance(doc, dict):
-        return {k: _clean(v) for k, v in doc.items() if v is not DEL}
+        return {k: _clean(v) for k, v in doc.items() if v is not DROP}
     if isinstance(doc, list):
         return [_clean(v) for v in doc]
     return doc

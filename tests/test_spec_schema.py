@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -28,12 +27,18 @@ from prominence_spec.validate.editor_schema import (
     widen,
 )
 
+from support import walk
+
 ROOT = Path(__file__).resolve().parent.parent
 SPEC_FILE = ROOT / "schemas" / "spec.schema.json"
 FORMAT_CHECKER = Draft202012Validator.FORMAT_CHECKER
 SCHEMA = build_spec_schema()
-EXAMPLES = sorted(p for folder in ("specs", "templates") for p in (ROOT / folder).rglob("*")
-                  if p.suffix in (".yaml", ".yml", ".json"))
+EXAMPLES = sorted(
+    p
+    for folder in ("specs", "templates")
+    for p in (ROOT / folder).rglob("*")
+    if p.suffix in (".yaml", ".yml", ".json")
+)
 
 R = {"cpus": 1, "memory": 1, "disk": 10}
 T = [{"image": "busybox", "runtime": "singularity"}]
@@ -49,18 +54,10 @@ def promspec_validator() -> Any:
     return schemas.validator_class()(SCHEMA, registry=Registry(), format_checker=FORMAT_CHECKER)
 
 
-VALIDATORS = [pytest.param(editor_validator, id="draft2020-12"),
-              pytest.param(promspec_validator, id="promspec")]
-
-
-def walk(node: Any, path: str = "") -> Iterator[tuple[str, Any]]:
-    yield path, node
-    if isinstance(node, dict):
-        for key, value in node.items():
-            yield from walk(value, f"{path}/{key}")
-    elif isinstance(node, list):
-        for index, value in enumerate(node):
-            yield from walk(value, f"{path}/{index}")
+VALIDATORS = [
+    pytest.param(editor_validator, id="draft2020-12"),
+    pytest.param(promspec_validator, id="promspec"),
+]
 
 
 def resolve(node: Any) -> Any:
@@ -74,17 +71,19 @@ def load(path: Path) -> Any:
 
 
 def templated(node: Any) -> bool:
-    return any(isinstance(x, str) and re.search(JINJA_PATTERN, x) for _, x in walk(node)) or \
-        any(isinstance(x, dict) and any(re.search(JINJA_PATTERN, str(k)) for k in x)
-            for _, x in walk(node))
+    return any(isinstance(x, str) and re.search(JINJA_PATTERN, x) for _, x in walk(node)) or any(
+        isinstance(x, dict) and any(re.search(JINJA_PATTERN, str(k)) for k in x)
+        for _, x in walk(node)
+    )
 
 
 # -- the file -------------------------------------------------------------------------------
 
 
 def test_committed_file_is_up_to_date():
-    assert SPEC_FILE.read_text(encoding="utf-8") == json.dumps(SCHEMA, indent=2) + "\n", \
+    assert SPEC_FILE.read_text(encoding="utf-8") == json.dumps(SCHEMA, indent=2) + "\n", (
         "regenerate: python -m prominence_spec.validate.editor_schema > schemas/spec.schema.json"
+    )
 
 
 def test_output_is_deterministic():
@@ -103,8 +102,11 @@ def test_is_a_valid_2020_12_schema():
 
 
 def test_refs_are_internal_and_resolve():
-    refs = {node["$ref"] for _, node in walk(SCHEMA) if isinstance(node, dict)
-            and isinstance(node.get("$ref"), str)}
+    refs = {
+        node["$ref"]
+        for _, node in walk(SCHEMA)
+        if isinstance(node, dict) and isinstance(node.get("$ref"), str)
+    }
     assert JINJA_REF in refs
     for ref in refs:
         assert ref.startswith("#/$defs/"), ref
@@ -159,8 +161,12 @@ def test_wrappers_keep_hover_help():
 
 
 def test_every_setting_is_described():
-    names = ["settings", "settingsWorkflow", "templateSpec",
-             *(n for n in SCHEMA["$defs"] if n.startswith("sweep"))]
+    names = [
+        "settings",
+        "settingsWorkflow",
+        "templateSpec",
+        *(n for n in SCHEMA["$defs"] if n.startswith("sweep")),
+    ]
     for name in names:
         for path, node in walk(SCHEMA["$defs"][name], name):
             if path.endswith("/properties") and isinstance(node, dict):
@@ -168,8 +174,16 @@ def test_every_setting_is_described():
                     assert "description" in prop, f"{path}/{key}"
     settings = SCHEMA["$defs"]["settings"]
     assert settings["additionalProperties"] is False
-    assert set(settings["properties"]) == {"template", "kind", "params", "sweep", "expand",
-                                           "name", "workflow", "max_points"}
+    assert set(settings["properties"]) == {
+        "template",
+        "kind",
+        "params",
+        "sweep",
+        "expand",
+        "name",
+        "workflow",
+        "max_points",
+    }
 
 
 def test_settings_match_the_spec_reader():
@@ -178,8 +192,10 @@ def test_settings_match_the_spec_reader():
     assert tuple(SCHEMA["$defs"]["settings"]["properties"]) == spec.SETTINGS_KEYS
     assert tuple(SCHEMA["$defs"]["settingsWorkflow"]["properties"]) == spec.WORKFLOW_KEYS
     assert SCHEMA["$defs"]["settings"]["properties"]["expand"]["enum"] == list(spec.MODES)
-    assert SCHEMA["$defs"]["settings"]["properties"]["max_points"]["default"] == \
-        spec.DEFAULT_MAX_POINTS
+    assert (
+        SCHEMA["$defs"]["settings"]["properties"]["max_points"]["default"]
+        == spec.DEFAULT_MAX_POINTS
+    )
 
 
 def test_plain_parts_keep_required():
@@ -204,9 +220,14 @@ def _check(schema: dict[str, Any], doc: Any) -> bool:
 
 
 def test_widen_values_items_and_keys():
-    obj = {"type": "object", "additionalProperties": False,
-           "properties": {"n": {"type": "integer", "description": "N."},
-                          "xs": {"type": "array", "items": {"type": "integer"}}}}
+    obj = {
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {
+            "n": {"type": "integer", "description": "N."},
+            "xs": {"type": "array", "items": {"type": "integer"}},
+        },
+    }
     assert _check(obj, {"n": "{{ n }}", "xs": [1, "{% if a %}2{% endif %}"]})
     assert _check(obj, {"{{ key }}": 1})
     assert not _check(obj, {"n": "n"})
@@ -215,10 +236,12 @@ def test_widen_values_items_and_keys():
 
 
 def test_widen_never_lets_jinja_satisfy_a_condition_or_a_negation():
-    rule = {"type": "object",
-            "if": {"required": ["r"], "properties": {"r": {"const": "u"}}},
-            "then": {"not": {"required": ["app"]}},
-            "not": {"required": ["k"], "properties": {"k": {"const": "bad"}}}}
+    rule = {
+        "type": "object",
+        "if": {"required": ["r"], "properties": {"r": {"const": "u"}}},
+        "then": {"not": {"required": ["app"]}},
+        "not": {"required": ["k"], "properties": {"k": {"const": "bad"}}},
+    }
     assert _check(rule, {"r": "{{ r }}", "app": "x"})
     assert not _check(rule, {"r": "u", "app": "x"})
     assert _check(rule, {"k": "{{ k }}"})
@@ -226,8 +249,10 @@ def test_widen_never_lets_jinja_satisfy_a_condition_or_a_negation():
 
 
 def test_widen_loosens_one_of_without_touching_any_of():
-    node = {"anyOf": [{"type": "object"}], "oneOf": [
-        {"properties": {"a": {"const": 1}}}, {"properties": {"a": {"const": 2}}}]}
+    node = {
+        "anyOf": [{"type": "object"}],
+        "oneOf": [{"properties": {"a": {"const": 1}}}, {"properties": {"a": {"const": 2}}}],
+    }
     widened = widen(node)
     assert "oneOf" not in widened and widened["anyOf"] == [{"type": "object"}]
     assert _check(node, {"a": "{{ a }}"})
@@ -243,8 +268,14 @@ def test_widen_refuses_unknown_keywords():
 
 def test_there_are_examples():
     names = {p.name for p in EXAMPLES}
-    assert {"calculate-pi.yaml", "calculate-pi.json", "pi-sweep.yaml", "gas-study.yaml",
-            "job.yaml", "scatter-gather.yaml"} <= names
+    assert {
+        "calculate-pi.yaml",
+        "calculate-pi.json",
+        "pi-sweep.yaml",
+        "gas-study.yaml",
+        "job.yaml",
+        "scatter-gather.yaml",
+    } <= names
 
 
 @pytest.mark.parametrize("make", VALIDATORS)
@@ -256,52 +287,96 @@ def test_examples_validate(make, path):
 
 GOOD = {
     "template-only": {"promspec": {"template": "../templates/job.yaml"}},
-    "template-with-settings": {"promspec": {
-        "template": "t.yaml", "kind": "job", "params": {"cpus": 2}, "expand": "factory",
-        "name": "x-{{ a }}", "max_points": 10, "sweep": {"a": {"start": 1, "end": 3, "step": 1}},
-    }},
+    "template-with-settings": {
+        "promspec": {
+            "template": "t.yaml",
+            "kind": "job",
+            "params": {"cpus": 2},
+            "expand": "factory",
+            "name": "x-{{ a }}",
+            "max_points": 10,
+            "sweep": {"a": {"start": 1, "end": 3, "step": 1}},
+        }
+    },
     "jinja-everywhere": {
         "promspec": {"params": {"n": 1}},
         "name": "job-{{ n }}",
         "labels": {"{{ key }}": "{{ value }}", "fixed": "x"},
-        "resources": {"cpus": "{{ n }}", "memory": "{{ 2 * n }}", "disk": 10,
-                      "walltime": "{{ 60 if n > 1 else omit }}"},
-        "tasks": [{"image": "{{ image }}", "runtime": "{{ runtime }}",
-                   "env": {"N": "{{ n }}"}, "procsPerNode": "{% if n %}1{% endif %}"}],
+        "resources": {
+            "cpus": "{{ n }}",
+            "memory": "{{ 2 * n }}",
+            "disk": 10,
+            "walltime": "{{ 60 if n > 1 else omit }}",
+        },
+        "tasks": [
+            {
+                "image": "{{ image }}",
+                "runtime": "{{ runtime }}",
+                "env": {"N": "{{ n }}"},
+                "procsPerNode": "{% if n %}1{% endif %}",
+            }
+        ],
         "outputFiles": "{{ files }}",
         "{{ extra_key }}": "{{ extra_value }}",
     },
-    "whole-parts-templated": {"promspec": {}, "resources": "{{ resources }}",
-                              "tasks": ["{{ task }}"]},
+    "whole-parts-templated": {
+        "promspec": {},
+        "resources": "{{ resources }}",
+        "tasks": ["{{ task }}"],
+    },
     "jinja-never-triggers-a-rule": {  # a udocker task takes no app; unknown here
-        "promspec": {}, "resources": R,
+        "promspec": {},
+        "resources": R,
         "tasks": [{"image": "a", "runtime": "{{ rt }}", "app": "x"}],
     },
     "jinja-task-type-is-not-sidecar": {
-        "promspec": {}, "resources": R, "tasks": [{**T[0], "type": "{{ kind }}"}],
+        "promspec": {},
+        "resources": R,
+        "tasks": [{**T[0], "type": "{{ kind }}"}],
     },
     "workflow-templated": {
-        "promspec": {"expand": "jobs"}, "name": "wf-{{ i }}",
+        "promspec": {"expand": "jobs"},
+        "name": "wf-{{ i }}",
         "jobs": [{"name": "a-{{ i }}", "resources": R, "tasks": T}],
         "dependencies": "{{ deps }}",
     },
-    "workflow-settings": {"promspec": {"template": "t.yaml", "expand": "workflow", "workflow": {
-        "name": "study-{{ version }}", "labels": {"study": "x"},
-        "policies": {"maximumRetries": "{{ retries }}"},
-        "notifications": [{"event": "workflowFinished", "type": "email"}],
-        "setup": {"resources": {**R, "cpus": "{{ n }}"}, "tasks": T},
-        "gather": {"name": "merge", "resources": R, "tasks": T},
-    }}},
-    "sweep-grammar": {"promspec": {"template": "t.yaml", "sweep": {
-        "product": [{"a": [1, 2]}, {"zip": {"b": [1, 2], "c": {"values": ["x", "y"]}}},
-                    {"rows": "points.csv"}, {"seed": {"repeat": 3}}],
-        "exclude": [{"a": 1, "b": 2}], "include": [{"a": 9, "b": 9, "c": "z", "seed": 0}],
-        "where": "a < b",
-    }}},
-    "sweep-include-only": {"promspec": {"template": "t.yaml",
-                                        "sweep": {"include": [{"a": 1}]}}},
-    "sweep-inline-rows": {"promspec": {"template": "t.yaml", "sweep": {
-        "rows": [{"mass": 125, "label": "higgs"}], "where": "mass > 100"}}},
+    "workflow-settings": {
+        "promspec": {
+            "template": "t.yaml",
+            "expand": "workflow",
+            "workflow": {
+                "name": "study-{{ version }}",
+                "labels": {"study": "x"},
+                "policies": {"maximumRetries": "{{ retries }}"},
+                "notifications": [{"event": "workflowFinished", "type": "email"}],
+                "setup": {"resources": {**R, "cpus": "{{ n }}"}, "tasks": T},
+                "gather": {"name": "merge", "resources": R, "tasks": T},
+            },
+        }
+    },
+    "sweep-grammar": {
+        "promspec": {
+            "template": "t.yaml",
+            "sweep": {
+                "product": [
+                    {"a": [1, 2]},
+                    {"zip": {"b": [1, 2], "c": {"values": ["x", "y"]}}},
+                    {"rows": "points.csv"},
+                    {"seed": {"repeat": 3}},
+                ],
+                "exclude": [{"a": 1, "b": 2}],
+                "include": [{"a": 9, "b": 9, "c": "z", "seed": 0}],
+                "where": "a < b",
+            },
+        }
+    },
+    "sweep-include-only": {"promspec": {"template": "t.yaml", "sweep": {"include": [{"a": 1}]}}},
+    "sweep-inline-rows": {
+        "promspec": {
+            "template": "t.yaml",
+            "sweep": {"rows": [{"mass": 125, "label": "higgs"}], "where": "mass > 100"},
+        }
+    },
 }
 
 BAD = {
@@ -319,26 +394,30 @@ BAD = {
     "body-without-tasks": {"promspec": {}, "resources": R},
     "unknown-body-key": {"promspec": {}, "resources": R, "tasks": T, "colour": "red"},
     "unknown-workflow-setting": {"promspec": {"template": "t.yaml", "workflow": {"nam": "x"}}},
-    "setup-without-tasks": {"promspec": {"template": "t.yaml",
-                                         "workflow": {"setup": {"resources": R}}}},
+    "setup-without-tasks": {
+        "promspec": {"template": "t.yaml", "workflow": {"setup": {"resources": R}}}
+    },
     "sweep-scalar-axis": {"promspec": {"template": "t.yaml", "sweep": {"model": "vdw"}}},
     "sweep-empty-axis": {"promspec": {"template": "t.yaml", "sweep": {"model": []}}},
-    "sweep-number-not-step": {"promspec": {"template": "t.yaml", "sweep": {
-        "x": {"start": 0, "end": 1, "number": 3}}}},
-    "sweep-quoted-number": {"promspec": {"template": "t.yaml", "sweep": {
-        "x": {"start": "0", "end": 1, "step": 1}}}},
-    "sweep-step-zero": {"promspec": {"template": "t.yaml", "sweep": {
-        "x": {"start": 0, "end": 1, "step": 0}}}},
+    "sweep-number-not-step": {
+        "promspec": {"template": "t.yaml", "sweep": {"x": {"start": 0, "end": 1, "number": 3}}}
+    },
+    "sweep-quoted-number": {
+        "promspec": {"template": "t.yaml", "sweep": {"x": {"start": "0", "end": 1, "step": 1}}}
+    },
+    "sweep-step-zero": {
+        "promspec": {"template": "t.yaml", "sweep": {"x": {"start": 0, "end": 1, "step": 0}}}
+    },
     "sweep-axis-key-at-top": {"promspec": {"template": "t.yaml", "sweep": {"start": 1}}},
     "sweep-index-reserved": {"promspec": {"template": "t.yaml", "sweep": {"index": [1]}}},
-    "sweep-product-not-alone": {"promspec": {"template": "t.yaml", "sweep": {
-        "product": [{"a": [1]}], "b": [1]}}},
-    "sweep-where-nested": {"promspec": {"template": "t.yaml", "sweep": {
-        "zip": [{"a": [1], "where": "a"}]}}},
-    "sweep-exclude-only": {"promspec": {"template": "t.yaml",
-                                        "sweep": {"exclude": [{"a": 1}]}}},
-    "schema-key-in-a-body": {"$schema": "./schemas/job.schema.json", "resources": R,
-                             "tasks": T},
+    "sweep-product-not-alone": {
+        "promspec": {"template": "t.yaml", "sweep": {"product": [{"a": [1]}], "b": [1]}}
+    },
+    "sweep-where-nested": {
+        "promspec": {"template": "t.yaml", "sweep": {"zip": [{"a": [1], "where": "a"}]}}
+    },
+    "sweep-exclude-only": {"promspec": {"template": "t.yaml", "sweep": {"exclude": [{"a": 1}]}}},
+    "schema-key-in-a-body": {"$schema": "./schemas/job.schema.json", "resources": R, "tasks": T},
 }
 
 
@@ -377,8 +456,11 @@ def test_plain_bodies_are_judged_like_the_api_schemas():
     """Without Jinja or settings, spec = job or workflow (same verdict on every compat case)."""
     spec = promspec_validator()
     job, workflow = schemas.validator("job"), schemas.validator("workflow")
-    documents = [d for d in _compat_documents()
-                 if not templated(d) and not (isinstance(d, dict) and "promspec" in d)]
+    documents = [
+        d
+        for d in _compat_documents()
+        if not templated(d) and not (isinstance(d, dict) and "promspec" in d)
+    ]
     assert len(documents) > 100
     for doc in documents:
         expected = job.is_valid(doc) or workflow.is_valid(doc)

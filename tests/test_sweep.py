@@ -22,8 +22,9 @@ from prominence_spec.sweep.sweep import (
 BASE = "/promspec/sweep"
 
 
-def parse(data: object, tmp_path: Path | None = None, **kw: Any) -> tuple[Sweep | None,
-                                                                          list[Diagnostic]]:
+def parse(
+    data: object, tmp_path: Path | None = None, **kw: Any
+) -> tuple[Sweep | None, list[Diagnostic]]:
     where = tmp_path or Path("/nonexistent-spec-dir")
     return parse_sweep(data, base_dir=where, root=where, **kw)
 
@@ -59,16 +60,33 @@ class TestOrder:
         assert params(sweep) == [{"a": a, "b": b} for a in (1, 2) for b in "xyz"]
 
     def test_worked_example_from_the_docstring(self) -> None:
-        sweep = ok({"a": [1, 2], "b": {"start": 0, "end": 1, "step": 0.5},
-                    "exclude": [{"a": 2, "b": 0}], "include": [{"a": 9, "b": 9}]},
-                   where_fn=py_where)
+        sweep = ok(
+            {
+                "a": [1, 2],
+                "b": {"start": 0, "end": 1, "step": 0.5},
+                "exclude": [{"a": 2, "b": 0}],
+                "include": [{"a": 9, "b": 9}],
+            },
+            where_fn=py_where,
+        )
         assert [(i, p["a"], p["b"]) for i, p in sweep.points()] == [
-            (0, 1, 0), (1, 1, 0.5), (2, 1, 1), (3, 2, 0.5), (4, 2, 1), (5, 9, 9)]
+            (0, 1, 0),
+            (1, 1, 0.5),
+            (2, 1, 1),
+            (3, 2, 0.5),
+            (4, 2, 1),
+            (5, 9, 9),
+        ]
 
     def test_brief_example(self) -> None:
-        sweep = ok({"frame": {"start": 1, "end": 100, "step": 1},
-                    "solver": ["cg", "gmres", "bicgstab"], "seed": {"repeat": 3},
-                    "mode": {"values": ["a", "b"]}})
+        sweep = ok(
+            {
+                "frame": {"start": 1, "end": 100, "step": 1},
+                "solver": ["cg", "gmres", "bicgstab"],
+                "seed": {"repeat": 3},
+                "mode": {"values": ["a", "b"]},
+            }
+        )
         assert sweep.size == sweep.count() == 100 * 3 * 3 * 2
         assert sweep.point(0) == {"frame": 1, "solver": "cg", "seed": 0, "mode": "a"}
         assert sweep.point(1) == {"frame": 1, "solver": "cg", "seed": 0, "mode": "b"}
@@ -78,8 +96,12 @@ class TestOrder:
 
     def test_product_list_of_nodes(self) -> None:
         sweep = ok({"product": [{"a": [1, 2]}, {"zip": [{"b": [3, 4]}, {"c": [5, 6]}]}]})
-        assert params(sweep) == [{"a": 1, "b": 3, "c": 5}, {"a": 1, "b": 4, "c": 6},
-                                 {"a": 2, "b": 3, "c": 5}, {"a": 2, "b": 4, "c": 6}]
+        assert params(sweep) == [
+            {"a": 1, "b": 3, "c": 5},
+            {"a": 1, "b": 4, "c": 6},
+            {"a": 2, "b": 3, "c": 5},
+            {"a": 2, "b": 4, "c": 6},
+        ]
 
     def test_zip_is_elementwise(self) -> None:
         sweep = ok({"zip": [{"a": [1, 2, 3]}, {"b": {"start": 10, "end": 30, "step": 10}}]})
@@ -87,14 +109,22 @@ class TestOrder:
 
     def test_zip_and_product_take_a_mapping_of_axes(self) -> None:
         assert params(ok({"zip": {"a": [1, 2], "b": ["x", "y"]}})) == [
-            {"a": 1, "b": "x"}, {"a": 2, "b": "y"}]
+            {"a": 1, "b": "x"},
+            {"a": 2, "b": "y"},
+        ]
         assert params(ok({"product": {"a": [1, 2], "b": ["x"]}})) == [
-            {"a": 1, "b": "x"}, {"a": 2, "b": "x"}]
+            {"a": 1, "b": "x"},
+            {"a": 2, "b": "x"},
+        ]
 
     def test_zip_of_products(self) -> None:
         sweep = ok({"zip": [{"a": [1, 2], "b": [3, 4]}, {"c": {"repeat": 4}}]})
-        assert params(sweep) == [{"a": 1, "b": 3, "c": 0}, {"a": 1, "b": 4, "c": 1},
-                                 {"a": 2, "b": 3, "c": 2}, {"a": 2, "b": 4, "c": 3}]
+        assert params(sweep) == [
+            {"a": 1, "b": 3, "c": 0},
+            {"a": 1, "b": 4, "c": 1},
+            {"a": 2, "b": 3, "c": 2},
+            {"a": 2, "b": 4, "c": 3},
+        ]
 
     def test_inline_rows(self) -> None:
         sweep = ok({"rows": [{"a": 1, "b": "x"}, {"b": "y", "a": 2}]})
@@ -114,15 +144,18 @@ class TestOrder:
 
 
 class TestRanges:
-    @pytest.mark.parametrize(("start", "end", "step", "values"), [
-        pytest.param(3, 6, 0.5, [3, 3.5, 4, 4.5, 5, 5.5, 6], id="reference example: 7 values"),
-        pytest.param(1, 5, 2, [1, 3, 5], id="ints"),
-        pytest.param(1, 6, 2, [1, 3, 5], id="end not reached"),
-        pytest.param(-2, 2, 2, [-2, 0, 2], id="negative start"),
-        pytest.param(0, 0, 1, [0], id="single value"),
-        pytest.param(1.0, 3.0, 1.0, [1, 2, 3], id="whole floats become ints"),
-        pytest.param(0, 0.3, 0.1, [0, 0.1, 0.2], id="0.1 steps: 0.30000000000000004 > 0.3"),
-    ])
+    @pytest.mark.parametrize(
+        ("start", "end", "step", "values"),
+        [
+            pytest.param(3, 6, 0.5, [3, 3.5, 4, 4.5, 5, 5.5, 6], id="reference example: 7 values"),
+            pytest.param(1, 5, 2, [1, 3, 5], id="ints"),
+            pytest.param(1, 6, 2, [1, 3, 5], id="end not reached"),
+            pytest.param(-2, 2, 2, [-2, 0, 2], id="negative start"),
+            pytest.param(0, 0, 1, [0], id="single value"),
+            pytest.param(1.0, 3.0, 1.0, [1, 2, 3], id="whole floats become ints"),
+            pytest.param(0, 0.3, 0.1, [0, 0.1, 0.2], id="0.1 steps: 0.30000000000000004 > 0.3"),
+        ],
+    )
     def test_values(self, start: float, end: float, step: float, values: list[float]) -> None:
         got = [p["x"] for p in params(ok({"x": {"start": start, "end": end, "step": step}}))]
         assert got == values
@@ -157,16 +190,19 @@ class TestRanges:
         # floor((1 - 0) / 1e-9) + 1: 1 / 1e-9 is 999999999.9999999 in floating point
         assert sweep.size == 10**9
 
-    @pytest.mark.parametrize(("step", "pointer"), [
-        pytest.param(0, "/x/step", id="zero"),
-        pytest.param(-1, "/x/step", id="negative"),
-        pytest.param(-0.5, "/x/step", id="negative float"),
-        pytest.param("1", "/x/step", id="string"),
-        pytest.param(True, "/x/step", id="bool"),
-        pytest.param(None, "/x/step", id="null"),
-        pytest.param(float("nan"), "/x/step", id="nan"),
-        pytest.param(float("inf"), "/x/step", id="infinity"),
-    ])
+    @pytest.mark.parametrize(
+        ("step", "pointer"),
+        [
+            pytest.param(0, "/x/step", id="zero"),
+            pytest.param(-1, "/x/step", id="negative"),
+            pytest.param(-0.5, "/x/step", id="negative float"),
+            pytest.param("1", "/x/step", id="string"),
+            pytest.param(True, "/x/step", id="bool"),
+            pytest.param(None, "/x/step", id="null"),
+            pytest.param(float("nan"), "/x/step", id="nan"),
+            pytest.param(float("inf"), "/x/step", id="infinity"),
+        ],
+    )
     def test_bad_step(self, step: object, pointer: str) -> None:
         assert errors({"x": {"start": 0, "end": 1, "step": step}}) == [("PS604", BASE + pointer)]
 
@@ -176,7 +212,9 @@ class TestRanges:
 
     def test_bad_start_and_end_are_all_reported(self) -> None:
         assert errors({"x": {"start": "a", "end": False, "step": 1}}) == [
-            ("PS604", BASE + "/x/start"), ("PS604", BASE + "/x/end")]
+            ("PS604", BASE + "/x/start"),
+            ("PS604", BASE + "/x/end"),
+        ]
 
     def test_missing_keys(self) -> None:
         _, diags = parse({"x": {"start": 0, "step": 1}})
@@ -190,7 +228,8 @@ class TestRanges:
 
     def test_step_below_float_resolution_would_hang_the_server(self) -> None:
         assert errors({"x": {"start": 1e16, "end": 1e16 + 8, "step": 0.5}}) == [
-            ("PS604", BASE + "/x/step")]
+            ("PS604", BASE + "/x/step")
+        ]
 
     def test_start_after_end_has_no_points(self) -> None:
         assert errors({"x": {"start": 5, "end": 1, "step": 1}}) == [("PS606", BASE + "/x")]
@@ -229,10 +268,14 @@ class TestRepeatAndValues:
 
 class TestStructureErrors:
     def test_collects_every_error(self) -> None:
-        got = errors({"a": {"start": 0, "end": 1, "step": 0}, "b": [], "2x": [1],
-                      "c": {"repeat": 0}})
-        assert got == [("PS604", BASE + "/a/step"), ("PS604", BASE + "/2x"),
-                       ("PS604", BASE + "/c/repeat")]
+        got = errors(
+            {"a": {"start": 0, "end": 1, "step": 0}, "b": [], "2x": [1], "c": {"repeat": 0}}
+        )
+        assert got == [
+            ("PS604", BASE + "/a/step"),
+            ("PS604", BASE + "/2x"),
+            ("PS604", BASE + "/c/repeat"),
+        ]
 
     @pytest.mark.parametrize("name", ["2x", "a-b", "a b", "", "é", "index"])
     def test_bad_names(self, name: str) -> None:
@@ -253,27 +296,35 @@ class TestStructureErrors:
     def test_zip_length_mismatch_names_each_length(self) -> None:
         _, diags = parse({"zip": [{"a": [1, 2, 3]}, {"b": [1, 2]}, {"c": {"repeat": 3}}]})
         assert [(d.code, d.pointer) for d in diags] == [("PS604", BASE + "/zip")]
-        assert diags[0].message == ("zip items must have the same number of points: "
-                                    "item 0 (a) has 3; item 1 (b) has 2; item 2 (c) has 3")
+        assert diags[0].message == (
+            "zip items must have the same number of points: "
+            "item 0 (a) has 3; item 1 (b) has 2; item 2 (c) has 3"
+        )
 
-    @pytest.mark.parametrize(("data", "pointer"), [
-        pytest.param([1, 2], "", id="top is a list"),
-        pytest.param({"product": []}, "/product", id="empty product"),
-        pytest.param({"zip": "a"}, "/zip", id="zip of a string"),
-        pytest.param({"product": [{}]}, "/product/0", id="empty node"),
-        pytest.param({"product": [[1]]}, "/product/0", id="node is a list"),
-        pytest.param({"zip": [{"a": [1]}], "b": [1]}, "", id="zip with other keys"),
-        pytest.param({"product": [{"a": [1], "include": [{"a": 1}]}]}, "/product/0/include",
-                     id="include not at top"),
-        pytest.param({"product": [{"repeat": 3}]}, "/product/0/repeat", id="axis key as node"),
-        pytest.param({"a": {"zip": [{"b": [1]}]}}, "/a/zip", id="node as an axis"),
-        pytest.param({"a": {"frobnicate": 1}}, "/a/frobnicate", id="unknown axis key"),
-        pytest.param({"a": {}}, "/a", id="empty axis"),
-        pytest.param({"rows": 5}, "/rows", id="rows of a number"),
-        pytest.param({"rows": [{"a": 1}, {"b": 2}]}, "/rows/1", id="inline rows differ"),
-        pytest.param({"rows": [{"a": 1}, 3]}, "/rows/1", id="inline row not a mapping"),
-        pytest.param({"rows": [{"a-b": 1}]}, "/rows/0", id="inline row bad name"),
-    ])
+    @pytest.mark.parametrize(
+        ("data", "pointer"),
+        [
+            pytest.param([1, 2], "", id="top is a list"),
+            pytest.param({"product": []}, "/product", id="empty product"),
+            pytest.param({"zip": "a"}, "/zip", id="zip of a string"),
+            pytest.param({"product": [{}]}, "/product/0", id="empty node"),
+            pytest.param({"product": [[1]]}, "/product/0", id="node is a list"),
+            pytest.param({"zip": [{"a": [1]}], "b": [1]}, "", id="zip with other keys"),
+            pytest.param(
+                {"product": [{"a": [1], "include": [{"a": 1}]}]},
+                "/product/0/include",
+                id="include not at top",
+            ),
+            pytest.param({"product": [{"repeat": 3}]}, "/product/0/repeat", id="axis key as node"),
+            pytest.param({"a": {"zip": [{"b": [1]}]}}, "/a/zip", id="node as an axis"),
+            pytest.param({"a": {"frobnicate": 1}}, "/a/frobnicate", id="unknown axis key"),
+            pytest.param({"a": {}}, "/a", id="empty axis"),
+            pytest.param({"rows": 5}, "/rows", id="rows of a number"),
+            pytest.param({"rows": [{"a": 1}, {"b": 2}]}, "/rows/1", id="inline rows differ"),
+            pytest.param({"rows": [{"a": 1}, 3]}, "/rows/1", id="inline row not a mapping"),
+            pytest.param({"rows": [{"a-b": 1}]}, "/rows/0", id="inline row bad name"),
+        ],
+    )
     def test_definition_errors(self, data: object, pointer: str) -> None:
         assert errors(data) == [("PS604", BASE + pointer)]
 
@@ -299,7 +350,9 @@ class TestModifiers:
     def test_include_must_give_every_parameter(self) -> None:
         _, diags = parse({"a": [1], "b": [2], "include": [{"a": 1}, {"a": 1, "b": 2, "c": 3}]})
         assert [(d.code, d.pointer) for d in diags] == [
-            ("PS604", BASE + "/include/0"), ("PS604", BASE + "/include/1/c")]
+            ("PS604", BASE + "/include/0"),
+            ("PS604", BASE + "/include/1/c"),
+        ]
         assert "lacks b" in diags[0].message
 
     def test_exclude_names_unknown_parameter_with_suggestion(self) -> None:
@@ -307,12 +360,15 @@ class TestModifiers:
         assert [(d.code, d.pointer) for d in diags] == [("PS604", BASE + "/exclude/0/solvr")]
         assert diags[0].hint == "did you mean 'solver'?"
 
-    @pytest.mark.parametrize(("value", "pointer"), [
-        pytest.param([], "/exclude", id="empty list is fine"),
-        pytest.param("a", "/exclude", id="string"),
-        pytest.param([{}], "/exclude/0", id="empty mapping would match everything"),
-        pytest.param([1], "/exclude/0", id="number"),
-    ])
+    @pytest.mark.parametrize(
+        ("value", "pointer"),
+        [
+            pytest.param([], "/exclude", id="empty list is fine"),
+            pytest.param("a", "/exclude", id="string"),
+            pytest.param([{}], "/exclude/0", id="empty mapping would match everything"),
+            pytest.param([1], "/exclude/0", id="number"),
+        ],
+    )
     def test_exclude_shape(self, value: object, pointer: str) -> None:
         sweep, diags = parse({"a": [1, 2], "exclude": value})
         if value == []:
@@ -343,8 +399,7 @@ class TestModifiers:
         assert info.value.diagnostic.code == "PS604"
 
     def test_exclude_matches_all_keys_of_an_entry(self) -> None:
-        sweep = ok({"a": [1, 2], "b": ["x", "y"],
-                    "exclude": [{"a": 1}, {"a": 2, "b": "x"}]})
+        sweep = ok({"a": [1, 2], "b": ["x", "y"], "exclude": [{"a": 1}, {"a": 2, "b": "x"}]})
         found: list[Diagnostic] = []
         assert [p for _, p in sweep.points(diagnostics=found)] == [{"a": 2, "b": "y"}]
         assert found == []
@@ -352,8 +407,7 @@ class TestModifiers:
         assert sweep.upper_bound == sweep.size == 4
 
     def test_exclude_distinguishes_booleans_from_numbers(self) -> None:
-        assert errors({"a": [True, 2], "exclude": [{"a": 1}]}) == [
-            ("PS604", BASE + "/exclude/0/a")]
+        assert errors({"a": [True, 2], "exclude": [{"a": 1}]}) == [("PS604", BASE + "/exclude/0/a")]
         sweep = ok({"a": [1, 2], "exclude": [{"a": 1.0}]})
         assert params(sweep) == [{"a": 2}]
 
@@ -362,8 +416,13 @@ class TestModifiers:
         assert params(sweep) == [{"a": [1], "b": 1}, {"a": [2], "b": 1}, {"a": [2], "b": 2}]
 
     def test_many_exclude_entries(self) -> None:
-        sweep = ok({"a": {"repeat": 100}, "b": {"repeat": 100},
-                    "exclude": [{"a": i, "b": i} for i in range(100)] + [{"b": 5}]})
+        sweep = ok(
+            {
+                "a": {"repeat": 100},
+                "b": {"repeat": 100},
+                "exclude": [{"a": i, "b": i} for i in range(100)] + [{"b": 5}],
+            }
+        )
         assert sweep.count() == 100 * 100 - 100 - 99
         assert sweep.point(0) == {"a": 0, "b": 1}
 
@@ -380,8 +439,7 @@ class TestModifiers:
     def test_where(self) -> None:
         sweep = ok({"a": [1, 2, 3], "b": [1, 2, 3], "where": "a < b"}, where_fn=py_where)
         assert sweep.filtered
-        assert [(i, p["a"], p["b"]) for i, p in sweep.points()] == [
-            (0, 1, 2), (1, 1, 3), (2, 2, 3)]
+        assert [(i, p["a"], p["b"]) for i, p in sweep.points()] == [(0, 1, 2), (1, 1, 3), (2, 2, 3)]
         assert sweep.count() == 3
         assert sweep.point(2) == {"a": 2, "b": 3}
         with pytest.raises(IndexError):
@@ -430,8 +488,13 @@ def params_with(sweep: Sweep, sink: list[Diagnostic]) -> list[dict[str, Any]]:
 
 class TestLaziness:
     def test_billion_point_product(self) -> None:
-        sweep = ok({"a": {"start": 0, "end": 999, "step": 1}, "b": {"repeat": 1000},
-                    "c": {"start": 0.0, "end": 99.9, "step": 0.1}})
+        sweep = ok(
+            {
+                "a": {"start": 0, "end": 999, "step": 1},
+                "b": {"repeat": 1000},
+                "c": {"start": 0.0, "end": 99.9, "step": 0.1},
+            }
+        )
         assert sweep.size == sweep.count() == 10**9
         assert len(sweep.space) == 10**9
         assert sweep.point(123_456_789) == {"a": 123, "b": 456, "c": 78.9}
@@ -483,8 +546,7 @@ class TestDocs:
             loaded = loader.load_text(block)
             assert loaded.ok, loaded.diagnostics
             data = loaded.documents[0].data["promspec"]["sweep"]
-            sweep, diags = parse_sweep(data, base_dir=tmp_path, root=tmp_path,
-                                       where_fn=py_where)
+            sweep, diags = parse_sweep(data, base_dir=tmp_path, root=tmp_path, where_fn=py_where)
             assert diags == [] and sweep is not None, (block, diags)
             assert sweep.count() > 0
 
@@ -492,4 +554,5 @@ class TestDocs:
         sweep = ok({"x": {"start": 0, "end": 1, "step": 0.1}})
         shown = ", ".join(str(p["x"]) for p in params(sweep))
         assert f"| `{{start: 0, end: 1, step: 0.1}}` | {shown} (11 values) |" in (
-            self.DOC.read_text(encoding="utf-8"))
+            self.DOC.read_text(encoding="utf-8")
+        )

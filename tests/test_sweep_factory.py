@@ -26,8 +26,9 @@ BASE = "/promspec/sweep"
 
 
 def sweep_of(data: object, root: Path = Path("/nonexistent")) -> Sweep:
-    sweep, diags = parse_sweep(data, base_dir=root, root=root,
-                               where_fn=lambda expression, values, pointer: True)
+    sweep, diags = parse_sweep(
+        data, base_dir=root, root=root, where_fn=lambda expression, values, pointer: True
+    )
     assert diags == [] and sweep is not None
     return sweep
 
@@ -52,8 +53,10 @@ def server_expand(plan: FactoryPlan) -> list[dict[str, str]]:
     if isinstance(plan, ParameterSweepPlan):
         axes = [server_parameter_sweep_values(p.start, p.end, p.step) for p in plan.parameters]
         names = [p.name for p in plan.parameters]
-        return [{n: server_format(v) for n, v in zip(names, combo, strict=True)}
-                for combo in itertools.product(*axes)]
+        return [
+            {n: server_format(v) for n, v in zip(names, combo, strict=True)}
+            for combo in itertools.product(*axes)
+        ]
     count = len(plan.parameters[0].values)
     return [{p.name: server_format(p.values[i]) for p in plan.parameters} for i in range(count)]
 
@@ -76,22 +79,41 @@ def assert_server_equals_jobs_mode(data: object) -> FactoryPlan:
 
 class TestPlans:
     def test_product_of_ranges_is_a_parameter_sweep(self) -> None:
-        plan = assert_server_equals_jobs_mode({
-            "a": {"start": 3, "end": 6, "step": 0.5}, "b": {"start": 0, "end": 1, "step": 0.1},
-            "c": {"start": -2, "end": 2, "step": 2}, "d": {"repeat": 2}})
-        assert plan == ParameterSweepPlan((
-            RangeParameter("a", 3, 6, 0.5), RangeParameter("b", 0, 1, 0.1),
-            RangeParameter("c", -2, 2, 2), RangeParameter("d", 0, 1, 1)))
-        assert plan.as_dict() == {"type": "parameterSweep", "parameters": [
-            {"name": "a", "start": 3, "end": 6, "step": 0.5},
-            {"name": "b", "start": 0, "end": 1, "step": 0.1},
-            {"name": "c", "start": -2, "end": 2, "step": 2},
-            {"name": "d", "start": 0, "end": 1, "step": 1}]}
+        plan = assert_server_equals_jobs_mode(
+            {
+                "a": {"start": 3, "end": 6, "step": 0.5},
+                "b": {"start": 0, "end": 1, "step": 0.1},
+                "c": {"start": -2, "end": 2, "step": 2},
+                "d": {"repeat": 2},
+            }
+        )
+        assert plan == ParameterSweepPlan(
+            (
+                RangeParameter("a", 3, 6, 0.5),
+                RangeParameter("b", 0, 1, 0.1),
+                RangeParameter("c", -2, 2, 2),
+                RangeParameter("d", 0, 1, 1),
+            )
+        )
+        assert plan.as_dict() == {
+            "type": "parameterSweep",
+            "parameters": [
+                {"name": "a", "start": 3, "end": 6, "step": 0.5},
+                {"name": "b", "start": 0, "end": 1, "step": 0.1},
+                {"name": "c", "start": -2, "end": 2, "step": 2},
+                {"name": "d", "start": 0, "end": 1, "step": 1},
+            ],
+        }
 
     def test_nested_products_flatten(self) -> None:
-        plan = assert_server_equals_jobs_mode({"product": [
-            {"a": {"start": 1, "end": 2, "step": 1}},
-            {"product": [{"b": {"start": 0.5, "end": 1.5, "step": 0.5}}]}]})
+        plan = assert_server_equals_jobs_mode(
+            {
+                "product": [
+                    {"a": {"start": 1, "end": 2, "step": 1}},
+                    {"product": [{"b": {"start": 0.5, "end": 1.5, "step": 0.5}}]},
+                ]
+            }
+        )
         assert isinstance(plan, ParameterSweepPlan) and len(plan.parameters) == 2
 
     def test_single_repeat(self) -> None:
@@ -102,14 +124,26 @@ class TestPlans:
     def test_single_list_is_a_zip(self) -> None:
         plan = assert_server_equals_jobs_mode({"solver": ["cg", "gmres", 1.5, 2.0, True, None]})
         assert plan == ZipPlan((ZipParameter("solver", ("cg", "gmres", 1.5, 2.0, True, None)),))
-        assert plan.as_dict() == {"type": "zip", "parameters": [
-            {"name": "solver", "values": ["cg", "gmres", 1.5, 2.0, True, None]}]}
+        assert plan.as_dict() == {
+            "type": "zip",
+            "parameters": [{"name": "solver", "values": ["cg", "gmres", 1.5, 2.0, True, None]}],
+        }
 
     def test_zip_of_lists_ranges_repeats_and_rows(self) -> None:
-        plan = assert_server_equals_jobs_mode({"zip": [
-            {"a": ["x", "y", "z"]}, {"b": {"start": 0, "end": 0.2, "step": 0.1}},
-            {"zip": [{"c": {"repeat": 3}}, {"rows": [{"d": 1, "e": "p"}, {"d": 2, "e": "q"},
-                                                     {"d": 3, "e": "r"}]}]}]})
+        plan = assert_server_equals_jobs_mode(
+            {
+                "zip": [
+                    {"a": ["x", "y", "z"]},
+                    {"b": {"start": 0, "end": 0.2, "step": 0.1}},
+                    {
+                        "zip": [
+                            {"c": {"repeat": 3}},
+                            {"rows": [{"d": 1, "e": "p"}, {"d": 2, "e": "q"}, {"d": 3, "e": "r"}]},
+                        ]
+                    },
+                ]
+            }
+        )
         assert isinstance(plan, ZipPlan)
         assert [p.name for p in plan.parameters] == ["a", "b", "c", "d", "e"]
         assert plan.parameters[1].values == (0, 0.1, 0.2)
@@ -121,56 +155,93 @@ class TestPlans:
 
 
 class TestRefusals:
-    @pytest.mark.parametrize(("data", "pointer"), [
-        pytest.param({"a": [1, 2], "b": {"start": 0, "end": 1, "step": 1}}, "/a",
-                     id="product with a list"),
-        pytest.param({"a": {"start": 0, "end": 1, "step": 1}, "b": ["x"]}, "/b",
-                     id="list second"),
-        pytest.param({"product": [{"a": {"repeat": 2}}, {"zip": {"b": [1], "c": [2]}}]},
-                     "/product/1/zip", id="zip in a product"),
-        pytest.param({"zip": [{"a": [1, 2], "b": [3]}, {"c": [1, 2]}]}, "/zip/0",
-                     id="product in a zip"),
-        pytest.param({"product": [{"rows": [{"a": 1}]}, {"b": {"repeat": 2}}]},
-                     "/product/0/rows", id="rows in a product"),
-        pytest.param({f"p{k}": {"start": 0, "end": 1, "step": 1} for k in range(5)}, "/p4",
-                     id="five dimensions"),
-        pytest.param({"a": [1], "include": [{"a": 2}]}, "/include", id="include"),
-        pytest.param({"a": [1, 2], "exclude": [{"a": 2}]}, "/exclude", id="exclude"),
-        pytest.param({"a": [1], "where": "a"}, "/where", id="where"),
-        pytest.param({"a": {"start": 0, "end": 2**60, "step": 2**50}}, "/a",
-                     id="integers beyond 2**53"),
-        pytest.param({"a": {"start": 2**60, "end": 2.0**60 + 2**50, "step": 2**49}}, "/a",
-                     id="integers beyond 2**53 with a float end"),
-        pytest.param({"a": {"start": 0, "end": 1, "step": 1e-8}}, "/a",
-                     id="approximate count"),
-        pytest.param({"a": ["x y"]}, "/a", id="space in a zip value"),
-        pytest.param({"a": ['say"hi"']}, "/a", id="quote in a zip value"),
-        pytest.param({"a": ["k=v"]}, "/a", id="equals sign in a zip value"),
-        pytest.param({"a": ["tab\there"]}, "/a", id="tab"),
-        pytest.param({"a": [[1, 2]]}, "/a", id="list value"),
-        pytest.param({"rows": [{"a": "x"}, {"a": "new\nline"}]}, "/rows", id="rows value"),
-    ])
+    @pytest.mark.parametrize(
+        ("data", "pointer"),
+        [
+            pytest.param(
+                {"a": [1, 2], "b": {"start": 0, "end": 1, "step": 1}},
+                "/a",
+                id="product with a list",
+            ),
+            pytest.param(
+                {"a": {"start": 0, "end": 1, "step": 1}, "b": ["x"]}, "/b", id="list second"
+            ),
+            pytest.param(
+                {"product": [{"a": {"repeat": 2}}, {"zip": {"b": [1], "c": [2]}}]},
+                "/product/1/zip",
+                id="zip in a product",
+            ),
+            pytest.param(
+                {"zip": [{"a": [1, 2], "b": [3]}, {"c": [1, 2]}]}, "/zip/0", id="product in a zip"
+            ),
+            pytest.param(
+                {"product": [{"rows": [{"a": 1}]}, {"b": {"repeat": 2}}]},
+                "/product/0/rows",
+                id="rows in a product",
+            ),
+            pytest.param(
+                {f"p{k}": {"start": 0, "end": 1, "step": 1} for k in range(5)},
+                "/p4",
+                id="five dimensions",
+            ),
+            pytest.param({"a": [1], "include": [{"a": 2}]}, "/include", id="include"),
+            pytest.param({"a": [1, 2], "exclude": [{"a": 2}]}, "/exclude", id="exclude"),
+            pytest.param({"a": [1], "where": "a"}, "/where", id="where"),
+            pytest.param(
+                {"a": {"start": 0, "end": 2**60, "step": 2**50}}, "/a", id="integers beyond 2**53"
+            ),
+            pytest.param(
+                {"a": {"start": 2**60, "end": 2.0**60 + 2**50, "step": 2**49}},
+                "/a",
+                id="integers beyond 2**53 with a float end",
+            ),
+            pytest.param({"a": {"start": 0, "end": 1, "step": 1e-8}}, "/a", id="approximate count"),
+            pytest.param({"a": ["x y"]}, "/a", id="space in a zip value"),
+            pytest.param({"a": ['say"hi"']}, "/a", id="quote in a zip value"),
+            pytest.param({"a": ["k=v"]}, "/a", id="equals sign in a zip value"),
+            pytest.param({"a": ["tab\there"]}, "/a", id="tab"),
+            pytest.param({"a": [[1, 2]]}, "/a", id="list value"),
+            pytest.param({"rows": [{"a": "x"}, {"a": "new\nline"}]}, "/rows", id="rows value"),
+        ],
+    )
     def test_refused(self, data: Any, pointer: str) -> None:
         assert refusal(data).pointer == BASE + pointer
 
     def test_message_explains_why(self) -> None:
         diag = refusal({"a": [1, 2], "b": [3]})
-        assert diag.message.startswith("the list 'a' in a product cannot be a server-side "
-                                       "factory: parameterSweep takes only numeric ranges")
+        assert diag.message.startswith(
+            "the list 'a' in a product cannot be a server-side "
+            "factory: parameterSweep takes only numeric ranges"
+        )
         assert diag.hint and "jobs mode" in diag.hint
         assert refusal({"a": [1], "include": [{"a": 2}]}).message == (
-            "include/exclude/where cannot be expressed as a server-side factory")
+            "include/exclude/where cannot be expressed as a server-side factory"
+        )
         assert "'x y'" in refusal({"a": ["x y"]}).message
 
 
 class TestServerArithmetic:
-    @pytest.mark.parametrize(("value", "text"), [
-        (1, "1"), (-7, "-7"), (1.0, "1"), (-0.0, "0"), (2.5, "2.5"), (0.1 + 0.2,
-                                                                     "0.30000000000000004"),
-        (1e16, "10000000000000000"), (1e-7, "1e-07"), (float("nan"), "nan"),
-        (float("inf"), "inf"), (True, "1"), (False, "0"), (None, "None"), ("a b", "a b"),
-        (10**30, "1" + "0" * 30), (1e300, str(int(1e300))),
-    ])
+    @pytest.mark.parametrize(
+        ("value", "text"),
+        [
+            (1, "1"),
+            (-7, "-7"),
+            (1.0, "1"),
+            (-0.0, "0"),
+            (2.5, "2.5"),
+            (0.1 + 0.2, "0.30000000000000004"),
+            (1e16, "10000000000000000"),
+            (1e-7, "1e-07"),
+            (float("nan"), "nan"),
+            (float("inf"), "inf"),
+            (True, "1"),
+            (False, "0"),
+            (None, "None"),
+            ("a b", "a b"),
+            (10**30, "1" + "0" * 30),
+            (1e300, str(int(1e300))),
+        ],
+    )
     def test_server_format(self, value: object, text: str) -> None:
         assert server_format(value) == text
 

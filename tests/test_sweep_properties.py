@@ -23,8 +23,13 @@ from prominence_spec.sweep.sweep import (
 
 NOWHERE = Path("/nonexistent")
 Points = list[dict[str, Any]]
-scalars = st.one_of(st.integers(-5, 5), st.text("abc", max_size=3), st.booleans(), st.none(),
-                    st.floats(-10, 10, allow_nan=False).map(lambda f: round(f, 2)))
+scalars = st.one_of(
+    st.integers(-5, 5),
+    st.text("abc", max_size=3),
+    st.booleans(),
+    st.none(),
+    st.floats(-10, 10, allow_nan=False).map(lambda f: round(f, 2)),
+)
 
 
 class Names:
@@ -47,13 +52,16 @@ def trees(draw: st.DrawFn, names: Names, size: int, depth: int) -> tuple[Any, Po
     kind = draw(st.sampled_from(kinds))
     if kind == "product":
         first = draw(st.sampled_from(divisors(size)))
-        (a, pa), (b, pb) = (draw(trees(names, first, depth - 1)),
-                            draw(trees(names, size // first, depth - 1)))
+        (a, pa), (b, pb) = (
+            draw(trees(names, first, depth - 1)),
+            draw(trees(names, size // first, depth - 1)),
+        )
         return {"product": [a, b]}, [{**x, **y} for x, y in itertools.product(pa, pb)]
     if kind == "zip":
         parts = [draw(trees(names, size, depth - 1)) for _ in range(draw(st.integers(1, 3)))]
-        points = [dict(itertools.chain.from_iterable(p[i].items() for _, p in parts))
-                  for i in range(size)]
+        points = [
+            dict(itertools.chain.from_iterable(p[i].items() for _, p in parts)) for i in range(size)
+        ]
         return {"zip": [node for node, _ in parts]}, points
     name = names()
     if kind == "list":
@@ -64,8 +72,10 @@ def trees(draw: st.DrawFn, names: Names, size: int, depth: int) -> tuple[Any, Po
     if kind == "range":
         start, step = draw(st.integers(-50, 50)), draw(st.integers(1, 7))
         end = start + (size - 1) * step + draw(st.integers(0, step - 1))
-        return ({name: {"start": start, "end": end, "step": step}},
-                [{name: start + i * step} for i in range(size)])
+        return (
+            {name: {"start": start, "end": end, "step": step}},
+            [{name: start + i * step} for i in range(size)],
+        )
     other = names()
     rows = [{name: draw(scalars), other: draw(scalars)} for _ in range(size)]
     return {"rows": rows}, rows
@@ -98,8 +108,9 @@ def test_indexing_equals_iteration_equals_reference(case: tuple[Any, Points]) ->
 
 @settings(max_examples=200, deadline=None)
 @given(sweeps(), st.data())
-def test_filters_keep_order_and_contiguous_indices(case: tuple[Any, Points],
-                                                   data: st.DataObject) -> None:
+def test_filters_keep_order_and_contiguous_indices(
+    case: tuple[Any, Points], data: st.DataObject
+) -> None:
     tree, expected = case
     dropped = data.draw(st.lists(st.sampled_from(expected), max_size=3))
     patterns = []
@@ -114,11 +125,16 @@ def test_filters_keep_order_and_contiguous_indices(case: tuple[Any, Points],
         return server_format(values[expression]) != "0"
 
     def matches(point: dict[str, Any], pattern: dict[str, Any]) -> bool:
-        return all(isinstance(point[k], bool) == isinstance(v, bool) and point[k] == v
-                   for k, v in pattern.items())
+        return all(
+            isinstance(point[k], bool) == isinstance(v, bool) and point[k] == v
+            for k, v in pattern.items()
+        )
 
-    reference = [p for p in expected if not any(matches(p, pat) for pat in patterns)
-                 and where(keep_first, p, "")]
+    reference = [
+        p
+        for p in expected
+        if not any(matches(p, pat) for pat in patterns) and where(keep_first, p, "")
+    ]
     sweep = parsed(spec, where_fn=where)
     found: list[Diagnostic] = []
     assert [p for _, p in sweep.points(diagnostics=found)] == reference
@@ -136,32 +152,48 @@ def test_ranges_match_the_server(start: float, step: float, steps: int, extra: f
     sweep = parsed({"x": {"start": start, "end": end, "step": step}})
     values = [p["x"] for _, p in sweep.points()]
     assert values == server_parameter_sweep_values(start, end, step)
-    assert [type(v) for v in values] == [type(v) for v in
-                                         server_parameter_sweep_values(start, end, step)]
+    assert [type(v) for v in values] == [
+        type(v) for v in server_parameter_sweep_values(start, end, step)
+    ]
 
 
 @settings(max_examples=100, deadline=None)
-@given(st.lists(st.tuples(st.integers(-20, 20) | st.floats(-20, 20).map(lambda f: round(f, 1)),
-                          st.sampled_from([1, 2, 0.5, 0.1, 0.25, 3]), st.integers(0, 6)),
-                min_size=1, max_size=3))
-def test_parameter_sweep_factory_expands_like_jobs_mode(axes: list[tuple[float, float, int]],
-                                                        ) -> None:
-    spec = {f"p{k}": {"start": s, "end": s + n * st_, "step": st_}
-            for k, (s, st_, n) in enumerate(axes)}
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(-20, 20) | st.floats(-20, 20).map(lambda f: round(f, 1)),
+            st.sampled_from([1, 2, 0.5, 0.1, 0.25, 3]),
+            st.integers(0, 6),
+        ),
+        min_size=1,
+        max_size=3,
+    )
+)
+def test_parameter_sweep_factory_expands_like_jobs_mode(
+    axes: list[tuple[float, float, int]],
+) -> None:
+    spec = {
+        f"p{k}": {"start": s, "end": s + n * st_, "step": st_} for k, (s, st_, n) in enumerate(axes)
+    }
     sweep = parsed(spec)
     plan = sweep.as_factory_plan()
     assert isinstance(plan, ParameterSweepPlan)
     server = [
         {p.name: server_format(v) for p, v in zip(plan.parameters, combo, strict=True)}
-        for combo in itertools.product(*(server_parameter_sweep_values(p.start, p.end, p.step)
-                                         for p in plan.parameters))]
-    assert server == [{k: server_format(v) for k, v in point.items()}
-                      for _, point in sweep.points()]
+        for combo in itertools.product(
+            *(server_parameter_sweep_values(p.start, p.end, p.step) for p in plan.parameters)
+        )
+    ]
+    assert server == [
+        {k: server_format(v) for k, v in point.items()} for _, point in sweep.points()
+    ]
 
 
-cells = st.one_of(st.integers(-10**6, 10**6),
-                  st.floats(-1e6, 1e6, allow_nan=False).filter(lambda f: f != int(f)),
-                  st.text("xyz, \"'", min_size=1, max_size=4).filter(lambda t: t.strip() == t))
+cells = st.one_of(
+    st.integers(-(10**6), 10**6),
+    st.floats(-1e6, 1e6, allow_nan=False).filter(lambda f: f != int(f)),
+    st.text("xyz, \"'", min_size=1, max_size=4).filter(lambda t: t.strip() == t),
+)
 
 
 @settings(max_examples=100, deadline=None)
@@ -178,6 +210,6 @@ def test_csv_round_trip(tmp_path_factory: Any, rows: list[tuple[Any, Any]]) -> N
     assert [p for _, p in sweep.points()] == [{"a": a, "b": b} for a, b in rows]
 
 
-@given(st.integers(-10**20, 10**20))
+@given(st.integers(-(10**20), 10**20))
 def test_csv_ints(value: int) -> None:
     assert csv_value(str(value)) == value

@@ -57,32 +57,54 @@ def outcome(templater: Templater, text: str, **context: object) -> tuple[str, st
 # ----------------------------------------------------------------- J1, J2
 
 
-@pytest.mark.parametrize("text", [
-    "{{ ''.__class__.__mro__[1].__subclasses__() }}",
-    "x {{ ''.__class__.__mro__[1].__subclasses__() }} y",
-    "{{ ().__class__.__base__.__subclasses__() }}",
-    "{{ [].__class__ }}", "{{ {}.__class__ }}", "{{ (1).real.__class__ }}",
-    "{{ s.__class__ }}", "{{ n.__class__ }}", "{{ d.__class__ }}", "{{ xs.__class__ }}",
-    "{{ s['__class__'] }}", "{{ d['__class__'] }}",
-    "{{ self.__init__ }}", "{{ self._TemplateReference__context }}",
-    "{{ range.__globals__ }}", "{{ dict.__base__ }}", "{{ dict.mro() }}",
-    "{{ read_file.__globals__ }}", "{{ read_file.__closure__ }}", "{{ read_file.__code__ }}",
-    "{{ read_file_b64.__globals__ }}", "{{ omit.__class__ }}",
-    "{% for i in [1] %}{{ loop.__class__ }}{% endfor %}",
-    "{% macro m() %}{% endmacro %}{{ m._func }}",
-    "{% macro m() %}{% endmacro %}{{ m.__call__.__globals__ }}",
-    "{{ 'x'|attr('__class__') }}", "{{ s|attr('__class__')|string }}",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "{{ ''.__class__.__mro__[1].__subclasses__() }}",
+        "x {{ ''.__class__.__mro__[1].__subclasses__() }} y",
+        "{{ ().__class__.__base__.__subclasses__() }}",
+        "{{ [].__class__ }}",
+        "{{ {}.__class__ }}",
+        "{{ (1).real.__class__ }}",
+        "{{ s.__class__ }}",
+        "{{ n.__class__ }}",
+        "{{ d.__class__ }}",
+        "{{ xs.__class__ }}",
+        "{{ s['__class__'] }}",
+        "{{ d['__class__'] }}",
+        "{{ self.__init__ }}",
+        "{{ self._TemplateReference__context }}",
+        "{{ range.__globals__ }}",
+        "{{ dict.__base__ }}",
+        "{{ dict.mro() }}",
+        "{{ read_file.__globals__ }}",
+        "{{ read_file.__closure__ }}",
+        "{{ read_file.__code__ }}",
+        "{{ read_file_b64.__globals__ }}",
+        "{{ omit.__class__ }}",
+        "{% for i in [1] %}{{ loop.__class__ }}{% endfor %}",
+        "{% macro m() %}{% endmacro %}{{ m._func }}",
+        "{% macro m() %}{% endmacro %}{{ m.__call__.__globals__ }}",
+        "{{ 'x'|attr('__class__') }}",
+        "{{ s|attr('__class__')|string }}",
+    ],
+)
 def test_j1_j2_internals_are_refused(tpl: Templater, text: str) -> None:
     code, message = outcome(tpl, text, s="a", n=1, d={"k": 1}, xs=[1])
     assert code == "PS603", message
     assert message.startswith("unsafe template operation")
 
 
-@pytest.mark.parametrize("text", [
-    "{{ cycler.__init__.__globals__ }}", "{{ lipsum.__globals__ }}", "{{ joiner() }}",
-    "{{ namespace(a=1) }}", "{{ cycler }}",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "{{ cycler.__init__.__globals__ }}",
+        "{{ lipsum.__globals__ }}",
+        "{{ joiner() }}",
+        "{{ namespace(a=1) }}",
+        "{{ cycler }}",
+    ],
+)
 def test_j2_removed_globals(tpl: Templater, text: str) -> None:
     code, message = outcome(tpl, text)
     # the name is undefined; touching an internal of that undefined value is unsafe
@@ -93,8 +115,15 @@ def test_j2_removed_globals(tpl: Templater, text: str) -> None:
 
 def test_j2_no_mutation_of_data(tpl: Templater) -> None:
     data = {"xs": [1], "d": {"k": 1}}
-    for text in ("{{ xs.append(2) }}", "{{ xs.pop() }}", "{{ xs.clear() }}", "{{ d.update(a=1) }}",
-                 "{{ d.pop('k') }}", "{{ d.clear() }}", "{{ d.setdefault('z', 1) }}"):
+    for text in (
+        "{{ xs.append(2) }}",
+        "{{ xs.pop() }}",
+        "{{ xs.clear() }}",
+        "{{ d.update(a=1) }}",
+        "{{ d.pop('k') }}",
+        "{{ d.clear() }}",
+        "{{ d.setdefault('z', 1) }}",
+    ):
         code, _message = outcome(tpl, text, **data)
         assert code == "PS603", text
     assert data == {"xs": [1], "d": {"k": 1}}
@@ -108,16 +137,19 @@ def test_j3_jinja_version() -> None:
     assert version >= (3, 1, 6)
 
 
-@pytest.mark.parametrize("text", [
-    "{{ 'a{0.__class__}b'.format(1) }}",
-    "x{{ 'a{0.__class__}b'.format(1) }}",
-    "{{ '{x.__class__}'.format_map({'x': 1}) }}",
-    "{{ '{0.__globals__}'.format(read_file) }}",
-    "{{ ('{0.__class__}'|attr('format'))(1) }}",
-    "{{ ('{0.__class__}'['format'])(1) }}",
-    "{% set f = '{0.__class__}'.format %}{{ f(1) }}",
-    "{{ '%s' % ''.__class__ }}",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "{{ 'a{0.__class__}b'.format(1) }}",
+        "x{{ 'a{0.__class__}b'.format(1) }}",
+        "{{ '{x.__class__}'.format_map({'x': 1}) }}",
+        "{{ '{0.__globals__}'.format(read_file) }}",
+        "{{ ('{0.__class__}'|attr('format'))(1) }}",
+        "{{ ('{0.__class__}'['format'])(1) }}",
+        "{% set f = '{0.__class__}'.format %}{{ f(1) }}",
+        "{{ '%s' % ''.__class__ }}",
+    ],
+)
 def test_j3_format_strings_stay_sandboxed(tpl: Templater, text: str) -> None:
     code, message = outcome(tpl, text)
     assert code == "PS603", message
@@ -141,14 +173,17 @@ def test_j3_stored_format_passed_to_every_filter(tpl: Templater) -> None:
 # ---------------------------------------------------------------------- J5
 
 
-@pytest.mark.parametrize(("text", "name"), [
-    ("{{ undefined_var }}", "undefined_var"),
-    ("x {{ undefined_var }}", "undefined_var"),
-    ("{{ cfg.missing }}", "missing"),
-    ("{% for i in missing %}{{ i }}{% endfor %}", "missing"),
-    ("{% if missing %}x{% endif %}", "missing"),
-    ("{{ missing|upper }}", "missing"),
-])
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("{{ undefined_var }}", "undefined_var"),
+        ("x {{ undefined_var }}", "undefined_var"),
+        ("{{ cfg.missing }}", "missing"),
+        ("{% for i in missing %}{{ i }}{% endfor %}", "missing"),
+        ("{% if missing %}x{% endif %}", "missing"),
+        ("{{ missing|upper }}", "missing"),
+    ],
+)
 def test_j5_undefined_names_the_variable(tpl: Templater, text: str, name: str) -> None:
     code, message = outcome(tpl, text, cfg={"present": 1})
     assert code == "PS602"
@@ -185,8 +220,13 @@ _RUNNER = textwrap.dedent("""
 
 
 def run_isolated(texts: list[str]) -> tuple[list[tuple[str, list[str], float]], int]:
-    done = subprocess.run([sys.executable, "-c", _RUNNER, json.dumps(texts)],
-                          capture_output=True, text=True, timeout=20, check=True)
+    done = subprocess.run(
+        [sys.executable, "-c", _RUNNER, json.dumps(texts)],
+        capture_output=True,
+        text=True,
+        timeout=20,
+        check=True,
+    )
     report = json.loads(done.stdout)
     return [tuple(r) for r in report["results"]], report["maxrss_kb"]
 
@@ -202,8 +242,11 @@ _DANGEROUS: dict[str, list[tuple[str, set[str]]]] = {
         ("{{ 2 ** 101 }}", {"PS603"}),
         ("{{ (10 ** 100) ** 100 }}", {"PS603"}),
         ("{{ (2 ** 100) * (2 ** 100) * (2 ** 100) }}", {"ok"}),
-        ("{% macro f(n, k) %}{{ f(n * n, k - 1) if k else n }}{% endmacro %}{{ f(2 ** 64, 40) }}",
-         {"PS603"}),
+        (
+            "{% macro f(n, k) %}{{ f(n * n, k - 1) if k else n }}{% endmacro %}"
+            "{{ f(2 ** 64, 40) }}",
+            {"PS603"},
+        ),
         ("{{ (1).to_bytes(999999999, 'big') }}", {"PS603"}),
     ],
     "strings": [
@@ -249,27 +292,50 @@ _DANGEROUS: dict[str, list[tuple[str, set[str]]]] = {
     ],
     "recursion and output": [
         ("{% macro f(n) %}{{ f(n) }}{% endmacro %}{{ f(1) }}", {"PS603"}),
-        ("{% macro f(s, n) %}{{ f(s ~ s, n - 1) if n else s|length }}{% endmacro %}"
-         "{{ f('ab', 60) }}", {"PS603"}),
-        ("{% macro f(s, n) %}{{ f(s + s, n - 1) if n else s|length }}{% endmacro %}"
-         "{{ f('ab', 60) }}", {"PS603"}),
-        ("{% macro f(s, n) %}{{ f([s, s], n - 1) if n else s }}{% endmacro %}{{ f('ab', 60) }}",
-         _REFUSED),
+        (
+            "{% macro f(s, n) %}{{ f(s ~ s, n - 1) if n else s|length }}{% endmacro %}"
+            "{{ f('ab', 60) }}",
+            {"PS603"},
+        ),
+        (
+            "{% macro f(s, n) %}{{ f(s + s, n - 1) if n else s|length }}{% endmacro %}"
+            "{{ f('ab', 60) }}",
+            {"PS603"},
+        ),
+        (
+            "{% macro f(s, n) %}{{ f([s, s], n - 1) if n else s }}{% endmacro %}{{ f('ab', 60) }}",
+            _REFUSED,
+        ),
         ("{% for i in range(100000) %}{{ big }}{% endfor %}", {"PS610"}),
-        ("{% macro m() %}{% for i in range(100000) %}{{ big }}{% endfor %}{% endmacro %}"
-         "{{ m() | length }}", {"PS610"}),
-        ("{% set s %}{% for i in range(100000) %}{{ big }}{% endfor %}{% endset %}"
-         "{{ s | length }}", {"PS610"}),
-        ("{% filter upper %}{% for i in range(100000) %}{{ big }}{% endfor %}{% endfilter %}",
-         {"PS610"}),
-        ("{% for i in range(100000) %}{% for j in range(100000) %}x{% endfor %}{% endfor %}",
-         {"PS610"}),
+        (
+            "{% macro m() %}{% for i in range(100000) %}{{ big }}{% endfor %}{% endmacro %}"
+            "{{ m() | length }}",
+            {"PS610"},
+        ),
+        (
+            "{% set s %}{% for i in range(100000) %}{{ big }}{% endfor %}{% endset %}"
+            "{{ s | length }}",
+            {"PS610"},
+        ),
+        (
+            "{% filter upper %}{% for i in range(100000) %}{{ big }}{% endfor %}{% endfilter %}",
+            {"PS610"},
+        ),
+        (
+            "{% for i in range(100000) %}{% for j in range(100000) %}x{% endfor %}{% endfor %}",
+            {"PS610"},
+        ),
     ],
     "time": [
-        ("{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}",
-         {"PS610"}),
-        ("{% for i in range(100000) %}{% for j in range(100000) %}{% set y = big ~ 'x' %}"
-         "{% endfor %}{% endfor %}", {"PS610"}),
+        (
+            "{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}",
+            {"PS610"},
+        ),
+        (
+            "{% for i in range(100000) %}{% for j in range(100000) %}{% set y = big ~ 'x' %}"
+            "{% endfor %}{% endfor %}",
+            {"PS610"},
+        ),
     ],
 }
 
@@ -296,17 +362,27 @@ def test_j8_the_brief_nested_loop_fails_quickly() -> None:
 # --------------------------------------------------------------------- J10
 
 
-@pytest.mark.parametrize(("text", "message"), [
-    ("{% include '../x' %}", "includes are not supported; use read_file()"),
-    ("{% include '/etc/passwd' %}", "includes are not supported; use read_file()"),
-    ("a {% include 'link_out' ignore missing %} b", "includes are not supported; use read_file()"),
-    ("{% import 'x' as y %}", None),
-    ("{% from 'x' import y %}", None),
-    ("{% extends 'base' %}", None),
-    ("{% if false %}{% include 'x' %}{% endif %}", "includes are not supported; use read_file()"),
-])
-def test_j10_includes_are_refused_when_compiled(tpl: Templater, text: str,
-                                                message: str | None) -> None:
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("{% include '../x' %}", "includes are not supported; use read_file()"),
+        ("{% include '/etc/passwd' %}", "includes are not supported; use read_file()"),
+        (
+            "a {% include 'link_out' ignore missing %} b",
+            "includes are not supported; use read_file()",
+        ),
+        ("{% import 'x' as y %}", None),
+        ("{% from 'x' import y %}", None),
+        ("{% extends 'base' %}", None),
+        (
+            "{% if false %}{% include 'x' %}{% endif %}",
+            "includes are not supported; use read_file()",
+        ),
+    ],
+)
+def test_j10_includes_are_refused_when_compiled(
+    tpl: Templater, text: str, message: str | None
+) -> None:
     with pytest.raises(TemplateError) as info:
         tpl.compile(text)
     assert info.value.code == "PS603"
@@ -317,20 +393,24 @@ def test_j10_includes_are_refused_when_compiled(tpl: Templater, text: str,
 # --------------------------------------------------------------------- J11
 
 
-@pytest.mark.parametrize(("path", "words"), [
-    ("link_out", "symbolic link"),
-    ("link_in", "symbolic link"),
-    ("dir_out/secret.txt", "outside the repository root"),
-    ("../../outside/secret.txt", "outside the repository root"),
-    ("/etc/passwd", "absolute path"),
-    ("/etc/hostname", "absolute path"),
-    ("~/.prominence/token", "does not exist"),
-    ("sub/\x00real.txt", "NUL"),
-    ("C:\\secret.txt", "absolute path"),
-])
+@pytest.mark.parametrize(
+    ("path", "words"),
+    [
+        ("link_out", "symbolic link"),
+        ("link_in", "symbolic link"),
+        ("dir_out/secret.txt", "outside the repository root"),
+        ("../../outside/secret.txt", "outside the repository root"),
+        ("/etc/passwd", "absolute path"),
+        ("/etc/hostname", "absolute path"),
+        ("~/.prominence/token", "does not exist"),
+        ("sub/\x00real.txt", "NUL"),
+        ("C:\\secret.txt", "absolute path"),
+    ],
+)
 @pytest.mark.parametrize("function", ["read_file", "read_file_b64"])
 def test_j11_files_outside_or_through_symlinks_are_refused(
-        tpl: Templater, function: str, path: str, words: str) -> None:
+    tpl: Templater, function: str, path: str, words: str
+) -> None:
     code, message = outcome(tpl, "{{ " + function + "(p) }}", p=path)
     assert code == "PS609", message
     assert words in message
@@ -338,8 +418,12 @@ def test_j11_files_outside_or_through_symlinks_are_refused(
 
 
 def test_j11_secret_never_appears(tpl: Templater) -> None:
-    for text in ("{{ read_file('link_out') }}", "x{{ read_file('dir_out/secret.txt') }}",
-                 "{{ read_file_b64('link_out') }}", "{{ read_file('link_out') | default('') }}"):
+    for text in (
+        "{{ read_file('link_out') }}",
+        "x{{ read_file('dir_out/secret.txt') }}",
+        "{{ read_file_b64('link_out') }}",
+        "{{ read_file('link_out') | default('') }}",
+    ):
         code, message = outcome(tpl, text)
         assert code == "PS609"
         assert SECRET not in message
@@ -353,13 +437,24 @@ def test_j11_symlinked_directories_inside_the_root_are_fine(tpl: Templater) -> N
 # --------------------------------------------------------------------- J14
 
 
-@pytest.mark.parametrize("text", [
-    "{{ v }}", "cmd {{ v }}", "{{ v ~ '' }}", "x{{ v|upper|lower }}", "{{ [v] }}",
-    "{{ v|to_json }}", "{{ v|shell_quote }}",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "{{ v }}",
+        "cmd {{ v }}",
+        "{{ v ~ '' }}",
+        "x{{ v|upper|lower }}",
+        "{{ [v] }}",
+        "{{ v|to_json }}",
+        "{{ v|shell_quote }}",
+    ],
+)
 def test_j14_values_are_data_never_rendered_again(tpl: Templater, text: str) -> None:
-    for value, marker in (("{{ 7*7 }}", "7*7"), ("{% include 'x' %}", "include"),
-                          ("{{ ''.__class__ }}", ".__class__")):
+    for value, marker in (
+        ("{{ 7*7 }}", "7*7"),
+        ("{% include 'x' %}", "include"),
+        ("{{ ''.__class__ }}", ".__class__"),
+    ):
         rendered = tpl.compile(text).render({"v": value})
         flat = json.dumps(rendered, ensure_ascii=False)
         assert "49" not in flat
@@ -379,13 +474,61 @@ def test_j14_expression_values_are_data(tpl: Templater) -> None:
 # --------------------------------------------------------------------- J15
 
 _FILTERS = [
-    "abs", "attr", "b64encode", "batch", "capitalize", "center", "count", "d", "default",
-    "dictsort", "e", "escape", "filesizeformat", "first", "float", "forceescape", "format",
-    "groupby", "indent", "int", "items", "join", "last", "length", "list", "lower", "map",
-    "max", "min", "pprint", "reject", "rejectattr", "replace", "reverse", "round", "safe",
-    "select", "selectattr", "shell_quote", "slice", "sort", "string", "striptags", "sum",
-    "title", "to_json", "tojson", "trim", "truncate", "unique", "upper", "urlencode",
-    "wordcount", "wordwrap", "xmlattr",
+    "abs",
+    "attr",
+    "b64encode",
+    "batch",
+    "capitalize",
+    "center",
+    "count",
+    "d",
+    "default",
+    "dictsort",
+    "e",
+    "escape",
+    "filesizeformat",
+    "first",
+    "float",
+    "forceescape",
+    "format",
+    "groupby",
+    "indent",
+    "int",
+    "items",
+    "join",
+    "last",
+    "length",
+    "list",
+    "lower",
+    "map",
+    "max",
+    "min",
+    "pprint",
+    "reject",
+    "rejectattr",
+    "replace",
+    "reverse",
+    "round",
+    "safe",
+    "select",
+    "selectattr",
+    "shell_quote",
+    "slice",
+    "sort",
+    "string",
+    "striptags",
+    "sum",
+    "title",
+    "to_json",
+    "tojson",
+    "trim",
+    "truncate",
+    "unique",
+    "upper",
+    "urlencode",
+    "wordcount",
+    "wordwrap",
+    "xmlattr",
 ]
 
 

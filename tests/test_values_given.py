@@ -9,7 +9,7 @@ from prominence_spec.diagnostics import Diagnostic
 from prominence_spec.load.loader import load
 from prominence_spec.validate.templated import open_templated
 
-from render_support import write
+from support import write
 
 SPEC = """\
 promspec:

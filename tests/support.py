@@ -1,0 +1,46 @@
+"""Helpers every kind of test uses: writing files, and walking JSON-like trees."""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+
+def write(folder: Path, text: str | bytes, name: str = "spec.yaml") -> Path:
+    """Write ``folder/name`` (folders made as needed) and return its path.
+
+    Text is dedented (so specs can be written indented in triple quotes) and UTF-8 encoded;
+    bytes are written exactly as given.
+    """
+    path = folder / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(text, bytes):
+        path.write_bytes(text)
+    else:
+        path.write_text(textwrap.dedent(text), encoding="utf-8")
+    return path
+
+
+def walk(node: Any, path: str = "") -> Iterator[tuple[str, Any]]:
+    """Every node of a tree with its JSON pointer (``path`` prefixed), parents first."""
+    yield path, node
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield from walk(value, f"{path}/{key}")
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from walk(value, f"{path}/{index}")
+
+
+def key_paths(node: Any, prefix: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
+    """Every key path and list position of a tree (its structure, without values), as
+    tuples of keys and indices, the root's ``()`` first, in document order."""
+    yield prefix
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield from key_paths(value, (*prefix, key))
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from key_paths(value, (*prefix, index))
