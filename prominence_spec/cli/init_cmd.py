@@ -7,7 +7,6 @@ from pathlib import Path
 import typer
 
 from prominence_spec.cli import _options as shared
-from prominence_spec.spec.starters import StarterError, copy_starter, starters
 
 
 def init(
@@ -21,6 +20,8 @@ def init(
     color: bool | None = shared.COLOR,
 ) -> None:
     """Copy a starter template (job, mpi, range-sweep, ...) and say what to edit."""
+    from prominence_spec.spec.starters import StarterError, copy_starter, starters
+
     available = starters()
     if template is None:
         typer.echo("Starter templates (promspec init TEMPLATE [DIR]):")

@@ -7,7 +7,6 @@ from typing import Literal
 import typer
 
 from prominence_spec.cli import _options as shared
-from prominence_spec.validate.schemas import schema_text
 
 
 def schema(
@@ -17,6 +16,8 @@ def schema(
     color: bool | None = shared.COLOR,
 ) -> None:
     """Print a bundled JSON Schema (for editors and other tools)."""
+    from prominence_spec.validate.schemas import schema_text
+
     try:
         text = schema_text(name)
     except OSError as exc:

@@ -9,11 +9,6 @@ from typing import Literal
 import typer
 
 from prominence_spec.cli import _options as shared
-from prominence_spec.cli._console import use_color
-from prominence_spec.cli._output import output_stream
-from prominence_spec.cli._values import collect_values, given_where
-from prominence_spec.report import ReportOptions, report
-from prominence_spec.validate.paths import check_paths, has_io_errors
 
 ReportFormat = Literal["text", "json", "github", "junit", "sarif"]
 
@@ -51,6 +46,12 @@ def validate(
     root: Path | None = shared.ROOT,
 ) -> None:
     """Check spec files against the PROMINENCE schemas and server rules; report every problem."""
+    from prominence_spec.cli._console import use_color
+    from prominence_spec.cli._output import output_stream
+    from prominence_spec.cli._values import collect_values, given_where
+    from prominence_spec.report import ReportOptions, report
+    from prominence_spec.validate.paths import check_paths, has_io_errors
+
     params, problems = collect_values(values, sets)
     if problems:
         for problem in problems:

@@ -1,0 +1,112 @@
+"""What `promspec render` does, once its options are parsed (imported only when it runs)."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import typer
+
+from prominence_spec.cli._console import use_color
+from prominence_spec.cli._output import output as open_output
+from prominence_spec.cli._values import collect_values, given_where
+from prominence_spec.diagnostics import CheckReport, Diagnostic, FileReport, has_errors
+from prominence_spec.load.loader import load, load_bytes
+from prominence_spec.report import ReportOptions, report
+from prominence_spec.report.documents import write_documents
+from prominence_spec.spec.settings import is_templated
+from prominence_spec.validate.rendered_file import RenderRun
+
+
+@dataclass(frozen=True)
+class RenderRequest:
+    """The options of one `promspec render`."""
+
+    spec: str
+    sets: list[str] | None
+    values: list[str] | None
+    mode: str | None
+    count: bool
+    point: int | None
+    fmt: str
+    output: str | None
+    max_points: int | None
+    root: Path | None
+    color: bool | None
+
+
+def run_render(request: RenderRequest) -> None:
+    """Load, render, check and write; exit 0, 1 (problems) or 2 (usage)."""
+    spec = request.spec
+    colored = use_color(request.color, sys.stderr)
+    params, problems = collect_values(request.values, request.sets)
+    if problems:
+        _report_and_exit(spec, problems, 2, colored)
+    loaded = load_bytes(sys.stdin.buffer.read(), path="<stdin>") if spec == "-" else load(spec)
+    if not loaded.ok or not loaded.documents:
+        code = 2 if any(d.code == "PS100" for d in loaded.diagnostics) else 1
+        _report_and_exit(spec, loaded.diagnostics, code, colored)
+    if (request.sets or request.values) and not any(is_templated(d.data) for d in loaded.documents):
+        _not_a_template(spec)
+    run = RenderRun(
+        loaded,
+        params,
+        mode=request.mode,
+        root=request.root,
+        max_points=request.max_points,
+        origins=given_where(request.values, request.sets),
+    )
+    if request.count:
+        total = run.count()
+        _finish(spec, run.diagnostics, colored, print_count=total)
+        return
+    if request.point is not None:
+        _check_point(run, request.point, spec, colored)
+    with open_output(request.output) as out:
+        documents = (item.document for item in run.documents(request.point))
+        write_documents(documents, out.stream, request.fmt, single=run.single(request.point))
+        out.keep = not has_errors(run.diagnostics)
+    _finish(spec, run.diagnostics, colored)
+
+
+def _check_point(run: RenderRun, point: int, spec: str, colored: bool) -> None:
+    """--point out of range is a usage error that says the valid range."""
+    total = run.count()
+    if has_errors(run.diagnostics):
+        _report_and_exit(spec, run.diagnostics, 1, colored)
+    if point >= total:
+        what = (
+            "the spec has 1 point: 0"
+            if total == 1
+            else f"the sweep has {total:,} points: 0 to {total - 1:,}"
+        )
+        raise typer.BadParameter(f"point {point} is out of range: {what}", param_hint="--point")
+
+
+def _not_a_template(spec: str) -> None:
+    sys.stderr.write(
+        f"promspec: {spec} is not a template (it has no promspec: block): "
+        "--set and --values have nothing to set\n"
+    )
+    raise typer.Exit(2)
+
+
+def _finish(
+    spec: str, diagnostics: list[Diagnostic], colored: bool, print_count: int | None = None
+) -> None:
+    if print_count is not None and not has_errors(diagnostics):
+        typer.echo(str(print_count))
+    if diagnostics:
+        _report(spec, diagnostics, colored)
+    raise typer.Exit(1 if has_errors(diagnostics) else 0)
+
+
+def _report(spec: str, diagnostics: list[Diagnostic], colored: bool) -> None:
+    checked = CheckReport([FileReport(spec, list(diagnostics), documents=1)])
+    report(checked, sys.stderr, "text", ReportOptions(color=colored))
+
+
+def _report_and_exit(spec: str, diagnostics: list[Diagnostic], code: int, colored: bool) -> None:
+    _report(spec, diagnostics, colored)
+    raise typer.Exit(code)
