@@ -12,7 +12,7 @@ from collections.abc import Sequence
 import typer
 from typer.exceptions import TyperException
 
-from prominence_spec.cli import init_cmd, render_cmd, schema_cmd, validate_cmd
+from prominence_spec.cli import init_cmd, render_cmd, sandbox_cmd, schema_cmd, validate_cmd
 
 app = typer.Typer(
     name="promspec",
@@ -27,6 +27,7 @@ app.command("validate")(validate_cmd.validate)
 app.command("render")(render_cmd.render)
 app.command("schema")(schema_cmd.schema)
 app.command("init")(init_cmd.init)
+app.add_typer(sandbox_cmd.app, name="sandbox")
 
 
 def _show_version(value: bool) -> None:
