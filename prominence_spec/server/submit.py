@@ -8,6 +8,7 @@ from typing import Any
 
 from prominence_spec.server.dag import workflow_jobs
 from prominence_spec.server.errors import ApiError, ProductionError, error
+from prominence_spec.server.staging import input_name_ok
 from prominence_spec.server.validator import backend_failure, server_validate
 
 SUBMISSION_FAILED = "Workflow submission failed"
@@ -108,9 +109,12 @@ def is_object_artifact(url: str) -> bool:
 
 
 def _check_objects(jobs: Iterable[dict[str, Any]]) -> None:
-    """The sandbox has no object storage: a reference to an uploaded object does not
-    exist, as the server answers for a missing one."""
+    """What the server's job sandbox step refuses: input files it cannot write, and, as
+    the sandbox has no object storage, any reference to an uploaded object."""
     for job in jobs:
+        for entry in job.get("inputs", []) or []:
+            if isinstance(entry, dict) and not input_name_ok(entry.get("filename")):
+                raise error(400, "Unable to write input file to disk")
         for task in job.get("tasks", []):
             if isinstance(task, dict) and is_object_image(str(task.get("image", ""))):
                 raise error(400, f"Image {task['image']} does not exist")
