@@ -190,8 +190,14 @@ def test_ownership_between_users(box):
 
 
 def test_disabled_areas_and_other_routes(box):
-    for method, path in [("POST", "/jobs/1/exec"), ("GET", "/kv/a"), ("POST", "/data/upload"),
-                         ("GET", "/data"), ("PUT", "/jobs/1/snapshot"), ("POST", "/ts")]:
+    for method, path in [
+        ("POST", "/jobs/1/exec"),
+        ("GET", "/kv/a"),
+        ("POST", "/data/upload"),
+        ("GET", "/data"),
+        ("PUT", "/jobs/1/snapshot"),
+        ("POST", "/ts"),
+    ]:
         r = box.request(method, path)
         assert (r.status_code, r.json()) == (401, {"error": "Functionality disabled"}), path
     existing = box.get("/resources").json()["existing"]

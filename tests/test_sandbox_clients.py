@@ -12,9 +12,9 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from test_sandbox_run import HOST_ARGS
 
 from sandbox_support import shared_sandbox
-from test_sandbox_run import HOST_ARGS
 
 # The job of the "Using the API" page, unchanged.
 TESTPI = {
@@ -50,8 +50,9 @@ def test_using_the_api_with_curl(box, tmp_path):
     assert job["tasks"] == TESTPI["tasks"] and "createTime" in job["events"]
     busy = dict(TESTPI, tasks=[dict(TESTPI["tasks"][0], cmd="sleep 30")])
     (tmp_path / "busy.json").write_text(json.dumps(busy))
-    busy_id = json.loads(_curl(box, "-X", "POST", "-H", auth, "-H", "Content-Type: application/json",
-                               f"-d@{tmp_path / 'busy.json'}", f"{box.url}/jobs"))["id"]  # fmt: skip
+    posted = _curl(box, "-X", "POST", "-H", auth, "-H", "Content-Type: application/json",
+                   f"-d@{tmp_path / 'busy.json'}", f"{box.url}/jobs")  # fmt: skip
+    busy_id = json.loads(posted)["id"]
     active = json.loads(_curl(box, "-H", auth, f"{box.url}/jobs"))
     assert busy_id in [j["id"] for j in active]
     assert {"events", "id", "name", "status", "tasks"} <= set(active[0])

@@ -136,9 +136,8 @@ def test_32_clients_submit_2000_jobs():
 
 
 def test_one_sandbox_per_data_folder(tmp_path):
-    with start_sandbox(tmp_path / "data") as box:
-        with pytest.raises(SandboxError, match="another sandbox is using"):
-            start_sandbox(box.data)
+    with start_sandbox(tmp_path / "data") as box, pytest.raises(SandboxError, match="another"):
+        start_sandbox(box.data)
 
 
 def test_non_loopback_host_is_refused(tmp_path):

@@ -148,7 +148,9 @@ def test_outputs_are_downloadable(box):
     data = requests.get(folder["url"], timeout=10).content
     with tarfile.open(fileobj=io.BytesIO(data)) as tar:
         assert tar.extractfile("res/sub/two.txt").read() == b"two\n"
-    assert requests.get(out["url"].replace("signature=", "signature=0"), timeout=10).status_code == 403
+    assert (
+        requests.get(out["url"].replace("signature=", "signature=0"), timeout=10).status_code == 403
+    )
 
 
 def test_missing_or_escaping_output_fails_the_stageout(box):
@@ -195,8 +197,12 @@ def test_task_without_cmd_fails_clearly(box):
 
 def test_tasks_in_order_with_a_sidecar(box):
     job = make_job("sleep 0.3; wc -l < side.log > n.txt; cat side.pid", outputFiles=["n.txt"])
-    side = {"image": "busybox", "runtime": "singularity", "type": "sidecar",
-            "cmd": "echo $$$$ > side.pid; while true; do echo s >> side.log; sleep 0.05; done"}
+    side = {
+        "image": "busybox",
+        "runtime": "singularity",
+        "type": "sidecar",
+        "cmd": "echo $$$$ > side.pid; while true; do echo s >> side.log; sleep 0.05; done",
+    }
     job["tasks"].insert(0, side)
     job["tasks"].append(dict(job["tasks"][-1], cmd="echo after"))
     job_id, done = _run(box, job)
@@ -219,7 +225,12 @@ def test_stdout_while_running_and_delete_kills(box):
     first, pid = text.splitlines()
     assert first == "first"
     assert box.get(f"/jobs/{job_id}/stdout", params={"offset": "6"}).text == pid + "\n"
-    assert box.get(f"/jobs/{job_id}", ).json()[0]["status"] == "running"
+    assert (
+        box.get(
+            f"/jobs/{job_id}",
+        ).json()[0]["status"]
+        == "running"
+    )
     assert box.delete(f"/jobs/{job_id}").json() == {}
     done = box.wait_job(job_id)
     assert (done["status"], done["statusReason"]) == ("deleted", "Job deleted by user")

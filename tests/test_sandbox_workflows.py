@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 import requests
+from test_sandbox_run import HOST_ARGS
 
 from sandbox_support import make_job, shared_sandbox
-from test_sandbox_run import HOST_ARGS
 
 
 @pytest.fixture(scope="module")
@@ -38,8 +38,10 @@ def _jobs_of(box, wf_id):
 
 
 def test_dag_runs_children_after_parents(box):
-    wf = _wf([_job("a", "echo a"), _job("b", "echo b"), _job("c", "echo c"),
-              _job("d", "echo d")], dependencies={"a": ["b", "c"], "b": ["d"], "c": ["d"]})
+    wf = _wf(
+        [_job("a", "echo a"), _job("b", "echo b"), _job("c", "echo c"), _job("d", "echo d")],
+        dependencies={"a": ["b", "c"], "b": ["d"], "c": ["d"]},
+    )
     wf_id = _submit(box, wf)
     done = box.wait_workflow(wf_id)
     assert done["status"] == "completed"
@@ -64,8 +66,9 @@ def test_workflow_jobs_see_the_workflow_id(box):
 
 
 def test_failed_parent_stops_its_descendants(box):
-    wf = _wf([_job("a", "exit 1"), _job("b", "echo b"), _job("c", "echo c")],
-             dependencies={"a": ["b"]})
+    wf = _wf(
+        [_job("a", "exit 1"), _job("b", "echo b"), _job("c", "echo c")], dependencies={"a": ["b"]}
+    )
     wf_id = _submit(box, wf)
     done = box.wait_workflow(wf_id)
     assert done["status"] == "failed"
@@ -114,7 +117,8 @@ def test_rerun_refused_while_running_or_for_others(box):
     r = box.delete(f"/workflows/{wf_id}")
     assert (r.status_code, r.json()) == (400, {"error": "No such workflow(s)"})
     assert box.delete("/workflows").json() == {
-        "error": "a workflow id or list of workflow ids must be provided"}
+        "error": "a workflow id or list of workflow ids must be provided"
+    }
 
 
 def test_sweep_factory_instances(box):
@@ -138,8 +142,12 @@ def test_sweep_factory_instances(box):
 
 def test_two_parameter_output_name_is_found_as_the_worker_looks(box):
     job = _job("j", "touch out-$a-$b.txt", outputFiles=["out-$a-$b.txt"])
-    factory = {"type": "zip", "name": "z", "jobs": ["j"],
-               "parameters": [{"name": "a", "values": [1]}, {"name": "b", "values": ["q"]}]}
+    factory = {
+        "type": "zip",
+        "name": "z",
+        "jobs": ["j"],
+        "parameters": [{"name": "a", "values": [1]}, {"name": "b", "values": ["q"]}],
+    }
     wf_id = _submit(box, _wf([job], factories=[factory]))
     box.wait_workflow(wf_id)
     (inst,) = _jobs_of(box, wf_id).values()
@@ -168,8 +176,15 @@ def _downloads(jobs):
 def test_factory_instances_and_plain_jobs_leave_the_same_outputs(box):
     cmd = "echo mass=$mass energy=${energy} > scan_$energy.txt"
     template = _job("scan", cmd, outputFiles=["scan_${energy}.txt"])
-    factory = {"type": "zip", "name": "z", "jobs": ["scan"], "parameters": [
-        {"name": "mass", "values": [1, 2.5]}, {"name": "energy", "values": ["low", 7]}]}
+    factory = {
+        "type": "zip",
+        "name": "z",
+        "jobs": ["scan"],
+        "parameters": [
+            {"name": "mass", "values": [1, 2.5]},
+            {"name": "energy", "values": ["low", 7]},
+        ],
+    }
     wf_id = _submit(box, _wf([template], factories=[factory]))
     box.wait_workflow(wf_id)
     from_factory = _downloads(_jobs_of(box, wf_id).values())
@@ -178,8 +193,11 @@ def test_factory_instances_and_plain_jobs_leave_the_same_outputs(box):
         job = make_job(f"echo mass={mass} energy={energy} > scan_{energy}.txt",
                        outputFiles=[f"scan_{energy}.txt"])  # fmt: skip
         plain.append(box.wait_job(box.submit(job)))
-    assert from_factory == _downloads(plain) == {
-        "scan_low.txt": "mass=1 energy=low\n", "scan_7.txt": "mass=2.5 energy=7\n"}
+    assert (
+        from_factory
+        == _downloads(plain)
+        == {"scan_low.txt": "mass=1 energy=low\n", "scan_7.txt": "mass=2.5 energy=7\n"}
+    )
 
 
 def test_workflow_list_parameters(box):
@@ -197,7 +215,8 @@ def test_workflow_list_parameters(box):
     detail = box.get("/workflows", params={"id": str(wf_id), "detail": "1"}).json()[0]
     assert detail["labels"] == {"t": tag}
     assert box.get("/workflows", params={"status": "x"}).json() == {
-        "error": "invalid status specified"}
+        "error": "invalid status specified"
+    }
     assert box.get("/workflows/999999").json() == []
     other = box.token_for("intruder")
     assert box.get(f"/workflows/{wf_id}", token=other).json() == []

@@ -20,7 +20,8 @@ log = logging.getLogger("promspec.sandbox")
 
 def _server_error(reason: str) -> Response:
     response = Response(InternalServerError().get_body(), 500, mimetype="text/html")
-    response.headers[REASON_HEADER] = reason.replace("\n", " ")[:500]
+    text = reason.encode("ascii", "backslashreplace").decode("ascii")
+    response.headers[REASON_HEADER] = " ".join(text.split())[:500]
     return response
 
 
