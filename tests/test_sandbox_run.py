@@ -7,6 +7,7 @@ import base64
 import http.server
 import io
 import os
+import sys
 import tarfile
 import threading
 import time
@@ -187,6 +188,13 @@ def test_failures_retries_and_task_policies(box):
     _, done = _run(box, make_job("exit 1", policies={"reportJobSuccessOnTaskFailure": True}))
     assert done["status"] == "completed"
     assert done["execution"]["tasks"][0]["exitCode"] == 1
+
+
+def test_memory_use_is_measured(box):
+    cmd = f"{sys.executable} -c 'x = bytearray(60 << 20); import time; time.sleep(0.4)'"
+    _, done = _run(box, make_job(cmd))
+    assert done["execution"]["tasks"][0]["maxResidentSetSizeKB"] > 60 * 1024
+    assert done["execution"]["maxMemoryUsageKB"] > 60 * 1024
 
 
 def test_task_without_cmd_fails_clearly(box):

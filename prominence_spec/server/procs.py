@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import IO
 
 POLL_SECONDS = 0.02
+#: Memory use is sampled every this many polls (0.1 s).
+SAMPLE_EVERY = 5
 #: Set in every task's environment: ``<sandbox marker>/<job id>``, so that the processes
 #: a crashed sandbox left can be told from unrelated processes that reuse the ids.
 MARKER_VARIABLE = "PROMSPEC_SANDBOX_JOB"
@@ -26,6 +28,8 @@ class Proc:
     pgid: int
     start_ticks: str | None
     started: float
+    #: The largest resident set of the task's process tree seen so far, in KB.
+    peak_rss_kb: int = 0
 
 
 @dataclass(frozen=True)
@@ -58,32 +62,73 @@ def spawn(argv: list[str], cwd: Path, env: dict[str, str], out: IO[bytes], err: 
     return Proc(popen, popen.pid, start_ticks(popen.pid), time.monotonic())
 
 
+def _rss_kb(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        text = Path(f"/proc/{pid}/task/{pid}/children").read_text()
+    except OSError:
+        return []
+    return [int(c) for c in text.split()]
+
+
+def tree_rss_kb(pid: int) -> int:
+    """Resident memory of a process and its descendants, in KB (0 without ``/proc``)."""
+    total, todo, seen = 0, [pid], set()
+    while todo:
+        current = todo.pop()
+        if current in seen:
+            continue
+        seen.add(current)
+        total += _rss_kb(current)
+        todo += _children(current)
+    return total
+
+
+def sample(proc: Proc) -> None:
+    """Note the task's memory use now (wait4's ru_maxrss would count the Python process
+    the task was forked from, so the sandbox samples instead)."""
+    proc.peak_rss_kb = max(proc.peak_rss_kb, tree_rss_kb(proc.popen.pid))
+
+
 def _reap(proc: Proc) -> tuple[int, float, int] | None:
-    """(exit code, cpu seconds, max RSS KB) if the task has ended, else None."""
+    """(exit code, cpu seconds, peak RSS KB) if the task has ended, else None."""
     try:
         pid, status, usage = os.wait4(proc.popen.pid, os.WNOHANG)
     except ChildProcessError:
-        return (proc.popen.returncode or 0), 0.0, 0
+        return (proc.popen.returncode or 0), 0.0, proc.peak_rss_kb
     if pid == 0:
         return None
     code = os.waitstatus_to_exitcode(status)
     proc.popen.returncode = code
-    return code, usage.ru_utime + usage.ru_stime, int(usage.ru_maxrss)
+    return code, usage.ru_utime + usage.ru_stime, proc.peak_rss_kb
 
 
 def wait(proc: Proc, *, deadline: float, cancel: threading.Event) -> Ended:
     """Wait for the task, the deadline (monotonic) or a cancellation, whichever is first;
     on the last two the task's process group is not yet killed."""
+    polls = 0
     while True:
+        if polls % SAMPLE_EVERY == 1:
+            sample(proc)
+        polls += 1
         done = _reap(proc)
         if done is not None:
             code, cpu, rss = done
             return Ended("exited", code, time.monotonic() - proc.started, cpu, rss)
         now = time.monotonic()
         if now >= deadline:
-            return Ended("timeout", -9, now - proc.started, 0.0, 0)
+            return Ended("timeout", -9, now - proc.started, 0.0, proc.peak_rss_kb)
         if cancel.wait(min(POLL_SECONDS, deadline - now)):
-            return Ended("cancelled", -15, time.monotonic() - proc.started, 0.0, 0)
+            return Ended("cancelled", -15, time.monotonic() - proc.started, 0.0, proc.peak_rss_kb)
 
 
 def signal_group(pgid: int, sig: int) -> bool:

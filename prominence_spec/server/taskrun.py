@@ -67,6 +67,7 @@ class TaskRunner:
         ended = kill_group(proc, self.kill_grace)
         self.executor.after_kill(launch)
         self._forget(proc)
+        launch.env_file.unlink(missing_ok=True)
         return ended
 
     def _forget(self, proc: Proc) -> None:
@@ -87,6 +88,7 @@ class TaskRunner:
             killed = self.stop(proc, launch)
             return ("timeout" if ended.how == "timeout" else "cancelled"), killed, None
         self._forget(proc)
+        launch.env_file.unlink(missing_ok=True)
         return ("ok" if ended.exit_code == 0 else "failed"), ended, None
 
     def run(self, launch: TaskLaunch, max_retries: int) -> TaskResult:
