@@ -22,6 +22,7 @@ class Node:
     #: Backend ``(name, value)`` pairs; None for a job that no factory lists.
     params: Parameters | None = None
     parents: list[str] = field(default_factory=list)
+    children: list[str] = field(default_factory=list)
 
 
 def workflow_jobs(wf: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -42,9 +43,12 @@ def build_nodes(wf: Mapping[str, Any]) -> list[Node]:
         for inst in expand(factory):
             nodes.append(Node(node_name(name, inst.index), name, inst.index, inst.parameters))
     by_name = {n.node: n for n in nodes}
+    seen: set[tuple[str, str]] = set()
     for parent, child in edges(wf, [n.node for n in nodes]):
-        if parent not in by_name[child].parents:
+        if (parent, child) not in seen:
+            seen.add((parent, child))
             by_name[child].parents.append(parent)
+            by_name[parent].children.append(child)
     return nodes
 
 

@@ -46,7 +46,7 @@ CREATE TABLE IF NOT EXISTS jobs (
 );
 CREATE INDEX IF NOT EXISTS jobs_owner_queue ON jobs (owner, in_queue, id);
 CREATE INDEX IF NOT EXISTS jobs_pending ON jobs (status, id);
-CREATE INDEX IF NOT EXISTS jobs_workflow ON jobs (workflow_id, node);
+CREATE INDEX IF NOT EXISTS jobs_workflow ON jobs (workflow_id, status);
 CREATE TABLE IF NOT EXISTS workflows (
     id INTEGER PRIMARY KEY,
     owner TEXT NOT NULL,
@@ -71,12 +71,14 @@ CREATE TABLE IF NOT EXISTS nodes (
     idx INTEGER,
     params TEXT,
     parents TEXT NOT NULL,
+    children TEXT NOT NULL,
+    pending_parents INTEGER NOT NULL,
     state TEXT NOT NULL,
     job_id INTEGER,
     tries INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (workflow_id, node)
 );
-CREATE INDEX IF NOT EXISTS nodes_order ON nodes (workflow_id, seq);
+CREATE INDEX IF NOT EXISTS nodes_ready ON nodes (workflow_id, state, pending_parents, seq);
 CREATE TABLE IF NOT EXISTS labels (
     kind TEXT NOT NULL,
     key TEXT NOT NULL,

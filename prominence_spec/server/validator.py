@@ -45,18 +45,58 @@ WORKFLOW_NAME_RE = r"^[a-zA-Z0-9\-\_\s\.\/]+$"
 LABEL_KEY_RE = r"^[a-zA-Z0-9]+$"
 LABEL_VALUE_RE = r"^[\w\-\_\.\/]+$"
 
-JOB_KEYS = ("name", "labels", "tasks", "resources", "policies", "notifications", "inputs",
-            "artifacts", "outputFiles", "outputDirs", "storage")
-TASK_KEYS = ("image", "cmd", "env", "app", "workdir", "procsPerNode", "type", "runtime",
-             "imagePullCredential", "imageSha256", "stdout")
-RESOURCE_KEYS = ("nodes", "cpus", "cpusRange", "cpusOptions", "memory", "memoryPerCpu", "disk",
-                 "walltime", "totalCpusRange")
-JOB_POLICY_KEYS = ("maximumRetries", "maximumTaskRetries", "preemptible", "maximumTimeInQueue",
-                   "maximumIdleTimePerResource", "leaveInQueue", "placement", "priority",
-                   "autoScalingType", "ignoreTaskFailures", "reportJobSuccessOnTaskFailure",
-                   "runSerialTasksOnAllNodes")
-WORKFLOW_KEYS = ("name", "labels", "jobs", "dependencies", "factories", "policies",
-                 "notifications")
+JOB_KEYS = (
+    "name",
+    "labels",
+    "tasks",
+    "resources",
+    "policies",
+    "notifications",
+    "inputs",
+    "artifacts",
+    "outputFiles",
+    "outputDirs",
+    "storage",
+)
+TASK_KEYS = (
+    "image",
+    "cmd",
+    "env",
+    "app",
+    "workdir",
+    "procsPerNode",
+    "type",
+    "runtime",
+    "imagePullCredential",
+    "imageSha256",
+    "stdout",
+)
+RESOURCE_KEYS = (
+    "nodes",
+    "cpus",
+    "cpusRange",
+    "cpusOptions",
+    "memory",
+    "memoryPerCpu",
+    "disk",
+    "walltime",
+    "totalCpusRange",
+)
+JOB_POLICY_KEYS = (
+    "maximumRetries",
+    "maximumTaskRetries",
+    "preemptible",
+    "maximumTimeInQueue",
+    "maximumIdleTimePerResource",
+    "leaveInQueue",
+    "placement",
+    "priority",
+    "autoScalingType",
+    "ignoreTaskFailures",
+    "reportJobSuccessOnTaskFailure",
+    "runSerialTasksOnAllNodes",
+)
+WORKFLOW_KEYS = ("name", "labels", "jobs", "dependencies", "factories", "policies", "notifications")
 WORKFLOW_POLICY_KEYS = ("maximumRetries", "placement", "maximumReruns", "leaveInQueue")
 TASK_TYPES = ("openmpi", "mpich", "intelmpi", "basic", "sidecar")
 STANDARD_TYPES = ("openmpi", "mpich", "intelmpi", "basic")
@@ -109,8 +149,14 @@ def _check_labels(labels: Any) -> None:
             _fail(_fmt('label value "%s" is invalid', labels[key]))
 
 
-def _check_int(value: Any, not_int: str, low: int | None, low_msg: str = "",
-               high: int | None = None, high_msg: str = "") -> None:
+def _check_int(
+    value: Any,
+    not_int: str,
+    low: int | None,
+    low_msg: str = "",
+    high: int | None = None,
+    high_msg: str = "",
+) -> None:
     if not _isint(value):
         _fail(not_int)
     if low is not None and value < low:
@@ -124,17 +170,24 @@ def _check_resources(res: Any) -> None:
         if item not in RESOURCE_KEYS:
             _fail(_fmt('invalid item "%s" in resources', item))
     if "nodes" in res:
-        _check_int(res["nodes"], "number of nodes must be an integer", 1,
-                   "number of nodes must be at least 1")
+        _check_int(
+            res["nodes"],
+            "number of nodes must be an integer",
+            1,
+            "number of nodes must be at least 1",
+        )
     if "totalCpusRange" in res:
         if not isinstance(res["totalCpusRange"], list):
             _fail("totalCpusRange must be a list")
         if len(res["totalCpusRange"]) != 2:
-            _fail("totalCpusRange must be a list containing the min and max allowed total "
-                  "number of CPUs")
+            _fail(
+                "totalCpusRange must be a list containing the min and max allowed total "
+                "number of CPUs"
+            )
     if "cpus" in res:
-        _check_int(res["cpus"], "number of cpus must be an integer", 1,
-                   "number of cpus must be at least 1")
+        _check_int(
+            res["cpus"], "number of cpus must be an integer", 1, "number of cpus must be at least 1"
+        )
     elif "cpusRange" not in res and "cpusOptions" not in res:
         _fail("one of cpus, cpusRange, cpusOptions must be defined")
     elif "cpusRange" in res:
@@ -154,15 +207,23 @@ def _check_resources(res: Any) -> None:
     elif "memoryPerCpu" not in res:
         _fail("memory or memoryPerCpu (in GB) must be defined")
     elif "memoryPerCpu" in res:
-        _check_int(res["memoryPerCpu"], "memoryPerCpu must be an integer", 1,
-                   "memoryPerCpu must be at least 1")
+        _check_int(
+            res["memoryPerCpu"],
+            "memoryPerCpu must be an integer",
+            1,
+            "memoryPerCpu must be at least 1",
+        )
     if "memory" in res and "memoryPerCpu" in res:
         _fail("memory and memoryPerCpu cannot both be defined")
     if "disk" in res:
         _check_int(res["disk"], "required disk must be an integer", 1, "disk must be at least 1")
     if "walltime" in res:
-        _check_int(res["walltime"], "required walltime must be an integer", 1,
-                   "walltime must be at least 1 minute")
+        _check_int(
+            res["walltime"],
+            "required walltime must be an integer",
+            1,
+            "walltime must be at least 1 minute",
+        )
 
 
 def _check_tasks(tasks: Any, res: Any) -> None:
@@ -193,11 +254,14 @@ def _check_tasks(tasks: Any, res: Any) -> None:
                 _fail("app must be a string")
         if "procsPerNode" in task:
             procs = task["procsPerNode"]
-            _check_int(procs, "number of processes per node must be an integer", 1,
-                       "number of processes per node must be at least 1")
+            _check_int(
+                procs,
+                "number of processes per node must be an integer",
+                1,
+                "number of processes per node must be at least 1",
+            )
             if "cpus" in res and procs > res["cpus"]:
-                _fail("number of processes per node must be less than number of CPU cores per "
-                      "node")
+                _fail("number of processes per node must be less than number of CPU cores per node")
         if "cmd" in task and not isinstance(task["cmd"], str):
             _fail("cmd must be a string")
         if "type" in task:
@@ -208,8 +272,10 @@ def _check_tasks(tasks: Any, res: Any) -> None:
             if task["type"] in MPI_TYPES:
                 if "cmd" in task:
                     if task["cmd"].startswith("mpirun "):
-                        _fail("it is not necessary to include mpirun in the cmd if an MPI "
-                              "flavour has been specified")
+                        _fail(
+                            "it is not necessary to include mpirun in the cmd if an MPI "
+                            "flavour has been specified"
+                        )
                 else:  # the server's `cmd == ''` branch below this is unreachable
                     _fail("A command to execute must be specified for MPI jobs")
         else:
@@ -311,17 +377,31 @@ def _check_job_policies(pol: Any) -> None:
     _check_bool(pol, "reportJobSuccessOnTaskFailure")
     if "priority" in pol and not _isint(pol["priority"]):
         _fail("the priority must be an integer")
-    if "autoScalingType" in pol and pol["autoScalingType"] not in (None, "none", "dedicated",
-                                                                     "shared"):
+    if "autoScalingType" in pol and pol["autoScalingType"] not in (
+        None,
+        "none",
+        "dedicated",
+        "shared",
+    ):
         _fail("autoScalingType, if defined, must be none, dedicated or shared")
     if "maximumRetries" in pol:
-        _check_int(pol["maximumRetries"], "the number of retries must be an integer", 1,
-                   "the number of retries must be greater than 0", 6,
-                   "the number of retries must be less than 6")
+        _check_int(
+            pol["maximumRetries"],
+            "the number of retries must be an integer",
+            1,
+            "the number of retries must be greater than 0",
+            6,
+            "the number of retries must be less than 6",
+        )
     if "maximumTaskRetries" in pol:
-        _check_int(pol["maximumTaskRetries"], "the number of task retries must be an integer", 1,
-                   "the number of retries must be greater than 0", 6,
-                   "the number of retries must be less than 6")
+        _check_int(
+            pol["maximumTaskRetries"],
+            "the number of task retries must be an integer",
+            1,
+            "the number of retries must be greater than 0",
+            6,
+            "the number of retries must be less than 6",
+        )
     if "maximumTimeInQueue" in pol:
         value = pol["maximumTimeInQueue"]
         if not _isint(value):
@@ -331,10 +411,14 @@ def _check_job_policies(pol: Any) -> None:
         if value > 44640:
             _fail("the maximum time in queue must be less than 44640")
     if "maximumIdleTimePerResource" in pol:
-        _check_int(pol["maximumIdleTimePerResource"],
-                   "the maximum idle time per resource must be an integer", 1,
-                   "the maximum idle time per resource must be greater than 0", 44640,
-                   "the maximum idle time per resource must be less than 44640")
+        _check_int(
+            pol["maximumIdleTimePerResource"],
+            "the maximum idle time per resource must be an integer",
+            1,
+            "the maximum idle time per resource must be greater than 0",
+            44640,
+            "the maximum idle time per resource must be less than 44640",
+        )
 
 
 def _check_notifications(notifications: Any, events: list[str]) -> None:
@@ -404,16 +488,25 @@ def _check_factories(factories: Any, jobs: Any) -> None:
                 if "name" in job and job["name"] == wanted:
                     found = True
             if not found:
-                _fail(_fmt("factory %s references a job %s which is not defined",
-                           factory["name"], wanted))
+                _fail(
+                    _fmt(
+                        "factory %s references a job %s which is not defined",
+                        factory["name"],
+                        wanted,
+                    )
+                )
         kind = factory["type"]
         if kind not in ["parameterSweep", "zip", "repeat"]:
             _fail("invalid factory type")
         if kind == "repeat":
             if "number" not in factory:
                 _fail("a factory of type repeat must have number specified")
-            _check_int(factory["number"], "number of repeats must be an integer", 1,
-                       "number of repeats must be at least 1")
+            _check_int(
+                factory["number"],
+                "number of repeats must be an integer",
+                1,
+                "number of repeats must be at least 1",
+            )
         elif kind == "parameterSweep":
             if "parameters" not in factory:
                 _fail("a factory of type parameterSweep must have parameters specified")
@@ -475,8 +568,7 @@ def _check_workflow(wf: Any) -> None:
         if "name" not in job:
             _fail("all jobs must have names")
         if job["name"] in names:
-            _fail(_fmt('all jobs must have unique names: "%s" is used more than once',
-                       job["name"]))
+            _fail(_fmt('all jobs must have unique names: "%s" is used more than once', job["name"]))
         names.append(job["name"])
         if job["name"] == "":
             _fail("names of jobs in workflows cannot be empty")
@@ -499,18 +591,33 @@ def _check_workflow(wf: Any) -> None:
             if item not in WORKFLOW_POLICY_KEYS:
                 _fail(_fmt('invalid item "%s" in policies', item))
         if "maximumRetries" in pol:
-            _check_int(pol["maximumRetries"], "the number of retries must be an integer", 1,
-                       "the number of retries must be greater than 0", 10,
-                       "the number of retries must be less than 10")
+            _check_int(
+                pol["maximumRetries"],
+                "the number of retries must be an integer",
+                1,
+                "the number of retries must be greater than 0",
+                10,
+                "the number of retries must be less than 10",
+            )
         if "maximumReruns" in pol:
-            _check_int(pol["maximumReruns"], "the number of reruns must be an integer", 1,
-                       "the number of reruns must be greater than 0", 10,
-                       "the number of reruns must be less than 10")
+            _check_int(
+                pol["maximumReruns"],
+                "the number of reruns must be an integer",
+                1,
+                "the number of reruns must be greater than 0",
+                10,
+                "the number of reruns must be less than 10",
+            )
         _check_bool(pol, "leaveInQueue")
     if "maximumRetries" in wf:  # unreachable: step 1 rejects the key
-        _check_int(wf["maximumRetries"], "the number of retries must be an integer", 1,
-                   "the number of retries must be greater than 0", 6,
-                   "the number of retries must be less than 6")
+        _check_int(
+            wf["maximumRetries"],
+            "the number of retries must be an integer",
+            1,
+            "the number of retries must be greater than 0",
+            6,
+            "the number of retries must be less than 6",
+        )
     if "labels" in wf:
         _check_labels(wf["labels"])
     if "notifications" in wf:
@@ -572,8 +679,9 @@ def _job_backend(job: dict[str, Any], extended: bool, factory_instances: bool) -
         if not isinstance(artifact, dict):
             return "an artifacts item that is not an object: the backend indexes it (HTTP 500)"
     for notification in job.get("notifications", []):
-        if not (isinstance(notification, dict) and "event" in notification
-                and "type" in notification):
+        if not (
+            isinstance(notification, dict) and "event" in notification and "type" in notification
+        ):
             return "notification without both event and type: the completion handler fails"
     if extended:
         return _job_backend_extended(job, factory_instances)
@@ -595,8 +703,9 @@ def _job_backend_extended(job: dict[str, Any], factory_instances: bool) -> str |
         if key in res and not all(_is_real(v) for v in res[key]):
             return f"[source] non-numeric {key} element: formatted with %d (HTTP 500)"
     if "totalCpusRange" in res:
-        cpus_max = res["cpus"] if "cpus" in res else (res.get("cpusRange")
-                                                      or res.get("cpusOptions"))[1]
+        cpus_max = (
+            res["cpus"] if "cpus" in res else (res.get("cpusRange") or res.get("cpusOptions"))[1]
+        )
         if cpus_max <= 0:
             return "[source] totalCpusRange divided by a max CPUs per node <= 0"
     pol = job.get("policies")
@@ -605,8 +714,11 @@ def _job_backend_extended(job: dict[str, Any], factory_instances: bool) -> str |
             _placement_block(pol["placement"])
         except Exception:  # noqa: BLE001
             return "[source] non-string placement site/region: ','.join raises (HTTP 500)"
-    if isinstance(pol, dict) and isinstance(pol.get("priority"), str) and \
-            not re.fullmatch("[0-9]+", pol["priority"]):
+    if (
+        isinstance(pol, dict)
+        and isinstance(pol.get("priority"), str)
+        and not re.fullmatch("[0-9]+", pol["priority"])
+    ):
         return "[source] non-ASCII digit priority: +JobPrio is not a valid ClassAd expression"
     for entry in job.get("inputs", []):
         filename = entry["filename"]
@@ -614,20 +726,27 @@ def _job_backend_extended(job: dict[str, Any], factory_instances: bool) -> str |
             return "[source] non-string inputs filename: os.path.basename raises (HTTP 500)"
         if posixpath.basename(filename) in ("", ".", ".."):
             return "[source] inputs filename names a directory: 'Unable to write input file'"
-    storage_default = isinstance(job.get("storage"), dict) and bool(
-        job["storage"].get("default"))
+    storage_default = isinstance(job.get("storage"), dict) and bool(job["storage"].get("default"))
     for artifact in job.get("artifacts", []):
         url = artifact["url"]
         if not isinstance(url, str):
             return "[source] non-string artifact url (HTTP 500 or 'does not exist')"
         if factory_instances and ("http" in url or storage_default):
-            return "[source] artifact in a zip/parameterSweep job is not a presigned object " \
-                   "URL: the mapped-JSON rewrite raises (HTTP 500)"
+            return (
+                "[source] artifact in a zip/parameterSweep job is not a presigned object "
+                "URL: the mapped-JSON rewrite raises (HTTP 500)"
+            )
     pol_ = pol if isinstance(pol, dict) else {}
     cpus_top = res.get("cpus") or (res.get("cpusRange") or res.get("cpusOptions") or [1, 1])[1]
-    scaled = [res.get("cpus", 0), res.get("nodes", 0), res.get("disk", 0) * 1024 * 1024,
-              res.get("memory", 0) * 1024, res.get("memoryPerCpu", 0) * 1024 * cpus_top,
-              res.get("walltime", 0) * 180, int(pol_.get("priority", 0))]
+    scaled = [
+        res.get("cpus", 0),
+        res.get("nodes", 0),
+        res.get("disk", 0) * 1024 * 1024,
+        res.get("memory", 0) * 1024,
+        res.get("memoryPerCpu", 0) * 1024 * cpus_top,
+        res.get("walltime", 0) * 180,
+        int(pol_.get("priority", 0)),
+    ]
     if any(value >= INT64 for value in scaled):
         return "[source] integer beyond HTCondor's 64-bit ClassAd integers after scaling"
     texts = [job.get("name", "")]
@@ -751,8 +870,12 @@ def _sandbox_collision(names: list[str]) -> bool:
     for name in names:
         path = posixpath.normpath("S/" + name)
         parts = path.split("/")
-        if not path.startswith("S/") or path in taken or path + "/input" in taken or \
-                parts[1].startswith("job.dag"):
+        if (
+            not path.startswith("S/")
+            or path in taken
+            or path + "/input" in taken
+            or parts[1].startswith("job.dag")
+        ):
             return True
         for i in range(2, len(parts) + 1):
             taken.add("/".join(parts[:i]))
@@ -809,15 +932,17 @@ def _workflow_backend(wf: dict[str, Any], extended: bool) -> str | None:
     if _has_cycle(nodes, edges):
         return "dependency cycle in the expanded DAG (substring matching): DAGMan fails"
     for notification in wf.get("notifications", []):
-        if not (isinstance(notification, dict) and "event" in notification
-                and "type" in notification):
+        if not (
+            isinstance(notification, dict) and "event" in notification and "type" in notification
+        ):
             return "notification without both event and type: the completion handler fails"
     if extended:
         name = wf.get("name", "")
         if name == "" or any(c.isspace() for c in name):
             return "[source] empty or whitespace workflow name: -batch-name is malformed"
         if isinstance(wf.get("labels"), dict) and any(
-                any(c in t for c in LINE_BREAKS) for kv in wf["labels"].items() for t in kv):
+            any(c in t for c in LINE_BREAKS) for kv in wf["labels"].items() for t in kv
+        ):
             return "[source] line break in a workflow label breaks condor_submit_dag -append"
         names = [job["name"] for job in jobs]
         if any(any(c.isspace() for c in n) or n.upper() == "ALL_NODES" for n in names):
@@ -844,5 +969,4 @@ def backend_failure(doc: Any, kind: str, *, extended: bool = False) -> str | Non
 
 def server_runs(doc: Any, kind: str, *, extended: bool = False) -> bool:
     """The validator accepts the document and the backend does not then fail on it."""
-    return server_validate(doc, kind)[0] and backend_failure(doc, kind,
-                                                             extended=extended) is None
+    return server_validate(doc, kind)[0] and backend_failure(doc, kind, extended=extended) is None

@@ -38,8 +38,8 @@ def _leave(doc: dict[str, Any]) -> int:
 
 def _insert_nodes(conn: sqlite3.Connection, wf_id: int, nodes: Iterable[Node]) -> None:
     conn.executemany(
-        "INSERT INTO nodes (workflow_id, node, seq, job_name, idx, params, parents, state) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, 'waiting')",
+        "INSERT INTO nodes (workflow_id, node, seq, job_name, idx, params, parents, children, "
+        "pending_parents, state) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'waiting')",
         [
             (
                 wf_id,
@@ -49,6 +49,8 @@ def _insert_nodes(conn: sqlite3.Connection, wf_id: int, nodes: Iterable[Node]) -
                 n.index,
                 None if n.params is None else dumps([list(p) for p in n.params]),
                 dumps(n.parents),
+                dumps(n.children),
+                len(n.parents),
             )
             for seq, n in enumerate(nodes)
         ],
@@ -109,27 +111,24 @@ def advance(conn: sqlite3.Connection, wf_id: int, now: int) -> list[int]:
     wf = conn.execute("SELECT * FROM workflows WHERE id = ?", (wf_id,)).fetchone()
     if wf is None or wf["status"] in _FINISHED:
         return []
-    nodes = conn.execute(
-        "SELECT * FROM nodes WHERE workflow_id = ? ORDER BY seq", (wf_id,)
-    ).fetchall()
-    state = {n["node"]: n["state"] for n in nodes}
     idle = conn.execute(
         "SELECT count(*) FROM jobs WHERE workflow_id = ? AND status = 'pending'", (wf_id,)
     ).fetchone()[0]
-    budget = WORKFLOW_MAX_IDLE - int(idle)
-    doc = loads(wf["description"])
-    created: list[int] = []
-    for node in nodes:
-        if budget <= 0:
-            break
-        if node["state"] == "waiting" and all(
-            state.get(p) == "done" for p in loads(node["parents"])
-        ):
-            created.append(_create_node_job(conn, wf, doc, node, now))
-            state[node["node"]] = "queued"
-            budget -= 1
-    if "queued" not in state.values():
-        _end_workflow(conn, wf, all(s == "done" for s in state.values()), now)
+    ready = conn.execute(
+        "SELECT * FROM nodes WHERE workflow_id = ? AND state = 'waiting' "
+        "AND pending_parents = 0 ORDER BY seq LIMIT ?",
+        (wf_id, max(0, WORKFLOW_MAX_IDLE - int(idle))),
+    ).fetchall()
+    doc = loads(wf["description"]) if ready else {}
+    created = [_create_node_job(conn, wf, doc, node, now) for node in ready]
+    queued = conn.execute(
+        "SELECT 1 FROM nodes WHERE workflow_id = ? AND state = 'queued' LIMIT 1", (wf_id,)
+    ).fetchone()
+    if queued is None:
+        unfinished = conn.execute(
+            "SELECT 1 FROM nodes WHERE workflow_id = ? AND state != 'done' LIMIT 1", (wf_id,)
+        ).fetchone()
+        _end_workflow(conn, wf, unfinished is None, now)
     elif wf["start_time"] is None:
         conn.execute(
             "UPDATE workflows SET start_time = ?, status = 'running' WHERE id = ?", (now, wf_id)
@@ -157,9 +156,7 @@ def node_finished(conn: sqlite3.Connection, job: sqlite3.Row, status: str, now: 
     if node is None or wf is None or wf["status"] in _FINISHED:
         return []
     if status == "completed":
-        conn.execute(
-            "UPDATE nodes SET state = 'done' WHERE workflow_id = ? AND node = ?", (wf_id, node_id)
-        )
+        _node_done(conn, wf_id, node)
     elif status != "deleted" and node["tries"] <= wf["max_retries"]:
         doc = loads(wf["description"])
         return [_create_node_job(conn, wf, doc, node, now), *advance(conn, wf_id, now)]
@@ -168,6 +165,18 @@ def node_finished(conn: sqlite3.Connection, job: sqlite3.Row, status: str, now: 
             "UPDATE nodes SET state = 'failed' WHERE workflow_id = ? AND node = ?", (wf_id, node_id)
         )
     return advance(conn, wf_id, now)
+
+
+def _node_done(conn: sqlite3.Connection, wf_id: int, node: sqlite3.Row) -> None:
+    conn.execute(
+        "UPDATE nodes SET state = 'done' WHERE workflow_id = ? AND node = ?",
+        (wf_id, node["node"]),
+    )
+    conn.execute(
+        "UPDATE nodes SET pending_parents = pending_parents - 1 WHERE workflow_id = ? "
+        "AND node IN (SELECT value FROM json_each(?))",
+        (wf_id, node["children"]),
+    )
 
 
 def delete_workflows(
@@ -207,14 +216,20 @@ def rerun(conn: sqlite3.Connection, owner: str, wf_id: int, now: int) -> int | N
     if old is None or old["status"] not in _FINISHED:
         return None
     new_id = insert_workflow(conn, owner, loads(old["description"]), now, rerun_of=wf_id)
-    conn.execute(
-        "INSERT INTO nodes (workflow_id, node, seq, job_name, idx, params, parents, state, "
-        "job_id, tries) SELECT ?, node, seq, job_name, idx, params, parents, "
-        "CASE WHEN state = 'done' THEN 'done' ELSE 'waiting' END, "
-        "CASE WHEN state = 'done' THEN job_id ELSE NULL END, 0 "
-        "FROM nodes WHERE workflow_id = ?",
-        (new_id, wf_id),
-    )
+    nodes = conn.execute("SELECT * FROM nodes WHERE workflow_id = ? ORDER BY seq", (wf_id,))
+    rows = nodes.fetchall()
+    done = {n["node"] for n in rows if n["state"] == "done"}
+    conn.executemany(
+        "INSERT INTO nodes (workflow_id, node, seq, job_name, idx, params, parents, children, "
+        "pending_parents, state, job_id, tries) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)",
+        [
+            (new_id, n["node"], n["seq"], n["job_name"], n["idx"], n["params"], n["parents"],
+             n["children"], sum(p not in done for p in loads(n["parents"])),
+             "done" if n["node"] in done else "waiting",
+             n["job_id"] if n["node"] in done else None)
+            for n in rows
+        ],
+    )  # fmt: skip
     advance(conn, new_id, now)
     return new_id
 
