@@ -12,7 +12,7 @@ from collections.abc import Sequence
 import typer
 from typer.exceptions import TyperException
 
-from prominence_spec.cli import init_cmd, render_cmd, schema_cmd, validate_cmd
+from prominence_spec.cli import init_cmd, render_cmd, sandbox_cmd, schema_cmd, validate_cmd
 from prominence_spec.cli._output import quiet_broken_pipe
 
 app = typer.Typer(
@@ -30,6 +30,7 @@ app.command("validate", short_help="Check specs against the server's schemas and
 app.command("render", short_help="Print the exact API bodies a spec stands for.")(render_cmd.render)
 app.command("schema", short_help="Print a bundled JSON Schema.")(schema_cmd.schema)
 app.command("init", short_help="Start a spec from a starter template.")(init_cmd.init)
+app.add_typer(sandbox_cmd.app, name="sandbox")
 
 
 def _show_version(value: bool) -> None:
