@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING, Any
 
 from prominence_spec import render_file
 from prominence_spec.diagnostics import Diagnostic, has_errors
-from prominence_spec.loader import Document
 from prominence_spec.render import Renderer, api_json
 from prominence_spec.validation import locate
 
