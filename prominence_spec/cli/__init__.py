@@ -12,7 +12,15 @@ from collections.abc import Sequence
 import typer
 from typer.exceptions import TyperException
 
-from prominence_spec.cli import init_cmd, render_cmd, schema_cmd, validate_cmd
+from prominence_spec.cli import (
+    init_cmd,
+    ops_cmd,
+    render_cmd,
+    run_cmd,
+    schema_cmd,
+    submit_cmd,
+    validate_cmd,
+)
 
 app = typer.Typer(
     name="promspec",
@@ -27,6 +35,9 @@ app.command("validate")(validate_cmd.validate)
 app.command("render")(render_cmd.render)
 app.command("schema")(schema_cmd.schema)
 app.command("init")(init_cmd.init)
+app.command("submit")(submit_cmd.submit)
+app.command("run")(run_cmd.run)
+ops_cmd.register(app)
 
 
 def _show_version(value: bool) -> None:
