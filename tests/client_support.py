@@ -182,3 +182,31 @@ def _handler(fake: FakeProminence) -> type[BaseHTTPRequestHandler]:
             self._route("DELETE")
 
     return Handler
+
+
+
+
+def fast_policy(**over: Any) -> Any:
+    """A RetryPolicy with tiny delays, for tests."""
+    from prominence_spec.client.http import RetryPolicy
+
+    options: dict[str, Any] = {"backoff": 0.01, "backoff_cap": 0.05, "reconcile_gap": 0.01,
+                               "retry_after_cap": 2.0}
+    options.update(over)
+    return RetryPolicy(**options)
+
+
+def promspec(args: list[str], *, cwd: Any, env: dict[str, str], timeout: float = 60,
+             stdin: str | None = None) -> Any:
+    """Run the CLI as a subprocess; asserts it never prints a traceback."""
+    import os
+    import subprocess
+    import sys
+
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("PROMINENCE_")}
+    full_env.update(env)
+    proc = subprocess.run([sys.executable, "-m", "prominence_spec", *args], cwd=cwd,
+                          env=full_env, capture_output=True, text=True, timeout=timeout,
+                          input=stdin)
+    assert "Traceback" not in proc.stderr, proc.stderr
+    return proc
