@@ -210,3 +210,62 @@ def promspec(args: list[str], *, cwd: Any, env: dict[str, str], timeout: float =
                           input=stdin)
     assert "Traceback" not in proc.stderr, proc.stderr
     return proc
+
+
+SWEEP_SPEC = """\
+promspec:
+  sweep:
+    i: {{start: 0, end: {last}, step: 1}}
+  name: "p-{{{{ i }}}}"
+name: p
+resources: {{cpus: 1, memory: 1, disk: 10, walltime: 5}}
+tasks:
+  - image: busybox
+    runtime: singularity
+    cmd: echo point {{{{ i }}}}
+"""
+
+
+def sweep_spec(folder: Any, points: int, name: str = "sweep.yaml") -> Any:
+    """A spec of ``points`` tiny jobs in ``folder`` (made a repository root)."""
+    from pathlib import Path
+
+    root = Path(folder)
+    (root / ".git").mkdir(parents=True, exist_ok=True)
+    path = root / name
+    import uuid
+
+    unique = f"# {uuid.uuid4()}: a spec of its own, so a run of its own\n"
+    path.write_text(unique + SWEEP_SPEC.format(last=points - 1), encoding="utf-8")
+    return path
+
+
+def jobs_per_point(client: Any, run: str) -> dict[str, list[int]]:
+    """promspecid -> the ids of the server's jobs carrying it (all states), via the API."""
+    found: dict[str, list[int]] = {}
+    for job in client.find("promspecrun", run, detail=True):
+        label = (job.get("labels") or {}).get("promspecid")
+        found.setdefault(label, []).append(job["id"])
+    return found
+
+
+def journal_ids(spec: Any, url: str, run: str) -> dict[int, tuple[str, int | None]]:
+    from prominence_spec.client.journal import Journal, state_dir_for
+
+    journal = Journal.read(state_dir_for(spec))
+    assert journal is not None
+    with journal:
+        return {k: (p.state, p.job_id) for k, p in journal.points(url, run).items()}
+
+
+def assert_exactly_once(client: Any, spec: Any, run: str, points: int) -> None:
+    """Every point has exactly one job on the server, and the journal agrees."""
+    on_server = jobs_per_point(client, run)
+    assert sorted(on_server) == sorted(f"{run}-{i}" for i in range(points)), on_server
+    twice = {k: v for k, v in on_server.items() if len(v) != 1}
+    assert not twice, f"points with more than one job: {twice}"
+    journal = journal_ids(spec, client.url, run)
+    assert len(journal) == points
+    for key, (state, job_id) in journal.items():
+        assert state == "submitted", (key, state)
+        assert on_server[f"{run}-{key}"] == [job_id], (key, job_id, on_server[f"{run}-{key}"])

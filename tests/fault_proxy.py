@@ -9,6 +9,7 @@ Faults (``action``) are matched on ``"METHOD /path"`` prefixes, in the order add
 ``status``        answer ``status`` (with ``headers``) without forwarding
 ``status_after``  forward it (the server acts on it), then answer ``status`` instead
 ``close``         accept and close at once (nothing read)
+``die``           stop listening (later connections are refused) and reset this one
 
 ``stopped`` (``stop_listening()``) closes the listening socket: connections are refused, as
 when the server is down. Every request that reaches the proxy is kept in ``requests``.
@@ -68,11 +69,17 @@ class FaultProxy:
         sock.listen(64)
         self.port = sock.getsockname()[1]
         self._server = sock
+        self.listening = True
         self._thread = threading.Thread(target=self._accept, args=(sock,), daemon=True)
         self._thread.start()
 
     def stop_listening(self) -> None:
         """As if the server died: new connections are refused, open ones are reset."""
+        self.listening = False
+        try:
+            self._server.shutdown(socket.SHUT_RDWR)  # wakes the accept() in its thread
+        except OSError:
+            pass
         self._server.close()
         with self._lock:
             for client in self._clients:
@@ -147,6 +154,10 @@ class FaultProxy:
 
     def _handle(self, client: socket.socket, fault: Fault | None, head: bytes, body: bytes) -> bool:
         action = fault.action if fault else "pass"
+        if action == "die":
+            threading.Thread(target=self.stop_listening, daemon=True).start()
+            _reset(client)
+            return False
         if action in ("reset_before", "close"):
             _reset(client)
             return False
