@@ -269,3 +269,33 @@ def assert_exactly_once(client: Any, spec: Any, run: str, points: int) -> None:
     for key, (state, job_id) in journal.items():
         assert state == "submitted", (key, state)
         assert on_server[f"{run}-{key}"] == [job_id], (key, job_id, on_server[f"{run}-{key}"])
+
+
+def cli(monkeypatch: Any, capsys: Any, args: list[str], env: dict[str, str]
+        ) -> tuple[int, str, str]:
+    """Run the CLI in this process (fast); (exit code, stdout, stderr)."""
+    import os
+
+    from prominence_spec.cli import main
+
+    for key in [k for k in os.environ if k.startswith("PROMINENCE_")]:
+        monkeypatch.delenv(key)
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    capsys.readouterr()
+    code = main(args)
+    out, err = capsys.readouterr()
+    assert "Traceback" not in err, err
+    return code, out, err
+
+
+def dry_run_bodies(text: str) -> list[tuple[str, bytes]]:
+    """(url, body) pairs from `submit --dry-run` text output."""
+    lines = text.splitlines()
+    assert len(lines) % 2 == 0, text[:500]
+    pairs = []
+    for head, body in zip(lines[::2], lines[1::2], strict=True):
+        method, url = head.split(" ", 1)
+        assert method == "POST"
+        pairs.append((url, body.encode("utf-8")))
+    return pairs
