@@ -55,8 +55,14 @@ class FakeProminence:
         self.server.shutdown()
         self.server.server_close()
 
-    def script(self, match: str, status: int, body: bytes | str = b"",
-               headers: dict[str, str] | None = None, times: int = 1) -> None:
+    def script(
+        self,
+        match: str,
+        status: int,
+        body: bytes | str = b"",
+        headers: dict[str, str] | None = None,
+        times: int = 1,
+    ) -> None:
         raw = body.encode() if isinstance(body, str) else body
         for _ in range(times):
             self.scripted.append((match, status, raw, headers or {}))
@@ -73,8 +79,12 @@ class FakeProminence:
         with self.lock:
             ident = self.next_id
             self.next_id += 1
-            record = dict(body, id=ident, status="completed" if not workflow else "completed",
-                          events={"createTime": int(time.time())})
+            record = dict(
+                body,
+                id=ident,
+                status="completed" if not workflow else "completed",
+                events={"createTime": int(time.time())},
+            )
             (self.workflows if workflow else self.jobs)[ident] = record
             return ident
 
@@ -106,8 +116,13 @@ def _handler(fake: FakeProminence) -> type[BaseHTTPRequestHandler]:
         def log_message(self, *args: Any) -> None:
             pass
 
-        def _send(self, status: int, body: bytes | Any, headers: dict[str, str] | None = None,
-                  content_type: str = "application/json") -> None:
+        def _send(
+            self,
+            status: int,
+            body: bytes | Any,
+            headers: dict[str, str] | None = None,
+            content_type: str = "application/json",
+        ) -> None:
             raw = body if isinstance(body, bytes) else json.dumps(body).encode()
             self.send_response(status)
             self.send_header("Content-Type", content_type)
@@ -135,12 +150,14 @@ def _handler(fake: FakeProminence) -> type[BaseHTTPRequestHandler]:
             query = parse_qs(parts.query, keep_blank_values=True)
             self._api(method, path.strip("/").split("/"), query, body)
 
-        def _api(self, method: str, segs: list[str], query: dict[str, list[str]],
-                 body: bytes) -> None:
+        def _api(
+            self, method: str, segs: list[str], query: dict[str, list[str]], body: bytes
+        ) -> None:
             kind = segs[0]
             if kind not in ("jobs", "workflows"):
-                return self._send(404, b"<html><title>404 Not Found</title></html>",
-                                  content_type="text/html")
+                return self._send(
+                    404, b"<html><title>404 Not Found</title></html>", content_type="text/html"
+                )
             store = fake.jobs if kind == "jobs" else fake.workflows
             if method == "POST" and len(segs) == 1:
                 doc = json.loads(body)
@@ -150,8 +167,9 @@ def _handler(fake: FakeProminence) -> type[BaseHTTPRequestHandler]:
                 items = [_listed(v, detail) for v in store.values() if _matches(v, query)]
                 return self._send(200, items)
             if len(segs) >= 2 and not segs[1].isdigit():
-                return self._send(404, b"<html><title>404 Not Found</title></html>",
-                                  content_type="text/html")
+                return self._send(
+                    404, b"<html><title>404 Not Found</title></html>", content_type="text/html"
+                )
             ident = int(segs[1]) if len(segs) >= 2 else None
             if method == "GET" and len(segs) == 2:
                 return self._send(200, [store[ident]] if ident in store else [])
@@ -169,8 +187,9 @@ def _handler(fake: FakeProminence) -> type[BaseHTTPRequestHandler]:
                 for i in hit:
                     store[i]["status"] = "deleted"
                 return self._send(200, {})
-            return self._send(404, b"<html><title>404 Not Found</title></html>",
-                              content_type="text/html")
+            return self._send(
+                404, b"<html><title>404 Not Found</title></html>", content_type="text/html"
+            )
 
         def do_GET(self) -> None:  # noqa: N802
             self._route("GET")
@@ -184,20 +203,23 @@ def _handler(fake: FakeProminence) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
-
-
 def fast_policy(**over: Any) -> Any:
     """A RetryPolicy with tiny delays, for tests."""
     from prominence_spec.client.http import RetryPolicy
 
-    options: dict[str, Any] = {"backoff": 0.01, "backoff_cap": 0.05, "reconcile_gap": 0.01,
-                               "retry_after_cap": 2.0}
+    options: dict[str, Any] = {
+        "backoff": 0.01,
+        "backoff_cap": 0.05,
+        "reconcile_gap": 0.01,
+        "retry_after_cap": 2.0,
+    }
     options.update(over)
     return RetryPolicy(**options)
 
 
-def promspec(args: list[str], *, cwd: Any, env: dict[str, str], timeout: float = 60,
-             stdin: str | None = None) -> Any:
+def promspec(
+    args: list[str], *, cwd: Any, env: dict[str, str], timeout: float = 60, stdin: str | None = None
+) -> Any:
     """Run the CLI as a subprocess; asserts it never prints a traceback."""
     import os
     import subprocess
@@ -205,9 +227,15 @@ def promspec(args: list[str], *, cwd: Any, env: dict[str, str], timeout: float =
 
     full_env = {k: v for k, v in os.environ.items() if not k.startswith("PROMINENCE_")}
     full_env.update(env)
-    proc = subprocess.run([sys.executable, "-m", "prominence_spec", *args], cwd=cwd,
-                          env=full_env, capture_output=True, text=True, timeout=timeout,
-                          input=stdin)
+    proc = subprocess.run(
+        [sys.executable, "-m", "prominence_spec", *args],
+        cwd=cwd,
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        input=stdin,
+    )
     assert "Traceback" not in proc.stderr, proc.stderr
     return proc
 
@@ -271,8 +299,9 @@ def assert_exactly_once(client: Any, spec: Any, run: str, points: int) -> None:
         assert on_server[f"{run}-{key}"] == [job_id], (key, job_id, on_server[f"{run}-{key}"])
 
 
-def cli(monkeypatch: Any, capsys: Any, args: list[str], env: dict[str, str]
-        ) -> tuple[int, str, str]:
+def cli(
+    monkeypatch: Any, capsys: Any, args: list[str], env: dict[str, str]
+) -> tuple[int, str, str]:
     """Run the CLI in this process (fast); (exit code, stdout, stderr)."""
     import os
 

@@ -17,6 +17,7 @@ when the server is down. Every request that reaches the proxy is kept in ``reque
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import struct
 import threading
@@ -76,10 +77,8 @@ class FaultProxy:
     def stop_listening(self) -> None:
         """As if the server died: new connections are refused, open ones are reset."""
         self.listening = False
-        try:
+        with contextlib.suppress(OSError):
             self._server.shutdown(socket.SHUT_RDWR)  # wakes the accept() in its thread
-        except OSError:
-            pass
         self._server.close()
         with self._lock:
             for client in self._clients:
@@ -229,9 +228,7 @@ def _parse_head(head: bytes) -> tuple[str, str, dict[str, str]]:
 
 def _forward(upstream: tuple[str, int], head: bytes, body: bytes) -> bytes:
     """Send one request on a fresh connection; the whole answer (Connection: close)."""
-    lines = [
-        line for line in head.split(b"\r\n") if not line.lower().startswith(b"connection:")
-    ]
+    lines = [line for line in head.split(b"\r\n") if not line.lower().startswith(b"connection:")]
     raw = b"\r\n".join(lines) + b"\r\nConnection: close\r\n\r\n" + body
     with socket.create_connection(upstream, timeout=60) as sock:
         sock.sendall(raw)
@@ -247,7 +244,8 @@ def _forward(upstream: tuple[str, int], head: bytes, body: bytes) -> bytes:
         return answer
     # The client keeps its connection: drop the server's Connection: close.
     answer_head = b"\r\n".join(
-        line for line in answer[:head_end].split(b"\r\n")
+        line
+        for line in answer[:head_end].split(b"\r\n")
         if not line.lower().startswith(b"connection:")
     )
     payload = answer[head_end + 4 :]
@@ -258,10 +256,18 @@ def _forward(upstream: tuple[str, int], head: bytes, body: bytes) -> bytes:
 
 
 def _answer(fault: Fault) -> bytes:
-    reason = {429: "TOO MANY REQUESTS", 500: "INTERNAL SERVER ERROR", 502: "BAD GATEWAY",
-              503: "SERVICE UNAVAILABLE", 504: "GATEWAY TIMEOUT"}.get(fault.status, "ERROR")
-    headers = {"Content-Type": "application/json", **fault.headers,
-               "Content-Length": str(len(fault.body))}
+    reason = {
+        429: "TOO MANY REQUESTS",
+        500: "INTERNAL SERVER ERROR",
+        502: "BAD GATEWAY",
+        503: "SERVICE UNAVAILABLE",
+        504: "GATEWAY TIMEOUT",
+    }.get(fault.status, "ERROR")
+    headers = {
+        "Content-Type": "application/json",
+        **fault.headers,
+        "Content-Length": str(len(fault.body)),
+    }
     head = f"HTTP/1.1 {fault.status} {reason}\r\n" + "".join(
         f"{k}: {v}\r\n" for k, v in headers.items()
     )

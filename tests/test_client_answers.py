@@ -21,8 +21,11 @@ from prominence_spec.client import (
 )
 
 CANARY = make_token(marker="tok-CANARY-123")
-JOB = {"name": "x", "resources": {"cpus": 1, "memory": 1, "disk": 10},
-       "tasks": [{"image": "busybox", "runtime": "singularity"}]}
+JOB = {
+    "name": "x",
+    "resources": {"cpus": 1, "memory": 1, "disk": 10},
+    "tasks": [{"image": "busybox", "runtime": "singularity"}],
+}
 HTML_500 = "<!doctype html><html><title>500 Internal Server Error</title><p>boom</p></html>"
 
 
@@ -62,25 +65,35 @@ def test_validation_message_is_shown_as_is(client: Client, fake: FakeProminence)
         client.create_job(JOB)
 
 
-@pytest.mark.parametrize("status, body, error, text", [
-    (401, '{"error": "Authentication failure"}', AuthenticationError, "prominence login"),
-    (401, '{"error": "Functionality disabled"}', AuthenticationError, "disabled"),
-    (403, '{"error": "Not authorized to access this job"}', PermissionDeniedError, "authorized"),
-    (404, "<html><title>404 Not Found</title></html>", NotFoundError, "404 Not Found"),
-    (413, "<html><title>413 Request Entity Too Large</title></html>", RejectedError, "1 MiB"),
-    (500, HTML_500, ServerError, r"500 Internal Server Error \(an HTML page"),
-    (200, '{"error": "invalid status specified"}', RejectedError, "invalid status"),
-])
-def test_list_answers(client: Client, fake: FakeProminence, status: int, body: str,
-                      error: type[Exception], text: str) -> None:
+@pytest.mark.parametrize(
+    "status, body, error, text",
+    [
+        (401, '{"error": "Authentication failure"}', AuthenticationError, "prominence login"),
+        (401, '{"error": "Functionality disabled"}', AuthenticationError, "disabled"),
+        (
+            403,
+            '{"error": "Not authorized to access this job"}',
+            PermissionDeniedError,
+            "authorized",
+        ),
+        (404, "<html><title>404 Not Found</title></html>", NotFoundError, "404 Not Found"),
+        (413, "<html><title>413 Request Entity Too Large</title></html>", RejectedError, "1 MiB"),
+        (500, HTML_500, ServerError, r"500 Internal Server Error \(an HTML page"),
+        (200, '{"error": "invalid status specified"}', RejectedError, "invalid status"),
+    ],
+)
+def test_list_answers(
+    client: Client, fake: FakeProminence, status: int, body: str, error: type[Exception], text: str
+) -> None:
     fake.script("GET /jobs", status, body, times=10)
     with pytest.raises(error, match=text) as caught:
         client.list_jobs()
     assert "\n" not in str(caught.value) and "CANARY" not in str(caught.value)
 
 
-def test_html_500_on_post_is_ambiguous_without_a_label(client: Client, fake: FakeProminence
-                                                         ) -> None:
+def test_html_500_on_post_is_ambiguous_without_a_label(
+    client: Client, fake: FakeProminence
+) -> None:
     fake.script("POST /jobs", 500, HTML_500)
     with pytest.raises(AmbiguousSubmissionError, match="500 Internal Server Error"):
         client.create_job(JOB)
@@ -108,8 +121,12 @@ def test_redirects_are_not_followed(client: Client, fake: FakeProminence) -> Non
 
 def test_netrc_is_ignored(fake: FakeProminence, tmp_path: Path) -> None:
     (tmp_path / ".netrc").write_text("machine 127.0.0.1 login alice password s3cret\n")
-    env = {"HOME": str(tmp_path), "NETRC": str(tmp_path / ".netrc"), "PROMINENCE_URL": fake.url,
-           "PROMINENCE_TOKEN": CANARY}
+    env = {
+        "HOME": str(tmp_path),
+        "NETRC": str(tmp_path / ".netrc"),
+        "PROMINENCE_URL": fake.url,
+        "PROMINENCE_TOKEN": CANARY,
+    }
     before = len(fake.seen)
     proc = promspec(["list"], cwd=tmp_path, env=env)
     assert proc.returncode == 0, proc.stderr
@@ -120,14 +137,20 @@ def test_netrc_is_ignored(fake: FakeProminence, tmp_path: Path) -> None:
 def test_canary_token_never_printed(fake: FakeProminence, tmp_path: Path) -> None:
     (tmp_path / ".git").mkdir()
     spec = tmp_path / "job.yaml"
-    spec.write_text("name: x\nresources: {cpus: 1, memory: 1, disk: 10}\n"
-                    "tasks: [{image: busybox, runtime: singularity}]\n")
+    spec.write_text(
+        "name: x\nresources: {cpus: 1, memory: 1, disk: 10}\n"
+        "tasks: [{image: busybox, runtime: singularity}]\n"
+    )
     env = {"HOME": str(tmp_path), "PROMINENCE_URL": fake.url, "PROMINENCE_TOKEN": CANARY}
     fake.script("GET /jobs", 500, HTML_500, times=50)
     fake.script("POST /jobs", 401, '{"error": "Authentication failure"}')
     runs = [
-        ["list", "-v"], ["submit", str(spec), "-v"], ["submit", str(spec), "--dry-run", "--curl"],
-        ["describe", "12345", "-v"], ["stdout", "abc"], ["status", "1", "-v", "-f", "json"],
+        ["list", "-v"],
+        ["submit", str(spec), "-v"],
+        ["submit", str(spec), "--dry-run", "--curl"],
+        ["describe", "12345", "-v"],
+        ["stdout", "abc"],
+        ["status", "1", "-v", "-f", "json"],
     ]
     for args in runs:
         proc = promspec(args, cwd=tmp_path, env=env)
@@ -139,16 +162,21 @@ def test_canary_token_never_printed(fake: FakeProminence, tmp_path: Path) -> Non
 
 
 def test_plain_http_to_a_remote_host_is_refused_before_connecting(tmp_path: Path) -> None:
-    env = {"HOME": str(tmp_path), "PROMINENCE_TOKEN": CANARY,
-           "PROMINENCE_URL": "http://api.example.org/v1"}
+    env = {
+        "HOME": str(tmp_path),
+        "PROMINENCE_TOKEN": CANARY,
+        "PROMINENCE_URL": "http://api.example.org/v1",
+    }
     proc = promspec(["list"], cwd=tmp_path, env=env)
     assert proc.returncode == 2 and "plain http" in proc.stderr
 
 
-def test_expired_token_is_reported_before_any_request(fake: FakeProminence, tmp_path: Path
-                                                        ) -> None:
-    env = {"HOME": str(tmp_path), "PROMINENCE_URL": fake.url,
-           "PROMINENCE_TOKEN": make_token(expires_in=-5)}
+def test_expired_token_is_reported_before_any_request(fake: FakeProminence, tmp_path: Path) -> None:
+    env = {
+        "HOME": str(tmp_path),
+        "PROMINENCE_URL": fake.url,
+        "PROMINENCE_TOKEN": make_token(expires_in=-5),
+    }
     before = len(fake.seen)
     proc = promspec(["list"], cwd=tmp_path, env=env)
     assert proc.returncode == 2 and "your token expired at" in proc.stderr

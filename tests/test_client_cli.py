@@ -48,8 +48,9 @@ def env_for(url: str, home: Path) -> dict[str, str]:
     return {"PROMINENCE_URL": url, "PROMINENCE_TOKEN": TOKEN, "HOME": str(home)}
 
 
-def test_submit_prints_ids_and_rerun_says_all_are_there(tmp_path: Path, proxy: FaultProxy,
-                                                       monkeypatch, capsys) -> None:
+def test_submit_prints_ids_and_rerun_says_all_are_there(
+    tmp_path: Path, proxy: FaultProxy, monkeypatch, capsys
+) -> None:
     spec = str(sweep_spec(tmp_path, 4))
     env = env_for(proxy.url, tmp_path)
     code, out, err = cli(monkeypatch, capsys, ["submit", spec], env)
@@ -63,13 +64,16 @@ def test_submit_prints_ids_and_rerun_says_all_are_there(tmp_path: Path, proxy: F
     assert "0 submitted, 4 already there" in err
 
 
-def test_server_message_is_shown_at_the_spec_line(tmp_path: Path, proxy: FaultProxy,
-                                                  monkeypatch, capsys) -> None:
+def test_server_message_is_shown_at_the_spec_line(
+    tmp_path: Path, proxy: FaultProxy, monkeypatch, capsys
+) -> None:
     spec = sweep_spec(tmp_path, 3)
-    proxy.add("POST /jobs", "status", status=400, times=10,
-              body=b'{"error":"memory must be an integer"}')
-    code, out, err = cli(monkeypatch, capsys, ["submit", str(spec), "-f", "json"], env_for(
-        proxy.url, tmp_path))
+    proxy.add(
+        "POST /jobs", "status", status=400, times=10, body=b'{"error":"memory must be an integer"}'
+    )
+    code, out, err = cli(
+        monkeypatch, capsys, ["submit", str(spec), "-f", "json"], env_for(proxy.url, tmp_path)
+    )
     assert code == 1
     failed = json.loads(out)["failed"]
     assert [f["error"] for f in failed] == ["POST /jobs: memory must be an integer"] * 3
@@ -79,8 +83,11 @@ def test_server_message_is_shown_at_the_spec_line(tmp_path: Path, proxy: FaultPr
 
 def test_bad_usage_and_configuration_exit_2(tmp_path: Path, monkeypatch, capsys) -> None:
     spec = str(sweep_spec(tmp_path, 1))
-    env = {"HOME": str(tmp_path), "PROMINENCE_URL": "http://remote.example/api/v1",
-           "PROMINENCE_TOKEN": TOKEN}
+    env = {
+        "HOME": str(tmp_path),
+        "PROMINENCE_URL": "http://remote.example/api/v1",
+        "PROMINENCE_TOKEN": TOKEN,
+    }
     assert cli(monkeypatch, capsys, ["submit", spec], env)[0] == 2
     assert cli(monkeypatch, capsys, ["submit", spec, "--curl"], env)[0] == 2
     assert cli(monkeypatch, capsys, ["submit", "missing.yaml"], env)[0] == 2
@@ -90,8 +97,9 @@ def test_bad_usage_and_configuration_exit_2(tmp_path: Path, monkeypatch, capsys)
     assert code == 2 and "prominence login" in err
 
 
-def test_operations_by_id_and_by_spec(tmp_path: Path, proxy: FaultProxy, monkeypatch, capsys
-                                      ) -> None:
+def test_operations_by_id_and_by_spec(
+    tmp_path: Path, proxy: FaultProxy, monkeypatch, capsys
+) -> None:
     spec = str(sweep_spec(tmp_path, 3))
     env = env_for(proxy.url, tmp_path)
     code, out, _ = cli(monkeypatch, capsys, ["submit", spec, "-f", "json"], env)
@@ -100,15 +108,22 @@ def test_operations_by_id_and_by_spec(tmp_path: Path, proxy: FaultProxy, monkeyp
     code, out, _ = cli(monkeypatch, capsys, ["status", spec, "-f", "json"], env)
     assert code == 0 and [r["id"] for r in json.loads(out)] == ids
     code, out, _ = cli(monkeypatch, capsys, ["status", spec], env)
-    assert code == 0 and out.splitlines()[0].split() == ["ID", "NAME", "STATUS", "CREATED",
-                                                         "ELAPSED", "REASON"]
+    assert code == 0 and out.splitlines()[0].split() == [
+        "ID",
+        "NAME",
+        "STATUS",
+        "CREATED",
+        "ELAPSED",
+        "REASON",
+    ]
     code, out, _ = cli(monkeypatch, capsys, ["describe", str(ids[0])], env)
     assert code == 0 and json.loads(out)["name"] == "p-0"
     code, out, _ = cli(monkeypatch, capsys, ["stdout", str(ids[1])], env)
     assert code == 0 and out == f"stdout of {ids[1]}\n"
     constraint = f"promspecid={run}-2"
-    code, out, _ = cli(monkeypatch, capsys, ["list", "--all", "--constraint", constraint,
-                                             "-f", "json"], env)
+    code, out, _ = cli(
+        monkeypatch, capsys, ["list", "--all", "--constraint", constraint, "-f", "json"], env
+    )
     assert code == 0 and [r["id"] for r in json.loads(out)] == [ids[2]]
     code, out, err = cli(monkeypatch, capsys, ["delete", spec], env)
     assert code == 0 and out.count("deleted") == 3, err
@@ -118,8 +133,9 @@ def test_operations_by_id_and_by_spec(tmp_path: Path, proxy: FaultProxy, monkeyp
     assert code == 1 and "no such job 424242" in err
 
 
-def test_ctrl_c_stops_cleanly_and_a_rerun_completes(tmp_path: Path, proxy: FaultProxy,
-                                                     server: FakeProminence) -> None:
+def test_ctrl_c_stops_cleanly_and_a_rerun_completes(
+    tmp_path: Path, proxy: FaultProxy, server: FakeProminence
+) -> None:
     spec = sweep_spec(tmp_path, 60)
     proxy.add("POST /jobs", "delay", seconds=0.05, times=1000)
     proc = _start_submit(spec, proxy.url, tmp_path, "-j", "2")
@@ -157,12 +173,18 @@ def test_kill_9_at_random_moments_never_duplicates(tmp_path: Path, proxy: FaultP
 def _start_submit(spec: Path, url: str, home: Path, *extra: str) -> subprocess.Popen[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("PROMINENCE_")}
     env.update(env_for(url, home))
-    return subprocess.Popen([sys.executable, "-m", "prominence_spec", "submit", str(spec), *extra],
-                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "prominence_spec", "submit", str(spec), *extra],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
-def _wait_for_posts(proxy: FaultProxy, count: int, proc: subprocess.Popen[str] | None = None
-                    ) -> None:
+def _wait_for_posts(
+    proxy: FaultProxy, count: int, proc: subprocess.Popen[str] | None = None
+) -> None:
     deadline = time.monotonic() + 30
     while len(proxy.posts()) < count and time.monotonic() < deadline:
         if proc is not None and proc.poll() is not None:

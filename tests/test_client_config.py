@@ -23,25 +23,34 @@ def test_url_order_flag_env_default() -> None:
     assert resolve_url(None, {}) == DEFAULT_URL
 
 
-@pytest.mark.parametrize("url", [
-    "http://localhost:8080/api/v1", "http://127.0.0.2/api/v1", "http://[::1]:9/api/v1",
-    "https://eosc.prominence.cloud/api/v1", "http://LOCALHOST:1/v1",
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://localhost:8080/api/v1",
+        "http://127.0.0.2/api/v1",
+        "http://[::1]:9/api/v1",
+        "https://eosc.prominence.cloud/api/v1",
+        "http://LOCALHOST:1/v1",
+    ],
+)
 def test_allowed_urls(url: str) -> None:
     assert check_url(url).startswith(url.split("://")[0])
 
 
-@pytest.mark.parametrize("url", [
-    "http://api.example.org/v1",                 # C7: plain http to a remote host
-    "http://localhost:80@evil.example/",         # C9: userinfo
-    "http://localhost.evil.example/",
-    "http://127.0.0.1.nip.io/",
-    "https://user:pw@eosc.prominence.cloud/api/v1",
-    "ftp://localhost/v1",
-    "https://host:99999/v1",
-    "https:///v1",
-    "https://host/v1?x=1",
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://api.example.org/v1",  # C7: plain http to a remote host
+        "http://localhost:80@evil.example/",  # C9: userinfo
+        "http://localhost.evil.example/",
+        "http://127.0.0.1.nip.io/",
+        "https://user:pw@eosc.prominence.cloud/api/v1",
+        "ftp://localhost/v1",
+        "https://host:99999/v1",
+        "https:///v1",
+        "https://host/v1?x=1",
+    ],
+)
 def test_refused_urls(url: str) -> None:
     with pytest.raises(ConfigError):
         check_url(url)
@@ -74,12 +83,15 @@ def test_raw_and_json_token_files_are_stripped(tmp_path: Path) -> None:
     assert load_token(str(as_json), {}).secret.reveal() == token
 
 
-@pytest.mark.parametrize("content, message", [
-    ('{"refresh_token": "x"}', "does not contain access_token"),
-    ("{not json", "not valid JSON"),
-    ("", "empty"),
-    ("two words", "spaces"),
-])
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        ('{"refresh_token": "x"}', "does not contain access_token"),
+        ("{not json", "not valid JSON"),
+        ("", "empty"),
+        ("two words", "spaces"),
+    ],
+)
 def test_bad_token_files(tmp_path: Path, content: str, message: str) -> None:
     path = write(tmp_path / "t", content)
     with pytest.raises(CredentialsError, match=message):

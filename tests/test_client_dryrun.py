@@ -50,11 +50,13 @@ def repo_specs(tmp_path: Path) -> Path:
     return root
 
 
-@pytest.mark.parametrize("spec", ["specs/pi-sweep.yaml", "specs/calculate-pi.yaml",
-                                  "specs/sweep-factory-workflow.yaml"])
+@pytest.mark.parametrize(
+    "spec", ["specs/pi-sweep.yaml", "specs/calculate-pi.yaml", "specs/sweep-factory-workflow.yaml"]
+)
 @pytest.mark.parametrize("mode", [None, "workflow"])
-def test_dry_run_bytes_are_what_submit_sends(repo_specs: Path, proxy: FaultProxy, monkeypatch,
-                                             capsys, spec: str, mode: str | None) -> None:
+def test_dry_run_bytes_are_what_submit_sends(
+    repo_specs: Path, proxy: FaultProxy, monkeypatch, capsys, spec: str, mode: str | None
+) -> None:
     env = env_for(proxy.url, repo_specs)
     args = [str(repo_specs / spec)] + (["--mode", mode] if mode else [])
     code, out, err = cli(monkeypatch, capsys, ["submit", *args, "--dry-run"], env)
@@ -82,14 +84,17 @@ def test_dry_run_matches_render_plus_labels(repo_specs: Path, monkeypatch, capsy
         assert ident.startswith(run + "-") and len(run) == 16
         assert labelled == plain
         # the bytes too: the same compact encoding, labels appended to the spec's own
-        assert body.decode().replace(f',"promspecrun":"{run}","promspecid":"{ident}"', "") \
-            == line
+        assert body.decode().replace(f',"promspecrun":"{run}","promspecid":"{ident}"', "") == line
 
 
 def test_dry_run_needs_no_token(repo_specs: Path, monkeypatch, capsys) -> None:
     env = {"HOME": str(repo_specs), "PROMINENCE_URL": "https://example.org/api/v1"}
-    code, out, err = cli(monkeypatch, capsys,
-                         ["submit", str(repo_specs / "specs/calculate-pi.yaml"), "--dry-run"], env)
+    code, out, err = cli(
+        monkeypatch,
+        capsys,
+        ["submit", str(repo_specs / "specs/calculate-pi.yaml"), "--dry-run"],
+        env,
+    )
     assert code == 0 and out.startswith("POST https://example.org/api/v1/jobs\n"), err
 
 
@@ -108,8 +113,9 @@ def test_dry_run_json_is_an_array_of_requests(repo_specs: Path, monkeypatch, cap
 
 
 @pytest.mark.skipif(shutil.which("curl") is None, reason="curl is not installed")
-def test_curl_script_sends_the_same_bytes(tmp_path: Path, proxy: FaultProxy, monkeypatch,
-                                          capsys) -> None:
+def test_curl_script_sends_the_same_bytes(
+    tmp_path: Path, proxy: FaultProxy, monkeypatch, capsys
+) -> None:
     spec = sweep_spec(tmp_path, 3)
     spec.write_text(spec.read_text().replace("echo point", "echo it\\'s point %s $HOME"))
     env = env_for(proxy.url, tmp_path)
@@ -118,8 +124,13 @@ def test_curl_script_sends_the_same_bytes(tmp_path: Path, proxy: FaultProxy, mon
     assert code == 0 and TOKEN not in script and "Bearer $PROMINENCE_TOKEN" in script
     path = tmp_path / "send.sh"
     path.write_text(script)
-    run = subprocess.run(["sh", str(path)], env={**os.environ, "PROMINENCE_TOKEN": TOKEN},
-                         capture_output=True, text=True, timeout=30)
+    run = subprocess.run(
+        ["sh", str(path)],
+        env={**os.environ, "PROMINENCE_TOKEN": TOKEN},
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
     assert run.returncode == 0, run.stderr
     assert run.stdout.count('"id"') == 3
     assert sorted(sent(proxy)) == sorted(dry_run_bodies(text))
@@ -141,8 +152,12 @@ def test_dry_run_streams_a_big_sweep_fast(tmp_path: Path, monkeypatch, capsys) -
     spec = sweep_spec(tmp_path, 20_000)
     env = env_for("https://example.org/api/v1", tmp_path)
     started = time.perf_counter()
-    code, _, err = cli(monkeypatch, capsys,
-                       ["submit", str(spec), "--dry-run", "-o", str(tmp_path / "out.txt")], env)
+    code, _, err = cli(
+        monkeypatch,
+        capsys,
+        ["submit", str(spec), "--dry-run", "-o", str(tmp_path / "out.txt")],
+        env,
+    )
     elapsed = time.perf_counter() - started
     assert code == 0, err
     assert (tmp_path / "out.txt").read_text().count("\n") == 40_000

@@ -55,13 +55,17 @@ def submit(url: str, spec: Path, **options: object) -> SubmitReport:
 
 
 FAULTS = {
-    "500 after creating": [("status_after", {"status": 500, "body": b"<html>x</html>",
-                                             "times": 3, "skip": 2})],
-    "502/504 after creating": [("status_after", {"status": 502, "times": 2, "skip": 1}),
-                               ("status_after", {"status": 504, "times": 2, "skip": 6})],
+    "500 after creating": [
+        ("status_after", {"status": 500, "body": b"<html>x</html>", "times": 3, "skip": 2})
+    ],
+    "502/504 after creating": [
+        ("status_after", {"status": 502, "times": 2, "skip": 1}),
+        ("status_after", {"status": 504, "times": 2, "skip": 6}),
+    ],
     "429 then fine": [("status", {"status": 429, "headers": {"Retry-After": "0"}, "times": 4})],
-    "503 not processed": [("status", {"status": 503, "headers": {"Retry-After": "0"},
-                                      "times": 3, "skip": 3})],
+    "503 not processed": [
+        ("status", {"status": 503, "headers": {"Retry-After": "0"}, "times": 3, "skip": 3})
+    ],
     "reset before the server sees it": [("reset_before", {"times": 4, "skip": 1})],
     "reset after the server answered": [("reset_after", {"times": 4, "skip": 2})],
     "accepted, then silent": [("hang_after", {"times": 2, "skip": 5, "seconds": 2.0})],
@@ -91,8 +95,9 @@ def test_faults_then_rerun_give_each_job_exactly_once(
         assert_exactly_once(client, spec, again.run, POINTS)
 
 
-def test_ambiguous_failures_are_checked_by_label_not_resent(tmp_path: Path, proxy: FaultProxy
-                                                           ) -> None:
+def test_ambiguous_failures_are_checked_by_label_not_resent(
+    tmp_path: Path, proxy: FaultProxy
+) -> None:
     spec = sweep_spec(tmp_path, 6)
     proxy.add("POST /jobs", "reset_after", times=6)
     report = submit(proxy.url, spec)
@@ -102,8 +107,13 @@ def test_ambiguous_failures_are_checked_by_label_not_resent(tmp_path: Path, prox
 
 def test_rerun_sends_only_what_is_missing(tmp_path: Path, proxy: FaultProxy) -> None:
     spec = sweep_spec(tmp_path, 10)
-    proxy.add("POST /jobs", "status", status=400, body=b'{"error":"Unable to create job sandbox"}',
-              times=3)
+    proxy.add(
+        "POST /jobs",
+        "status",
+        status=400,
+        body=b'{"error":"Unable to create job sandbox"}',
+        times=3,
+    )
     first = submit(proxy.url, spec)
     assert not first.ok and len(first.failed) == 3 and len(first.submitted) == 7
     assert all("Unable to create job sandbox" in p.error for p in first.failed)
@@ -113,11 +123,16 @@ def test_rerun_sends_only_what_is_missing(tmp_path: Path, proxy: FaultProxy) -> 
     assert len(proxy.posts()) - posts == 3
 
 
-def test_401_stops_the_batch_and_a_resume_sends_the_rest(tmp_path: Path, proxy: FaultProxy
-                                                         ) -> None:
+def test_401_stops_the_batch_and_a_resume_sends_the_rest(tmp_path: Path, proxy: FaultProxy) -> None:
     spec = sweep_spec(tmp_path, 30)
-    proxy.add("POST /jobs", "status", status=401, body=b'{"error":"Authentication failure"}',
-              skip=5, times=1000)
+    proxy.add(
+        "POST /jobs",
+        "status",
+        status=401,
+        body=b'{"error":"Authentication failure"}',
+        skip=5,
+        times=1000,
+    )
     first = submit(proxy.url, spec)
     assert first.fatal and "prominence login" in first.fatal
     assert len(first.submitted) == 5 and not first.ok
@@ -129,8 +144,9 @@ def test_401_stops_the_batch_and_a_resume_sends_the_rest(tmp_path: Path, proxy: 
         assert_exactly_once(client, spec, again.run, 30)
 
 
-def test_changed_spec_under_the_same_run_is_refused(tmp_path: Path, proxy: FaultProxy,
-                                                    server: FakeProminence) -> None:
+def test_changed_spec_under_the_same_run_is_refused(
+    tmp_path: Path, proxy: FaultProxy, server: FakeProminence
+) -> None:
     spec = sweep_spec(tmp_path, 4)
     first = submit(proxy.url, spec)
     # a file the spec reads changes, but the run id (from the spec's bytes) does not: simulate
@@ -192,7 +208,7 @@ def test_state_folder_is_private_and_ignored_by_git(tmp_path: Path, proxy: Fault
 
 def test_invalid_point_sends_nothing(tmp_path: Path, proxy: FaultProxy) -> None:
     spec = sweep_spec(tmp_path, 5)
-    spec.write_text(spec.read_text().replace("cpus: 1", "cpus: \"{{ 0 if i == 3 else 1 }}\""))
+    spec.write_text(spec.read_text().replace("cpus: 1", 'cpus: "{{ 0 if i == 3 else 1 }}"'))
     report = submit(proxy.url, spec)
     assert report.diagnostics and not report.ok
     assert proxy.posts() == []
