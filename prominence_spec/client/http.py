@@ -172,6 +172,8 @@ class Transport:
         headers = {"Content-Type": "application/json"} if body is not None else {}
         started = time.monotonic()
         LOG.debug("%s %s%s", method, url, _query(params))
+        if self.token is not None:
+            LOG.debug("  Authorization: Bearer ***")
         try:
             response = self.session.request(
                 method,
