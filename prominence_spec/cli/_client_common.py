@@ -71,7 +71,8 @@ def make_client(
 
     if verbose:
         enable_logging()
-    client = Client(url, token_file=token_file, concurrency=concurrency, timeout=(10.0, timeout))
+    connect = min(10.0, timeout)
+    client = Client(url, token_file=token_file, concurrency=concurrency, timeout=(connect, timeout))
     _SECRETS.append(client.token.secret.reveal())
     for warning in client.token.warnings:
         warn(warning)

@@ -116,14 +116,22 @@ class Client:
         identity: str | None = None,
         known_ids: Iterable[int] = (),
         should_stop: Callable[[], bool] | None = None,
+        before_resend: Callable[[], None] | None = None,
     ) -> Submitted:
         """POST a body, never creating two jobs for it.
 
         ``identity`` is the body's ``promspecid`` label: after an ambiguous failure (reset,
         read timeout, 500/502/503/504) the server is asked by that label before the body is
         sent again. ``known_ids`` are earlier attempts' jobs, which do not count as found.
+        ``before_resend`` is called before each sending after the first.
         """
-        return _Submission(self, body, workflow, identity, set(known_ids), should_stop).run()
+        submission = _Submission(self, body, workflow, identity, set(known_ids), should_stop)
+        submission.before_resend = before_resend or (lambda: None)
+        return submission.run()
+
+    def in_flight_seconds(self) -> float:
+        """How long after it is sent a request can still reach the server."""
+        return float(sum(self.transport.timeout))
 
     # -- reading -----------------------------------------------------------------------------
     def describe_job(self, job_id: int) -> dict[str, Any]:
@@ -332,12 +340,15 @@ class _Submission:
         self.should_stop = should_stop or (lambda: False)
         self.path = _kind_path(workflow)
         self.what = f"POST {self.path}"
+        self.before_resend: Callable[[], None] = lambda: None
 
     def run(self) -> Submitted:
         attempt = 0
         while True:
             attempt += 1
             self.transport.wait_gate()
+            if attempt > 1:
+                self.before_resend()
             try:
                 reply = self.transport.send("POST", self.path, body=self.body)
             except TransportError as exc:

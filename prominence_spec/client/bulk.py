@@ -179,9 +179,21 @@ class BulkSender:
 
     def _send(self, item: Outgoing) -> None:
         ident = point_id(self.run, item.key)
+        window = self.client.in_flight_seconds()
         self.journal.mark_sending(
-            self.url, self.run, item.key, item.name, item.kind, item.digest, item.attempt
+            self.url,
+            self.run,
+            item.key,
+            item.name,
+            item.kind,
+            item.digest,
+            item.attempt,
+            time.time() + window,
         )
+
+        def extend() -> None:
+            self.journal.extend_deadline(self.url, self.run, item.key, time.time() + window)
+
         try:
             result = self.client.submit(
                 item.body,
@@ -189,6 +201,7 @@ class BulkSender:
                 identity=ident,
                 known_ids=item.known_ids,
                 should_stop=self.stop.is_set,
+                before_resend=extend,
             )
         except ClientError as exc:
             self._failed(item, exc)

@@ -42,7 +42,7 @@ CREATE TABLE IF NOT EXISTS runs (
 CREATE TABLE IF NOT EXISTS points (
     url TEXT NOT NULL, run TEXT NOT NULL, key INTEGER NOT NULL, name TEXT, kind TEXT,
     digest TEXT NOT NULL, state TEXT NOT NULL, job_id INTEGER, attempt INTEGER NOT NULL,
-    error TEXT, updated REAL NOT NULL,
+    error TEXT, updated REAL NOT NULL, deadline REAL,
     PRIMARY KEY (url, run, key)
 );
 CREATE TABLE IF NOT EXISTS attempts (
@@ -75,6 +75,7 @@ class PointRecord:
     job_id: int | None
     attempt: int
     error: str | None
+    deadline: float | None = None  # a POST in flight cannot reach the server after this
 
 
 def state_dir_for(spec: Path, override: str | Path | None = None) -> Path:
@@ -167,7 +168,7 @@ class Journal:
     # -- points ----------------------------------------------------------------------------
     def points(self, url: str, run: str) -> dict[int, PointRecord]:
         rows = self._all(
-            "SELECT key, name, kind, digest, state, job_id, attempt, error FROM points "
+            "SELECT key, name, kind, digest, state, job_id, attempt, error, deadline FROM points "
             "WHERE url = ? AND run = ?",
             (url, run),
         )
@@ -184,16 +185,37 @@ class Journal:
         return found
 
     def mark_sending(
-        self, url: str, run: str, key: int, name: str | None, kind: str, digest: str, attempt: int
+        self,
+        url: str,
+        run: str,
+        key: int,
+        name: str | None,
+        kind: str,
+        digest: str,
+        attempt: int,
+        deadline: float,
     ) -> None:
-        """Durable before the POST leaves: a crash after this line is checked by label."""
+        """Durable before the POST leaves: a crash after this line is checked by label.
+
+        ``deadline``: the time after which this POST can no longer reach the server (its
+        connect and read timeouts spent); a later run checks by label only then.
+        """
         with self._write() as db:
             db.execute(
-                "INSERT INTO points VALUES (?, ?, ?, ?, ?, ?, 'sending', NULL, ?, NULL, ?) "
+                "INSERT INTO points VALUES (?, ?, ?, ?, ?, ?, 'sending', NULL, ?, NULL, ?, ?) "
                 "ON CONFLICT (url, run, key) DO UPDATE SET state = 'sending', "
                 "digest = excluded.digest, attempt = excluded.attempt, error = NULL, "
-                "job_id = NULL, updated = excluded.updated",
-                (url, run, key, name, kind, digest, attempt, time.time()),
+                "job_id = NULL, updated = excluded.updated, deadline = excluded.deadline",
+                (url, run, key, name, kind, digest, attempt, time.time(), deadline),
+            )
+
+    def extend_deadline(self, url: str, run: str, key: int, deadline: float) -> None:
+        """Before a POST is sent again: its new attempt may arrive until ``deadline``."""
+        with self._write() as db:
+            db.execute(
+                "UPDATE points SET deadline = MAX(COALESCE(deadline, 0), ?) "
+                "WHERE url = ? AND run = ? AND key = ?",
+                (deadline, url, run, key),
             )
 
     def mark_submitted(
@@ -213,7 +235,8 @@ class Journal:
         with self._write() as db:
             if digest is not None:
                 db.execute(
-                    "INSERT INTO points VALUES (?, ?, ?, ?, ?, ?, 'submitted', ?, ?, NULL, ?) "
+                    "INSERT INTO points VALUES "
+                    "(?, ?, ?, ?, ?, ?, 'submitted', ?, ?, NULL, ?, NULL) "
                     "ON CONFLICT (url, run, key) DO NOTHING",
                     (url, run, key, name, kind, digest, job_id, attempt or 1, now),
                 )

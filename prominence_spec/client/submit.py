@@ -267,11 +267,28 @@ class _Work:
                 job = self._lookup(key)
                 if job is not None:
                     found[key] = job
+        missing = [key for key in keys if key not in found]
+        found.update(self._after_deadlines(missing))
         for key in keys:
             if key in found:
                 self._found(key, found[key])
             else:
                 self.to_send[key] = self.known[key].attempt
+
+    def _after_deadlines(self, keys: list[int]) -> dict[int, int]:
+        """Points whose POST may still be on its way: wait until it cannot be, ask again."""
+        pending = [k for k in keys if (self.known[k].deadline or 0) > time.time()]
+        if not pending:
+            return {}
+        until = max(self.known[k].deadline or 0 for k in pending)
+        self.submit.on_phase("waiting for requests that may still be in flight", len(pending))
+        time.sleep(max(0.0, until - time.time()))
+        found = {}
+        for key in pending:
+            job = self._lookup(key)
+            if job is not None:
+                found[key] = job
+        return found
 
     def _lookup(self, key: int) -> int | None:
         workflows = self.summaries[key].kind == "workflow"
