@@ -46,7 +46,7 @@ def proxy(server: FakeProminence) -> Iterator[FaultProxy]:
 
 
 def client_for(url: str, timeout: float = 1.0) -> Client:
-    return Client(url, token=TOKEN, policy=fast_policy(attempts=4), timeout=(1.0, timeout))
+    return Client(url, token=TOKEN, policy=fast_policy(attempts=4), timeout=(0.3, timeout))
 
 
 def submit(url: str, spec: Path, **options: object) -> SubmitReport:
@@ -212,3 +212,39 @@ def test_invalid_point_sends_nothing(tmp_path: Path, proxy: FaultProxy) -> None:
     report = submit(proxy.url, spec)
     assert report.diagnostics and not report.ok
     assert proxy.posts() == []
+
+
+def test_retry_failed_makes_a_new_attempt_of_failed_points(
+    tmp_path: Path, proxy: FaultProxy, server: FakeProminence
+) -> None:
+    spec = sweep_spec(tmp_path, 5)
+    first = submit(proxy.url, spec)
+    failed_ids = {first.submitted[1].id, first.submitted[3].id}
+    for ident in failed_ids:
+        server.jobs[ident]["status"] = "failed"
+    assert not submit(proxy.url, spec).submitted  # without the flag: they have their jobs
+    proxy.add("POST /jobs", "reset_after", times=1)  # the new attempt's answer is lost
+    retried = submit(proxy.url, spec, retry_failed=True)
+    assert retried.retried == 2 and len(retried.submitted) == 2 and retried.ok
+    new_ids = {p.id for p in retried.submitted}
+    assert not new_ids & failed_ids  # the old failed job did not count as the new one
+    again = submit(proxy.url, spec, retry_failed=True)
+    assert again.retried == 0 and not again.submitted
+    with Journal.open(state_dir_for(spec)) as journal:
+        points = journal.points(proxy.url, first.run)
+        history = journal.known_ids(proxy.url, first.run)
+    assert points[1].attempt == 2 and history[1][0] in failed_ids and len(history[1]) == 2
+
+
+def test_workflow_mode_is_one_labelled_post(
+    tmp_path: Path, proxy: FaultProxy, server: FakeProminence
+) -> None:
+    spec = sweep_spec(tmp_path, 4)
+    proxy.add("POST /workflows", "status_after", status=502)
+    with client_for(proxy.url) as client:
+        report = Submit(client, SpecSource(spec, mode="workflow")).run()
+    assert report.ok and report.found_by_label == 1 and len(report.submitted) == 1
+    workflow = server.workflows[report.submitted[0].id]
+    assert workflow["labels"]["promspecid"] == f"{report.run}-0"
+    assert len(workflow["jobs"]) == 4
+    assert [r.path for r in proxy.posts()] == ["/workflows"]
