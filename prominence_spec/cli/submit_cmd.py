@@ -106,7 +106,7 @@ def _dry_run(source: Any, url: str | None, state: str | None, fmt: str, output: 
     from prominence_spec.client.config import resolve_url
     from prominence_spec.client.dryrun import write_requests
     from prominence_spec.client.journal import Journal, state_dir_for
-    from prominence_spec.client.submit import labelled_points, run_identity
+    from prominence_spec.client.plan import request_bodies, run_identity
 
     base_url = resolve_url(url)
     journal = Journal.read(state_dir_for(source.path, state))
@@ -119,7 +119,7 @@ def _dry_run(source: Any, url: str | None, state: str | None, fmt: str, output: 
         show_diagnostics(str(source.path), source.diagnostics)
         return 1
     with output_stream(output) as stream:
-        count = write_requests(labelled_points(source, ident.run), base_url, stream, fmt)
+        count = write_requests(request_bodies(source, ident.run), base_url, stream, fmt)
     show_diagnostics(str(source.path), source.diagnostics)
     if has_errors(source.diagnostics):
         common.note(f"{count} valid points shown; nothing would be sent while any is invalid")

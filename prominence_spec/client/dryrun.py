@@ -12,8 +12,6 @@ import json
 from collections.abc import Iterable
 from typing import TextIO
 
-from prominence_spec.client.submit import PointSummary
-
 FORMATS = ("text", "json", "curl")
 
 
@@ -22,32 +20,32 @@ def request_url(base_url: str, kind: str) -> str:
 
 
 def write_requests(
-    points: Iterable[tuple[PointSummary, bytes]], base_url: str, stream: TextIO, fmt: str
+    points: Iterable[tuple[str, str]], base_url: str, stream: TextIO, fmt: str
 ) -> int:
     """Write every request; the number written."""
     writer = {"text": _text, "json": _json, "curl": _curl}[fmt]
     return writer(points, base_url, stream)
 
 
-def _text(points: Iterable[tuple[PointSummary, bytes]], base_url: str, stream: TextIO) -> int:
+def _text(points: Iterable[tuple[str, str]], base_url: str, stream: TextIO) -> int:
     count = 0
     jobs, workflows = f"POST {base_url}/jobs\n", f"POST {base_url}/workflows\n"
     write = stream.write
-    for summary, body in points:
-        write(workflows if summary.kind == "workflow" else jobs)
-        write(body.decode("utf-8"))
+    for kind, body in points:
+        write(workflows if kind == "workflow" else jobs)
+        write(body)
         write("\n")
         count += 1
     return count
 
 
-def _json(points: Iterable[tuple[PointSummary, bytes]], base_url: str, stream: TextIO) -> int:
+def _json(points: Iterable[tuple[str, str]], base_url: str, stream: TextIO) -> int:
     count = 0
     stream.write("[")
-    for summary, body in points:
-        head = json.dumps({"method": "POST", "url": request_url(base_url, summary.kind)})
+    for kind, body in points:
+        head = json.dumps({"method": "POST", "url": request_url(base_url, kind)})
         stream.write(("\n" if count == 0 else ",\n") + head[:-1] + ',"body":')
-        stream.write(body.decode("utf-8"))
+        stream.write(body)
         stream.write("}")
         count += 1
     stream.write("\n]\n" if count else "]\n")
@@ -67,12 +65,12 @@ post() {
 """
 
 
-def _curl(points: Iterable[tuple[PointSummary, bytes]], base_url: str, stream: TextIO) -> int:
+def _curl(points: Iterable[tuple[str, str]], base_url: str, stream: TextIO) -> int:
     stream.write(_CURL_HEAD)
     count = 0
-    for summary, body in points:
-        url = _quote(request_url(base_url, summary.kind))
-        stream.write(f"printf '%s' {_quote(body.decode('utf-8'))} | post {url}\n")
+    for kind, body in points:
+        url = _quote(request_url(base_url, kind))
+        stream.write(f"printf '%s' {_quote(body)} | post {url}\n")
         count += 1
     return count
 

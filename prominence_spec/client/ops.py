@@ -77,7 +77,7 @@ def spec_targets(client: Client, spec: Path, *, state: str | Path | None = None)
 
 
 def _by_label(client: Client, spec: Path) -> list[Target]:
-    from prominence_spec.client.submit import run_identity
+    from prominence_spec.client.plan import run_identity
 
     ident = run_identity(SpecSource(spec), client.url, None, new_run=False)
     found = []

@@ -22,8 +22,13 @@ if TYPE_CHECKING:
     from prominence_spec.render_run import RenderRun
 
 
+def body_text(document: Any) -> str:
+    """Compact JSON, keys in spec order: the line ``render -f jsonl`` prints."""
+    return api_json(document)
+
+
 def body_bytes(document: Any) -> bytes:
-    """Compact UTF-8 JSON, keys in spec order: exactly what the POST carries."""
+    """Exactly the bytes the POST carries: :func:`body_text` in UTF-8."""
     return api_json(document).encode("utf-8")
 
 

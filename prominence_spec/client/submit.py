@@ -21,32 +21,19 @@ from typing import Any
 from prominence_spec.client.api import Client
 from prominence_spec.client.bulk import BulkOutcome, BulkSender, Outgoing, Progress
 from prominence_spec.client.errors import ChangedSpecError
-from prominence_spec.client.identity import (
-    ID_LABEL,
-    RUN_LABEL,
-    base_run_id,
-    body_digest,
-    new_nonce,
-    point_id,
-    run_id_with_nonce,
-    spec_inputs,
-    with_labels,
-)
+from prominence_spec.client.identity import ID_LABEL, RUN_LABEL, point_id
 from prominence_spec.client.journal import Journal, PointRecord, RunRecord, state_dir_for
-from prominence_spec.client.source import SpecSource, body_bytes
+from prominence_spec.client.plan import (
+    MAX_BODY_BYTES,
+    PointSummary,
+    labelled_points,
+    run_identity,
+)
+from prominence_spec.client.source import SpecSource
 from prominence_spec.diagnostics import Diagnostic, has_errors
 
-MAX_BODY_BYTES = 1024 * 1024
 _PER_POINT_LOOKUPS = 64  # more points to check than this: one query by the run label
 _RETRY_STATES = frozenset({"failed", "killed"})
-
-
-@dataclass(frozen=True)
-class PointSummary:
-    key: int
-    name: str | None
-    kind: str
-    digest: str
 
 
 @dataclass(frozen=True)
@@ -93,36 +80,6 @@ class SubmitReport:
             "existing": rows(self.existing, error=False),
             "failed": rows(self.failed, error=True),
         }
-
-
-@dataclass
-class Identity:
-    base: str
-    run: str
-    nonce: str | None
-    record: RunRecord | None
-
-
-def run_identity(
-    source: SpecSource, url: str, journal: Journal | None, *, new_run: bool
-) -> Identity:
-    """The run id for this spec and values: the journal's latest for it, or a new one."""
-    files = spec_inputs(source.path, source.input_files())
-    base = base_run_id(source.spec_bytes(), files, source.values, source.mode)
-    record = None if new_run or journal is None else journal.latest_run(url, base)
-    nonce = new_nonce() if new_run else (record.nonce if record else None)
-    return Identity(base, run_id_with_nonce(base, nonce), nonce, record)
-
-
-def labelled_points(source: SpecSource, run: str) -> Iterator[tuple[PointSummary, bytes]]:
-    """Each valid point's summary and exact request body, identity labels included."""
-    for point in source.points():
-        body = body_bytes(with_labels(point.document, run, point.key))
-        name = point.document.get("name")
-        summary = PointSummary(
-            point.key, name if isinstance(name, str) else None, point.kind, body_digest(body)
-        )
-        yield summary, body
 
 
 class Submit:
