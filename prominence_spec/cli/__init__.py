@@ -17,6 +17,7 @@ from prominence_spec.cli import (
     ops_cmd,
     render_cmd,
     run_cmd,
+    sandbox_cmd,
     schema_cmd,
     submit_cmd,
     validate_cmd,
@@ -35,6 +36,7 @@ app.command("validate")(validate_cmd.validate)
 app.command("render")(render_cmd.render)
 app.command("schema")(schema_cmd.schema)
 app.command("init")(init_cmd.init)
+app.add_typer(sandbox_cmd.app, name="sandbox")
 app.command("submit")(submit_cmd.submit)
 app.command("run")(run_cmd.run)
 ops_cmd.register(app)

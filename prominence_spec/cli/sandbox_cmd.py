@@ -1,0 +1,81 @@
+"""`promspec sandbox`: a PROMINENCE-compatible API server on this machine;
+`promspec sandbox token --user NAME` prints a token for another user."""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+import typer
+
+from prominence_spec.server.config import EXECUTORS, ConfigError, SandboxConfig, default_data_dir
+
+app = typer.Typer(
+    name="sandbox",
+    help="Run a PROMINENCE-compatible API server on this machine (jobs kept in SQLite).",
+    invoke_without_command=True,
+    add_completion=False,
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _data(data: Path | None) -> Path:
+    return (data or default_data_dir()).expanduser().resolve()
+
+
+@app.callback(invoke_without_command=True)
+def sandbox(
+    ctx: typer.Context,
+    host: str = typer.Option("127.0.0.1", help="Address to listen on (loopback only by default)."),
+    port: int = typer.Option(8765, help="Port to listen on (0: any free port)."),
+    data: Path | None = typer.Option(None, help="Data folder [default: per-user state folder]."),
+    token_file: Path | None = typer.Option(
+        None, help="Where to write the access token [default: DATA/token]."
+    ),
+    executor: str = typer.Option("auto", help=f"How tasks run: {'|'.join(EXECUTORS)}."),
+    max_jobs: int = typer.Option(os.cpu_count() or 1, help="Jobs running at once."),
+    latency: int = typer.Option(0, metavar="MS", help="Delay every POST by MS milliseconds."),
+    allow_remote: bool = typer.Option(False, help="Allow a non-loopback --host (exposes it)."),
+    walltime_minute: float = typer.Option(
+        60.0, hidden=True, help="Seconds in a walltime minute (for tests)."
+    ),
+    kill_grace: float = typer.Option(2.0, hidden=True, help="Seconds from SIGTERM to SIGKILL."),
+) -> None:
+    """Serve the PROMINENCE REST API at http://HOST:PORT/api/v1 until Ctrl-C or SIGTERM."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from prominence_spec.server.serve import serve
+
+    config = SandboxConfig(
+        data_dir=_data(data), host=host, port=port,
+        token_file=token_file.expanduser().resolve() if token_file else None,
+        executor=executor, max_jobs=max_jobs, latency_ms=latency, allow_remote=allow_remote,
+        walltime_minute=walltime_minute, kill_grace=kill_grace,
+    )  # fmt: skip
+    logging.basicConfig(level=logging.WARNING, format="promspec sandbox: %(message)s")
+    try:
+        serve(config, lambda line: typer.echo(line, err=False))
+    except ConfigError as exc:
+        typer.echo(f"promspec sandbox: {exc}", err=True)
+        raise typer.Exit(2) from None
+    except KeyboardInterrupt:
+        pass
+    typer.echo("promspec sandbox: stopped")
+
+
+@app.command("token")
+def token(
+    user: str = typer.Option(..., "--user", help="The user the token is for."),
+    data: Path | None = typer.Option(None, help="Data folder [default: per-user state folder]."),
+) -> None:
+    """Print an access token (the JWT alone) for USER of the sandbox at DATA."""
+    from prominence_spec.server.auth import load_or_create_secret, mint_user_token
+    from prominence_spec.server.config import ensure_private_dir
+
+    if not user.strip():
+        raise typer.BadParameter("the user name must not be empty", param_hint="--user")
+    folder = _data(data)
+    ensure_private_dir(folder)
+    typer.echo(mint_user_token(load_or_create_secret(folder), user))

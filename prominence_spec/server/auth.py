@@ -1,0 +1,128 @@
+"""Tokens as the sandbox issues and checks them: HS256 JWTs signed with a secret kept in
+the data folder (mode 0600), written to a token file in the official CLI's format.
+
+The secret never leaves the data folder, and no function here logs a token.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import os
+import secrets
+import time
+from pathlib import Path
+from typing import Any
+
+import jwt
+
+ALGORITHM = "HS256"
+ISSUER = "promspec-sandbox"
+#: User tokens are valid this long (ten years: a sandbox token is not a login session).
+USER_TOKEN_LIFETIME = 10 * 365 * 24 * 3600
+#: Job tokens: 10 days plus twice the job's maximum run time, as the server.
+JOB_TOKEN_BASE = 10 * 24 * 3600
+DEFAULT_USER = "sandbox"
+
+
+def write_private(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` atomically, created with mode 0600 (never wider)."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        os.write(fd, data)
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    os.replace(tmp, path)
+
+
+def load_or_create_secret(data_dir: Path) -> bytes:
+    """The signing secret of this data folder, created at first start."""
+    path = data_dir / "secret"
+    if not path.exists():
+        write_private(path, secrets.token_hex(32).encode())
+    return path.read_bytes().strip()
+
+
+def mint_user_token(secret: bytes, username: str, *, lifetime: int = USER_TOKEN_LIFETIME) -> str:
+    """A token for ``username`` (claims as an OIDC access token would carry them)."""
+    now = int(time.time())
+    claims = {
+        "username": username,
+        "preferred_username": username,
+        "sub": username,
+        "iss": ISSUER,
+        "iat": now,
+        "exp": now + lifetime,
+    }
+    return jwt.encode(claims, secret, algorithm=ALGORITHM)
+
+
+def mint_job_token(secret: bytes, username: str, job_id: int, max_run_seconds: float) -> str:
+    """The ``PROMINENCE_TOKEN`` given to a running job."""
+    now = int(time.time())
+    claims = {
+        "username": username,
+        "groups": "",
+        "email": "",
+        "job": job_id,
+        "iss": ISSUER,
+        "iat": now,
+        "exp": now + JOB_TOKEN_BASE + int(2 * max_run_seconds),
+    }
+    return jwt.encode(claims, secret, algorithm=ALGORITHM)
+
+
+def username_from(header: str | None, secret: bytes) -> str | None:
+    """The user an ``Authorization`` header authenticates, or None (any failure)."""
+    if not header or not header.startswith("Bearer "):
+        return None
+    token = header[len("Bearer ") :].strip()
+    if not token:
+        return None
+    try:
+        claims: dict[str, Any] = jwt.decode(
+            token, secret, algorithms=[ALGORITHM], options={"require": ["exp"]}
+        )
+    except jwt.PyJWTError:
+        return None
+    name = claims.get("username") or claims.get("sub") or claims.get("preferred_username")
+    return name if isinstance(name, str) and name else None
+
+
+def ensure_token_file(path: Path, secret: bytes, username: str = DEFAULT_USER) -> None:
+    """Write the default user's token file unless a valid one is already there."""
+    if path.exists():
+        try:
+            token = json.loads(path.read_text())["access_token"]
+        except (OSError, ValueError, KeyError, TypeError):
+            token = None
+        if isinstance(token, str) and username_from(f"Bearer {token}", secret):
+            return
+    token = mint_user_token(secret, username)
+    write_private(path, json.dumps({"access_token": token}).encode())
+
+
+def sign(secret: bytes, message: str) -> str:
+    """HMAC-SHA256 of ``message``, hex (for presigned output URLs)."""
+    return hmac.new(secret, message.encode(), hashlib.sha256).hexdigest()
+
+
+def signature_ok(secret: bytes, message: str, signature: str) -> bool:
+    return hmac.compare_digest(sign(secret, message), signature)
+
+
+__all__ = [
+    "DEFAULT_USER",
+    "ensure_token_file",
+    "load_or_create_secret",
+    "mint_job_token",
+    "mint_user_token",
+    "sign",
+    "signature_ok",
+    "username_from",
+    "write_private",
+]

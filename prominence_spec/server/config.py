@@ -1,0 +1,101 @@
+"""The sandbox's settings: where it listens, where its data lives, how it runs jobs."""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+EXECUTORS = ("auto", "host", "docker", "podman", "apptainer", "noop")
+API_PREFIX = "/api/v1"
+SITE_NAME = "promspec-sandbox"
+#: A job's walltime when it gives none, in minutes (the worker's limit).
+DEFAULT_WALLTIME_MIN = 720
+#: ``MAX_CONTENT_LENGTH`` of the production server.
+MAX_BODY_BYTES = 1024 * 1024
+#: Factory jobs a workflow keeps idle at once (the server's ``WORKFLOW_MAX_IDLE``).
+WORKFLOW_MAX_IDLE = 20
+#: How long presigned output URLs stay valid, in seconds (7 days, as the server).
+OUTPUT_URL_LIFETIME = 7 * 24 * 3600
+
+
+class ConfigError(ValueError):
+    """The sandbox cannot start with these settings."""
+
+
+@dataclass(frozen=True)
+class SandboxConfig:
+    """Everything the sandbox needs to start; built by the CLI, used by the app."""
+
+    data_dir: Path
+    host: str = "127.0.0.1"
+    port: int = 8765
+    token_file: Path | None = None
+    executor: str = "auto"
+    max_jobs: int = field(default_factory=lambda: os.cpu_count() or 1)
+    latency_ms: int = 0
+    allow_remote: bool = False
+    #: Seconds in a walltime "minute" (60; tests shrink it to see a walltime kill quickly).
+    walltime_minute: float = 60.0
+    #: Seconds between SIGTERM and SIGKILL when a job's processes are stopped.
+    kill_grace: float = 2.0
+
+    @property
+    def resolved_token_file(self) -> Path:
+        return self.token_file if self.token_file is not None else self.data_dir / "token"
+
+    def check(self) -> None:
+        """Refuse settings the sandbox must not start with."""
+        if self.executor not in EXECUTORS:
+            raise ConfigError(f"unknown executor {self.executor!r}: choose {', '.join(EXECUTORS)}")
+        if self.max_jobs < 1:
+            raise ConfigError("--max-jobs must be at least 1")
+        if self.latency_ms < 0:
+            raise ConfigError("--latency must not be negative")
+        if not 0 <= self.port <= 65535:
+            raise ConfigError("--port must be between 0 and 65535")
+        if not self.allow_remote and not is_loopback(self.host):
+            raise ConfigError(
+                f"{self.host} is not a loopback address: the sandbox binds loopback only "
+                "unless --allow-remote is given"
+            )
+
+
+def is_loopback(host: str) -> bool:
+    """True for ``localhost`` and loopback IP addresses."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def default_data_dir() -> Path:
+    """The per-user state folder: ``$XDG_STATE_HOME/promspec/sandbox`` or
+    ``~/.local/state/promspec/sandbox``."""
+    state = os.environ.get("XDG_STATE_HOME")
+    base = Path(state) if state else Path.home() / ".local" / "state"
+    return base / "promspec" / "sandbox"
+
+
+def ensure_private_dir(path: Path) -> None:
+    """Create ``path`` (and parents) with mode 0700 if it does not exist."""
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+
+
+__all__ = [
+    "API_PREFIX",
+    "DEFAULT_WALLTIME_MIN",
+    "EXECUTORS",
+    "MAX_BODY_BYTES",
+    "OUTPUT_URL_LIFETIME",
+    "SITE_NAME",
+    "WORKFLOW_MAX_IDLE",
+    "ConfigError",
+    "SandboxConfig",
+    "default_data_dir",
+    "ensure_private_dir",
+    "is_loopback",
+]

@@ -1,0 +1,167 @@
+"""Processes of running tasks: each task is its own process group (session), waited for
+with ``wait4`` so that its CPU time and peak memory are known, and killed as a group."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+POLL_SECONDS = 0.02
+#: Set in every task's environment: ``<sandbox marker>/<job id>``, so that the processes
+#: a crashed sandbox left can be told from unrelated processes that reuse the ids.
+MARKER_VARIABLE = "PROMSPEC_SANDBOX_JOB"
+
+
+@dataclass
+class Proc:
+    """A started task."""
+
+    popen: subprocess.Popen[bytes]
+    pgid: int
+    start_ticks: str | None
+    started: float
+
+
+@dataclass(frozen=True)
+class Ended:
+    """How a task ended: ``how`` is ``exited``, ``timeout`` or ``cancelled``."""
+
+    how: str
+    exit_code: int
+    wall: float
+    cpu: float
+    max_rss_kb: int
+
+
+def start_ticks(pid: int) -> str | None:
+    """The process's start time in clock ticks since boot (``/proc/<pid>/stat`` field 22),
+    or None where ``/proc`` is not available."""
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return text.rsplit(")", 1)[1].split()[19]
+
+
+def spawn(argv: list[str], cwd: Path, env: dict[str, str], out: IO[bytes], err: IO[bytes]) -> Proc:
+    """Start ``argv`` as the leader of a new session (so of a new process group)."""
+    popen = subprocess.Popen(
+        argv, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=out, stderr=err,
+        start_new_session=True, close_fds=True,
+    )  # fmt: skip
+    return Proc(popen, popen.pid, start_ticks(popen.pid), time.monotonic())
+
+
+def _reap(proc: Proc) -> tuple[int, float, int] | None:
+    """(exit code, cpu seconds, max RSS KB) if the task has ended, else None."""
+    try:
+        pid, status, usage = os.wait4(proc.popen.pid, os.WNOHANG)
+    except ChildProcessError:
+        return (proc.popen.returncode or 0), 0.0, 0
+    if pid == 0:
+        return None
+    code = os.waitstatus_to_exitcode(status)
+    proc.popen.returncode = code
+    return code, usage.ru_utime + usage.ru_stime, int(usage.ru_maxrss)
+
+
+def wait(proc: Proc, *, deadline: float, cancel: threading.Event) -> Ended:
+    """Wait for the task, the deadline (monotonic) or a cancellation, whichever is first;
+    on the last two the task's process group is not yet killed."""
+    while True:
+        done = _reap(proc)
+        if done is not None:
+            code, cpu, rss = done
+            return Ended("exited", code, time.monotonic() - proc.started, cpu, rss)
+        now = time.monotonic()
+        if now >= deadline:
+            return Ended("timeout", -9, now - proc.started, 0.0, 0)
+        if cancel.wait(min(POLL_SECONDS, deadline - now)):
+            return Ended("cancelled", -15, time.monotonic() - proc.started, 0.0, 0)
+
+
+def signal_group(pgid: int, sig: int) -> bool:
+    """Send ``sig`` to the process group; False if it has no processes left."""
+    try:
+        os.killpg(pgid, sig)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return False
+    return True
+
+
+def kill_group(proc: Proc, grace: float) -> Ended:
+    """SIGTERM the task's process group, SIGKILL it after ``grace`` seconds, reap it."""
+    signal_group(proc.pgid, signal.SIGTERM)
+    end = time.monotonic() + grace
+    while time.monotonic() < end:
+        done = _reap(proc)
+        if done is not None:
+            break
+        time.sleep(POLL_SECONDS)
+    signal_group(proc.pgid, signal.SIGKILL)
+    done = _reap(proc)
+    while done is None:
+        time.sleep(POLL_SECONDS)
+        done = _reap(proc)
+    code, cpu, rss = done
+    return Ended("killed", code, time.monotonic() - proc.started, cpu, rss)
+
+
+def group_members(pgid: int) -> list[int]:
+    """The processes (pids) in process group ``pgid``, read from ``/proc``."""
+    members = []
+    for entry in Path("/proc").iterdir() if Path("/proc").is_dir() else []:
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        fields = stat.rsplit(")", 1)[1].split()
+        if int(fields[2]) == pgid:
+            members.append(int(entry.name))
+    return members
+
+
+def has_marker(pid: int, marker: str) -> bool:
+    """The process's environment carries ``MARKER_VARIABLE=marker``."""
+    try:
+        environ = Path(f"/proc/{pid}/environ").read_bytes()
+    except OSError:
+        return False
+    return f"{MARKER_VARIABLE}={marker}".encode() in environ.split(b"\0")
+
+
+def kill_leftovers(pgid: int, ticks: str | None, marker: str) -> int:
+    """SIGKILL what is left of a task a crashed sandbox ran: the group, if its leader is
+    the same process (same start time) or a member carries the job's marker. Returns the
+    number of processes found."""
+    members = group_members(pgid)
+    leader_same = ticks is not None and start_ticks(pgid) == ticks
+    if leader_same or any(has_marker(pid, marker) for pid in members):
+        signal_group(pgid, signal.SIGKILL)
+        return len(members)
+    return 0
+
+
+__all__ = [
+    "MARKER_VARIABLE",
+    "Ended",
+    "Proc",
+    "group_members",
+    "has_marker",
+    "kill_group",
+    "kill_leftovers",
+    "signal_group",
+    "spawn",
+    "start_ticks",
+    "wait",
+]

@@ -1,0 +1,72 @@
+"""Serving the sandbox with waitress (a multi-threaded production WSGI server) until
+Ctrl-C or SIGTERM; then running jobs are stopped and the database is closed."""
+
+from __future__ import annotations
+
+import signal
+from collections.abc import Callable
+from types import FrameType
+
+import waitress
+
+from prominence_spec.server.app import create_app
+from prominence_spec.server.config import MAX_BODY_BYTES, SandboxConfig, is_loopback
+from prominence_spec.server.recovery import Recovered
+from prominence_spec.server.service import Sandbox
+
+THREADS = 16
+
+
+def _url_host(host: str) -> str:
+    return f"[{host}]" if ":" in host else host
+
+
+def _stop(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
+def _recovery_note(found: Recovered) -> str | None:
+    if not (found.requeued or found.failed):
+        return None
+    return (
+        f"recovered from an unclean stop: {found.killed} leftover process(es) killed, "
+        f"{found.requeued} job(s) re-queued, {found.failed} job(s) failed"
+    )
+
+
+def serve(config: SandboxConfig, say: Callable[[str], None]) -> None:
+    """Run the sandbox in the foreground; ``say`` prints a line for the user."""
+    box = Sandbox(config)
+    try:
+        note = _recovery_note(box.recover())
+        server = waitress.create_server(
+            create_app(box), host=config.host, port=config.port, threads=THREADS,
+            ident="promspec-sandbox", max_request_body_size=16 * MAX_BODY_BYTES,
+            connection_limit=1000, channel_timeout=120,
+        )  # fmt: skip
+        origin = f"http://{_url_host(config.host)}:{server.effective_port}"
+        box.start(origin)
+        if not is_loopback(config.host):
+            say(f"warning: listening on {config.host}: anyone who can reach it and holds a "
+                "token can run commands on this machine as you")  # fmt: skip
+        say(f"promspec sandbox: serving {origin}/api/v1")
+        say(f"token file: {config.resolved_token_file}")
+        say(f"data: {config.data_dir}")
+        say(f"executor: {box.executor.name}" + _auto_note(config, box))
+        if note:
+            say(note)
+        signal.signal(signal.SIGTERM, _stop)
+        server.run()
+    finally:
+        box.close()
+
+
+def _auto_note(config: SandboxConfig, box: Sandbox) -> str:
+    if config.executor != "auto":
+        return ""
+    if box.executor.name == "host":
+        return " (auto: no usable container runtime, so tasks run on this machine)"
+    return f" (auto: {box.executor.name} is usable)"
+
+
+__all__ = ["serve"]

@@ -1,0 +1,107 @@
+"""The sandbox as one object: its data folder (locked while it runs), secret, database,
+executor and scheduler. The HTTP side reaches it through the Flask app."""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import secrets
+import time
+from pathlib import Path
+from typing import IO
+
+from prominence_spec.server.auth import ensure_token_file, load_or_create_secret
+from prominence_spec.server.config import ConfigError, SandboxConfig, ensure_private_dir
+from prominence_spec.server.executors import Executor, make_executor, runtime_usable
+from prominence_spec.server.recovery import Recovered, recover
+from prominence_spec.server.runner import RunEnv
+from prominence_spec.server.scheduler import Scheduler
+from prominence_spec.server.store import Store
+
+
+def _lock(data_dir: Path) -> IO[str]:
+    handle = open(data_dir / "lock", "a+")  # noqa: SIM115 - held for the sandbox's life
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        handle.close()
+        raise ConfigError(
+            f"another sandbox is using {data_dir}: stop it first, or give another --data"
+        ) from None
+    handle.seek(0)
+    handle.truncate()
+    handle.write(f"{os.getpid()}\n")
+    handle.flush()
+    return handle
+
+
+def _marker(store: Store) -> str:
+    row = store.row("SELECT value FROM meta WHERE key = 'marker'")
+    if row is not None:
+        return str(row["value"])
+    marker = secrets.token_hex(8)
+    with store.write() as conn:
+        conn.execute("INSERT INTO meta (key, value) VALUES ('marker', ?)", (marker,))
+    return marker
+
+
+def choose_executor(name: str) -> Executor:
+    """The executor to run with; an explicit container runtime must be usable."""
+    if name in ("docker", "podman", "apptainer") and not runtime_usable(name):
+        raise ConfigError(
+            f"--executor {name}: {name} is not installed or its engine is not running"
+        )
+    return make_executor(name)
+
+
+class Sandbox:
+    """Everything behind the API, for one data folder."""
+
+    def __init__(self, config: SandboxConfig) -> None:
+        config.check()
+        self.config = config
+        ensure_private_dir(config.data_dir)
+        ensure_private_dir(config.data_dir / "jobs")
+        self._lock = _lock(config.data_dir)
+        self.secret = load_or_create_secret(config.data_dir)
+        ensure_token_file(config.resolved_token_file, self.secret)
+        self.store = Store(config.data_dir / "sandbox.db")
+        self.marker = _marker(self.store)
+        self.executor = choose_executor(config.executor)
+        self.started = time.time()
+        self.base_url = ""
+        self.origin = ""
+        self.scheduler: Scheduler | None = None
+
+    def recover(self) -> Recovered:
+        """Settle what a crashed sandbox left (before anything new runs)."""
+        return recover(self.store, self.marker)
+
+    def start(self, origin: str) -> None:
+        """Start running jobs; ``origin`` is ``http://host:port`` as clients reach it."""
+        self.origin = origin
+        self.base_url = origin + "/api/v1"
+        env = RunEnv(
+            store=self.store, config=self.config, executor=self.executor, secret=self.secret,
+            base_url=self.base_url, marker=self.marker, on_finished=lambda r, c: None,
+        )  # fmt: skip
+        self.scheduler = Scheduler(env)
+        self.scheduler.start()
+
+    def wake(self) -> None:
+        if self.scheduler is not None:
+            self.scheduler.wake()
+
+    def cancel(self, job_ids: list[int]) -> None:
+        if self.scheduler is not None:
+            self.scheduler.cancel(job_ids)
+
+    def close(self) -> None:
+        """Stop running jobs (they go back to pending), then close the database."""
+        if self.scheduler is not None:
+            self.scheduler.stop()
+        self.store.close()
+        self._lock.close()
+
+
+__all__ = ["Sandbox", "choose_executor"]
