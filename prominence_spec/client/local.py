@@ -11,7 +11,6 @@ import contextlib
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -23,12 +22,6 @@ import requests
 from prominence_spec.client.errors import ConfigError
 
 EXECUTORS = ("auto", "host", "docker", "podman", "apptainer", "noop")
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 class LocalSandbox:
@@ -48,13 +41,9 @@ class LocalSandbox:
         self._own_data = data is None
         self.data = data or Path(tempfile.mkdtemp(prefix="promspec-local-"))
         self.token_file = self.data / "token"
-        self.port = 0
+        self.url = ""
         self.process: subprocess.Popen[bytes] | None = None
         self.log = self.data / "sandbox.log"
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/api/v1"
 
     def __enter__(self) -> LocalSandbox:
         self.start()
@@ -72,7 +61,7 @@ class LocalSandbox:
             "--host",
             "127.0.0.1",
             "--port",
-            str(self.port),
+            "0",
             "--data",
             str(self.data / "state"),
             "--token-file",
@@ -85,16 +74,15 @@ class LocalSandbox:
         return args
 
     def start(self) -> None:
-        self.port = free_port()
-        with open(self.log, "wb") as log:
-            self.process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
-                self.command(),
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
         try:
+            with open(self.log, "wb") as log:
+                self.process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
+                    self.command(),
+                    stdin=subprocess.DEVNULL,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    start_new_session=True,
+                )
             self._wait_ready()
         except BaseException:
             self.stop()
@@ -109,6 +97,10 @@ class LocalSandbox:
                 assert self.process is not None
                 if self.process.poll() is not None:
                     raise ConfigError(f"the local sandbox did not start: {self._log_tail()}")
+                self.url = self.url or self._served_url()
+                if not self.url:
+                    time.sleep(0.05)
+                    continue
                 try:
                     reply = session.get(self.url + "/health", timeout=1)
                     if reply.status_code in (200, 204) and self.token_file.exists():
@@ -117,6 +109,17 @@ class LocalSandbox:
                     pass
                 time.sleep(0.1)
         raise ConfigError(f"the local sandbox did not answer within {self.start_timeout:g} s")
+
+    def _served_url(self) -> str:
+        """The base URL the sandbox prints when it listens (``serving http://...``)."""
+        try:
+            text = self.log.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            return ""
+        for line in text.splitlines():
+            if "serving " in line:
+                return line.split("serving ", 1)[1].strip()
+        return ""
 
     def _log_tail(self) -> str:
         try:
