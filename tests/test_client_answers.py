@@ -7,7 +7,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from client_support import FakeProminence, cli, fast_policy, make_token, promspec
 
 from prominence_spec.client import (
     AmbiguousSubmissionError,
@@ -19,6 +18,8 @@ from prominence_spec.client import (
     RejectedError,
     ServerError,
 )
+
+from client_support import FakeProminence, cli, fast_policy, make_token, promspec
 
 CANARY = make_token(marker="tok-CANARY-123")
 JOB = {

@@ -14,6 +14,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from prominence_spec.client import Client
+
 from client_support import (
     FakeProminence,
     assert_exactly_once,
@@ -23,8 +26,6 @@ from client_support import (
     sweep_spec,
 )
 from fault_proxy import FaultProxy
-
-from prominence_spec.client import Client
 
 TOKEN = make_token()
 

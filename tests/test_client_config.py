@@ -9,11 +9,12 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-from client_support import make_token
 
 from prominence_spec.client.config import DEFAULT_URL, check_url, resolve_url
 from prominence_spec.client.credentials import Secret, load_token
 from prominence_spec.client.errors import ConfigError, CredentialsError, TokenExpiredError
+
+from client_support import make_token
 
 
 def test_url_order_flag_env_default() -> None:

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
 from client_support import FakeProminence, cli, dry_run_bodies, make_token, sweep_spec
 from fault_proxy import FaultProxy
 

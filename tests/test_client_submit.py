@@ -1,8 +1,8 @@
 """Bulk submission: every point's job exactly once, whatever the network does.
 
-A fault-injecting TCP proxy sits between the client and the server. After each fault and
-a re-run of the submit, the server holds every point's job exactly once and the journal
-agrees with it.
+A fault-injecting TCP proxy sits between the client and a real ``promspec sandbox``
+subprocess (noop executor). After each fault and a re-run of the submit, the server holds
+every point's job exactly once and the journal agrees with it.
 """
 
 from __future__ import annotations
@@ -11,6 +11,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from prominence_spec.client import Client, JournalError
+from prominence_spec.client.errors import ChangedSpecError
+from prominence_spec.client.journal import Journal, state_dir_for
+from prominence_spec.client.source import SpecSource
+from prominence_spec.client.submit import Submit, SubmitReport
+
 from client_support import (
     FakeProminence,
     assert_exactly_once,
@@ -19,38 +26,46 @@ from client_support import (
     sweep_spec,
 )
 from fault_proxy import FaultProxy
+from sandbox_support import Sandbox, shared_sandbox
 
-from prominence_spec.client import Client, JournalError
-from prominence_spec.client.errors import ChangedSpecError
-from prominence_spec.client.journal import Journal, state_dir_for
-from prominence_spec.client.source import SpecSource
-from prominence_spec.client.submit import Submit, SubmitReport
-
-TOKEN = make_token()
 POINTS = 24
+TOKEN = ""  # the sandbox's, set by the fixture
+FAKE_TOKEN = make_token()
 
 
 @pytest.fixture(scope="module")
-def server() -> Iterator[FakeProminence]:
-    fake = FakeProminence(TOKEN)
-    yield fake
-    fake.close()
+def server() -> Sandbox:
+    global TOKEN
+    box = shared_sandbox("noop")
+    TOKEN = box.token
+    return box
 
 
-@pytest.fixture
-def proxy(server: FakeProminence) -> Iterator[FaultProxy]:
-    port = int(server.url.split(":")[2].split("/")[0])
-    found = FaultProxy(("127.0.0.1", port))
+@pytest.fixture(scope="module")
+def fake() -> Iterator[FakeProminence]:
+    """For what a sandbox cannot be made to do on demand (a completed job turning failed)."""
+    found = FakeProminence(FAKE_TOKEN)
     yield found
     found.close()
 
 
-def client_for(url: str, timeout: float = 1.0) -> Client:
-    return Client(url, token=TOKEN, policy=fast_policy(attempts=4), timeout=(0.3, timeout))
+def _port(url: str) -> int:
+    return int(url.split(":")[2].split("/")[0])
 
 
-def submit(url: str, spec: Path, **options: object) -> SubmitReport:
-    with client_for(url) as client:
+@pytest.fixture
+def proxy(server: Sandbox) -> Iterator[FaultProxy]:
+    found = FaultProxy(("127.0.0.1", _port(server.url)))
+    yield found
+    found.close()
+
+
+def client_for(url: str, timeout: float = 1.0, token: str | None = None) -> Client:
+    return Client(url, token=token or TOKEN, policy=fast_policy(attempts=4), timeout=(0.3, timeout))
+
+
+def submit(url: str, spec: Path, token: str | None = None, **options: object) -> SubmitReport:
+    with client_for(url, token=token) as client:
         return Submit(client, SpecSource(spec), concurrency=4, **options).run()  # type: ignore[arg-type]
 
 
@@ -144,9 +159,7 @@ def test_401_stops_the_batch_and_a_resume_sends_the_rest(tmp_path: Path, proxy: 
         assert_exactly_once(client, spec, again.run, 30)
 
 
-def test_changed_spec_under_the_same_run_is_refused(
-    tmp_path: Path, proxy: FaultProxy, server: FakeProminence
-) -> None:
+def test_changed_spec_under_the_same_run_is_refused(tmp_path: Path, proxy: FaultProxy) -> None:
     spec = sweep_spec(tmp_path, 4)
     first = submit(proxy.url, spec)
     # a file the spec reads changes, but the run id (from the spec's bytes) does not: simulate
@@ -215,36 +228,39 @@ def test_invalid_point_sends_nothing(tmp_path: Path, proxy: FaultProxy) -> None:
 
 
 def test_retry_failed_makes_a_new_attempt_of_failed_points(
-    tmp_path: Path, proxy: FaultProxy, server: FakeProminence
+    tmp_path: Path, fake: FakeProminence
 ) -> None:
     spec = sweep_spec(tmp_path, 5)
-    first = submit(proxy.url, spec)
+    proxy = FaultProxy(("127.0.0.1", _port(fake.url)))
+    first = submit(proxy.url, spec, FAKE_TOKEN)
     failed_ids = {first.submitted[1].id, first.submitted[3].id}
     for ident in failed_ids:
-        server.jobs[ident]["status"] = "failed"
-    assert not submit(proxy.url, spec).submitted  # without the flag: they have their jobs
+        fake.jobs[ident]["status"] = "failed"
+    assert not submit(
+        proxy.url, spec, FAKE_TOKEN
+    ).submitted  # without the flag: they have their jobs
     proxy.add("POST /jobs", "reset_after", times=1)  # the new attempt's answer is lost
-    retried = submit(proxy.url, spec, retry_failed=True)
+    retried = submit(proxy.url, spec, FAKE_TOKEN, retry_failed=True)
     assert retried.retried == 2 and len(retried.submitted) == 2 and retried.ok
     new_ids = {p.id for p in retried.submitted}
     assert not new_ids & failed_ids  # the old failed job did not count as the new one
-    again = submit(proxy.url, spec, retry_failed=True)
+    again = submit(proxy.url, spec, FAKE_TOKEN, retry_failed=True)
     assert again.retried == 0 and not again.submitted
     with Journal.open(state_dir_for(spec)) as journal:
         points = journal.points(proxy.url, first.run)
         history = journal.known_ids(proxy.url, first.run)
     assert points[1].attempt == 2 and history[1][0] in failed_ids and len(history[1]) == 2
+    proxy.close()
 
 
-def test_workflow_mode_is_one_labelled_post(
-    tmp_path: Path, proxy: FaultProxy, server: FakeProminence
-) -> None:
+def test_workflow_mode_is_one_labelled_post(tmp_path: Path, proxy: FaultProxy) -> None:
     spec = sweep_spec(tmp_path, 4)
     proxy.add("POST /workflows", "status_after", status=502)
     with client_for(proxy.url) as client:
         report = Submit(client, SpecSource(spec, mode="workflow")).run()
     assert report.ok and report.found_by_label == 1 and len(report.submitted) == 1
-    workflow = server.workflows[report.submitted[0].id]
+    with client_for(proxy.url) as client:
+        workflow = client.describe_workflow(report.submitted[0].id)
     assert workflow["labels"]["promspecid"] == f"{report.run}-0"
     assert len(workflow["jobs"]) == 4
     assert [r.path for r in proxy.posts()] == ["/workflows"]
