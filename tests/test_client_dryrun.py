@@ -12,22 +12,24 @@ from pathlib import Path
 
 import pytest
 
-from client_support import FakeProminence, cli, dry_run_bodies, make_token, sweep_spec
+from client_support import cli, dry_run_bodies, sweep_spec
 from fault_proxy import FaultProxy
+from sandbox_support import Sandbox, shared_sandbox
 
-TOKEN = make_token(marker="tok-CANARY-dry")
+TOKEN = ""  # the sandbox's, set by the server fixture
 REPO = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(scope="module")
-def server() -> Iterator[FakeProminence]:
-    fake = FakeProminence(TOKEN)
-    yield fake
-    fake.close()
+def server() -> Sandbox:
+    global TOKEN
+    box = shared_sandbox("noop")
+    TOKEN = box.token
+    return box
 
 
 @pytest.fixture
-def proxy(server: FakeProminence) -> Iterator[FaultProxy]:
+def proxy(server: Sandbox) -> Iterator[FaultProxy]:
     port = int(server.url.split(":")[2].split("/")[0])
     found = FaultProxy(("127.0.0.1", port))
     yield found
