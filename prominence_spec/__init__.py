@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from prominence_spec.validate.paths import check_file, check_paths
     from prominence_spec.validate.rendered_file import RenderRun
 
-__version__ = "0.1.0"
+from prominence_spec.version import __version__
 
 #: Where each public name lives: imported on first use, so that ``import prominence_spec``
 #: (and every command's start-up) pays only for what it uses.

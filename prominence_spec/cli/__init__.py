@@ -12,7 +12,16 @@ from collections.abc import Sequence
 import typer
 from typer.exceptions import TyperException
 
-from prominence_spec.cli import init_cmd, render_cmd, sandbox_cmd, schema_cmd, validate_cmd
+from prominence_spec.cli import (
+    init_cmd,
+    ops_cmd,
+    render_cmd,
+    run_cmd,
+    sandbox_cmd,
+    schema_cmd,
+    submit_cmd,
+    validate_cmd,
+)
 from prominence_spec.cli._output import quiet_broken_pipe
 
 app = typer.Typer(
@@ -31,11 +40,18 @@ app.command("render", short_help="Print the exact API bodies a spec stands for."
 app.command("schema", short_help="Print a bundled JSON Schema.")(schema_cmd.schema)
 app.command("init", short_help="Start a spec from a starter template.")(init_cmd.init)
 app.add_typer(sandbox_cmd.app, name="sandbox")
+app.command("submit", short_help="Send a spec's jobs or workflows to PROMINENCE.")(
+    submit_cmd.submit
+)
+app.command("run", short_help="Submit, wait and show the results (--local: on this machine).")(
+    run_cmd.run
+)
+ops_cmd.register(app)
 
 
 def _show_version(value: bool) -> None:
     if value:
-        from prominence_spec import __version__
+        from prominence_spec.version import __version__
 
         typer.echo(f"promspec {__version__}")
         raise typer.Exit(0)

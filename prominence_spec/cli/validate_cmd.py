@@ -74,7 +74,7 @@ def validate(
             "--set and --values have nothing to set\n"
         )
         raise typer.Exit(2)
-    from prominence_spec import __version__
+    from prominence_spec.version import __version__
 
     colored = use_color(color, sys.stdout) if output is None else bool(color)
     options = ReportOptions(verbose=verbose, color=colored, tool_version=__version__)

@@ -1,0 +1,415 @@
+"""`promspec status|describe|list|stdout|stderr|delete|wait`: the API's operations.
+
+Each takes job ids, or a spec file (the jobs its latest submit made); ``--workflows`` makes
+bare ids workflow ids. Every command has ``--format json``.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable
+from typing import Any
+
+import typer
+
+from prominence_spec.cli import _client_common as common
+
+TARGETS_HELP = "Job ids, or spec files (their submitted jobs)."
+WORKFLOWS_HELP = "The ids are workflow ids."
+
+
+def register(app: typer.Typer) -> None:
+    app.command("status")(status)
+    app.command("describe")(describe)
+    app.command("list")(list_cmd)
+    app.command("stdout")(stdout)
+    app.command("stderr")(stderr)
+    app.command("delete")(delete)
+    app.command("wait")(wait)
+
+
+def _targets(client: Any, targets: list[str], workflows: bool, state: str | None) -> list[Any]:
+    from prominence_spec.client.ops import resolve_targets
+
+    return resolve_targets(client, targets, workflows=workflows, state=state)
+
+
+# -- status ------------------------------------------------------------------------------------
+def status(
+    targets: list[str] = typer.Argument(..., metavar="ID|SPEC...", help=TARGETS_HELP),
+    workflows: bool = typer.Option(False, "--workflows", "-w", help=WORKFLOWS_HELP),
+    fmt: str = common.format_option(),
+    url: str | None = common.url_option(),
+    token_file: str | None = common.token_file_option(),
+    state: str | None = common.state_option(),
+    verbose: bool = common.verbose_option(),
+) -> None:
+    """Show the status of jobs or workflows as a table."""
+    common.check_format(fmt)
+    with common.guarded():
+        client = common.make_client(url, token_file, verbose=verbose)
+        with client:
+            from prominence_spec.client.ops import records
+
+            found_targets = _targets(client, targets, workflows, state)
+            found = records(client, found_targets)
+        missing = [t.id for t in found_targets if (t.id, t.workflow) not in found]
+        rows = [found[(t.id, t.workflow)] for t in found_targets if (t.id, t.workflow) in found]
+        if fmt == "json":
+            common.write_json(rows)
+        else:
+            show_status_table(rows)
+        for ident in missing:
+            common.error(f"no such job or workflow: {ident}")
+    raise typer.Exit(1 if missing else 0)
+
+
+def show_status_table(records: list[dict[str, Any]], stream: Any = None) -> None:
+    from prominence_spec.client.ops import job_row
+
+    columns = ["ID", "NAME", "STATUS", "CREATED", "ELAPSED", "REASON"]
+    rows = []
+    for record in records:
+        row = job_row(record)
+        progress = row["progress"]
+        reason = row["reason"]
+        if progress:
+            reason = (
+                f"{progress.get('done', 0)}/{progress.get('total', 0)} done, "
+                f"{progress.get('failed', 0)} failed" + (f"; {reason}" if reason else "")
+            )
+        rows.append(
+            [
+                row["id"],
+                row["name"],
+                row["status"],
+                common.when(row["created"]),
+                common.duration(row["elapsed"]),
+                reason,
+            ]
+        )
+    common.table(columns, rows, stream)
+
+
+# -- describe ----------------------------------------------------------------------------------
+def describe(
+    targets: list[str] = typer.Argument(..., metavar="ID|SPEC...", help=TARGETS_HELP),
+    workflows: bool = typer.Option(False, "--workflows", "-w", help=WORKFLOWS_HELP),
+    fmt: str = common.format_option(),
+    url: str | None = common.url_option(),
+    token_file: str | None = common.token_file_option(),
+    state: str | None = common.state_option(),
+    verbose: bool = common.verbose_option(),
+) -> None:
+    """Print the server's full record of jobs or workflows (JSON)."""
+    common.check_format(fmt)
+    from prominence_spec.client.errors import NotFoundError
+
+    missing = 0
+    with common.guarded():
+        client = common.make_client(url, token_file, verbose=verbose)
+        with client:
+            found = []
+            for target in _targets(client, targets, workflows, state):
+                try:
+                    if target.workflow:
+                        found.append(client.describe_workflow(target.id))
+                    else:
+                        found.append(client.describe_job(target.id))
+                except NotFoundError as exc:
+                    common.error(exc.message)
+                    missing += 1
+        if fmt == "json" or len(found) != 1:
+            common.write_json(found)
+        else:
+            common.write_json(found[0])
+    raise typer.Exit(1 if missing else 0)
+
+
+# -- list --------------------------------------------------------------------------------------
+def list_cmd(
+    completed: bool = typer.Option(False, "--completed", help="Finished jobs (see --num)."),
+    num: int | None = typer.Option(None, "--num", "-n", help="With --completed: how many."),
+    all_: bool = typer.Option(False, "--all", "-a", help="Active and finished jobs."),
+    constraint: str | None = typer.Option(
+        None, "--constraint", metavar="KEY=VALUE", help="Only jobs with this label."
+    ),
+    name: str | None = typer.Option(None, "--name", help="Only jobs with this exact name."),
+    status_: str | None = typer.Option(None, "--status", help="idle or running."),
+    workflows: bool = typer.Option(False, "--workflows", "-w", help="List workflows."),
+    fmt: str = common.format_option(),
+    url: str | None = common.url_option(),
+    token_file: str | None = common.token_file_option(),
+    verbose: bool = common.verbose_option(),
+) -> None:
+    """List active jobs (or workflows); --completed, --all for finished ones."""
+    common.check_format(fmt)
+    if num is not None and not completed:
+        raise typer.BadParameter("--num goes with --completed", param_hint="--num")
+    if constraint is not None and constraint.count("=") != 1:
+        raise typer.BadParameter("write KEY=VALUE (one =)", param_hint="--constraint")
+    if status_ is not None and status_ not in ("idle", "running"):
+        raise typer.BadParameter("choose idle or running", param_hint="--status")
+    with common.guarded():
+        client = common.make_client(url, token_file, verbose=verbose)
+        with client:
+            lister = client.list_workflows if workflows else client.list_jobs
+            found = lister(
+                completed=completed,
+                num=num,
+                all=all_,
+                constraint=constraint,
+                name=name,
+                status=status_,
+            )
+        found.sort(key=lambda item: item.get("id") if isinstance(item.get("id"), int) else 0)
+        if fmt == "json":
+            common.write_json(found)
+        else:
+            show_status_table(found)
+    raise typer.Exit(0)
+
+
+# -- stdout / stderr ---------------------------------------------------------------------------
+def _output_command(stream_name: str) -> Callable[..., None]:
+    def command(
+        target: str = typer.Argument(..., metavar="ID|SPEC", help="A job (or workflow) id."),
+        job_name: str | None = typer.Argument(
+            None, metavar="[JOBNAME]", help="With a workflow id: the job's name."
+        ),
+        instance: int | None = typer.Argument(
+            None, metavar="[INSTANCE]", help="With a factory job: the instance number."
+        ),
+        node: int = typer.Option(0, "--node", help="Node of a multi-node job."),
+        follow: bool = typer.Option(False, "--follow", "-F", help="Keep printing while it runs."),
+        fmt: str = common.format_option(),
+        url: str | None = common.url_option(),
+        token_file: str | None = common.token_file_option(),
+        state: str | None = common.state_option(),
+        verbose: bool = common.verbose_option(),
+    ) -> None:
+        common.check_format(fmt)
+        with common.guarded():
+            client = common.make_client(url, token_file, verbose=verbose)
+            with client:
+                _print_output(
+                    client, stream_name, target, job_name, instance, node, follow, fmt, state
+                )
+        raise typer.Exit(0)
+
+    command.__doc__ = (
+        f"Print a job's {stream_name} (a workflow's job: WORKFLOW_ID JOBNAME [INSTANCE])."
+    )
+    return command
+
+
+def _print_output(
+    client: Any,
+    stream_name: str,
+    target: str,
+    job_name: str | None,
+    instance: int | None,
+    node: int,
+    follow: bool,
+    fmt: str,
+    state: str | None,
+) -> None:
+    from prominence_spec.client.ops import Follower, workflow_job_output
+
+    if job_name is not None:
+        if not target.isdigit():
+            raise typer.BadParameter("a workflow id goes with JOBNAME", param_hint="ID")
+        data = workflow_job_output(client, int(target), job_name, instance, stream_name)
+        _emit({"workflow": int(target), "job": job_name, "instance": instance}, data, fmt)
+        return
+    targets = _targets(client, [target], False, state)
+    for found in targets:
+        if found.workflow:
+            raise typer.BadParameter(
+                f"{found.id} is a workflow: give its job's name too", param_hint="JOBNAME"
+            )
+        if follow:
+            _follow(client, Follower(client, found.id, stream_name))
+            continue
+        reader = client.stdout if stream_name == "stdout" else client.stderr
+        data = reader(found.id, node=node)
+        if len(targets) > 1 and fmt == "text":
+            common.note(f"==> job {found.id} {found.name or ''} <==")
+        _emit({"id": found.id}, data, fmt)
+
+
+def _emit(where: dict[str, Any], data: bytes, fmt: str) -> None:
+    if fmt == "json":
+        common.write_json({**where, "text": data.decode("utf-8", "replace")})
+        return
+    sys.stdout.flush()
+    sys.stdout.buffer.write(data)
+    sys.stdout.buffer.flush()
+
+
+def _follow(client: Any, follower: Any, interval: float = 2.0) -> None:
+    from prominence_spec.client.api import TERMINAL
+
+    while True:
+        record = client.describe_job(follower.job_id)
+        _emit({}, follower.fetch(), "text")
+        if record.get("status") in TERMINAL:
+            _emit({}, follower.fetch(), "text")  # what arrived after the last read
+            return
+        time.sleep(interval)
+
+
+stdout = _output_command("stdout")
+stderr = _output_command("stderr")
+
+
+# -- delete ------------------------------------------------------------------------------------
+def delete(
+    targets: list[str] = typer.Argument(..., metavar="ID|SPEC...", help=TARGETS_HELP),
+    workflows: bool = typer.Option(False, "--workflows", "-w", help=WORKFLOWS_HELP),
+    fmt: str = common.format_option(),
+    url: str | None = common.url_option(),
+    token_file: str | None = common.token_file_option(),
+    state: str | None = common.state_option(),
+    verbose: bool = common.verbose_option(),
+) -> None:
+    """Delete jobs or workflows."""
+    common.check_format(fmt)
+    from prominence_spec.client.errors import NotFoundError
+
+    results = []
+    with common.guarded():
+        client = common.make_client(url, token_file, verbose=verbose)
+        with client:
+            for target in _targets(client, targets, workflows, state):
+                try:
+                    client.delete([target.id], workflows=target.workflow)
+                    results.append({"id": target.id, "deleted": True, "error": None})
+                except NotFoundError as exc:
+                    results.append({"id": target.id, "deleted": False, "error": exc.message})
+        if fmt == "json":
+            common.write_json(results)
+        for item in results:
+            if fmt == "text":
+                if item["deleted"]:
+                    sys.stdout.write(f"deleted {item['id']}\n")
+                else:
+                    common.error(f"{item['id']}: {item['error']}")
+    raise typer.Exit(0 if all(r["deleted"] for r in results) else 1)
+
+
+# -- wait --------------------------------------------------------------------------------------
+def wait(
+    targets: list[str] = typer.Argument(..., metavar="ID|SPEC...", help=TARGETS_HELP),
+    workflows: bool = typer.Option(False, "--workflows", "-w", help=WORKFLOWS_HELP),
+    follow: bool = typer.Option(False, "--follow", "-F", help="Stream a single job's stdout."),
+    interval: float = typer.Option(2.0, "--interval", help="Seconds between polls."),
+    timeout: float | None = typer.Option(None, "--timeout", help="Give up after this long."),
+    fmt: str = common.format_option(),
+    url: str | None = common.url_option(),
+    token_file: str | None = common.token_file_option(),
+    state: str | None = common.state_option(),
+    verbose: bool = common.verbose_option(),
+) -> None:
+    """Wait until every job is completed, failed, deleted or killed; 0 only if all completed."""
+    common.check_format(fmt)
+    with common.guarded():
+        client = common.make_client(url, token_file, verbose=verbose)
+        with client:
+            found = _targets(client, targets, workflows, state)
+            final = wait_for(
+                client, found, interval=interval, timeout=timeout, follow=follow, fmt=fmt
+            )
+    raise typer.Exit(0 if final else 1)
+
+
+def wait_for(
+    client: Any,
+    targets: list[Any],
+    *,
+    interval: float,
+    timeout: float | None,
+    follow: bool,
+    fmt: str,
+    table: bool = True,
+) -> bool:
+    """Poll with a live table (terminal) or change lines (pipe); True if all completed."""
+    from prominence_spec.client.ops import Follower, poll
+
+    followers = [Follower(client, t.id) for t in targets if not t.workflow] if follow else []
+    live = _Live(enabled=fmt == "text" and table and not follow)
+    last: dict[tuple[int, bool], dict[str, Any]] = {}
+    with live:
+        for snapshot in poll(client, targets, interval=interval, timeout=timeout):
+            last = snapshot
+            for follower in followers:
+                _emit({}, follower.fetch(), "text")
+            live.update(targets, snapshot)
+    for follower in followers:
+        _emit({}, follower.fetch(), "text")
+    rows = [last[(t.id, t.workflow)] for t in targets if (t.id, t.workflow) in last]
+    if fmt == "json":
+        common.write_json(rows)
+    elif table:
+        show_status_table(rows)
+    return len(rows) == len(targets) and all(r.get("status") == "completed" for r in rows)
+
+
+class _Live:
+    """A rich Live table on a terminal; otherwise one stderr line per status change."""
+
+    def __init__(self, *, enabled: bool) -> None:
+        self.rich = enabled and common.rich_ok(sys.stderr)
+        self.enabled = enabled
+        self.seen: dict[tuple[int, bool], str] = {}
+        self._live: Any = None
+
+    def __enter__(self) -> _Live:
+        if self.rich:
+            from rich.console import Console
+            from rich.live import Live
+
+            self._live = Live(console=Console(file=sys.stderr), transient=True, auto_refresh=False)
+            self._live.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._live is not None:
+            self._live.__exit__(None, None, None)
+
+    def update(self, targets: list[Any], snapshot: dict[tuple[int, bool], dict[str, Any]]) -> None:
+        if not self.enabled:
+            return
+        if self._live is not None:
+            self._live.update(_live_table(targets, snapshot), refresh=True)
+            return
+        for target in targets:
+            record = snapshot.get((target.id, target.workflow), {})
+            now = record.get("status", "?")
+            if self.seen.get((target.id, target.workflow)) != now:
+                self.seen[(target.id, target.workflow)] = now
+                name = record.get("name") or target.name or ""
+                common.note(f"{target.id} {name}: {now}".replace("  ", " "))
+
+
+def _live_table(targets: list[Any], snapshot: dict[tuple[int, bool], dict[str, Any]]) -> Any:
+    from prominence_spec.client.ops import job_row
+
+    rows = []
+    for target in targets:
+        row = job_row(snapshot.get((target.id, target.workflow), {"id": target.id}))
+        rows.append(
+            [
+                str(target.id),
+                row["name"] or target.name or "",
+                row["status"],
+                common.duration(row["elapsed"]),
+            ]
+        )
+    counts: dict[str, int] = {}
+    for cells in rows:
+        counts[cells[2]] = counts.get(cells[2], 0) + 1
+    shown = common.rich_table(["ID", "NAME", "STATUS", "ELAPSED"], rows[:40])
+    shown.caption = ", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
+    return shown

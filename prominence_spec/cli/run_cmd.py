@@ -1,0 +1,203 @@
+"""`promspec run SPEC [--local]`: submit, wait with a live table, show how every job ended."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from prominence_spec.cli import _client_common as common
+from prominence_spec.cli.ops_cmd import wait_for
+from prominence_spec.cli.submit_cmd import MODES, _values, run_submit
+
+TAIL_LINES = 20
+SHOW_ALL_UP_TO = 20  # jobs: with this many or fewer, every job's last lines are shown
+
+
+def run(
+    spec: str = typer.Argument(..., metavar="SPEC", help="The spec file to run."),
+    local: bool = typer.Option(
+        False, "--local", help="Run on this machine, in a temporary `promspec sandbox`."
+    ),
+    executor: str = typer.Option("host", "--executor", help="With --local: the executor."),
+    mode: str | None = typer.Option(None, "--mode", "-m", help="jobs, workflow or factory."),
+    sets: list[str] | None = typer.Option(None, "--set", "-s", metavar="KEY=VALUE"),
+    values: list[str] | None = typer.Option(None, "--values", metavar="FILE"),
+    fmt: str = common.format_option(),
+    url: str | None = common.url_option(),
+    token_file: str | None = common.token_file_option(),
+    state: str | None = common.state_option(),
+    new_run: bool = typer.Option(False, "--new-run", help="Submit as a new run."),
+    retry_failed: bool = typer.Option(False, "--retry-failed", help="Resubmit failed points."),
+    concurrency: int = typer.Option(8, "--concurrency", "-j", help="Requests at once (1-64)."),
+    interval: float = typer.Option(2.0, "--interval", help="Seconds between status polls."),
+    timeout: float | None = typer.Option(None, "--timeout", help="Stop waiting after this."),
+    root: Path | None = typer.Option(None, "--root", help="Repository root for spec files."),
+    verbose: bool = common.verbose_option(),
+) -> None:
+    """Submit a spec, wait for its jobs, and show a table of how each ended."""
+    common.check_format(fmt)
+    if mode is not None and mode not in MODES:
+        raise typer.BadParameter(f"choose one of {', '.join(MODES)}", param_hint="--mode")
+    if not Path(spec).is_file():
+        raise typer.BadParameter(f"{spec}: no such file", param_hint="SPEC")
+    if local and (url or token_file):
+        raise typer.BadParameter("--local starts its own server", param_hint="--url")
+    params = _values(spec, values, sets)
+    from prominence_spec.client.source import SpecSource
+
+    source = SpecSource(Path(spec), params, mode, root)
+    with common.guarded(), _server(local, executor, state) as (local_url, local_token, state):
+        client = common.make_client(
+            local_url or url,
+            local_token or token_file,
+            concurrency=concurrency,
+            verbose=verbose,
+        )
+        with client:
+            code = _run(
+                client, source, state, new_run, retry_failed, concurrency, fmt, interval, timeout
+            )
+    raise typer.Exit(code)
+
+
+@contextmanager
+def _server(
+    local: bool, executor: str, state: str | None
+) -> Iterator[tuple[str | None, str | None, str | None]]:
+    if not local:
+        yield None, None, state
+        return
+    from prominence_spec.client.local import LocalSandbox
+
+    common.note(f"starting a local sandbox (executor {executor}) ...")
+    with LocalSandbox(executor=executor) as sandbox:
+        folder = state or str(sandbox.data / "journal")
+        common.note(f"local sandbox at {sandbox.url}")
+        yield sandbox.url, str(sandbox.token_file), folder
+    common.note("local sandbox stopped")
+
+
+def _run(
+    client: Any,
+    source: Any,
+    state: str | None,
+    new_run: bool,
+    retry_failed: bool,
+    concurrency: int,
+    fmt: str,
+    interval: float,
+    timeout: float | None,
+) -> int:
+    from prominence_spec.client.ops import spec_targets
+
+    options = {"format": "text", "concurrency": concurrency}
+    code = run_submit(client, source, state, new_run, retry_failed, options, quiet_ids=True)
+    try:
+        targets = spec_targets(client, source.path, state=state)
+    except Exception:
+        return code or 1
+    all_completed = wait_for(
+        client, targets, interval=interval, timeout=timeout, follow=False, fmt="text", table=False
+    )
+    rows = final_rows(client, targets)
+    if fmt == "json":
+        common.write_json([{k: v for k, v in row.items() if k != "record"} for row in rows])
+    else:
+        _final_table(rows)
+        _tails(client, rows)
+    return 0 if all_completed and code == 0 else 1
+
+
+def final_rows(client: Any, targets: list[Any]) -> list[dict[str, Any]]:
+    """One row per job: a workflow's rows are its jobs."""
+    from prominence_spec.client.ops import job_row, records
+
+    found = records(client, targets, detail=True)
+    rows: list[dict[str, Any]] = []
+    for target in targets:
+        record = found.get((target.id, target.workflow))
+        if target.workflow:
+            jobs = client.list_jobs(workflow=target.id, all=True, detail=True)
+            rows.extend(_row(job_row(job), job) for job in sorted(jobs, key=_job_id))
+            if not jobs and record:
+                rows.append(_row(job_row(record), record))
+        elif record:
+            rows.append(_row(job_row(record), record))
+        else:
+            rows.append(
+                {
+                    "name": target.name,
+                    "id": target.id,
+                    "status": "unknown",
+                    "exit_code": None,
+                    "wall_time": None,
+                    "record": {},
+                }
+            )
+    return rows
+
+
+def _job_id(job: dict[str, Any]) -> int:
+    return job["id"] if isinstance(job.get("id"), int) else 0
+
+
+def _row(row: dict[str, Any], record: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "name": row["name"],
+        "id": row["id"],
+        "status": row["status"],
+        "exit_code": row["exit_code"],
+        "wall_time": row["wall_time"],
+        "reason": row["reason"],
+        "record": record,
+    }
+
+
+def _final_table(rows: list[dict[str, Any]]) -> None:
+    common.table(
+        ["NAME", "ID", "STATUS", "EXIT", "WALL TIME"],
+        [
+            [
+                r["name"],
+                r["id"],
+                r["status"],
+                "" if r["exit_code"] is None else r["exit_code"],
+                common.duration(r["wall_time"]),
+            ]
+            for r in rows
+        ],
+    )
+    counts: dict[str, int] = {}
+    for row in rows:
+        counts[row["status"]] = counts.get(row["status"], 0) + 1
+    common.note(", ".join(f"{n} {s}" for s, n in sorted(counts.items())))
+
+
+def _tails(client: Any, rows: list[dict[str, Any]]) -> None:
+    show_all = len(rows) <= SHOW_ALL_UP_TO
+    for row in rows:
+        failed = row["status"] != "completed"
+        if not (failed or show_all) or not isinstance(row["id"], int):
+            continue
+        lines = TAIL_LINES if failed else 3
+        text = _tail(client, row["id"], lines)
+        if failed and row.get("reason"):
+            text = f"({row['reason']})\n" + text
+        if text.strip():
+            sys.stdout.write(f"--- {row['name'] or row['id']} ({row['id']}, {row['status']}) ---\n")
+            sys.stdout.write(common.redact(text.rstrip("\n")) + "\n")
+
+
+def _tail(client: Any, job_id: int, lines: int) -> str:
+    from prominence_spec.client.errors import ClientError
+
+    try:
+        data = client.stdout(job_id)
+    except ClientError:
+        return ""
+    return "\n".join(data.decode("utf-8", "replace").splitlines()[-lines:])

@@ -1,0 +1,235 @@
+"""`promspec submit SPEC`: render, validate, and submit every point exactly once."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from prominence_spec.cli import _client_common as common
+from prominence_spec.cli._output import output_stream
+from prominence_spec.cli._values import collect_values
+from prominence_spec.diagnostics import CheckReport, Diagnostic, FileReport, has_errors
+from prominence_spec.report import ReportOptions, report
+
+MODES = ("jobs", "workflow", "factory")
+
+
+def submit(
+    spec: str = typer.Argument(..., metavar="SPEC", help="The spec file to submit."),
+    mode: str | None = typer.Option(
+        None, "--mode", "-m", help="jobs, workflow or factory (default: the spec's, else jobs)."
+    ),
+    sets: list[str] | None = typer.Option(
+        None, "--set", "-s", metavar="KEY=VALUE", help="Set a parameter; repeatable."
+    ),
+    values: list[str] | None = typer.Option(
+        None, "--values", metavar="FILE", help="A YAML/JSON file of parameter values."
+    ),
+    fmt: str = common.format_option(),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Print the requests; send nothing."),
+    curl: bool = typer.Option(False, "--curl", help="With --dry-run: a shell script of curl."),
+    output: str | None = typer.Option(None, "--output", "-o", help="Write to this file."),
+    url: str | None = common.url_option(),
+    token_file: str | None = common.token_file_option(),
+    state: str | None = common.state_option(),
+    new_run: bool = typer.Option(False, "--new-run", help="Submit as a new run (all again)."),
+    retry_failed: bool = typer.Option(
+        False, "--retry-failed", help="Also resubmit points whose jobs failed or were killed."
+    ),
+    concurrency: int = typer.Option(8, "--concurrency", "-j", help="Requests at once (1-64)."),
+    timeout: float = typer.Option(150.0, "--timeout", help="Seconds to wait for an answer."),
+    root: Path | None = typer.Option(None, "--root", help="Repository root for spec files."),
+    verbose: bool = common.verbose_option(),
+) -> None:
+    """Submit a spec's jobs (or workflow); again, only what is missing."""
+    options = _check_options(spec, fmt, mode, curl, dry_run, concurrency, timeout)
+    params = _values(spec, values, sets)
+    from prominence_spec.client.source import SpecSource
+
+    source = SpecSource(Path(spec), params, mode, root)
+    with common.guarded():
+        if dry_run:
+            code = _dry_run(source, url, state, "curl" if curl else fmt, output)
+        else:
+            client = common.make_client(
+                url, token_file, concurrency=concurrency, timeout=timeout, verbose=verbose
+            )
+            with client:
+                code = run_submit(client, source, state, new_run, retry_failed, options)
+    raise typer.Exit(code)
+
+
+def _check_options(
+    spec: str,
+    fmt: str,
+    mode: str | None,
+    curl: bool,
+    dry_run: bool,
+    concurrency: int,
+    timeout: float,
+) -> dict[str, Any]:
+    common.check_format(fmt)
+    if mode is not None and mode not in MODES:
+        raise typer.BadParameter(f"choose one of {', '.join(MODES)}", param_hint="--mode")
+    if curl and not dry_run:
+        raise typer.BadParameter("--curl goes with --dry-run", param_hint="--curl")
+    if not 1 <= concurrency <= 64:
+        raise typer.BadParameter("between 1 and 64", param_hint="--concurrency")
+    if timeout <= 0:
+        raise typer.BadParameter("a positive number of seconds", param_hint="--timeout")
+    if not Path(spec).is_file():
+        raise typer.BadParameter(f"{spec}: no such file", param_hint="SPEC")
+    return {"format": fmt, "concurrency": concurrency}
+
+
+def _values(spec: str, values: list[str] | None, sets: list[str] | None) -> dict[str, Any]:
+    params, problems = collect_values(values, sets)
+    if problems:
+        show_diagnostics(spec, problems)
+        raise typer.Exit(2)
+    return params
+
+
+def show_diagnostics(spec: str, diagnostics: list[Diagnostic]) -> None:
+    if diagnostics:
+        checked = CheckReport([FileReport(spec, list(diagnostics), documents=1)])
+        report(checked, sys.stderr, "text", ReportOptions(color=sys.stderr.isatty()))
+
+
+# -- dry run -----------------------------------------------------------------------------------
+def _dry_run(source: Any, url: str | None, state: str | None, fmt: str, output: str | None) -> int:
+    from prominence_spec.client.config import resolve_url
+    from prominence_spec.client.dryrun import write_requests
+    from prominence_spec.client.journal import Journal, state_dir_for
+    from prominence_spec.client.plan import request_bodies, run_identity
+
+    base_url = resolve_url(url)
+    journal = Journal.read(state_dir_for(source.path, state))
+    try:
+        ident = run_identity(source, base_url, journal, new_run=False)
+    finally:
+        if journal is not None:
+            journal.close()
+    if has_errors(source.diagnostics):
+        show_diagnostics(str(source.path), source.diagnostics)
+        return 1
+    with output_stream(output) as stream:
+        count = write_requests(request_bodies(source, ident.run), base_url, stream, fmt)
+    show_diagnostics(str(source.path), source.diagnostics)
+    if has_errors(source.diagnostics):
+        common.note(f"{count} valid points shown; nothing would be sent while any is invalid")
+        return 1
+    return 0
+
+
+# -- the real thing ----------------------------------------------------------------------------
+def run_submit(
+    client: Any,
+    source: Any,
+    state: str | None,
+    new_run: bool,
+    retry_failed: bool,
+    options: dict[str, Any],
+    *,
+    quiet_ids: bool = False,
+) -> int:
+    from prominence_spec.client.submit import Submit
+
+    with _progress() as (on_progress, on_phase):
+        submitter = Submit(
+            client,
+            source,
+            state=state,
+            new_run=new_run,
+            retry_failed=retry_failed,
+            concurrency=options["concurrency"],
+            on_progress=on_progress,
+            on_phase=on_phase,
+        )
+        result = submitter.run()
+    show_diagnostics(str(source.path), result.diagnostics)
+    if options["format"] == "json":
+        common.write_json(result.as_dict())
+    elif not quiet_ids:
+        for item in result.submitted:
+            sys.stdout.write(common.redact(f"{item.id}\t{item.name or ''}") + "\n")
+    _summary(source, result)
+    return 0 if result.ok else 1
+
+
+def _summary(source: Any, result: Any) -> None:
+    if has_errors(result.diagnostics):
+        common.note(f"nothing was sent: {source.path} has problems (above)")
+        return
+    found = f", {result.found_by_label} found by label" if result.found_by_label else ""
+    retried = f", {result.retried} retried" if result.retried else ""
+    common.note(
+        f"run {result.run}: {result.total} point{'s' if result.total != 1 else ''}: "
+        f"{len(result.submitted)} submitted, {len(result.existing)} already there, "
+        f"{len(result.failed)} failed{found}{retried} ({result.seconds:.1f} s)"
+    )
+    for item in result.failed[:10]:
+        where = item.where or str(source.path)
+        label = f"point {item.index}" + (f" ({item.name})" if item.name else "")
+        common.note(f"{where}: error: {label}: {item.error}")
+    if len(result.failed) > 10:
+        common.note(f"... and {len(result.failed) - 10} more failed points")
+    if result.fatal:
+        common.note(f"stopped: {result.fatal}")
+    if result.interrupted or result.not_sent or result.in_flight_abandoned:
+        common.note(
+            f"interrupted: {result.not_sent} point(s) not sent"
+            + (f", {result.in_flight_abandoned} in flight" if result.in_flight_abandoned else "")
+            + f"; run `promspec submit {source.path}` again to resume (points in flight "
+            "are looked up by label first, so none is sent twice)"
+        )
+    elif result.failed:
+        common.note(f"run `promspec submit {source.path}` again to retry the failed points")
+
+
+@contextmanager
+def _progress() -> Iterator[tuple[Any, Any]]:
+    if not common.rich_ok(sys.stderr):
+        yield None, None
+        return
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        ProgressColumn,
+        TextColumn,
+        TimeRemainingColumn,
+    )
+    from rich.text import Text
+
+    class Rate(ProgressColumn):
+        def render(self, task: Any) -> Text:
+            speed = task.finished_speed or task.speed
+            return Text(f"{speed:,.0f} points/s" if speed else "")
+
+    bar = Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[failed]} failed"),
+        Rate(),
+        TimeRemainingColumn(),
+        console=Console(file=sys.stderr),
+        transient=True,
+    )
+    task = bar.add_task("checking", total=None, failed=0)
+
+    def on_phase(phase: str, count: int) -> None:
+        bar.update(task, description=phase, total=count or None, completed=0)
+
+    def on_progress(done: int, failed: int) -> None:
+        bar.update(task, completed=done + failed, failed=failed)
+
+    with bar:
+        yield on_progress, on_phase

@@ -1,0 +1,80 @@
+"""``submit --dry-run``: the requests a submit would make, byte for byte, sending nothing.
+
+``text``  per request a line ``POST <url>`` and the body as one compact JSON line;
+``json``  one array of ``{"method", "url", "body"}`` (the body embedded verbatim);
+``curl``  a shell script that sends those same bytes with curl, reading the token from
+          ``$PROMINENCE_TOKEN`` at run time (its value is never written).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import TextIO
+
+FORMATS = ("text", "json", "curl")
+
+
+def request_url(base_url: str, kind: str) -> str:
+    return base_url + ("/workflows" if kind == "workflow" else "/jobs")
+
+
+def write_requests(
+    points: Iterable[tuple[str, str]], base_url: str, stream: TextIO, fmt: str
+) -> int:
+    """Write every request; the number written."""
+    writer = {"text": _text, "json": _json, "curl": _curl}[fmt]
+    return writer(points, base_url, stream)
+
+
+def _text(points: Iterable[tuple[str, str]], base_url: str, stream: TextIO) -> int:
+    count = 0
+    jobs, workflows = f"POST {base_url}/jobs\n", f"POST {base_url}/workflows\n"
+    write = stream.write
+    for kind, body in points:
+        write(workflows if kind == "workflow" else jobs)
+        write(body)
+        write("\n")
+        count += 1
+    return count
+
+
+def _json(points: Iterable[tuple[str, str]], base_url: str, stream: TextIO) -> int:
+    count = 0
+    stream.write("[")
+    for kind, body in points:
+        head = json.dumps({"method": "POST", "url": request_url(base_url, kind)})
+        stream.write(("\n" if count == 0 else ",\n") + head[:-1] + ',"body":')
+        stream.write(body)
+        stream.write("}")
+        count += 1
+    stream.write("\n]\n" if count else "]\n")
+    return count
+
+
+_CURL_HEAD = """#!/bin/sh
+# Written by `promspec submit --dry-run --curl`: the requests promspec would send.
+# The token is read from $PROMINENCE_TOKEN when this runs; it is not in this file.
+set -eu
+: "${PROMINENCE_TOKEN:?set PROMINENCE_TOKEN to your access token}"
+post() {
+    curl -sS -X POST -H "Authorization: Bearer $PROMINENCE_TOKEN" \\
+        -H "Content-Type: application/json" --data-binary @- "$1"
+    echo
+}
+"""
+
+
+def _curl(points: Iterable[tuple[str, str]], base_url: str, stream: TextIO) -> int:
+    stream.write(_CURL_HEAD)
+    count = 0
+    for kind, body in points:
+        url = _quote(request_url(base_url, kind))
+        stream.write(f"printf '%s' {_quote(body)} | post {url}\n")
+        count += 1
+    return count
+
+
+def _quote(text: str) -> str:
+    """A single-quoted shell word: exact for any text without NUL."""
+    return "'" + text.replace("'", "'\\''") + "'"

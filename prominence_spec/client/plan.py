@@ -1,0 +1,66 @@
+"""What a submit will send, decided without the network: run identity and labelled bodies.
+
+Kept apart from :mod:`submit` so that ``--dry-run`` never imports ``requests``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from prominence_spec.client.identity import (
+    base_run_id,
+    body_digest,
+    new_nonce,
+    run_id_with_nonce,
+    spec_inputs,
+    with_labels,
+)
+from prominence_spec.client.journal import Journal, RunRecord
+from prominence_spec.client.source import SpecSource, body_bytes, body_text
+
+MAX_BODY_BYTES = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class PointSummary:
+    key: int
+    name: str | None
+    kind: str
+    digest: str
+
+
+@dataclass
+class Identity:
+    base: str
+    run: str
+    nonce: str | None
+    record: RunRecord | None
+
+
+def run_identity(
+    source: SpecSource, url: str, journal: Journal | None, *, new_run: bool
+) -> Identity:
+    """The run id for this spec and values: the journal's latest for it, or a new one."""
+    files = spec_inputs(source.path, source.input_files())
+    base = base_run_id(source.spec_bytes(), files, source.values, source.mode)
+    record = None if new_run or journal is None else journal.latest_run(url, base)
+    nonce = new_nonce() if new_run else (record.nonce if record else None)
+    return Identity(base, run_id_with_nonce(base, nonce), nonce, record)
+
+
+def request_bodies(source: SpecSource, run: str) -> Iterator[tuple[str, str]]:
+    """(kind, body text) of each valid point, identity labels included: the dry run's path."""
+    for point in source.points():
+        yield point.kind, body_text(with_labels(point.document, run, point.key))
+
+
+def labelled_points(source: SpecSource, run: str) -> Iterator[tuple[PointSummary, bytes]]:
+    """Each valid point's summary and exact request body, identity labels included."""
+    for point in source.points():
+        body = body_bytes(with_labels(point.document, run, point.key))
+        name = point.document.get("name")
+        summary = PointSummary(
+            point.key, name if isinstance(name, str) else None, point.kind, body_digest(body)
+        )
+        yield summary, body

@@ -1,0 +1,112 @@
+"""The one place the client touches the render pipeline (repoint these imports after moves).
+
+* :func:`body_bytes`: the request body, the same bytes ``render -f jsonl`` prints per line;
+* :class:`SpecSource`: a spec file with its values and mode, rendered point by point, the
+  files its rendering reads (for the run hash), and positions of fields for server errors.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from prominence_spec.diagnostics import Diagnostic, has_errors
+from prominence_spec.load.loader import load
+from prominence_spec.load.locate import locate
+from prominence_spec.report.documents import api_json
+from prominence_spec.validate.rendered_file import RenderRun
+from prominence_spec.validate.templated import TemplatedRun
+
+
+def body_text(document: Any) -> str:
+    """Compact JSON, keys in spec order: the line ``render -f jsonl`` prints."""
+    return api_json(document)
+
+
+def body_bytes(document: Any) -> bytes:
+    """Exactly the bytes the POST carries: :func:`body_text` in UTF-8."""
+    return api_json(document).encode("utf-8")
+
+
+@dataclass(frozen=True)
+class RenderedPoint:
+    """One valid document of the spec and the key that numbers it in the run."""
+
+    key: int
+    kind: str  # "job" or "workflow"
+    document: dict[str, Any]
+    params: dict[str, Any] | None
+
+
+@dataclass
+class SpecSource:
+    """A spec file plus everything else that decides what it renders to."""
+
+    path: Path
+    values: Mapping[str, Any] = field(default_factory=dict)
+    mode: str | None = None
+    root: Path | None = None
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+    def open(self) -> RenderRun:
+        return RenderRun(load(str(self.path)), dict(self.values), mode=self.mode, root=self.root)
+
+    def points(self) -> Iterator[RenderedPoint]:
+        """Every valid point in order; afterwards :attr:`diagnostics` has every problem.
+
+        A file with one document numbers points by their sweep index (0 without a sweep);
+        a file with several documents numbers them in order.
+        """
+        run = self.open()
+        single = len(run.items) == 1
+        for ordinal, item in enumerate(run.documents()):
+            key = (item.index or 0) if single else ordinal
+            yield RenderedPoint(key, item.kind, item.document, item.params)
+        self.diagnostics = list(run.diagnostics)
+
+    def check(self) -> bool:
+        return not has_errors(self.diagnostics)
+
+    def spec_bytes(self) -> bytes:
+        return self.path.read_bytes()
+
+    def input_files(self) -> list[Path]:
+        """Files besides the spec that rendering reads up front: templates, row files."""
+        run = self.open()
+        self.diagnostics = list(run.diagnostics)
+        found: set[str] = set()
+        for item in run.items:
+            if isinstance(item, TemplatedRun):
+                body_path = item.prepared.spec.body_origin.path
+                if body_path and os.path.realpath(body_path) != os.path.realpath(self.path):
+                    found.add(os.path.realpath(body_path))
+                found |= set(item.data_files)
+        return [Path(p) for p in sorted(found)]
+
+    def position(self, pointer: str) -> tuple[str, int, int] | None:
+        """``(file, line, column)`` of a field of the rendered bodies, when it can be found."""
+        run = self.open()
+        if len(run.items) != 1:
+            return None
+        item = run.items[0]
+        for candidate in _pointers(pointer):
+            probe = Diagnostic("PS900", "", pointer=candidate)
+            found = (
+                item.prepared.places.in_body(probe)
+                if isinstance(item, TemplatedRun)
+                else locate(probe, item)
+            )
+            if found.line is not None and found.path:
+                return found.path, found.line, found.column or 1
+        return None
+
+
+def _pointers(pointer: str) -> list[str]:
+    """The pointer, and without a leading /jobs/N (a workflow made of the spec's job)."""
+    parts = pointer.split("/")
+    if len(parts) > 3 and parts[1] == "jobs" and parts[2].isdigit():
+        return [pointer, "/" + "/".join(parts[3:])]
+    return [pointer]

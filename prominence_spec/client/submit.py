@@ -1,0 +1,378 @@
+"""``submit``: render and check every point, find what the server already has, send the rest.
+
+1. The run id is computed from the inputs (:mod:`identity`); the journal's latest run for
+   it is resumed unless ``new_run``.
+2. Pass one renders every point, adds the identity labels and checks each body (valid,
+   at most 1 MiB, and the same as the journal's digest for points already sent). Nothing
+   is sent if anything is wrong. Only a small summary per point is kept.
+3. Points the journal has as ``sending``/``ambiguous`` are looked up by label; for a run the
+   journal has never seen, one query by the run label adopts jobs a lost journal forgot.
+4. Pass two renders again and streams the points still missing to the bulk sender.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from prominence_spec.client.api import Client
+from prominence_spec.client.bulk import BulkOutcome, BulkSender, Outgoing, Progress
+from prominence_spec.client.errors import ChangedSpecError
+from prominence_spec.client.identity import ID_LABEL, RUN_LABEL, point_id
+from prominence_spec.client.journal import Journal, PointRecord, RunRecord, state_dir_for
+from prominence_spec.client.plan import (
+    MAX_BODY_BYTES,
+    PointSummary,
+    labelled_points,
+    run_identity,
+)
+from prominence_spec.client.source import SpecSource
+from prominence_spec.diagnostics import Diagnostic, has_errors
+
+_PER_POINT_LOOKUPS = 64  # more points to check than this: one query by the run label
+_RETRY_STATES = frozenset({"failed", "killed"})
+
+
+@dataclass(frozen=True)
+class PointResult:
+    index: int
+    name: str | None
+    id: int | None = None
+    error: str | None = None
+    where: str | None = None  # file:line:col of the field a server message is about
+
+
+@dataclass
+class SubmitReport:
+    run: str
+    url: str
+    total: int = 0
+    submitted: list[PointResult] = field(default_factory=list)
+    existing: list[PointResult] = field(default_factory=list)
+    failed: list[PointResult] = field(default_factory=list)
+    retried: int = 0
+    found_by_label: int = 0
+    not_sent: int = 0
+    in_flight_abandoned: int = 0
+    interrupted: bool = False
+    fatal: str | None = None
+    resumed: bool = False
+    seconds: float = 0.0
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        complete = len(self.submitted) + len(self.existing) == self.total
+        return complete and not self.failed and not has_errors(self.diagnostics)
+
+    def as_dict(self) -> dict[str, Any]:
+        def rows(items: list[PointResult], *, error: bool) -> list[dict[str, Any]]:
+            if error:
+                return [{"index": p.index, "name": p.name, "error": p.error} for p in items]
+            return [{"index": p.index, "name": p.name, "id": p.id} for p in items]
+
+        return {
+            "run": self.run,
+            "submitted": rows(self.submitted, error=False),
+            "existing": rows(self.existing, error=False),
+            "failed": rows(self.failed, error=True),
+        }
+
+
+class Submit:
+    """One ``promspec submit`` of one spec."""
+
+    def __init__(
+        self,
+        client: Client,
+        source: SpecSource,
+        *,
+        state: str | Path | None = None,
+        new_run: bool = False,
+        retry_failed: bool = False,
+        concurrency: int = 8,
+        on_progress: Progress | None = None,
+        on_phase: Callable[[str, int], None] | None = None,
+    ) -> None:
+        self.client, self.source = client, source
+        self.url = client.url
+        self.folder = state_dir_for(source.path, state)
+        self.new_run, self.retry_failed = new_run, retry_failed
+        self.concurrency = concurrency
+        self.on_progress = on_progress
+        self.on_phase = on_phase or (lambda phase, count: None)
+
+    def run(self) -> SubmitReport:
+        started = time.monotonic()
+        with Journal.open(self.folder) as journal:
+            report = self._run(journal)
+        report.seconds = time.monotonic() - started
+        return report
+
+    def _run(self, journal: Journal) -> SubmitReport:
+        ident = run_identity(self.source, self.url, journal, new_run=self.new_run)
+        report = SubmitReport(ident.run, self.url, resumed=ident.record is not None)
+        if has_errors(self.source.diagnostics):
+            report.diagnostics = self.source.diagnostics
+            return report
+        known = journal.points(self.url, ident.run) if ident.record else {}
+        self.on_phase("checking", 0)
+        summaries = self._first_pass(ident.run, known, report)
+        report.total = len(summaries)
+        if has_errors(report.diagnostics):
+            return report
+        journal.add_run(
+            RunRecord(
+                self.url,
+                ident.run,
+                ident.base,
+                ident.nonce,
+                str(self.source.path.resolve()),
+                self.source.mode,
+                len(summaries),
+                ident.record.created if ident.record else time.time(),
+            )
+        )
+        work = _Work(self, journal, ident.run, summaries, known, report)
+        work.settle(adopt=ident.record is None)
+        self.on_phase("sending", len(work.to_send))
+        outcome = BulkSender(
+            self.client,
+            journal,
+            ident.run,
+            concurrency=self.concurrency,
+            on_progress=self.on_progress,
+        ).send_all(work.outgoing())
+        work.finish(outcome)
+        return report
+
+    def _first_pass(
+        self, run: str, known: dict[int, PointRecord], report: SubmitReport
+    ) -> list[PointSummary]:
+        summaries: list[PointSummary] = []
+        changed: list[int] = []
+        for summary, body in labelled_points(self.source, run):
+            if len(body) > MAX_BODY_BYTES:
+                report.diagnostics.append(_too_large(self.source, summary, len(body)))
+            record = known.get(summary.key)
+            if record and record.state != "rejected" and record.digest != summary.digest:
+                changed.append(summary.key)
+            summaries.append(summary)
+        report.diagnostics[:0] = self.source.diagnostics
+        if changed and not has_errors(report.diagnostics):
+            raise ChangedSpecError(_changed_message(run, changed))
+        return summaries
+
+
+class _Work:
+    """Which points exist, which to check, which to send; then the report."""
+
+    def __init__(
+        self,
+        submit: Submit,
+        journal: Journal,
+        run: str,
+        summaries: list[PointSummary],
+        known: dict[int, PointRecord],
+        report: SubmitReport,
+    ) -> None:
+        self.submit, self.journal, self.run = submit, journal, run
+        self.client, self.url = submit.client, submit.url
+        self.summaries = {s.key: s for s in summaries}
+        self.known, self.report = known, report
+        self.history = journal.known_ids(self.url, run)
+        self.existing: dict[int, int] = {}
+        self.to_send: dict[int, int] = {}  # key -> attempt
+
+    def settle(self, *, adopt: bool) -> None:
+        unsure: list[int] = []
+        for key in self.summaries:
+            record = self.known.get(key)
+            if record is None or record.state == "rejected":
+                self.to_send[key] = record.attempt if record else 1
+            elif record.state == "submitted" and record.job_id is not None:
+                self.existing[key] = record.job_id
+            else:
+                unsure.append(key)
+        if adopt:
+            self._adopt(list(self.to_send))
+        self._check(unsure)
+        if self.submit.retry_failed:
+            self._retry_failed()
+
+    def _adopt(self, keys: list[int]) -> None:
+        """A run the journal never saw: jobs on the server with its label are adopted."""
+        if not keys:
+            return
+        found = self._by_run_label()
+        for key in keys:
+            if key in found:
+                self._found(key, found[key])
+
+    def _check(self, keys: list[int]) -> None:
+        if not keys:
+            return
+        self.submit.on_phase("asking the server", len(keys))
+        if len(keys) > _PER_POINT_LOOKUPS:
+            found = self._by_run_label()
+        else:
+            found = {}
+            for key in keys:
+                job = self._lookup(key)
+                if job is not None:
+                    found[key] = job
+        missing = [key for key in keys if key not in found]
+        found.update(self._after_deadlines(missing))
+        for key in keys:
+            if key in found:
+                self._found(key, found[key])
+            else:
+                self.to_send[key] = self.known[key].attempt
+
+    def _after_deadlines(self, keys: list[int]) -> dict[int, int]:
+        """Points whose POST may still be on its way: wait until it cannot be, ask again."""
+        pending = [k for k in keys if (self.known[k].deadline or 0) > time.time()]
+        if not pending:
+            return {}
+        until = max(self.known[k].deadline or 0 for k in pending)
+        self.submit.on_phase("waiting for requests that may still be in flight", len(pending))
+        time.sleep(max(0.0, until - time.time()))
+        found = {}
+        for key in pending:
+            job = self._lookup(key)
+            if job is not None:
+                found[key] = job
+        return found
+
+    def _lookup(self, key: int) -> int | None:
+        workflows = self.summaries[key].kind == "workflow"
+        exclude = set(self.history.get(key, ()))
+        jobs = self.client.find(ID_LABEL, point_id(self.run, key), workflows=workflows)
+        ids = sorted(j["id"] for j in jobs if type(j.get("id")) is int and j["id"] not in exclude)
+        return ids[0] if ids else None
+
+    def _by_run_label(self) -> dict[int, int]:
+        kinds = {s.kind for s in self.summaries.values()}
+        found: dict[int, int] = {}
+        for kind in sorted(kinds):
+            items = self.client.find(RUN_LABEL, self.run, workflows=kind == "workflow", detail=True)
+            for item in items:
+                key = _key_of(item, self.run)
+                if key is None or type(item.get("id")) is not int:
+                    continue
+                if item["id"] in self.history.get(key, ()):
+                    continue
+                found[key] = min(found.get(key, item["id"]), item["id"])
+        return found
+
+    def _found(self, key: int, job_id: int) -> None:
+        summary = self.summaries[key]
+        record = self.known.get(key)
+        attempt = record.attempt if record else 1
+        self.journal.mark_submitted(
+            self.url,
+            self.run,
+            key,
+            job_id,
+            found=True,
+            name=summary.name,
+            kind=summary.kind,
+            digest=summary.digest,
+            attempt=attempt,
+        )
+        self.to_send.pop(key, None)
+        self.existing[key] = job_id
+        self.report.found_by_label += 1
+
+    def _retry_failed(self) -> None:
+        by_kind: dict[bool, list[int]] = {}
+        for key, job_id in self.existing.items():
+            by_kind.setdefault(self.summaries[key].kind == "workflow", []).append(job_id)
+        ended: set[int] = set()
+        for workflows, ids in by_kind.items():
+            records = self.client.statuses(ids, workflows=workflows)
+            ended |= {i for i, r in records.items() if r.get("status") in _RETRY_STATES}
+        for key, job_id in list(self.existing.items()):
+            if job_id in ended:
+                del self.existing[key]
+                record = self.known.get(key)
+                self.to_send[key] = (record.attempt if record else 1) + 1
+                self.history.setdefault(key, []).append(job_id)
+                self.report.retried += 1
+
+    def outgoing(self) -> Iterator[Outgoing]:
+        if not self.to_send:
+            return
+        for summary, body in labelled_points(self.submit.source, self.run):
+            attempt = self.to_send.get(summary.key)
+            if attempt is None:
+                continue
+            if summary.digest != self.summaries[summary.key].digest:
+                raise ChangedSpecError(
+                    f"point {summary.key} rendered differently on the second pass (a file the "
+                    "spec reads changed during the submit); run the submit again"
+                )
+            yield Outgoing(
+                summary.key,
+                summary.name,
+                summary.kind,
+                body,
+                summary.digest,
+                attempt,
+                tuple(self.history.get(summary.key, ())),
+            )
+
+    def finish(self, outcome: BulkOutcome) -> None:
+        report = self.report
+        for key in sorted(self.existing):
+            report.existing.append(PointResult(key, self.summaries[key].name, self.existing[key]))
+        for sent in sorted(outcome.sent, key=lambda s: s.key):
+            report.submitted.append(PointResult(sent.key, sent.name, sent.id))
+            report.found_by_label += int(sent.found)
+        for failed in sorted(outcome.failed, key=lambda f: f.key):
+            where = self._where(failed.pointer)
+            report.failed.append(PointResult(failed.key, failed.name, None, failed.error, where))
+        report.interrupted = outcome.interrupted
+        report.fatal = outcome.fatal
+        report.in_flight_abandoned = outcome.in_flight_abandoned
+        done = len(outcome.sent) + len(outcome.failed) + outcome.in_flight_abandoned
+        report.not_sent = max(0, len(self.to_send) - done)
+
+    def _where(self, pointer: str | None) -> str | None:
+        if pointer is None:
+            return None
+        found = self.submit.source.position(pointer)
+        return f"{found[0]}:{found[1]}:{found[2]}" if found else None
+
+
+def _key_of(item: dict[str, Any], run: str) -> int | None:
+    labels = item.get("labels")
+    value = labels.get(ID_LABEL) if isinstance(labels, dict) else None
+    prefix = f"{run}-"
+    if isinstance(value, str) and value.startswith(prefix) and value[len(prefix) :].isdigit():
+        return int(value[len(prefix) :])
+    return None
+
+
+def _too_large(source: SpecSource, summary: PointSummary, size: int) -> Diagnostic:
+    return Diagnostic(
+        "PS413",
+        f"point {summary.key}: the request body with promspec's identity labels is "
+        f"{size:,} bytes, more than the server's 1 MiB limit (HTTP 413)",
+        path=str(source.path),
+        hint="make inputs smaller, or move files into artifacts",
+    )
+
+
+def _changed_message(run: str, keys: list[int]) -> str:
+    shown = ", ".join(str(k) for k in keys[:5]) + (
+        f" and {len(keys) - 5} more" if len(keys) > 5 else ""
+    )
+    return (
+        f"run {run} already sent point(s) {shown} with a different body: the spec, a file it "
+        "reads, or the way promspec renders it changed since; pass --new-run to submit the "
+        "spec as a new run (its jobs are sent again), or restore the spec to resume"
+    )

@@ -1,0 +1,192 @@
+"""The client commands end to end: output, exit codes, messages at the spec's lines,
+Ctrl-C and kill -9 in the middle of a bulk submit."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from prominence_spec.client import Client
+
+from client_support import (
+    assert_exactly_once,
+    cli,
+    fast_policy,
+    make_token,
+    sweep_spec,
+)
+from fault_proxy import FaultProxy
+from sandbox_support import Sandbox, shared_sandbox
+
+TOKEN = ""  # the sandbox's, set by the server fixture
+
+
+@pytest.fixture(scope="module")
+def server() -> Sandbox:
+    global TOKEN
+    box = shared_sandbox("noop")
+    TOKEN = box.token
+    return box
+
+
+@pytest.fixture
+def proxy(server: Sandbox) -> Iterator[FaultProxy]:
+    port = int(server.url.split(":")[2].split("/")[0])
+    found = FaultProxy(("127.0.0.1", port))
+    yield found
+    found.close()
+
+
+def env_for(url: str, home: Path) -> dict[str, str]:
+    return {"PROMINENCE_URL": url, "PROMINENCE_TOKEN": TOKEN, "HOME": str(home)}
+
+
+def test_submit_prints_ids_and_rerun_says_all_are_there(
+    tmp_path: Path, proxy: FaultProxy, monkeypatch, capsys
+) -> None:
+    spec = str(sweep_spec(tmp_path, 4))
+    env = env_for(proxy.url, tmp_path)
+    code, out, err = cli(monkeypatch, capsys, ["submit", spec], env)
+    assert code == 0, err
+    assert [line.split("\t")[1] for line in out.splitlines()] == ["p-0", "p-1", "p-2", "p-3"]
+    assert "4 submitted, 0 already there, 0 failed" in err
+    code, out, err = cli(monkeypatch, capsys, ["submit", spec, "-f", "json"], env)
+    result = json.loads(out)
+    assert code == 0 and result["submitted"] == [] and len(result["existing"]) == 4
+    assert set(result) == {"run", "submitted", "existing", "failed"}
+    assert "0 submitted, 4 already there" in err
+
+
+def test_server_message_is_shown_at_the_spec_line(
+    tmp_path: Path, proxy: FaultProxy, monkeypatch, capsys
+) -> None:
+    spec = sweep_spec(tmp_path, 3)
+    proxy.add(
+        "POST /jobs", "status", status=400, times=10, body=b'{"error":"memory must be an integer"}'
+    )
+    code, out, err = cli(
+        monkeypatch, capsys, ["submit", str(spec), "-f", "json"], env_for(proxy.url, tmp_path)
+    )
+    assert code == 1
+    failed = json.loads(out)["failed"]
+    assert [f["error"] for f in failed] == ["POST /jobs: memory must be an integer"] * 3
+    line = next(n for n, text in enumerate(spec.read_text().splitlines(), 1) if "memory" in text)
+    assert f"{spec}:{line}:" in err and "point 0 (p-0)" in err
+
+
+def test_bad_usage_and_configuration_exit_2(tmp_path: Path, monkeypatch, capsys) -> None:
+    spec = str(sweep_spec(tmp_path, 1))
+    env = {
+        "HOME": str(tmp_path),
+        "PROMINENCE_URL": "http://remote.example/api/v1",
+        "PROMINENCE_TOKEN": make_token(),
+    }
+    assert cli(monkeypatch, capsys, ["submit", spec], env)[0] == 2
+    assert cli(monkeypatch, capsys, ["submit", spec, "--curl"], env)[0] == 2
+    assert cli(monkeypatch, capsys, ["submit", "missing.yaml"], env)[0] == 2
+    assert cli(monkeypatch, capsys, ["submit", spec, "--set", "=x"], env)[0] == 2
+    no_token = {"HOME": str(tmp_path), "PROMINENCE_URL": "https://example.org/api/v1"}
+    code, _, err = cli(monkeypatch, capsys, ["status", "1"], no_token)
+    assert code == 2 and "prominence login" in err
+
+
+def test_operations_by_id_and_by_spec(tmp_path: Path, proxy: FaultProxy, monkeypatch, capsys):
+    spec = str(sweep_spec(tmp_path, 3))
+    env = env_for(proxy.url, tmp_path)
+    code, out, _ = cli(monkeypatch, capsys, ["submit", spec, "-f", "json"], env)
+    run = json.loads(out)["run"]
+    ids = [item["id"] for item in json.loads(out)["submitted"]]
+    code, out, _ = cli(monkeypatch, capsys, ["wait", spec, "--interval", "0.05"], env)
+    assert code == 0 and out.splitlines()[0].split()[:3] == ["ID", "NAME", "STATUS"]
+    code, out, _ = cli(monkeypatch, capsys, ["status", spec, "-f", "json"], env)
+    assert code == 0 and [r["id"] for r in json.loads(out)] == ids
+    assert {r["status"] for r in json.loads(out)} == {"completed"}
+    code, out, _ = cli(monkeypatch, capsys, ["status", spec], env)
+    assert code == 0
+    assert out.splitlines()[0].split() == ["ID", "NAME", "STATUS", "CREATED", "ELAPSED", "REASON"]
+    code, out, _ = cli(monkeypatch, capsys, ["describe", str(ids[0])], env)
+    assert code == 0 and json.loads(out)["name"] == "p-0"
+    code, out, err = cli(monkeypatch, capsys, ["stdout", str(ids[1])], env)
+    assert code == 0, err
+    constraint = f"promspecid={run}-2"
+    code, out, _ = cli(
+        monkeypatch, capsys, ["list", "--all", "--constraint", constraint, "-f", "json"], env
+    )
+    assert code == 0 and [r["id"] for r in json.loads(out)] == [ids[2]]
+    code, out, err = cli(monkeypatch, capsys, ["delete", spec], env)
+    assert code == 1 and "No such job" in err  # finished jobs cannot be deleted
+    code, _, err = cli(monkeypatch, capsys, ["describe", "424242"], env)
+    assert code == 1 and "no such job 424242" in err
+
+
+def test_ctrl_c_stops_cleanly_and_a_rerun_completes(
+    tmp_path: Path, proxy: FaultProxy, server: Sandbox
+) -> None:
+    spec = sweep_spec(tmp_path, 60)
+    proxy.add("POST /jobs", "delay", seconds=0.05, times=1000)
+    proc = _start_submit(spec, proxy.url, tmp_path, "-j", "2")
+    _wait_for_posts(proxy, 6)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 1, err
+    assert "interrupted" in err and "again to resume" in err and "Traceback" not in err
+    proxy.clear()
+    rerun = _start_submit(spec, proxy.url, tmp_path)
+    _, err = rerun.communicate(timeout=60)
+    assert rerun.returncode == 0, err
+    with Client(proxy.url, token=TOKEN, policy=fast_policy()) as client:
+        assert_exactly_once(client, spec, _run_of(err), 60)
+
+
+def test_kill_9_at_random_moments_never_duplicates(tmp_path: Path, proxy: FaultProxy) -> None:
+    points = 500
+    spec = sweep_spec(tmp_path, points)
+    chance = random.Random(9)
+    for _ in range(3):
+        proc = _start_submit(spec, proxy.url, tmp_path, "-j", "8", "--timeout", "1")
+        _wait_for_posts(proxy, len(proxy.posts()) + chance.randint(5, 60), proc=proc)
+        time.sleep(chance.uniform(0, 0.05))
+        proc.kill()
+        proc.communicate(timeout=10)
+    assert len(proxy.posts()) < points, "the kills came too late to interrupt anything"
+    final = _start_submit(spec, proxy.url, tmp_path)
+    _, err = final.communicate(timeout=120)
+    assert final.returncode == 0, err
+    with Client(proxy.url, token=TOKEN, policy=fast_policy()) as client:
+        assert_exactly_once(client, spec, _run_of(err), points)
+
+
+def _start_submit(spec: Path, url: str, home: Path, *extra: str) -> subprocess.Popen[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PROMINENCE_")}
+    env.update(env_for(url, home))
+    return subprocess.Popen(
+        [sys.executable, "-m", "prominence_spec", "submit", str(spec), *extra],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def _wait_for_posts(
+    proxy: FaultProxy, count: int, proc: subprocess.Popen[str] | None = None
+) -> None:
+    deadline = time.monotonic() + 30
+    while len(proxy.posts()) < count and time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            return
+        time.sleep(0.005)
+
+
+def _run_of(stderr: str) -> str:
+    line = next(line for line in stderr.splitlines() if line.startswith("run "))
+    return line.split()[1].rstrip(":")

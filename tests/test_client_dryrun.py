@@ -1,0 +1,167 @@
+"""`submit --dry-run`: exactly the bytes a real submit sends, as text, JSON or curl."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from client_support import cli, dry_run_bodies, sweep_spec
+from fault_proxy import FaultProxy
+from sandbox_support import Sandbox, shared_sandbox
+
+TOKEN = ""  # the sandbox's, set by the server fixture
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def server() -> Sandbox:
+    global TOKEN
+    box = shared_sandbox("noop")
+    TOKEN = box.token
+    return box
+
+
+@pytest.fixture
+def proxy(server: Sandbox) -> Iterator[FaultProxy]:
+    port = int(server.url.split(":")[2].split("/")[0])
+    found = FaultProxy(("127.0.0.1", port))
+    yield found
+    found.close()
+
+
+def env_for(url: str, home: Path) -> dict[str, str]:
+    return {"PROMINENCE_URL": url, "PROMINENCE_TOKEN": TOKEN, "HOME": str(home)}
+
+
+def sent(proxy: FaultProxy) -> list[tuple[str, bytes]]:
+    base = proxy.url
+    return [(base + r.path, r.body) for r in proxy.posts()]
+
+
+@pytest.fixture
+def repo_specs(tmp_path: Path) -> Path:
+    root = tmp_path / "repo"
+    (root / ".git").mkdir(parents=True)
+    shutil.copytree(REPO / "specs", root / "specs")
+    return root
+
+
+@pytest.mark.parametrize(
+    "spec", ["specs/pi-sweep.yaml", "specs/calculate-pi.yaml", "specs/sweep-factory-workflow.yaml"]
+)
+@pytest.mark.parametrize("mode", [None, "workflow"])
+def test_dry_run_bytes_are_what_submit_sends(
+    repo_specs: Path, proxy: FaultProxy, monkeypatch, capsys, spec: str, mode: str | None
+) -> None:
+    env = env_for(proxy.url, repo_specs)
+    args = [str(repo_specs / spec)] + (["--mode", mode] if mode else [])
+    code, out, err = cli(monkeypatch, capsys, ["submit", *args, "--dry-run"], env)
+    assert code == 0, err
+    shown = dry_run_bodies(out)
+    assert proxy.posts() == []
+    code, out, err = cli(monkeypatch, capsys, ["submit", *args], env)
+    assert code == 0, err
+    assert sorted(sent(proxy)) == sorted(shown)
+    assert TOKEN not in out + err
+
+
+def test_dry_run_matches_render_plus_labels(repo_specs: Path, monkeypatch, capsys) -> None:
+    spec = str(repo_specs / "specs/pi-sweep.yaml")
+    env = env_for("https://example.org/api/v1", repo_specs)
+    code, rendered, _ = cli(monkeypatch, capsys, ["render", spec, "-f", "jsonl"], env)
+    assert code == 0
+    code, out, _ = cli(monkeypatch, capsys, ["submit", spec, "--dry-run"], env)
+    assert code == 0
+    for line, (url, body) in zip(rendered.splitlines(), dry_run_bodies(out), strict=True):
+        assert url == "https://example.org/api/v1/jobs"
+        plain, labelled = json.loads(line), json.loads(body)
+        run = labelled["labels"].pop("promspecrun")
+        ident = labelled["labels"].pop("promspecid")
+        assert ident.startswith(run + "-") and len(run) == 16
+        assert labelled == plain
+        # the bytes too: the same compact encoding, labels appended to the spec's own
+        assert body.decode().replace(f',"promspecrun":"{run}","promspecid":"{ident}"', "") == line
+
+
+def test_dry_run_needs_no_token(repo_specs: Path, monkeypatch, capsys) -> None:
+    env = {"HOME": str(repo_specs), "PROMINENCE_URL": "https://example.org/api/v1"}
+    code, out, err = cli(
+        monkeypatch,
+        capsys,
+        ["submit", str(repo_specs / "specs/calculate-pi.yaml"), "--dry-run"],
+        env,
+    )
+    assert code == 0 and out.startswith("POST https://example.org/api/v1/jobs\n"), err
+
+
+def test_dry_run_json_is_an_array_of_requests(repo_specs: Path, monkeypatch, capsys) -> None:
+    env = env_for("https://example.org/api/v1", repo_specs)
+    spec = str(repo_specs / "specs/pi-sweep.yaml")
+    _, text, _ = cli(monkeypatch, capsys, ["submit", spec, "--dry-run"], env)
+    code, out, _ = cli(monkeypatch, capsys, ["submit", spec, "--dry-run", "-f", "json"], env)
+    assert code == 0
+    requests = json.loads(out)
+    assert [set(r) for r in requests] == [{"method", "url", "body"}] * 9
+    pairs = dry_run_bodies(text)
+    for request, (url, body) in zip(requests, pairs, strict=True):
+        assert request["method"] == "POST" and request["url"] == url
+        assert request["body"] == json.loads(body)
+
+
+@pytest.mark.skipif(shutil.which("curl") is None, reason="curl is not installed")
+def test_curl_script_sends_the_same_bytes(
+    tmp_path: Path, proxy: FaultProxy, monkeypatch, capsys
+) -> None:
+    spec = sweep_spec(tmp_path, 3)
+    spec.write_text(spec.read_text().replace("echo point", "echo it\\'s point %s $HOME"))
+    env = env_for(proxy.url, tmp_path)
+    _, text, _ = cli(monkeypatch, capsys, ["submit", str(spec), "--dry-run"], env)
+    code, script, _ = cli(monkeypatch, capsys, ["submit", str(spec), "--dry-run", "--curl"], env)
+    assert code == 0 and TOKEN not in script and "Bearer $PROMINENCE_TOKEN" in script
+    path = tmp_path / "send.sh"
+    path.write_text(script)
+    run = subprocess.run(
+        ["sh", str(path)],
+        env={**os.environ, "PROMINENCE_TOKEN": TOKEN},
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.count('"id"') == 3
+    assert sorted(sent(proxy)) == sorted(dry_run_bodies(text))
+    assert all(r.headers["authorization"] == f"Bearer {TOKEN}" for r in proxy.posts())
+
+
+def test_curl_script_refuses_to_run_without_a_token(tmp_path: Path, monkeypatch, capsys) -> None:
+    spec = sweep_spec(tmp_path, 1)
+    env = env_for("https://example.org/api/v1", tmp_path)
+    _, script, _ = cli(monkeypatch, capsys, ["submit", str(spec), "--dry-run", "--curl"], env)
+    path = tmp_path / "send.sh"
+    path.write_text(script)
+    clean = {k: v for k, v in os.environ.items() if k != "PROMINENCE_TOKEN"}
+    run = subprocess.run(["sh", str(path)], env=clean, capture_output=True, text=True)
+    assert run.returncode != 0 and "PROMINENCE_TOKEN" in run.stderr
+
+
+def test_dry_run_streams_a_big_sweep_fast(tmp_path: Path, monkeypatch, capsys) -> None:
+    spec = sweep_spec(tmp_path, 20_000)
+    env = env_for("https://example.org/api/v1", tmp_path)
+    started = time.perf_counter()
+    code, _, err = cli(
+        monkeypatch,
+        capsys,
+        ["submit", str(spec), "--dry-run", "-o", str(tmp_path / "out.txt")],
+        env,
+    )
+    elapsed = time.perf_counter() - started
+    assert code == 0, err
+    assert (tmp_path / "out.txt").read_text().count("\n") == 40_000
+    assert elapsed < 4.0  # 20,000 points: a loose bound here; benchmarks/ measures the rate
