@@ -7,7 +7,13 @@ from pathlib import Path
 import typer
 
 from prominence_spec.cli import _options as shared
-from prominence_spec.spec.starters import StarterError, copy_starter, starters
+from prominence_spec.spec.starters import (
+    StarterError,
+    command_path,
+    copy_starter,
+    notes_for,
+    starters,
+)
 
 
 def init(
@@ -40,9 +46,9 @@ def init(
         typer.echo(f"created {path}")
     spec = written[0]
     typer.echo("")
-    for line in available[template].notes:
+    for line in notes_for(available[template], written):
         typer.echo(f"  {line}")
     typer.echo("")
     typer.echo(f"Edit {spec}, then check it and see what would be submitted:")
-    typer.echo(f"  promspec validate {spec}")
-    typer.echo(f"  promspec render {spec}")
+    typer.echo(f"  promspec validate {command_path(spec)}")
+    typer.echo(f"  promspec render {command_path(spec)}")
