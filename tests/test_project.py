@@ -147,7 +147,9 @@ def test_readme_main_job_runs(tmp_path: Path) -> None:
         text=True,
     )
     assert result.returncode == 0, result.stderr
-    assert '"name": "pi-100-0"' in result.stdout
+    assert "trapezoid rule, 1000 steps: pi = 3.1415924869" in result.stdout
+    assert "6 completed" in result.stderr + result.stdout
+    assert not (ROOT / ".promspec").exists(), "the local run leaves nothing in the checkout"
 
 
 @pytest.fixture(scope="module")

@@ -69,8 +69,7 @@ def make_client(
 ) -> Any:
     from prominence_spec.client.api import Client
 
-    if verbose:
-        enable_logging()
+    configure_logging(verbose)
     connect = min(10.0, timeout)
     client = Client(url, token_file=token_file, concurrency=concurrency, timeout=(connect, timeout))
     _SECRETS.append(client.token.secret.reveal())
@@ -79,14 +78,18 @@ def make_client(
     return client
 
 
-def enable_logging() -> None:
+def configure_logging(verbose: bool) -> None:
+    """Requests on stderr with ``-v``, nothing without it (set on every command, so that
+    one verbose command never leaves the next one talking)."""
     logger = logging.getLogger("prominence_spec.client")
-    if any(isinstance(h, _StderrHandler) for h in logger.handlers):
-        return
-    handler = _StderrHandler()
-    handler.setFormatter(logging.Formatter("promspec: %(message)s"))
-    logger.addHandler(handler)
-    logger.setLevel(logging.DEBUG)
+    for handler in [h for h in logger.handlers if isinstance(h, _StderrHandler)]:
+        logger.removeHandler(handler)
+    logger.setLevel(logging.NOTSET)
+    if verbose:
+        handler = _StderrHandler()
+        handler.setFormatter(logging.Formatter("promspec: %(message)s"))
+        logger.addHandler(handler)
+        logger.setLevel(logging.DEBUG)
 
 
 class _StderrHandler(logging.Handler):

@@ -20,7 +20,13 @@ def init(
     color: bool | None = shared.COLOR,
 ) -> None:
     """Copy a starter template (job, mpi, range-sweep, ...) and say what to edit."""
-    from prominence_spec.spec.starters import StarterError, copy_starter, starters
+    from prominence_spec.spec.starters import (
+        StarterError,
+        command_path,
+        copy_starter,
+        notes_for,
+        starters,
+    )
 
     available = starters()
     if template is None:
@@ -41,9 +47,9 @@ def init(
         typer.echo(f"created {path}")
     spec = written[0]
     typer.echo("")
-    for line in available[template].notes:
+    for line in notes_for(available[template], written):
         typer.echo(f"  {line}")
     typer.echo("")
     typer.echo(f"Edit {spec}, then check it and see what would be submitted:")
-    typer.echo(f"  promspec validate {spec}")
-    typer.echo(f"  promspec render {spec}")
+    typer.echo(f"  promspec validate {command_path(spec)}")
+    typer.echo(f"  promspec render {command_path(spec)}")

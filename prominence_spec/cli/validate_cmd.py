@@ -39,6 +39,27 @@ def validate(
     verbose: bool = typer.Option(
         False, "--verbose", "-v", help="Show every alternative of a failed choice, and notes."
     ),
+    quiet: bool = typer.Option(
+        False, "--quiet", "-q", help="Only the problems: no summary line, nothing when all valid."
+    ),
+    exclude: list[str] | None = typer.Option(
+        None,
+        "--exclude",
+        metavar="PATTERN",
+        help="Do not check files matching this gitignore-style pattern (relative to the "
+        "repository root); repeatable, adds to the configured exclude.",
+    ),
+    ignore: list[str] | None = typer.Option(
+        None,
+        "--ignore",
+        metavar="CODE",
+        help="Do not report this diagnostic code; repeatable, adds to the configured ignore.",
+    ),
+    strict: bool | None = typer.Option(
+        None,
+        "--strict/--no-strict",
+        help="Warnings are errors (exit 1); overrides the configured strict.",
+    ),
     color: bool | None = shared.COLOR,
     sets: list[str] | None = shared.SET,
     values: list[str] | None = shared.VALUES,
@@ -46,19 +67,28 @@ def validate(
     root: Path | None = shared.ROOT,
 ) -> None:
     """Check spec files against the PROMINENCE schemas and server rules; report every problem."""
+    from prominence_spec.cli._config import run_config, selection_of, tell_notes, tell_skipped
     from prominence_spec.cli._console import use_color
     from prominence_spec.cli._output import output_stream
     from prominence_spec.cli._values import collect_values, given_where
     from prominence_spec.report import ReportOptions, report
-    from prominence_spec.validate.paths import check_paths, has_io_errors
+    from prominence_spec.validate.paths import (
+        apply_codes,
+        check_paths,
+        has_io_errors,
+        select_paths,
+    )
 
     params, problems = collect_values(values, sets)
     if problems:
         for problem in problems:
             sys.stderr.write(f"promspec: {problem.path}: {problem.message}\n")
         raise typer.Exit(2)
+    config = run_config(exclude or [], ignore or [], strict)
+    tell_notes(config, quiet=quiet)
+    selected = select_paths(paths, selection_of(config))
     result = check_paths(
-        paths,
+        selected.paths,
         kind=kind,
         verbose=verbose,
         values=params,
@@ -74,12 +104,14 @@ def validate(
             "--set and --values have nothing to set\n"
         )
         raise typer.Exit(2)
+    result = apply_codes(result, ignore=config.ignore, strict=config.strict)
     from prominence_spec.version import __version__
 
     colored = use_color(color, sys.stdout) if output is None else bool(color)
-    options = ReportOptions(verbose=verbose, color=colored, tool_version=__version__)
+    options = ReportOptions(verbose=verbose, color=colored, tool_version=__version__, quiet=quiet)
     with output_stream(output) as stream:
         report(result, stream, fmt, options)
+    tell_skipped(selected.skipped, config, verbose=verbose, quiet=quiet)
     if has_io_errors(result):
         raise typer.Exit(2)
     raise typer.Exit(0 if result.valid else 1)

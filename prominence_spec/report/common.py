@@ -19,11 +19,14 @@ STDIN_NAMES = frozenset({"-", "<stdin>"})
 
 @dataclass(frozen=True)
 class ReportOptions:
-    """How a report is written. ``verbose`` shows notes in the human-oriented formats."""
+    """How a report is written. ``verbose`` shows notes in the human-oriented formats;
+    ``quiet`` leaves their summary line out (only the problems are written, nothing at all
+    when there are none)."""
 
     verbose: bool = False
     color: bool = False
     tool_version: str = "0.1.0"
+    quiet: bool = False
 
 
 def visible(diagnostics: Iterable[Diagnostic], options: ReportOptions) -> list[Diagnostic]:

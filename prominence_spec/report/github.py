@@ -54,4 +54,5 @@ def write_github(report: CheckReport, stream: TextIO, options: ReportOptions) ->
     for file in report.files:
         for diagnostic in visible(file.diagnostics, options):
             stream.write(command(file, diagnostic) + "\n")
-    stream.write(summary_line(report) + "\n")
+    if not options.quiet:
+        stream.write(summary_line(report) + "\n")

@@ -25,7 +25,8 @@ def write_text(report: CheckReport, stream: TextIO, options: ReportOptions) -> N
         for diagnostic in visible(file.diagnostics, options):
             for line in diagnostic_lines(file, diagnostic):
                 stream.write(line + "\n")
-    stream.write(summary_line(report) + "\n")
+    if not options.quiet:
+        stream.write(summary_line(report) + "\n")
 
 
 def _write_colored(report: CheckReport, stream: TextIO, options: ReportOptions) -> None:
@@ -48,4 +49,5 @@ def _write_colored(report: CheckReport, stream: TextIO, options: ReportOptions) 
             console.print(Text.assemble(head, (severity, style), tail))
             for line in detail_lines(diagnostic):
                 console.print(Text(line))
-    console.print(Text(summary_line(report)))
+    if not options.quiet:
+        console.print(Text(summary_line(report)))

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+import shlex
 import shutil
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -66,3 +68,27 @@ def copy_starter(name: str, destination: Path, *, force: bool = False) -> list[P
     for src, dst in targets:
         shutil.copyfile(src, dst)
     return [dst for _, dst in targets]
+
+
+def notes_for(starter: Starter, written: Sequence[Path]) -> list[str]:
+    """The starter's notes, each ``promspec ...`` command naming the files as written.
+
+    The header of a starter names its files as seen from the starter's own folder
+    (``promspec render job.yaml``); after ``init`` into another folder, the commands must
+    name the copies as the user reaches them from where ``init`` ran.
+    """
+    names = {path.name: command_path(path) for path in written}
+    return [_retarget(line, names) for line in starter.notes]
+
+
+def command_path(path: Path) -> str:
+    """A path as a shell command should name it (quoted when it needs to be)."""
+    return shlex.quote(str(path))
+
+
+def _retarget(line: str, names: Mapping[str, str]) -> str:
+    if not line.startswith("promspec "):
+        return line
+    command, hash_mark, comment = line.partition("#")
+    words = [names.get(word, word) for word in command.split(" ")]
+    return " ".join(words) + hash_mark + comment

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +13,7 @@ from prominence_spec.diagnostics import CheckReport, Diagnostic, FileReport
 from prominence_spec.load.loader import SPEC_SUFFIXES, LoadResult, load, load_bytes
 from prominence_spec.spec.settings import is_templated, stray_template
 from prominence_spec.validate.document import check_document
+from prominence_spec.validate.patterns import compile_pattern
 
 STDIN = "-"
 IO_CODES = frozenset({"PS100", "PS113"})
@@ -18,31 +21,160 @@ IO_CODES = frozenset({"PS100", "PS113"})
 
 EMPTY_DIRECTORY = "\x00empty:"
 
+#: Files that are never promspec specs, whatever a repository configures: hidden files
+#: and folders (.github/, .gitlab-ci.yml, .pre-commit-config.yaml, .promspec.yaml, ...),
+#: and other tools' well-known YAML and JSON files.
+BUILTIN_EXCLUDE: tuple[str, ...] = (
+    ".*",
+    "node_modules/",
+    "docker-compose*.yml",
+    "docker-compose*.yaml",
+    "compose.yml",
+    "compose.yaml",
+    "compose.*.yml",
+    "compose.*.yaml",
+    "mkdocs.yml",
+    "mkdocs.yaml",
+    "package.json",
+    "package-lock.json",
+    "pnpm-lock.yaml",
+    "tsconfig.json",
+    "renovate.json",
+    "azure-pipelines.yml",
+    "bitbucket-pipelines.yml",
+    "codecov.yml",
+)
 
-def discover(paths: Iterable[str]) -> Iterator[str]:
-    """Files named on the command line as they are; directories searched recursively.
 
-    A directory without any spec file yields a marker, reported as an error: in CI it
-    usually means a wrong path, which must not pass silently.
+@dataclass(frozen=True)
+class Selection:
+    """Which files under ``root`` are specs: gitignore-style patterns relative to ``root``
+    (see :mod:`prominence_spec.validate.patterns`). Files outside ``root`` and standard
+    input are always checked."""
+
+    root: Path
+    include: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    builtin_exclude: tuple[str, ...] = BUILTIN_EXCLUDE
+
+    def relative(self, path: str) -> str | None:
+        """``path`` relative to the root, in POSIX form; None outside the root (or the root)."""
+        relative = os.path.relpath(os.path.abspath(path), os.path.abspath(self.root))
+        if relative in (os.curdir, os.pardir) or relative.startswith(os.pardir + os.sep):
+            return None
+        return relative.replace(os.sep, "/")
+
+    def skip_reason(self, path: str, *, is_dir: bool = False) -> str | None:
+        """Why ``path`` is not checked, or None when it is."""
+        relative = self.relative(path)
+        if relative is None:
+            return None
+        for text in self.builtin_exclude:
+            if compile_pattern(text).matches(relative, is_dir=is_dir):
+                return f"not a promspec spec (built-in exclude `{text}`)"
+        for text in self.exclude:
+            if compile_pattern(text).matches(relative, is_dir=is_dir):
+                return f"matches exclude pattern `{text}`"
+        included = (compile_pattern(t).matches(relative) for t in self.include)
+        if self.include and not is_dir and not any(included):
+            return "matches no include pattern"
+        return None
+
+
+@dataclass(frozen=True)
+class Skipped:
+    path: str
+    reason: str
+
+
+@dataclass
+class Selected:
+    """What :func:`select_paths` keeps (in :func:`check_paths`' terms) and what it leaves out."""
+
+    paths: list[str] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+
+
+def select_paths(paths: Iterable[str], selection: Selection | None) -> Selected:
+    """Files named on the command line, unless ``selection`` leaves them out (then they are
+    ``skipped``, with the reason); directories searched recursively, excluded folders and
+    files left out of the search. Without a selection, every named file is kept.
+
+    A directory without any spec file gives a marker, reported as an error: in CI it
+    usually means a wrong path, which must not pass silently. One whose spec files are
+    all excluded is skipped instead.
     """
+    selected = Selected()
     for raw in paths:
         if raw == STDIN or not os.path.isdir(raw):
-            yield raw
+            reason = selection.skip_reason(raw) if selection and raw != STDIN else None
+            if reason:
+                selected.skipped.append(Skipped(raw, reason))
+            else:
+                selected.paths.append(raw)
             continue
-        found = list(_walk(raw))
-        yield from found if found else [EMPTY_DIRECTORY + raw]
+        found, excluded = _walk(raw, selection)
+        if found:
+            selected.paths.extend(found)
+        elif excluded:
+            selected.skipped.append(Skipped(raw, "every spec file in it is excluded"))
+        else:
+            selected.paths.append(EMPTY_DIRECTORY + raw)
+    return selected
 
 
-def _walk(root: str) -> Iterator[str]:
+def discover(paths: Iterable[str], selection: Selection | None = None) -> Iterator[str]:
+    """The files :func:`select_paths` keeps."""
+    yield from select_paths(paths, selection).paths
+
+
+def _walk(root: str, selection: Selection | None) -> tuple[list[str], int]:
+    """The spec files under ``root`` and how many the selection left out."""
     found: list[str] = []
+    excluded = 0
+
+    def kept(path: str, is_dir: bool) -> bool:
+        nonlocal excluded
+        if selection is None or selection.skip_reason(path, is_dir=is_dir) is None:
+            return True
+        excluded += not is_dir
+        return False
+
     for folder, dirs, files in os.walk(root):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        dirs[:] = sorted(
+            d for d in dirs if not d.startswith(".") and kept(os.path.join(folder, d), True)
+        )
         found.extend(
             os.path.join(folder, f)
             for f in files
-            if f.lower().endswith(SPEC_SUFFIXES) and not f.startswith(".")
+            if f.lower().endswith(SPEC_SUFFIXES)
+            and not f.startswith(".")
+            and kept(os.path.join(folder, f), False)
         )
-    yield from sorted(found)
+    return sorted(found), excluded
+
+
+def apply_codes(
+    report: CheckReport, *, ignore: Collection[str] = (), strict: bool = False
+) -> CheckReport:
+    """``report`` without the diagnostics whose code is in ``ignore``; with ``strict``,
+    warnings become errors (so every format, and the exit code, fail on them)."""
+    files = [
+        dataclasses.replace(
+            file,
+            diagnostics=[
+                _strict(d) if strict else d for d in file.diagnostics if d.code not in ignore
+            ],
+        )
+        for file in report.files
+    ]
+    return CheckReport(files)
+
+
+def _strict(diagnostic: Diagnostic) -> Diagnostic:
+    if diagnostic.severity != "warning":
+        return diagnostic
+    return dataclasses.replace(diagnostic, severity="error")
 
 
 def check_paths(
@@ -56,15 +188,18 @@ def check_paths(
     root: Path | None = None,
     max_points: int | None = None,
     origins: Mapping[str, str] | None = None,
+    selection: Selection | None = None,
 ) -> CheckReport:
     """Check files and directories; templated specs are checked at every sweep point.
+
+    With a ``selection``, only the files it keeps are checked (see :func:`select_paths`).
 
     Files that a templated spec of the same run reads as sweep rows are data, not specs:
     they are checked as rows by that spec, and left out of the report as specs.
     """
     report = CheckReport()
     data_files: set[str] = set()
-    for path in discover(paths):
+    for path in discover(paths, selection):
         if path.startswith(EMPTY_DIRECTORY):
             folder = path[len(EMPTY_DIRECTORY) :]
             message = "no spec files (*.yaml, *.yml, *.json) in this directory"
