@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import signal
 from pathlib import Path
 
 import pytest
+
+# A shell without job control starts background jobs with SIGINT ignored, and an ignored
+# signal stays ignored in every child: the Ctrl-C tests would then see a CLI that cannot
+# be interrupted. Give the suite (and so its subprocesses) what a terminal user has.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 @pytest.fixture
