@@ -239,3 +239,84 @@ def test_workflow_leave_in_queue(box, tmp_path: Path):
     assert wf_id in [w["id"] for w in box.get("/workflows").json()]
     assert box.put(f"/workflows/{wf_id}/remove").json() == {}
     assert wf_id not in [w["id"] for w in box.get("/workflows").json()]
+
+
+# One spec, rendered by the real CLI in factory mode and in jobs mode, both run on the
+# sandbox: the same output files arrive (issue: factory mode as the worker runs it).
+FACTORY_SPECS = {
+    "product, output named after the last axis": """\
+promspec:
+  sweep:
+    mass: {start: 1, end: 2, step: 1}
+    energy: {start: 0, end: 1, step: 0.5}
+name: scan
+resources: {cpus: 1, memory: 1, disk: 10}
+tasks:
+  - image: busybox
+    runtime: singularity
+    cmd: echo "m={{ mass }} e={{ energy }} path=${PATH:+set} cost=$$5" > scan-{{ energy }}.txt
+outputFiles: ["scan-{{ energy }}.txt"]
+""",
+    "product, output named after the first axis (reordered)": """\
+promspec:
+  sweep:
+    zip:
+      mass: [1, 2.5, 4]
+      tag: [low, mid, high]
+name: scan
+resources: {cpus: 1, memory: 1, disk: 10}
+tasks:
+  - image: busybox
+    runtime: singularity
+    cmd: echo "{{ tag }} {{ mass }}" > out-{{ mass }}.txt
+outputFiles: ["out-{{ mass }}.txt"]
+""",
+    "lone repeat with outputs": """\
+promspec:
+  sweep:
+    seed: {repeat: 3}
+name: rep
+resources: {cpus: 1, memory: 1, disk: 10}
+tasks:
+  - image: busybox
+    runtime: singularity
+    cmd: echo "seed {{ seed }}" > seed.txt
+outputFiles: [seed.txt]
+""",
+}
+
+
+def _render(spec: Path, mode: str) -> object:
+    import json
+    import subprocess
+    import sys
+
+    argv = [sys.executable, "-m", "prominence_spec", "render", str(spec), "-m", mode, "-f",
+            "json", "--root", str(spec.parent)]  # fmt: skip
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+def _all_downloads(jobs) -> list[tuple[str, str]]:
+    found = []
+    for job in jobs:
+        assert job["status"] == "completed", job
+        found += [(o["name"], requests.get(o["url"], timeout=10).text) for o in job["outputFiles"]]
+    return sorted(found)
+
+
+@pytest.mark.parametrize("text", FACTORY_SPECS.values(), ids=list(FACTORY_SPECS))
+def test_factory_and_jobs_mode_of_one_spec_leave_the_same_outputs(box, tmp_path, text):
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(text)
+    workflow = _render(spec, "factory")
+    assert isinstance(workflow, dict) and workflow["factories"], workflow
+    wf_id = _submit(box, dict(workflow, name=f"wf-{uuid.uuid4().hex[:8]}"))
+    box.wait_workflow(wf_id)
+    from_factory = _all_downloads(_jobs_of(box, wf_id).values())
+    jobs = _render(spec, "jobs")
+    assert isinstance(jobs, list)
+    from_jobs = _all_downloads([box.wait_job(box.submit(job)) for job in jobs])
+    assert from_factory == from_jobs, "factory mode and jobs mode left different outputs"
+    assert len(from_jobs) == len(jobs)
