@@ -26,7 +26,7 @@ from prominence_spec.cli._output import quiet_broken_pipe
 
 app = typer.Typer(
     name="promspec",
-    help="Validate and render PROMINENCE job and workflow specs.",
+    help="Validate, render, submit and run PROMINENCE job and workflow specs.",
     add_completion=True,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
@@ -63,7 +63,7 @@ def _root(
         False, "--version", help="Show the version and exit.", callback=_show_version, is_eager=True
     ),
 ) -> None:
-    """Validate and render PROMINENCE job and workflow specs."""
+    """Validate, render, submit and run PROMINENCE job and workflow specs (or run them here)."""
 
 
 INTERRUPTED = 130

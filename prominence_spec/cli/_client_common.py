@@ -14,7 +14,7 @@ import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timezone
-from typing import Any, TextIO
+from typing import Any, Literal, TextIO
 
 import typer
 
@@ -32,6 +32,7 @@ TOKEN_HELP = "Read the token from this file (default: $PROMINENCE_TOKEN, else ~/
 STATE_HELP = "Journal folder (default: .promspec/ next to the spec)."
 FORMAT_HELP = "text (default) or json."
 FORMATS = ("text", "json")
+ClientFormat = Literal["text", "json"]
 
 
 def url_option() -> Any:
@@ -46,8 +47,7 @@ def state_option() -> Any:
     return typer.Option(None, "--state", metavar="DIR", help=STATE_HELP)
 
 
-def format_option() -> Any:
-    return typer.Option("text", "--format", "-f", help=FORMAT_HELP)
+FORMAT: Any = typer.Option("text", "--format", "-f", help=FORMAT_HELP)
 
 
 def verbose_option() -> Any:

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 import typer
+
+Mode = Literal["jobs", "workflow", "factory"]
 
 COLOR = typer.Option(
     None,
@@ -36,4 +40,10 @@ ROOT = typer.Option(
     metavar="DIR",
     help="The repository root: files (templates, rows, read_file) must be inside it "
     "(default: the nearest folder with .git).",
+)
+MODE = typer.Option(
+    None,
+    "--mode",
+    "-m",
+    help="How to expand a sweep (default: the spec's promspec.expand, else jobs).",
 )

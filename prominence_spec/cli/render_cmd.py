@@ -10,19 +10,13 @@ import typer
 from prominence_spec.cli import _options as shared
 
 DocumentFormat = Literal["json", "jsonl", "yaml"]
-Mode = Literal["jobs", "workflow", "factory"]
 
 
 def render(
     spec: str = typer.Argument(..., metavar="SPEC", help="A spec file, or - for stdin."),
     sets: list[str] | None = shared.SET,
     values: list[str] | None = shared.VALUES,
-    mode: Mode | None = typer.Option(
-        None,
-        "--mode",
-        "-m",
-        help="How to expand a sweep (default: the spec's promspec.expand, else jobs).",
-    ),
+    mode: shared.Mode | None = shared.MODE,
     count: bool = typer.Option(False, "--count", help="Print the number of sweep points and exit."),
     point: int | None = typer.Option(
         None, "--point", metavar="N", help="Render only point N (0-based)."

@@ -11,6 +11,7 @@ from typing import Any
 import typer
 
 from prominence_spec.cli import _client_common as common
+from prominence_spec.cli import _options as shared
 from prominence_spec.cli.ops_cmd import wait_for
 from prominence_spec.cli.submit_cmd import MODES, _values, run_submit
 
@@ -24,19 +25,25 @@ def run(
         False, "--local", help="Run on this machine, in a temporary `promspec sandbox`."
     ),
     executor: str = typer.Option("host", "--executor", help="With --local: the executor."),
-    mode: str | None = typer.Option(None, "--mode", "-m", help="jobs, workflow or factory."),
-    sets: list[str] | None = typer.Option(None, "--set", "-s", metavar="KEY=VALUE"),
-    values: list[str] | None = typer.Option(None, "--values", metavar="FILE"),
-    fmt: str = common.format_option(),
+    mode: shared.Mode | None = shared.MODE,
+    sets: list[str] | None = shared.SET,
+    values: list[str] | None = shared.VALUES,
+    fmt: common.ClientFormat = common.FORMAT,
     url: str | None = common.url_option(),
     token_file: str | None = common.token_file_option(),
     state: str | None = common.state_option(),
     new_run: bool = typer.Option(False, "--new-run", help="Submit as a new run."),
     retry_failed: bool = typer.Option(False, "--retry-failed", help="Resubmit failed points."),
-    concurrency: int = typer.Option(8, "--concurrency", "-j", help="Requests at once (1-64)."),
-    interval: float = typer.Option(2.0, "--interval", help="Seconds between status polls."),
-    timeout: float | None = typer.Option(None, "--timeout", help="Stop waiting after this."),
-    root: Path | None = typer.Option(None, "--root", help="Repository root for spec files."),
+    concurrency: int = typer.Option(
+        8, "--concurrency", "-j", min=1, max=64, metavar="N", help="Requests at once."
+    ),
+    interval: float = typer.Option(
+        2.0, "--interval", metavar="SECONDS", help="Seconds between status polls."
+    ),
+    timeout: float | None = typer.Option(
+        None, "--timeout", metavar="SECONDS", help="Stop waiting after this."
+    ),
+    root: Path | None = shared.ROOT,
     verbose: bool = common.verbose_option(),
 ) -> None:
     """Submit a spec, wait for its jobs, and show a table of how each ended."""

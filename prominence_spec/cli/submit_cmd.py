@@ -11,6 +11,7 @@ from typing import Any
 import typer
 
 from prominence_spec.cli import _client_common as common
+from prominence_spec.cli import _options as shared
 from prominence_spec.cli._output import output_stream
 from prominence_spec.cli._values import collect_values
 from prominence_spec.diagnostics import CheckReport, Diagnostic, FileReport, has_errors
@@ -21,19 +22,15 @@ MODES = ("jobs", "workflow", "factory")
 
 def submit(
     spec: str = typer.Argument(..., metavar="SPEC", help="The spec file to submit."),
-    mode: str | None = typer.Option(
-        None, "--mode", "-m", help="jobs, workflow or factory (default: the spec's, else jobs)."
-    ),
-    sets: list[str] | None = typer.Option(
-        None, "--set", "-s", metavar="KEY=VALUE", help="Set a parameter; repeatable."
-    ),
-    values: list[str] | None = typer.Option(
-        None, "--values", metavar="FILE", help="A YAML/JSON file of parameter values."
-    ),
-    fmt: str = common.format_option(),
+    mode: shared.Mode | None = shared.MODE,
+    sets: list[str] | None = shared.SET,
+    values: list[str] | None = shared.VALUES,
+    fmt: common.ClientFormat = common.FORMAT,
     dry_run: bool = typer.Option(False, "--dry-run", help="Print the requests; send nothing."),
     curl: bool = typer.Option(False, "--curl", help="With --dry-run: a shell script of curl."),
-    output: str | None = typer.Option(None, "--output", "-o", help="Write to this file."),
+    output: str | None = typer.Option(
+        None, "--output", "-o", metavar="FILE", help="Write to this file."
+    ),
     url: str | None = common.url_option(),
     token_file: str | None = common.token_file_option(),
     state: str | None = common.state_option(),
@@ -41,9 +38,13 @@ def submit(
     retry_failed: bool = typer.Option(
         False, "--retry-failed", help="Also resubmit points whose jobs failed or were killed."
     ),
-    concurrency: int = typer.Option(8, "--concurrency", "-j", help="Requests at once (1-64)."),
-    timeout: float = typer.Option(150.0, "--timeout", help="Seconds to wait for an answer."),
-    root: Path | None = typer.Option(None, "--root", help="Repository root for spec files."),
+    concurrency: int = typer.Option(
+        8, "--concurrency", "-j", min=1, max=64, metavar="N", help="Requests at once."
+    ),
+    timeout: float = typer.Option(
+        150.0, "--timeout", metavar="SECONDS", help="Seconds to wait for an answer."
+    ),
+    root: Path | None = shared.ROOT,
     verbose: bool = common.verbose_option(),
 ) -> None:
     """Submit a spec's jobs (or workflow); again, only what is missing."""
