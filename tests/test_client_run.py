@@ -58,3 +58,15 @@ def test_run_shows_how_failed_jobs_ended(tmp_path: Path, monkeypatch, capsys) ->
     assert rows["job-0"][2] == rows["job-2"][2] == "completed"
     assert "--- job-1" in out and "computing 1" in out
     assert "2 completed, 1 failed" in err
+
+
+def test_local_sandbox_creates_the_data_folder_it_is_given(tmp_path: Path) -> None:
+    import requests
+
+    from prominence_spec.client.local import LocalSandbox
+
+    data = tmp_path / "not" / "yet"
+    with LocalSandbox(executor="noop", data=data) as sandbox:
+        assert requests.get(f"{sandbox.url}/health", timeout=10).ok
+        assert sandbox.token_file.is_file()
+    assert sandbox.process is not None and sandbox.process.poll() is not None

@@ -75,6 +75,7 @@ class LocalSandbox:
 
     def start(self) -> None:
         try:
+            self.data.mkdir(parents=True, exist_ok=True)
             with open(self.log, "wb") as log:
                 self.process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
                     self.command(),
