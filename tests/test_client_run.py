@@ -69,4 +69,5 @@ def test_local_sandbox_creates_the_data_folder_it_is_given(tmp_path: Path) -> No
     with LocalSandbox(executor="noop", data=data) as sandbox:
         assert requests.get(f"{sandbox.url}/health", timeout=10).ok
         assert sandbox.token_file.is_file()
-    assert sandbox.process is not None and sandbox.process.poll() is not None
+        process = sandbox.process
+    assert process is not None and process.poll() is not None  # stopped on leaving
