@@ -165,3 +165,23 @@ def test_dry_run_streams_a_big_sweep_fast(tmp_path: Path, monkeypatch, capsys) -
     assert code == 0, err
     assert (tmp_path / "out.txt").read_text().count("\n") == 40_000
     assert elapsed < 4.0  # 20,000 points: a loose bound here; benchmarks/ measures the rate
+
+
+def test_a_dry_run_renders_each_point_once(tmp_path: Path, monkeypatch, capsys) -> None:
+    from prominence_spec.render import points
+
+    built: list[int] = []
+    real_build = points.build
+
+    def counting_build(*args, **kwargs):
+        built.append(1)
+        return real_build(*args, **kwargs)
+
+    monkeypatch.setattr(points, "build", counting_build)
+    spec = str(sweep_spec(tmp_path, 7))
+    code, out, err = cli(
+        monkeypatch, capsys, ["submit", spec, "--dry-run"], {"HOME": str(tmp_path)}
+    )
+    assert code == 0, err
+    assert len(dry_run_bodies(out)) == 7
+    assert len(built) == 7  # the run's identity is decided without rendering the sweep

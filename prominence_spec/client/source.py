@@ -76,7 +76,7 @@ class SpecSource:
     def input_files(self) -> list[Path]:
         """Files besides the spec that rendering reads up front: templates, row files."""
         run = self.open()
-        self.diagnostics = list(run.diagnostics)
+        self.diagnostics = run.opened  # rendering every point is for points() to do
         found: set[str] = set()
         for item in run.items:
             if isinstance(item, TemplatedRun):

@@ -52,6 +52,11 @@ class RenderRun:
                 self.items.append(run)
 
     @property
+    def opened(self) -> list[Diagnostic]:
+        """What loading and opening the file found, before any point is rendered."""
+        return list(self._opened)
+
+    @property
     def diagnostics(self) -> list[Diagnostic]:
         """Every problem found, located; complete whatever was called before."""
         if self._found is None:
