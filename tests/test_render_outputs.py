@@ -344,3 +344,12 @@ def test_output_dir_that_is_a_file_exits_2(repo: Path) -> None:
     proc = promspec("render", PI, "--output-dir", str(repo / "taken"))
     assert proc.returncode == 2
     assert "cannot make the folder" in proc.stderr
+
+
+def test_points_say_the_document_even_when_another_cannot_be_opened(repo: Path) -> None:
+    text = "promspec: {sweeps: {n: [1]}}\n" + PLAIN + "---\n" + PLAIN
+    spec = write(repo, text, "broken.yaml")
+    proc = promspec("render", str(spec), "--points", "-f", "jsonl", cwd=repo)
+    assert proc.returncode == 1
+    assert "error[PS607] unknown promspec setting" in proc.stderr
+    assert _rows(proc) == [{"document": 1, "index": 0, "params": {}}]

@@ -91,7 +91,7 @@ def _write_points(run: RenderRun, request: RenderRequest, colored: bool) -> None
             run.points(request.point),
             out.stream,
             request.fmt,
-            with_document=len(run.items) > 1,
+            with_document=run.documents_in_file > 1,
             color=table_color,
         )
         out.keep = not has_errors(run.diagnostics)

@@ -46,8 +46,9 @@ class RenderRun:
         self._opened: list[Diagnostic] = list(loaded.diagnostics)
         self._found: list[Diagnostic] | None = None
         self.items: list[Document | TemplatedRun] = []
-        #: the position in the file of each of ``items``
+        #: the position in the file of each of ``items``, and how many documents it has
         self.positions: list[int] = []
+        self.documents_in_file = len(loaded.documents)
         for position, document in enumerate(loaded.documents):
             if not is_templated(document.data):
                 self.items.append(document)
