@@ -320,8 +320,8 @@ _TEMPLATES: dict[str, Explanation] = {
     "PS603": Explanation(
         "use data, filters and the documented functions only",
         "Templates run in a sandbox: no attributes starting with _, no Python internals, "
-        "and limits on what a template may build (the size of strings and lists, the time "
-        "a render takes). The message says which rule was broken.",
+        "and limits on what a template may build (strings and lists of more than 1 MiB). "
+        "The message says which rule was broken.",
         Example(
             _templated("  params: {n: 1}\n", "\"{{ ''.__class__ }}\""),
             _templated("  params: {n: 1}\n", "'run {{ n }}'"),
@@ -330,7 +330,7 @@ _TEMPLATES: dict[str, Explanation] = {
     "PS604": Explanation(
         "fix the sweep as the message says; docs/sweeps.md has the grammar",
         "The sweep under promspec.sweep is not valid: a range with a step of 0 or less, a "
-        "bare scalar where a list of values belongs, an unknown grammar word, more points "
+        "bare scalar where a list of values belongs, zip items of unequal length, more points "
         "than max_points allows, a where expression that fails. As a warning it also says "
         "that a sweep parameter is used nowhere in the spec (every point would render the "
         "same job).",
