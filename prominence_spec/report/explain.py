@@ -86,7 +86,8 @@ def _write_rich(blocks: list[Block], stream: TextIO) -> None:
                 console.print(Text.assemble("    ", line), no_wrap=True, overflow="ignore")
             console.print()
         else:
-            console.print(Text(text, style=_STYLES.get(kind, "")))
+            filled = fill(text, min(console.width, _WIDTH))  # rich's wrap leaves spaces
+            console.print(Text(filled, style=_STYLES.get(kind, "")), overflow="ignore")
             if kind != "title":
                 console.print()
 
