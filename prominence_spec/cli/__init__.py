@@ -13,6 +13,7 @@ import typer
 from typer.exceptions import TyperException
 
 from prominence_spec.cli import (
+    explain_cmd,
     init_cmd,
     ops_cmd,
     render_cmd,
@@ -39,6 +40,9 @@ app.command("validate", short_help="Check specs against the server's schemas and
 app.command("render", short_help="Print the exact API bodies a spec stands for.")(render_cmd.render)
 app.command("schema", short_help="Print a bundled JSON Schema.")(schema_cmd.schema)
 app.command("init", short_help="Start a spec from a starter template.")(init_cmd.init)
+app.command("explain", short_help="Explain a diagnostic code, with an example.")(
+    explain_cmd.explain
+)
 app.add_typer(sandbox_cmd.app, name="sandbox")
 app.command("submit", short_help="Send a spec's jobs or workflows to PROMINENCE.")(
     submit_cmd.submit

@@ -107,3 +107,85 @@ def quiet_broken_pipe() -> None:
         pass
     finally:
         os.close(devnull)
+
+
+class PendingFiles:
+    """Files written in a folder under temporary names and given their own names only at
+    the end, all together, if the command succeeded (see :func:`files_in`)."""
+
+    def __init__(self, folder: str) -> None:
+        self.folder = folder
+        self.keep = True
+        self._written: list[tuple[str, str]] = []  # (temporary, final path)
+
+    def __len__(self) -> int:
+        return len(self._written)
+
+    def write(self, name: str, text: str) -> None:
+        """Write ``text`` to a temporary file that becomes ``folder/name`` at the end."""
+        path = os.path.join(self.folder, name)
+        try:
+            fd, temporary = tempfile.mkstemp(prefix=".promspec-", suffix=".tmp", dir=self.folder)
+        except OSError as exc:
+            raise typer.BadParameter(
+                f"cannot write {path}: {exc.strerror}", param_hint="--output-dir"
+            ) from None
+        self._written.append((temporary, path))
+        with os.fdopen(fd, "w", encoding="utf-8", errors="backslashreplace") as stream:
+            stream.write(text)
+
+    def commit(self) -> None:
+        for temporary, path in self._written:
+            _keep_mode(path, temporary)
+            os.replace(temporary, path)
+
+    def discard(self) -> None:
+        for temporary, _ in self._written:
+            with suppress(OSError):
+                os.unlink(temporary)
+
+
+@contextmanager
+def files_in(folder: str) -> Iterator[PendingFiles]:
+    """Write files into ``folder`` (made if missing) as :class:`PendingFiles`: they are
+    renamed into place when the block ends well and ``keep`` is still set; otherwise none
+    of them is, and the folders this made are removed again."""
+    made = _make_folders(folder)
+    pending = PendingFiles(folder)
+    try:
+        yield pending
+    except KeyboardInterrupt:
+        _undo(pending, made)
+        _say_left_as_it_was(folder)
+        raise
+    except BaseException:
+        _undo(pending, made)
+        raise
+    if pending.keep:
+        pending.commit()
+    else:
+        _undo(pending, made)
+
+
+def _make_folders(folder: str) -> list[str]:
+    """Make ``folder`` and the folders above it that are missing; return those it made,
+    deepest first."""
+    missing: list[str] = []
+    here = os.path.abspath(folder)
+    while not os.path.isdir(here) and here != os.path.dirname(here):
+        missing.append(here)
+        here = os.path.dirname(here)
+    try:
+        os.makedirs(folder, exist_ok=True)
+    except OSError as exc:
+        raise typer.BadParameter(
+            f"cannot make the folder {folder}: {exc.strerror}", param_hint="--output-dir"
+        ) from None
+    return missing
+
+
+def _undo(pending: PendingFiles, made: list[str]) -> None:
+    pending.discard()
+    for folder in made:
+        with suppress(OSError):
+            os.rmdir(folder)

@@ -21,15 +21,28 @@ def render(
     point: int | None = typer.Option(
         None, "--point", metavar="N", help="Render only point N (0-based)."
     ),
-    fmt: DocumentFormat = typer.Option(
-        "json",
+    points: bool = typer.Option(
+        False,
+        "--points",
+        help="Print a table of each point's index and parameters (no bodies are rendered); "
+        "-f json, jsonl or yaml for the same rows as data.",
+    ),
+    fmt: DocumentFormat | None = typer.Option(
+        None,
         "--format",
         "-f",
-        help="json (pretty; a list when a sweep gives several documents), "
+        help="json (default; pretty, a list when a sweep gives several documents), "
         "jsonl (one compact body per line) or yaml.",
     ),
     output: str | None = typer.Option(
         None, "--output", "-o", metavar="FILE", help="Write to this file."
+    ),
+    output_dir: str | None = typer.Option(
+        None,
+        "--output-dir",
+        metavar="DIR",
+        help="Write one file per document into DIR (made if missing), named after the "
+        "job or workflow.",
     ),
     max_points: int | None = shared.MAX_POINTS,
     root: Path | None = shared.ROOT,
@@ -42,8 +55,42 @@ def render(
         raise typer.BadParameter(
             "--point and --count cannot be used together", param_hint="--point"
         )
+    _refuse_together(count=count, points=points, output=output, output_dir=output_dir)
     from prominence_spec.cli.rendering import RenderRequest, run_render
 
     run_render(
-        RenderRequest(spec, sets, values, mode, count, point, fmt, output, max_points, root, color)
+        RenderRequest(
+            spec,
+            sets,
+            values,
+            mode,
+            count,
+            point,
+            fmt,
+            output,
+            max_points,
+            root,
+            color,
+            points=points,
+            output_dir=output_dir,
+        )
     )
+
+
+def _refuse_together(
+    *, count: bool, points: bool, output: str | None, output_dir: str | None
+) -> None:
+    """--output-dir writes files, --points and --count print: one at a time."""
+    if output_dir is not None and output is not None:
+        raise typer.BadParameter(
+            "--output-dir and --output cannot be used together", param_hint="--output-dir"
+        )
+    if output_dir is not None and (count or points):
+        other = "--count" if count else "--points"
+        raise typer.BadParameter(
+            f"--output-dir and {other} cannot be used together", param_hint="--output-dir"
+        )
+    if points and count:
+        raise typer.BadParameter(
+            "--points and --count cannot be used together", param_hint="--points"
+        )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -9,6 +10,7 @@ from pathlib import Path
 import typer
 
 from prominence_spec.cli._console import use_color
+from prominence_spec.cli._output import files_in
 from prominence_spec.cli._output import output as open_output
 from prominence_spec.cli._values import collect_values, given_where
 from prominence_spec.diagnostics import CheckReport, Diagnostic, FileReport, has_errors
@@ -29,11 +31,13 @@ class RenderRequest:
     mode: str | None
     count: bool
     point: int | None
-    fmt: str
+    fmt: str | None
     output: str | None
     max_points: int | None
     root: Path | None
     color: bool | None
+    points: bool = False
+    output_dir: str | None = None
 
 
 def run_render(request: RenderRequest) -> None:
@@ -63,11 +67,52 @@ def run_render(request: RenderRequest) -> None:
         return
     if request.point is not None:
         _check_point(run, request.point, spec, colored)
-    with open_output(request.output) as out:
-        documents = (item.document for item in run.documents(request.point))
-        write_documents(documents, out.stream, request.fmt, single=run.single(request.point))
-        out.keep = not has_errors(run.diagnostics)
+    if request.points:
+        _write_points(run, request, colored)
+    elif request.output_dir is not None:
+        _write_files(run, request, request.output_dir)
+    else:
+        with open_output(request.output) as out:
+            documents = (item.document for item in run.documents(request.point))
+            fmt = request.fmt or "json"
+            write_documents(documents, out.stream, fmt, single=run.single(request.point))
+            out.keep = not has_errors(run.diagnostics)
     _finish(spec, run.diagnostics, colored)
+
+
+def _write_points(run: RenderRun, request: RenderRequest, colored: bool) -> None:
+    """The table (or rows) of the points render would give; no body is built."""
+    from prominence_spec.report.points import write_points
+
+    with open_output(request.output) as out:
+        to_stdout = out.path is None
+        table_color = request.fmt is None and to_stdout and use_color(request.color, sys.stdout)
+        write_points(
+            run.points(request.point),
+            out.stream,
+            request.fmt,
+            with_document=run.documents_in_file > 1,
+            color=table_color,
+        )
+        out.keep = not has_errors(run.diagnostics)
+    if not run.swept and not has_errors(run.diagnostics):
+        sys.stderr.write(f"promspec: {request.spec} has no sweep: it renders one point, 0\n")
+
+
+def _write_files(run: RenderRun, request: RenderRequest, folder: str) -> None:
+    """One file per valid body in ``folder``; none at all if any point fails."""
+    from prominence_spec.report.document_files import FileNames, document_text
+
+    fmt = request.fmt or "json"
+    names = FileNames(fmt)
+    with files_in(folder) as files:
+        for item in run.documents(request.point):
+            files.write(names.name(item.document, item.index), document_text(item.document, fmt))
+        files.keep = not has_errors(run.diagnostics)
+    if files.keep:
+        shown = folder if folder.endswith(("/", os.sep)) else folder + "/"
+        plural = "" if len(files) == 1 else "s"
+        sys.stderr.write(f"promspec: {len(files):,} file{plural} written to {shown}\n")
 
 
 def _check_point(run: RenderRun, point: int, spec: str, colored: bool) -> None:

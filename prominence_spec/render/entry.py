@@ -17,6 +17,7 @@ from typing import Any
 from prominence_spec.diagnostics import Diagnostic
 from prominence_spec.load.loader import Document
 from prominence_spec.load.locate import locate
+from prominence_spec.render import points
 from prominence_spec.render.factory import factory_mode
 from prominence_spec.render.findings import Findings
 from prominence_spec.render.jobs import jobs_mode
@@ -72,6 +73,18 @@ def render(
         yield from jobs_mode(prepared, findings, check, only)
 
 
+def sweep_points(
+    prepared: Prepared, findings: Findings, *, only: int | None = None
+) -> Iterator[points.Point]:
+    """The points ``render`` would build, as ``(index, params)``, without building any body:
+    the same refusal of a sweep over ``max_points``, the same filtering, the same indices."""
+    if only is None and _too_many(prepared, findings):
+        return
+    if not findings.ok:
+        return
+    yield from points.points(prepared, findings, only)
+
+
 def _too_many(prepared: Prepared, findings: Findings) -> bool:
     sweep = prepared.sweep
     limit = prepared.spec.max_points
@@ -91,4 +104,4 @@ def _too_many(prepared: Prepared, findings: Findings) -> bool:
     return True
 
 
-__all__ = ["new_findings", "open_spec", "render"]
+__all__ = ["new_findings", "open_spec", "render", "sweep_points"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,16 @@ from prominence_spec.render.rendered import Rendered
 from prominence_spec.spec.settings import is_templated, stray_template
 from prominence_spec.validate.document import check_document, detect_kind
 from prominence_spec.validate.templated import TemplatedRun, open_templated
+
+
+@dataclass(frozen=True)
+class PointRow:
+    """One point of a file: the document of the file it belongs to (from 0), its index in
+    that document's sweep (0 without a sweep) and its parameters (empty without one)."""
+
+    document: int
+    index: int
+    params: dict[str, Any]
 
 
 class RenderRun:
@@ -35,9 +46,13 @@ class RenderRun:
         self._opened: list[Diagnostic] = list(loaded.diagnostics)
         self._found: list[Diagnostic] | None = None
         self.items: list[Document | TemplatedRun] = []
-        for document in loaded.documents:
+        #: the position in the file of each of ``items``, and how many documents it has
+        self.positions: list[int] = []
+        self.documents_in_file = len(loaded.documents)
+        for position, document in enumerate(loaded.documents):
             if not is_templated(document.data):
                 self.items.append(document)
+                self.positions.append(position)
                 continue
             run, problems = open_templated(
                 document,
@@ -50,6 +65,7 @@ class RenderRun:
             self._opened.extend(problems)
             if run is not None:
                 self.items.append(run)
+                self.positions.append(position)
 
     @property
     def opened(self) -> list[Diagnostic]:
@@ -78,6 +94,33 @@ class RenderRun:
                 total += 1
         self._found = found
         return total
+
+    @property
+    def swept(self) -> bool:
+        """Whether a document of the file has a sweep."""
+        return any(
+            isinstance(item, TemplatedRun) and item.prepared.sweep is not None
+            for item in self.items
+        )
+
+    def points(self, only: int | None = None) -> Iterator[PointRow]:
+        """The point of each document ``documents(only)`` would give, in the same order, with
+        no body built or checked; when the pass is over, ``diagnostics`` holds what the
+        sweeps' set-up and filters found."""
+        found = list(self._opened)
+        for position, item in zip(self.positions, self.items, strict=True):
+            if not isinstance(item, TemplatedRun):
+                yield PointRow(position, 0, {})
+                continue
+            item.restart()
+            try:
+                for index, params in item.points(only):
+                    yield PointRow(position, index or 0, params)
+            except IndexError as exc:
+                path = item.prepared.spec.path
+                item.findings.problems.append(Diagnostic("PS604", str(exc), path=path))
+            found.extend(item.diagnostics())
+        self._found = found
 
     def single(self, point: int | None) -> bool:
         """Whether the output is one document (else a list of them)."""

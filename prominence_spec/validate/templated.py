@@ -11,7 +11,8 @@ from typing import Any
 from prominence_spec.diagnostics import Diagnostic
 from prominence_spec.load.loader import Document
 from prominence_spec.render import points
-from prominence_spec.render.entry import new_findings, open_spec, render
+from prominence_spec.render.entry import new_findings, open_spec, render, sweep_points
+from prominence_spec.render.points import Point
 from prominence_spec.render.prepare import Prepared
 from prominence_spec.render.rendered import Rendered
 from prominence_spec.validate.points import PointChecker
@@ -44,6 +45,10 @@ class TemplatedRun:
 
     def documents(self, only: int | None = None) -> Iterator[Rendered]:
         yield from render(self.prepared, self.findings, self.check, only=only)
+
+    def points(self, only: int | None = None) -> Iterator[Point]:
+        """``(index, params)`` of each point the bodies would come from; none is built."""
+        yield from sweep_points(self.prepared, self.findings, only=only)
 
     def diagnostics(self) -> list[Diagnostic]:
         return self.findings.diagnostics()

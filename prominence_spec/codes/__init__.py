@@ -7,9 +7,17 @@ PS4xx  accepted by the server's validator, but the server then fails (HTTP 500, 
 PS5xx  deliberately stricter than the server (see docs/compatibility.md)
 PS6xx  templates and sweeps
 PS9xx  internal
+
+Each code also has a long form in :mod:`.explanations` (what to do, why, an example);
+:func:`entry` gives both, and ``docs/diagnostics.md`` is generated from them.
 """
 
 from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from prominence_spec.codes.explanations import EXPLANATIONS, Example, Explanation
 
 CODES: dict[str, str] = {
     # loading
@@ -90,5 +98,76 @@ CODES: dict[str, str] = {
 }
 
 
+#: The heading of each family of codes (its first digit).
+FAMILIES: dict[str, str] = {
+    "1": "Loading (bytes, YAML/JSON syntax, safety limits)",
+    "2": "Schema: what the server's validator rejects",
+    "3": "Rules a schema cannot say: what the server's validator rejects",
+    "4": "Accepted by the server's validator, but the server then fails",
+    "5": "Deliberately stricter than the server (see compatibility.md)",
+    "6": "Templates and sweeps",
+    "9": "Internal",
+}
+
+
+@dataclass(frozen=True)
+class Entry:
+    """Everything the catalogue says about one code."""
+
+    code: str
+    meaning: str
+    family: str
+    hint: str
+    text: str
+    example: Example | None
+
+
 def title(code: str) -> str:
     return CODES.get(code, "")
+
+
+def family(code: str) -> str:
+    """The heading of the code's family ("Templates and sweeps" for PS604)."""
+    return FAMILIES.get(code[2:3], "") if code.startswith("PS") else ""
+
+
+def entry(code: str) -> Entry:
+    """The catalogue's entry for a known ``code``."""
+    explanation = EXPLANATIONS.get(code, Explanation(hint=""))
+    return Entry(
+        code,
+        CODES[code],
+        family(code),
+        explanation.hint,
+        explanation.text,
+        explanation.example,
+    )
+
+
+def entries() -> list[Entry]:
+    """Every code's entry, in code order."""
+    return [entry(code) for code in sorted(CODES)]
+
+
+_CODE_TEXT = re.compile(r"(?:ps)?(\d{3})", re.IGNORECASE)
+
+
+def normalize(text: str) -> str:
+    """``text`` as a code would be written: ``ps204`` and ``204`` give ``PS204``; anything
+    else is only stripped and upper-cased."""
+    stripped = text.strip()
+    matched = _CODE_TEXT.fullmatch(stripped)
+    return f"PS{matched.group(1)}" if matched else stripped.upper()
+
+
+__all__ = [
+    "CODES",
+    "FAMILIES",
+    "Entry",
+    "Example",
+    "entries",
+    "entry",
+    "family",
+    "normalize",
+    "title",
+]

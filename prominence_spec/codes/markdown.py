@@ -1,0 +1,82 @@
+"""``docs/diagnostics.md``, generated from the code catalogue:
+
+    python -m prominence_spec.codes.markdown > docs/diagnostics.md
+
+A test fails when the file and the catalogue disagree.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+import textwrap
+from itertools import groupby
+
+from prominence_spec.codes import Entry, entries
+
+_INTRO = """\
+# Diagnostic codes
+
+<!-- Generated from prominence_spec/codes/ by
+     `python -m prominence_spec.codes.markdown > docs/diagnostics.md`:
+     edit the catalogue there, not this file. -->
+
+Every problem promspec reports has a stable code. Codes are never renumbered; new ones
+are only added. `error` diagnostics make `promspec validate` exit with 1; `warning`s
+do not. The JSON report carries the code in `diagnostics[].code`, SARIF in `ruleId`.
+
+`promspec explain CODE` prints a code's entry below in the terminal (`promspec explain
+PS204`, case does not matter); `promspec explain` lists every code with its meaning.
+"""
+
+
+def diagnostics_markdown() -> str:
+    """The whole of ``docs/diagnostics.md``."""
+    parts = [_INTRO]
+    for digit, group in groupby(entries(), key=lambda e: e.code[2]):
+        parts.append(_family(digit, list(group)))
+    return "\n".join(parts)
+
+
+def _family(digit: str, members: list[Entry]) -> str:
+    lines = [f"## PS{digit}xx: {members[0].family}", "", "| Code | Meaning |", "| --- | --- |"]
+    lines += [f"| [`{e.code}`](#{e.code.lower()}) | {e.meaning} |" for e in members]
+    sections = "\n".join(_section(e) for e in members)
+    return "\n".join(lines) + "\n\n" + sections
+
+
+def _section(entry: Entry) -> str:
+    lines = [f"### {entry.code}", "", f"**{entry.meaning}**", ""]
+    if entry.text:
+        lines += [fill(entry.text), ""]
+    if entry.hint:
+        lines += [fill(f"What to do: {entry.hint}."), ""]
+    if entry.example is not None:
+        lines += [f"A spec that gets {entry.code}:", "", *_yaml(entry.example.bad)]
+        lines += ["Fixed:", "", *_yaml(entry.example.fixed)]
+    return "\n".join(lines)
+
+
+_TEMPLATE = re.compile(r"\{\{.*?\}\}")
+
+
+def fill(text: str, width: int = 88) -> str:
+    """``text`` wrapped to ``width``, never inside a ``{{ ... }}`` expression."""
+    kept = _TEMPLATE.sub(lambda m: m.group(0).replace(" ", "\0"), text)
+    lines = textwrap.fill(kept, width=width, break_long_words=False, break_on_hyphens=False)
+    return lines.replace("\0", " ")
+
+
+def _yaml(text: str) -> list[str]:
+    return ["```yaml", text.rstrip("\n"), "```", ""]
+
+
+def main() -> None:
+    sys.stdout.write(diagnostics_markdown())
+
+
+if __name__ == "__main__":
+    main()
+
+
+__all__ = ["diagnostics_markdown", "fill"]
