@@ -17,14 +17,26 @@ tasks:
 
 
 def reported(repo: Path, *args: str, name: str = "spec.yaml") -> list[str]:
-    """The diagnostic lines of `validate` (without its summary), checked to be the lines
-    `render` writes to stderr, and both exit codes to agree."""
+    """The diagnostic lines of `validate` (without its summary), checked to be what
+    `render` writes to stderr (validate sorts them by place, render gives them as found),
+    and both exit codes to agree."""
     validated = promspec("validate", name, *args, cwd=repo)
     rendered = promspec("render", name, *args, "-f", "jsonl", cwd=repo)
     lines = validated.stdout.splitlines()[:-1]
-    assert rendered.stderr.splitlines()[:-1] == lines
+    assert sorted(_entries(rendered.stderr.splitlines()[:-1])) == sorted(_entries(lines))
     assert validated.returncode == rendered.returncode
     return lines
+
+
+def _entries(lines: list[str]) -> list[tuple[str, ...]]:
+    """Each diagnostic with its hint and context lines."""
+    entries: list[list[str]] = []
+    for line in lines:
+        if line.startswith(" ") and entries:
+            entries[-1].append(line)
+        else:
+            entries.append([line])
+    return [tuple(entry) for entry in entries]
 
 
 # -- a float range whose end is not reached exactly -------------------------------------
@@ -60,3 +72,90 @@ def test_the_factory_the_warned_range_compiles_to_gives_the_same_points(repo: Pa
     factory = promspec("render", "spec.yaml", "--mode", "factory", cwd=repo)
     assert factory.returncode == 0 and "PS613" in factory.stderr
     assert '"end": 0.3' in factory.stdout  # the server counts it to the same 3 values
+
+
+# -- a settings error does not hide the body's errors; every bad read_file is reported ---
+
+
+MISSPELLED_PARAMS = """\
+promspec:
+  parms: {cpus: 2}
+name: job
+resources: {cpus: "{{ cpus }}", memory: 1, disk: 10, gpus: 1}
+tasks:
+  - image: busybox
+    runtime: singularity
+"""
+
+
+def test_a_misspelled_setting_is_reported_with_the_bodys_errors(repo: Path) -> None:
+    write(repo, MISSPELLED_PARAMS)
+    lines = reported(repo)
+    assert lines[:2] == [
+        'spec.yaml:2:3: error[PS607] unknown promspec setting "parms" (at /promspec/parms)',
+        "  hint: did you mean `params`?",
+    ]
+    # read as params, so cpus is defined and the body's own error is found
+    assert lines[2].startswith("spec.yaml:4:54: error[PS201] unknown key")
+    assert not any("PS602" in line for line in lines)
+
+
+def test_a_spec_with_a_settings_error_renders_nothing(repo: Path) -> None:
+    write(repo, MISSPELLED_PARAMS.replace(", gpus: 1", ""))
+    rendered = promspec("render", "spec.yaml", cwd=repo)
+    assert rendered.returncode == 1 and rendered.stdout == ""
+    assert "PS607" in rendered.stderr and "1 error" in rendered.stderr
+
+
+def test_other_bad_settings_are_read_as_defaults_and_the_body_checked(repo: Path) -> None:
+    text = MISSPELLED_PARAMS.replace("parms:", "params:").replace(
+        "promspec:\n", "promspec:\n  expand: job\n  max_points: 0\n  nonsense: 1\n"
+    )
+    write(repo, text)
+    codes = [line.split()[1] for line in reported(repo) if not line.startswith(" ")]
+    assert codes == ["error[PS607]"] * 3 + ["error[PS201]"]
+
+
+def test_every_bad_read_file_is_reported_not_only_the_first(repo: Path) -> None:
+    write(
+        repo,
+        """\
+promspec: {}
+name: "job-{{ read_file('missing1.txt') }}"
+resources: {cpus: 1, memory: 1, disk: 10}
+tasks:
+  - image: "{{ read_file('missing2.txt') }}"
+    runtime: singularity
+    cmd: "{{ read_file('../outside.sh') }}"
+""",
+    )
+    lines = [line for line in reported(repo) if not line.startswith(" ")]
+    assert [line.split(" error")[0] for line in lines] == [
+        "spec.yaml:2:7:",
+        "spec.yaml:5:12:",
+        "spec.yaml:7:10:",
+    ]
+    assert "'missing1.txt' does not exist" in lines[0]
+    assert "'missing2.txt' does not exist" in lines[1]
+    assert "'../outside.sh' leads outside the repository" in lines[2]
+
+
+def test_a_bad_read_file_in_a_sweep_is_grouped_per_place(repo: Path) -> None:
+    write(
+        repo,
+        """\
+promspec:
+  sweep: {n: [1, 2]}
+name: "job-{{ n }}"
+resources: {cpus: 1, memory: 1, disk: 10}
+tasks:
+  - image: "{{ read_file('missing.txt') }}"
+    runtime: singularity
+    cmd: "{{ read_file('in-' ~ n ~ '.sh') }}"
+""",
+    )
+    (repo / "in-1.sh").write_text("run 1\n")
+    lines = [line for line in reported(repo) if not line.startswith(" ")]
+    assert len(lines) == 2
+    assert "'missing.txt' does not exist (fails for all 2 points" in lines[0]
+    assert "'in-2.sh' does not exist (fails for 1 of 2 points, first at index 1: n=2)" in lines[1]

@@ -168,7 +168,7 @@ def _marked_job(
     try:
         job, _ = prepared.body.build({**prepared.context, **marks})
     except BuildError as exc:
-        findings.problems.append(prepared.places.in_body(exc.diagnostic()))
+        findings.problems.extend(prepared.places.in_body(d) for d in exc.diagnostics())
         return None
     return dict(job)
 

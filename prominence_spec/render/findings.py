@@ -45,13 +45,16 @@ class Groups:
 
 @dataclass
 class Findings:
-    """Everything rendering a spec finds, in the order it is reported: the set-up problems
-    (already located), then one diagnostic per group of point diagnostics."""
+    """Everything rendering a spec finds, in the order it is reported: the settings'
+    problems and the set-up problems (already located), then one diagnostic per group of
+    point diagnostics."""
 
     problems: list[Diagnostic] = field(default_factory=list)
     groups: Groups = field(default_factory=Groups)
     swept: bool = False  # the spec has a sweep: point diagnostics say how many points fail
     seen: int = 0  # points rendered so far
+    #: what is wrong in the promspec: settings (read as defaults: the body is still checked)
+    settings: list[Diagnostic] = field(default_factory=list)
 
     def record(
         self,
@@ -65,11 +68,12 @@ class Findings:
 
     @property
     def ok(self) -> bool:
+        """No set-up problem stops rendering (settings problems do not)."""
         return not has_errors(self.problems)
 
     def diagnostics(self) -> list[Diagnostic]:
         grouped = self.groups.diagnostics(self.seen if self.swept else None)
-        return [*self.problems, *grouped]
+        return [*self.settings, *self.problems, *grouped]
 
 
 def _summarise(group: _Group, total: int | None) -> Diagnostic:

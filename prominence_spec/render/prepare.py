@@ -39,6 +39,8 @@ class Prepared:
     problems: list[Diagnostic] = field(default_factory=list)
     data_files: set[str] = field(default_factory=set)  # row files the sweep reads
     context_plain: bool = True  # every value of the context is plain data
+    #: what is wrong in the settings (each read as its default): checked, never rendered
+    settings_problems: list[Diagnostic] = field(default_factory=list)
 
 
 def prepare(

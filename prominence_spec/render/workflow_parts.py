@@ -24,7 +24,7 @@ def workflow_settings(prepared: Prepared, findings: Findings) -> dict[str, Any]:
     try:
         built, _ = compiled.build(prepared.context)
     except BuildError as exc:
-        findings.problems.append(prepared.places.in_spec(exc.diagnostic(at)))
+        findings.problems.extend(prepared.places.in_spec(d) for d in exc.diagnostics(at))
         return {}
     return dict(built) if isinstance(built, dict) else {}
 
@@ -47,7 +47,7 @@ def extra_jobs(prepared: Prepared, findings: Findings) -> tuple[Job | None, Job 
         try:
             document, _ = compiled.build(prepared.context)
         except BuildError as exc:
-            findings.problems.append(places.in_spec(exc.diagnostic(at)))
+            findings.problems.extend(places.in_spec(d) for d in exc.diagnostics(at))
             return None
         if not isinstance(document, dict):
             message = f"workflow.{role} must be a job"
