@@ -159,3 +159,83 @@ tasks:
     assert len(lines) == 2
     assert "'missing.txt' does not exist (fails for all 2 points" in lines[0]
     assert "'in-2.sh' does not exist (fails for 1 of 2 points, first at index 1: n=2)" in lines[1]
+
+
+# -- undefined variables: a sweep parameter out of reach, and no far-fetched suggestion ---
+
+
+SCATTER_GATHER = """\
+promspec:
+  expand: workflow
+  params: {image: busybox}
+  sweep:
+    frame: [1, 2]
+  workflow:
+    name: study
+    setup:
+      resources: {cpus: 1, memory: 1, disk: 10}
+      tasks:
+        - image: busybox
+          runtime: singularity
+          cmd: split {{ parts }}
+    gather:
+      resources: {cpus: 1, memory: 1, disk: 10}
+      tasks:
+        - image: busybox
+          runtime: singularity
+          cmd: merge {{ frame }}
+name: "work-{{ frame }}"
+resources: {cpus: 1, memory: 1, disk: 10}
+tasks:
+  - image: "{{ image }}"
+    runtime: singularity
+    cmd: run {{ frame }}
+"""
+
+
+def test_a_sweep_parameter_in_the_gather_job_says_it_is_out_of_reach(repo: Path) -> None:
+    write(repo, SCATTER_GATHER)
+    lines = reported(repo)
+    gather = lines.index(
+        'spec.yaml:19:16: error[PS602] "frame" is a sweep parameter, which the gather job '
+        "cannot use: the gather job runs once, after the point jobs "
+        "(at /promspec/workflow/gather/tasks/0/cmd)"
+    )
+    assert lines[gather + 1] == (
+        "  hint: use frame in the body, which is rendered once per point; the gather job sees "
+        "promspec.params, --values and --set"
+    )
+    assert not any("did you mean `range`" in line for line in lines)
+
+
+def test_the_setup_and_gather_jobs_are_both_checked(repo: Path) -> None:
+    write(repo, SCATTER_GATHER)
+    lines = reported(repo)
+    assert lines[:2] == [
+        'spec.yaml:13:16: error[PS602] "parts" is undefined '
+        "(at /promspec/workflow/setup/tasks/0/cmd)",
+        "  hint: define it under promspec.params, in --values or with --set parts=...",
+    ]
+    assert sum("error[PS602]" in line for line in lines) == 2
+
+
+def test_an_undefined_name_without_a_close_match_gets_the_define_it_hint(repo: Path) -> None:
+    write(
+        repo,
+        """\
+promspec:
+  params: {image: busybox}
+name: job
+resources: {cpus: 1, memory: 1, disk: 10}
+tasks:
+  - image: "{{ imag }}"
+    runtime: singularity
+    cmd: render {{ frame }}
+""",
+    )
+    assert reported(repo) == [
+        'spec.yaml:6:12: error[PS602] "imag" is undefined (at /tasks/0/image)',
+        "  hint: did you mean `image`?",
+        'spec.yaml:8:10: error[PS602] "frame" is undefined (at /tasks/0/cmd)',
+        "  hint: define it under promspec.params, in --values or with --set frame=...",
+    ]

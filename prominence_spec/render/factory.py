@@ -335,10 +335,10 @@ def _build(
         job["name"] = point_of.default_name(prepared)
     job_name = job["name"] if isinstance(job["name"], str) else ""  # else reported as PS408
     extra = extra_jobs(prepared, findings)
+    settings = workflow_settings(prepared, findings)
     if extra is None:
         return
     setup, gather = extra
-    settings = workflow_settings(prepared, findings)
     workflow: dict[str, Any] = {"name": settings.pop("name", None) or f"{job_name}-sweep"}
     if "labels" in settings:
         workflow["labels"] = settings.pop("labels")

@@ -44,6 +44,7 @@ def workflow_mode(
         return
     extra = extra_jobs(prepared, findings)
     if extra is None:
+        workflow_settings(prepared, findings)  # checked too, so that all is reported at once
         return
     setup, gather = extra
     total = point_of.count(prepared, findings)

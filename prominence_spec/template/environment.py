@@ -57,7 +57,7 @@ from prominence_spec.template.errors import (
     OMIT,
     TemplateError,
     _convert,
-    _did_you_mean,
+    _variable_hint,
 )
 from prominence_spec.template.files import FileProblemError, TemplateFiles
 from prominence_spec.template.limits import (
@@ -414,7 +414,7 @@ def _variable_renderer(name: str) -> Callable[[Mapping[str, Any]], Any]:
 
 def _undefined_var(name: str, context: Mapping[str, Any]) -> TemplateError:
     return TemplateError(
-        "PS602", f"undefined variable `{name}`", _did_you_mean(name, [*context, *GLOBALS])
+        "PS602", f"undefined variable `{name}`", _variable_hint(name, [*context, *GLOBALS])
     )
 
 
