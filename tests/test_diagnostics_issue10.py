@@ -239,3 +239,54 @@ tasks:
         'spec.yaml:8:10: error[PS602] "frame" is undefined (at /tasks/0/cmd)',
         "  hint: define it under promspec.params, in --values or with --set frame=...",
     ]
+
+
+# -- a value from promspec.params, --values or --set says where it was defined ----------
+
+
+def test_a_value_inside_a_mapping_parameter_says_where_it_was_defined(repo: Path) -> None:
+    write(
+        repo,
+        """\
+promspec:
+  params:
+    res:
+      cpus: 2.0
+      memory: 1
+      disk: 10
+name: job
+resources: "{{ res }}"
+tasks:
+  - image: busybox
+    runtime: singularity
+""",
+    )
+    [error, _] = reported(repo)
+    assert error.startswith("spec.yaml:8:12: error[PS204] expected an integer, got 2.0")
+    assert "(value 2.0 from promspec.params.res.cpus at 4:13) (at /resources/cpus)" in error
+    [error, _] = reported(repo, "--set", "res={cpus: 3.0, memory: 1, disk: 10}")
+    assert "(value 3.0 from --set res) (at /resources/cpus)" in error
+
+
+def test_a_value_used_by_the_workflow_settings_says_where_it_was_defined(repo: Path) -> None:
+    write(
+        repo,
+        """\
+promspec:
+  expand: workflow
+  params:
+    keep: yes
+  sweep: {n: [1, 2]}
+  workflow:
+    policies: {leaveInQueue: "{{ keep }}"}
+name: "job-{{ n }}"
+"""
+        + JOB_TAIL,
+    )
+    assert reported(repo) == [
+        "spec.yaml:7:30: error[PS203] expected true or false, got 'yes' (value \"yes\" from "
+        "promspec.params.keep at 4:11) (at /promspec/workflow/policies/leaveInQueue)",
+        "  hint: YAML 1.2 reads yes as a string: write true",
+    ]
+    [error, _] = reported(repo, "--set", "keep=on")
+    assert '(value "on" from --set keep)' in error

@@ -13,7 +13,13 @@ from typing import Any
 from prominence_spec.diagnostics import NAME_CUTOFF, Diagnostic, did_you_mean, pointer_of
 from prominence_spec.load.loader import Document
 from prominence_spec.render.places import Places, under
-from prominence_spec.render.values_used import unused_values, value_notes, value_origins, words
+from prominence_spec.render.values_used import (
+    param_origin,
+    unused_values,
+    value_notes,
+    value_origins,
+    words,
+)
 from prominence_spec.spec.settings import SETTINGS_KEY, Spec
 from prominence_spec.spec.values import merge
 from prominence_spec.sweep.sweep import Sweep, SweepError, TableSpace, parse_sweep
@@ -68,7 +74,17 @@ def prepare(
     swept = set(sweep.parameters) if sweep else set()
     where = value_origins(spec, places, context, origins or {})
     fixed = {name: text for name, text in where.items() if name not in swept}
-    places = dataclasses.replace(places, notes=value_notes(body, context, fixed))
+    given = origins or {}
+
+    def nested(name: str, inner: tuple[str | int, ...]) -> str | None:
+        return None if name in given else param_origin(spec, places, name, inner)
+
+    notes = value_notes(body, context, fixed, nested=nested)
+    if spec.workflow:
+        workflow, _ = compile_tree(spec.workflow, templater)  # its errors: reported when built
+        at = (SETTINGS_KEY, "workflow")
+        notes |= value_notes(workflow, context, fixed, prefix=at, nested=nested)
+    places = dataclasses.replace(places, notes=notes)
     prepared = Prepared(
         spec,
         document,
