@@ -290,3 +290,34 @@ name: "job-{{ n }}"
     ]
     [error, _] = reported(repo, "--set", "keep=on")
     assert '(value "on" from --set keep)' in error
+
+
+# -- the YAML traps: yes/no/on/off for booleans, tabs in indentation ---------------------
+
+
+def test_a_tab_after_a_sequence_dash_gets_the_indent_with_spaces_hint(repo: Path) -> None:
+    write(repo, "promspec: {}\nname: job\ntasks:\n  -\timage: busybox\n    runtime: singularity\n")
+    [error, hint] = reported(repo)
+    assert error.startswith("spec.yaml:4:4: error[PS101] YAML syntax error")
+    assert hint == "  hint: indent with spaces: YAML does not allow tabs there"
+
+
+def test_yes_from_set_where_a_boolean_is_expected_gets_the_yaml_hint(repo: Path) -> None:
+    write(
+        repo,
+        """\
+promspec:
+  params: {executable: true}
+name: job
+resources: {cpus: 1, memory: 1, disk: 10}
+inputs:
+  - {filename: run.sh, content: ZWNobyBoaQo=, executable: "{{ executable }}"}
+tasks:
+  - image: busybox
+    runtime: singularity
+""",
+    )
+    assert reported(repo) == []
+    [error, hint] = reported(repo, "--set", "executable=yes")
+    assert "expected true or false, got 'yes' (value \"yes\" from --set executable)" in error
+    assert hint == "  hint: YAML 1.2 reads yes as a string: write true"

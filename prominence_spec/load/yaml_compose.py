@@ -322,12 +322,14 @@ def _syntax_diagnostic(exc: yaml.YAMLError, text: str) -> Diagnostic:
 
 
 def _tab_at(mark: Any, text: str) -> bool:
-    """Whether the line of the error indents with a tab (before its first other character)."""
+    """Whether the line of the error indents with a tab: in its leading white space and
+    sequence dashes (``\tcpus: 1``, ``-\timage: x``), or at the error itself."""
     if mark is None:
         return False
     lines = text.splitlines()
     line = lines[mark.line] if 0 <= mark.line < len(lines) else ""
-    return "\t" in line[: len(line) - len(line.lstrip())]
+    indent = len(line) - len(line.lstrip(" \t-"))
+    return "\t" in line[:indent] or line[mark.column : mark.column + 1] == "\t"
 
 
 def compose(text: str) -> tuple[list[ComposedDocument], list[Diagnostic]]:
