@@ -321,3 +321,29 @@ tasks:
     [error, hint] = reported(repo, "--set", "executable=yes")
     assert "expected true or false, got 'yes' (value \"yes\" from --set executable)" in error
     assert hint == "  hint: YAML 1.2 reads yes as a string: write true"
+
+
+# -- an unquoted template read as a YAML mapping is reported at its own place ------------
+
+
+def test_an_unquoted_template_as_a_key_is_one_diagnostic_at_the_template(repo: Path) -> None:
+    write(repo, "promspec: {params: {k: team}}\nname: job\nlabels:\n  {{ k }}: a\n" + JOB_TAIL)
+    assert reported(repo) == [
+        "spec.yaml:4:3: error[PS111] {{ k }} is read by YAML as a mapping, not as a template "
+        "(at /labels)",
+        '  hint: quote the template: "{{ k }}"',
+    ]
+
+
+def test_an_unquoted_template_in_a_values_file_is_located_in_that_file(repo: Path) -> None:
+    write(repo, FLOAT_RANGE.replace("end: 0.3", "end: 0.35"))
+    write(repo, "tag: {{ x }}\n", name="values.yaml")
+    validated = promspec("validate", "spec.yaml", "--values", "values.yaml", cwd=repo)
+    assert validated.returncode == 2
+    assert validated.stderr == (
+        "promspec: values.yaml:1:6: {{ x }} is read by YAML as a mapping, not as a template "
+        '(quote the template: "{{ x }}")\n'
+    )
+    rendered = promspec("render", "spec.yaml", "--values", "values.yaml", cwd=repo)
+    assert rendered.returncode == 2
+    assert rendered.stderr.startswith("values.yaml:1:6: error[PS111] {{ x }} is read by YAML")
