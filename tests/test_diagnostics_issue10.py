@@ -347,3 +347,19 @@ def test_an_unquoted_template_in_a_values_file_is_located_in_that_file(repo: Pat
     rendered = promspec("render", "spec.yaml", "--values", "values.yaml", cwd=repo)
     assert rendered.returncode == 2
     assert rendered.stderr.startswith("values.yaml:1:6: error[PS111] {{ x }} is read by YAML")
+
+
+def test_every_bad_file_one_value_reads_is_reported(repo: Path) -> None:
+    write(
+        repo,
+        "promspec: {}\nname: job\n"
+        + JOB_TAIL
+        + "    cmd: \"{{ read_file('a.sh') }} {{ read_file('ok.sh') }} "
+        "{{ read_file_b64('b.sh') }}\"\n",
+    )
+    (repo / "ok.sh").write_text("true\n")
+    lines = [line for line in reported(repo) if not line.startswith(" ")]
+    assert lines == [
+        "spec.yaml:7:10: error[PS609] file 'a.sh' does not exist (at /tasks/0/cmd)",
+        "spec.yaml:7:10: error[PS609] file 'b.sh' does not exist (at /tasks/0/cmd)",
+    ]

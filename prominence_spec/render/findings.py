@@ -27,12 +27,19 @@ class Groups:
     Diagnostics are located (given file, line and column) once per group, at the end.
     """
 
-    entries: dict[tuple[str, str, str, int], _Group] = field(default_factory=dict)
+    entries: dict[tuple[str, str, str, int, int], _Group] = field(default_factory=dict)
 
     def add(
-        self, diag: Diagnostic, locator: Locator, index: int | None, params: dict[str, Any] | None
+        self,
+        diag: Diagnostic,
+        locator: Locator,
+        index: int | None,
+        params: dict[str, Any] | None,
+        nth: int = 0,
     ) -> None:
-        key = (diag.code, diag.pointer, diag.severity, id(locator))
+        """``nth``: how many diagnostics of this code and place the same point gave before
+        this one (two files a value reads that both fail are two groups)."""
+        key = (diag.code, diag.pointer, diag.severity, id(locator), nth)
         group = self.entries.get(key)
         if group is None:
             self.entries[key] = _Group(diag, locator, index, params)
@@ -63,8 +70,15 @@ class Findings:
         index: int | None,
         params: dict[str, Any] | None,
     ) -> None:
+        if len(found) == 1:  # the usual case
+            self.groups.add(found[0], locator, index, params)
+            return
+        seen: dict[tuple[str, str, str], int] = {}
         for diag in found:
-            self.groups.add(diag, locator, index, params)
+            place = (diag.code, diag.pointer, diag.severity)
+            nth = seen.get(place, 0)
+            seen[place] = nth + 1
+            self.groups.add(diag, locator, index, params, nth)
 
     @property
     def ok(self) -> bool:

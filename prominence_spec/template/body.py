@@ -54,6 +54,8 @@ class _State:
         self.errors: list[BuildError] = []
 
 
+#: Codes of a file that a template cannot read (unusable, or too large).
+_FILE_CODES = frozenset({"PS609", "PS610"})
 #: What a failed slot builds: the build goes on to find the other failures, then raises.
 _FAILED: Any = object()
 
@@ -87,6 +89,12 @@ class _Slot:
             value = self.compiled.render(ctx)
         except TemplateError as exc:
             state.errors.append(BuildError(self.path, exc.code, exc.message, exc.hint))
+            if exc.code in _FILE_CODES:  # every file it names that fails, not only the first
+                for other in self.compiled.file_problems():
+                    if other.message != exc.message:
+                        state.errors.append(
+                            BuildError(self.path, other.code, other.message, other.hint)
+                        )
             return _FAILED
         if state.plain and not plain_value(value):
             state.plain = False
