@@ -116,15 +116,20 @@ class CheckReport:
         }
 
 
-def closest(word: str, candidates: Iterable[str]) -> str | None:
-    """The candidate nearest to ``word`` (difflib's ratio of at least 0.6), if any."""
+#: How close (difflib's ratio) a template variable's name must be to a known one for
+#: "did you mean": names are short, and at 0.6 `frame` would suggest `range`.
+NAME_CUTOFF = 0.75
+
+
+def closest(word: str, candidates: Iterable[str], cutoff: float = 0.6) -> str | None:
+    """The candidate nearest to ``word`` (difflib's ratio of at least ``cutoff``), if any."""
     import difflib
 
-    near = difflib.get_close_matches(word, list(dict.fromkeys(candidates)), n=1)
+    near = difflib.get_close_matches(word, list(dict.fromkeys(candidates)), n=1, cutoff=cutoff)
     return near[0] if near else None
 
 
-def did_you_mean(word: object, candidates: Iterable[str]) -> str | None:
+def did_you_mean(word: object, candidates: Iterable[str], cutoff: float = 0.6) -> str | None:
     """The hint "did you mean `x`?" for the candidate nearest to ``word``, if any."""
-    near = closest(word, candidates) if isinstance(word, str) else None
+    near = closest(word, candidates, cutoff) if isinstance(word, str) else None
     return f"did you mean `{near}`?" if near else None

@@ -347,9 +347,9 @@ def test_output_dir_that_is_a_file_exits_2(repo: Path) -> None:
 
 
 def test_points_say_the_document_even_when_another_cannot_be_opened(repo: Path) -> None:
-    text = "promspec: {sweeps: {n: [1]}}\n" + PLAIN + "---\n" + PLAIN
+    text = "promspec: {sweep: {n: {start: 1}}}\n" + PLAIN + "---\n" + PLAIN
     spec = write(repo, text, "broken.yaml")
     proc = promspec("render", str(spec), "--points", "-f", "jsonl", cwd=repo)
     assert proc.returncode == 1
-    assert "error[PS607] unknown promspec setting" in proc.stderr
+    assert "error[PS604] the range 'n' lacks end, step" in proc.stderr
     assert _rows(proc) == [{"document": 1, "index": 0, "params": {}}]

@@ -157,10 +157,46 @@ class TestRanges:
         ],
     )
     def test_values(self, start: float, end: float, step: float, values: list[float]) -> None:
-        got = [p["x"] for p in params(ok({"x": {"start": start, "end": end, "step": step}}))]
+        sweep, diags = parse({"x": {"start": start, "end": end, "step": step}})
+        assert sweep is not None and all(d.code == "PS613" for d in diags)  # warnings only
+        got = [p["x"] for p in params(sweep)]
         assert got == values
         assert [type(v) for v in got] == [type(v) for v in values]
         assert got == server_parameter_sweep_values(start, end, step)
+
+    def test_an_end_the_float_sum_passes_is_a_warning_naming_the_last_value(self) -> None:
+        sweep, [diag] = parse({"x": {"start": 0, "end": 0.3, "step": 0.1}})
+        assert sweep is not None and [p["x"] for p in params(sweep)] == [0, 0.1, 0.2]
+        assert (diag.code, diag.severity, diag.pointer) == ("PS613", "warning", f"{BASE}/x/end")
+        assert diag.message == (
+            "the range 'x' stops at 0.2, not at its end 0.3: the next value, "
+            "0.30000000000000004, is greater than 0.3"
+        )
+        assert diag.hint == (
+            "to include 0.3, set end a little past it (end: 0.35), or list the values"
+        )
+        ok({"x": {"start": 0, "end": 0.35, "step": 0.1}})  # the fix is quiet
+
+    def test_an_end_reached_only_approximately_is_a_warning(self) -> None:
+        sweep, [diag] = parse({"x": {"start": 0, "end": 0.9, "step": 0.3}})
+        assert sweep is not None and params(sweep)[-1] == {"x": 0.8999999999999999}
+        assert diag.code == "PS613" and diag.message.startswith(
+            "the range 'x' stops at 0.8999999999999999, not at its end 0.9"
+        )
+
+    @pytest.mark.parametrize(
+        "axis",
+        [
+            {"start": 0, "end": 1, "step": 0.1},  # the sum lands on 1 exactly
+            {"start": 0, "end": 1, "step": 0.3},  # 1 lies between two values, as 1..6 by 2
+            {"start": 1, "end": 6, "step": 2},  # integer ranges are exact
+            {"start": 3, "end": 6, "step": 0.5},
+        ],
+    )
+    def test_ranges_that_end_where_written_or_between_values_are_quiet(
+        self, axis: dict[str, float]
+    ) -> None:
+        ok({"x": axis})
 
     def test_zero_to_one_by_tenths_counts_by_float_accumulation(self) -> None:
         # accumulating 0.1 reaches 0.9999999999999999 <= 1 after ten additions: 11 values,

@@ -88,7 +88,7 @@ def sweeps(draw: st.DrawFn) -> tuple[Any, Points]:
 
 def parsed(data: Any, **kw: Any) -> Sweep:
     sweep, diags = parse_sweep(data, base_dir=NOWHERE, root=NOWHERE, **kw)
-    assert diags == [], diags
+    assert all(d.code == "PS613" for d in diags), diags  # a float range short of its end
     assert sweep is not None
     return sweep
 

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import typer
 
 from prominence_spec.cli import _options as shared
+
+if TYPE_CHECKING:
+    from prominence_spec.diagnostics import Diagnostic
 
 ReportFormat = Literal["text", "json", "github", "junit", "sarif"]
 
@@ -82,7 +85,7 @@ def validate(
     params, problems = collect_values(values, sets)
     if problems:
         for problem in problems:
-            sys.stderr.write(f"promspec: {problem.path}: {problem.message}\n")
+            sys.stderr.write(f"promspec: {_values_problem(problem)}\n")
         raise typer.Exit(2)
     config = run_config(exclude or [], ignore or [], strict)
     tell_notes(config, quiet=quiet)
@@ -115,3 +118,10 @@ def validate(
     if has_io_errors(result):
         raise typer.Exit(2)
     raise typer.Exit(0 if result.valid else 1)
+
+
+def _values_problem(problem: Diagnostic) -> str:
+    """A problem of a --values file or a --set item on one line: where, what, and the hint."""
+    where = f"{problem.path}:{problem.line}:{problem.column}" if problem.line else problem.path
+    hint = f" ({problem.hint})" if problem.hint else ""
+    return f"{where}: {problem.message}{hint}"

@@ -93,6 +93,7 @@ CODES: dict[str, str] = {
     "PS610": "rendered value too large",
     "PS611": "Jinja in a spec that is not a template",
     "PS612": "value given that the spec does not use",
+    "PS613": "float range stops short of its end",
     # internal
     "PS901": "internal error",
 }

@@ -407,6 +407,17 @@ _TEMPLATES: dict[str, Explanation] = {
         "(often a typo: --set imag=centos:7), or one that a sweep parameter of the same "
         "name overrides at every point.",
     ),
+    "PS613": Explanation(
+        "set end a little past the last value you want (end: 0.35 for 0, 0.1, 0.2, 0.3)",
+        "A warning: a float range is expanded as the server does, by repeated addition, and "
+        "0.1 + 0.1 + 0.1 is 0.30000000000000004, which is past end: 0.3. So {start: 0, end: "
+        "0.3, step: 0.1} gives 0, 0.1, 0.2 on the server, one value fewer than it seems to "
+        "say. The message names the last value the range really reaches.",
+        Example(
+            _templated("  sweep:\n    x: {start: 0, end: 0.3, step: 0.1}\n", "'run {{ x }}'"),
+            _templated("  sweep:\n    x: {start: 0, end: 0.35, step: 0.1}\n", "'run {{ x }}'"),
+        ),
+    ),
 }
 
 _INTERNAL: dict[str, Explanation] = {

@@ -30,11 +30,45 @@ PS204`, case does not matter); `promspec explain` lists every code with its mean
 """
 
 
+_YAML_TRAPS_INTRO = """\
+## YAML traps
+
+promspec reads YAML 1.2, as the server's JSON would have it; a few things that other
+YAML tools read differently get a hint that says what to write:
+
+| You wrote | What is reported |
+| --- | --- |
+"""
+_YAML_TRAPS = (
+    (
+        "`leaveInQueue: yes` (or `no`, `on`, `off`, `y`, `n`) where a boolean is expected, "
+        "in the spec or from `--set`/`--values`",
+        "`PS203` with `hint: YAML 1.2 reads yes as a string: write true`",
+    ),
+    (
+        "a tab in indentation (`\\tcpus: 1`, or after a sequence dash: `-\\timage: x`)",
+        "`PS101` at the tab's line, with `hint: indent with spaces: YAML does not allow tabs "
+        "there`",
+    ),
+    (
+        "an unquoted template as a value (`cpus: {{ cpus }}`, which YAML reads as a mapping "
+        "in a mapping)",
+        "`PS111` at the template's own line and column, with `hint: quote the template: "
+        '"{{ cpus }}"`',
+    ),
+)
+
+
+def _yaml_traps() -> str:
+    return _YAML_TRAPS_INTRO + "".join(f"| {wrote} | {said} |\n" for wrote, said in _YAML_TRAPS)
+
+
 def diagnostics_markdown() -> str:
     """The whole of ``docs/diagnostics.md``."""
     parts = [_INTRO]
     for digit, group in groupby(entries(), key=lambda e: e.code[2]):
         parts.append(_family(digit, list(group)))
+    parts.append(_yaml_traps())
     return "\n".join(parts)
 
 

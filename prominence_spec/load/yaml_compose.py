@@ -56,6 +56,10 @@ class _Frame:
     start: Position = (1, 1)  # where the collection begins
 
 
+#: The path part of a collection that is a key (it has no pointer of its own).
+_KEY_PART = "\x00key"
+
+
 def _collection_key(value: Any, pos: Position, outer: Position, path: Path) -> Diagnostic:
     """A mapping key that is a collection (at ``pos``): most often an unquoted template,
     which YAML reads as a flow mapping in a flow mapping (``cpus: {{ cpus }}``, reported
@@ -92,6 +96,8 @@ class _Composer:
         self.diagnostics: list[Diagnostic] = []
         self.root: Any = None
         self.plain_key = False
+        #: mappings whose key was an unquoted template (kept, so that their ids stay theirs)
+        self.template_holders: dict[int, Any] = {}
 
     # -- placing a finished node into its parent -------------------------------------------
     def _child_path(self) -> Path | None:
@@ -126,8 +132,7 @@ class _Composer:
             if isinstance(value, str):
                 key_text = value
             else:
-                outer = self.values.get(top.path, pos)
-                self.diagnostics.append(_collection_key(value, pos, outer, top.path))
+                self._collection_key(top, value, pos)
                 top.key = _DISCARD
                 return
         path = (*top.path, key_text)
@@ -157,6 +162,18 @@ class _Composer:
             )
         self.keys[path] = pos
         top.key, top.key_pos = key_text, pos
+
+    def _collection_key(self, top: _Frame, value: Any, pos: Position) -> None:
+        """A collection as a key. An unquoted template as a mapping's key (``{{ k }}: v``)
+        is reported once, at the template, not again for the mapping it makes a key."""
+        if id(value) in self.template_holders:
+            return
+        outer = self.values.get(top.path) or top.start
+        path = top.path[:-1] if top.path[-1:] == (_KEY_PART,) else top.path
+        found = _collection_key(value, pos, outer, path)
+        if found.hint:  # the template case
+            self.template_holders[id(top.container)] = top.container
+        self.diagnostics.append(found)
 
     # -- events ----------------------------------------------------------------------------
     def scalar(self, ev: Any) -> None:
@@ -249,7 +266,7 @@ class _Composer:
         self.nodes += 1
         path = self._child_path()
         if path is None:
-            key_path = (*self.stack[-1].path, "\x00key")
+            key_path = (*self.stack[-1].path, _KEY_PART)
             self.stack.append(_Frame(container, key_path, self.nodes, ev.anchor, start=pos))
             return
         self.values[path] = pos
@@ -322,12 +339,14 @@ def _syntax_diagnostic(exc: yaml.YAMLError, text: str) -> Diagnostic:
 
 
 def _tab_at(mark: Any, text: str) -> bool:
-    """Whether the line of the error indents with a tab (before its first other character)."""
+    """Whether the line of the error indents with a tab: in its leading white space and
+    sequence dashes (``\tcpus: 1``, ``-\timage: x``), or at the error itself."""
     if mark is None:
         return False
     lines = text.splitlines()
     line = lines[mark.line] if 0 <= mark.line < len(lines) else ""
-    return "\t" in line[: len(line) - len(line.lstrip())]
+    indent = len(line) - len(line.lstrip(" \t-"))
+    return "\t" in line[:indent] or line[mark.column : mark.column + 1] == "\t"
 
 
 def compose(text: str) -> tuple[list[ComposedDocument], list[Diagnostic]]:

@@ -14,7 +14,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from prominence_spec.diagnostics import Diagnostic
+from prominence_spec.diagnostics import Diagnostic, has_errors
 from prominence_spec.load.loader import Document
 from prominence_spec.load.locate import locate
 from prominence_spec.render import points
@@ -38,7 +38,10 @@ def open_spec(
     origins: Mapping[str, str] | None = None,
 ) -> tuple[Prepared | None, list[Diagnostic]]:
     """Parse and prepare a templated spec; ``None`` with the reasons when it cannot render.
-    ``max_points`` replaces the spec's own ``promspec.max_points`` for this run."""
+    ``max_points`` replaces the spec's own ``promspec.max_points`` for this run.
+
+    A spec whose settings have errors is prepared with each bad setting read as its
+    default, so that its body is checked too; it renders no body (see :func:`render`)."""
     spec, problems = parse_spec(document, root=root, kind=kind)
     located = [locate(p, document) if not p.path else p for p in problems]
     if spec is None:
@@ -46,13 +49,17 @@ def open_spec(
     if max_points is not None:
         spec = dataclasses.replace(spec, max_points=max_points)
     prepared = prepare(spec, document, values or {}, mode=mode, origins=origins)
-    prepared.problems[:0] = located
+    prepared.settings_problems[:0] = located
     return prepared, []
 
 
 def new_findings(prepared: Prepared) -> Findings:
     """Where rendering ``prepared`` collects what it finds, starting with its set-up problems."""
-    return Findings(list(prepared.problems), swept=prepared.sweep is not None)
+    return Findings(
+        list(prepared.problems),
+        swept=prepared.sweep is not None,
+        settings=list(prepared.settings_problems),
+    )
 
 
 def render(
@@ -60,17 +67,27 @@ def render(
 ) -> Iterator[Rendered]:
     """Stream the spec's valid bodies; what is wrong goes to ``findings``. A sweep of more
     points than ``max_points`` is refused before anything is rendered (one point, ``only``,
-    may still be)."""
+    may still be). A spec whose settings have errors is checked, but gives no body."""
     if only is None and _too_many(prepared, findings):
         return
     if not findings.ok:
         return
+    bodies = _bodies(prepared, findings, check, only)
+    if has_errors(findings.settings):
+        for _ in bodies:  # every body is checked, none is given out
+            pass
+        return
+    yield from bodies
+
+
+def _bodies(
+    prepared: Prepared, findings: Findings, check: Check, only: int | None
+) -> Iterator[Rendered]:
     if prepared.mode == "workflow":
-        yield from workflow_mode(prepared, findings, check, only)
-    elif prepared.mode == "factory":
-        yield from factory_mode(prepared, findings, check)
-    else:
-        yield from jobs_mode(prepared, findings, check, only)
+        return workflow_mode(prepared, findings, check, only)
+    if prepared.mode == "factory":
+        return factory_mode(prepared, findings, check)
+    return jobs_mode(prepared, findings, check, only)
 
 
 def sweep_points(

@@ -168,7 +168,7 @@ def _marked_job(
     try:
         job, _ = prepared.body.build({**prepared.context, **marks})
     except BuildError as exc:
-        findings.problems.append(prepared.places.in_body(exc.diagnostic()))
+        findings.problems.extend(prepared.places.in_body(d) for d in exc.diagnostics())
         return None
     return dict(job)
 
@@ -335,10 +335,10 @@ def _build(
         job["name"] = point_of.default_name(prepared)
     job_name = job["name"] if isinstance(job["name"], str) else ""  # else reported as PS408
     extra = extra_jobs(prepared, findings)
+    settings = workflow_settings(prepared, findings)
     if extra is None:
         return
     setup, gather = extra
-    settings = workflow_settings(prepared, findings)
     workflow: dict[str, Any] = {"name": settings.pop("name", None) or f"{job_name}-sweep"}
     if "labels" in settings:
         workflow["labels"] = settings.pop("labels")

@@ -27,12 +27,19 @@ class Groups:
     Diagnostics are located (given file, line and column) once per group, at the end.
     """
 
-    entries: dict[tuple[str, str, str, int], _Group] = field(default_factory=dict)
+    entries: dict[tuple[str, str, str, int, int], _Group] = field(default_factory=dict)
 
     def add(
-        self, diag: Diagnostic, locator: Locator, index: int | None, params: dict[str, Any] | None
+        self,
+        diag: Diagnostic,
+        locator: Locator,
+        index: int | None,
+        params: dict[str, Any] | None,
+        nth: int = 0,
     ) -> None:
-        key = (diag.code, diag.pointer, diag.severity, id(locator))
+        """``nth``: how many diagnostics of this code and place the same point gave before
+        this one (two files a value reads that both fail are two groups)."""
+        key = (diag.code, diag.pointer, diag.severity, id(locator), nth)
         group = self.entries.get(key)
         if group is None:
             self.entries[key] = _Group(diag, locator, index, params)
@@ -45,13 +52,16 @@ class Groups:
 
 @dataclass
 class Findings:
-    """Everything rendering a spec finds, in the order it is reported: the set-up problems
-    (already located), then one diagnostic per group of point diagnostics."""
+    """Everything rendering a spec finds, in the order it is reported: the settings'
+    problems and the set-up problems (already located), then one diagnostic per group of
+    point diagnostics."""
 
     problems: list[Diagnostic] = field(default_factory=list)
     groups: Groups = field(default_factory=Groups)
     swept: bool = False  # the spec has a sweep: point diagnostics say how many points fail
     seen: int = 0  # points rendered so far
+    #: what is wrong in the promspec: settings (read as defaults: the body is still checked)
+    settings: list[Diagnostic] = field(default_factory=list)
 
     def record(
         self,
@@ -60,16 +70,24 @@ class Findings:
         index: int | None,
         params: dict[str, Any] | None,
     ) -> None:
+        if len(found) == 1:  # the usual case
+            self.groups.add(found[0], locator, index, params)
+            return
+        seen: dict[tuple[str, str, str], int] = {}
         for diag in found:
-            self.groups.add(diag, locator, index, params)
+            place = (diag.code, diag.pointer, diag.severity)
+            nth = seen.get(place, 0)
+            seen[place] = nth + 1
+            self.groups.add(diag, locator, index, params, nth)
 
     @property
     def ok(self) -> bool:
+        """No set-up problem stops rendering (settings problems do not)."""
         return not has_errors(self.problems)
 
     def diagnostics(self) -> list[Diagnostic]:
         grouped = self.groups.diagnostics(self.seen if self.swept else None)
-        return [*self.problems, *grouped]
+        return [*self.settings, *self.problems, *grouped]
 
 
 def _summarise(group: _Group, total: int | None) -> Diagnostic:

@@ -51,7 +51,7 @@ def checked_points(
             document, plain = build(prepared, index, params)
             document = name(prepared, document, named, params, width)
         except BuildError as exc:
-            findings.record([exc.diagnostic()], locator, index, params)
+            findings.record(exc.diagnostics(), locator, index, params)
             yield None
             continue
         plain = plain and plain_value(document.get("name"))

@@ -44,11 +44,12 @@ class Places:
             parts = parts_of(diag.pointer)[strip:]
             if self.has_name_template and parts[:1] == ("name",):
                 return self.in_spec(moved(diag, (SETTINGS_KEY, "name")))
-            return self.in_body(self._noted(moved(diag, tuple(parts))))
+            return self.in_body(self.noted(moved(diag, tuple(parts))))
 
         return locate_in_body
 
-    def _noted(self, diag: Diagnostic) -> Diagnostic:
+    def noted(self, diag: Diagnostic) -> Diagnostic:
+        """The diagnostic with the note on the value it is about, if it has one."""
         note = self.notes.get(diag.pointer) if self.notes else None
         if note is None:
             return diag

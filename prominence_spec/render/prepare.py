@@ -10,10 +10,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from prominence_spec.diagnostics import Diagnostic, did_you_mean, pointer_of
+from prominence_spec.diagnostics import NAME_CUTOFF, Diagnostic, did_you_mean, pointer_of
 from prominence_spec.load.loader import Document
 from prominence_spec.render.places import Places, under
-from prominence_spec.render.values_used import unused_values, value_notes, value_origins, words
+from prominence_spec.render.values_used import (
+    param_origin,
+    unused_values,
+    value_notes,
+    value_origins,
+    words,
+)
 from prominence_spec.spec.settings import SETTINGS_KEY, Spec
 from prominence_spec.spec.values import merge
 from prominence_spec.sweep.sweep import Sweep, SweepError, TableSpace, parse_sweep
@@ -39,6 +45,8 @@ class Prepared:
     problems: list[Diagnostic] = field(default_factory=list)
     data_files: set[str] = field(default_factory=set)  # row files the sweep reads
     context_plain: bool = True  # every value of the context is plain data
+    #: what is wrong in the settings (each read as its default): checked, never rendered
+    settings_problems: list[Diagnostic] = field(default_factory=list)
 
 
 def prepare(
@@ -66,7 +74,17 @@ def prepare(
     swept = set(sweep.parameters) if sweep else set()
     where = value_origins(spec, places, context, origins or {})
     fixed = {name: text for name, text in where.items() if name not in swept}
-    places = dataclasses.replace(places, notes=value_notes(body, context, fixed))
+    given = origins or {}
+
+    def nested(name: str, inner: tuple[str | int, ...]) -> str | None:
+        return None if name in given else param_origin(spec, places, name, inner)
+
+    notes = value_notes(body, context, fixed, nested=nested)
+    if spec.workflow:
+        workflow, _ = compile_tree(spec.workflow, templater)  # its errors: reported when built
+        at = (SETTINGS_KEY, "workflow")
+        notes |= value_notes(workflow, context, fixed, prefix=at, nested=nested)
+    places = dataclasses.replace(places, notes=notes)
     prepared = Prepared(
         spec,
         document,
@@ -158,11 +176,11 @@ def _variable_problems(prepared: Prepared) -> list[Diagnostic]:
     known = set(prepared.context) | RESERVED | set(sweep.parameters if sweep else ())
     for path, compiled in prepared.body.slots:
         for name in sorted(compiled.variables - known):
-            found.append(places.in_body(_undefined(name, path, known)))
+            found.append(places.in_body(undefined_variable(name, path, known)))
     name_slots = prepared.name_template.slots if prepared.name_template else []
     for _, compiled in name_slots:
         for name in sorted(compiled.variables - known):
-            found.append(places.in_spec(_undefined(name, (SETTINGS_KEY, "name"), known)))
+            found.append(places.in_spec(undefined_variable(name, (SETTINGS_KEY, "name"), known)))
     if sweep is not None:
         used = prepared.body.variables | (
             prepared.name_template.variables if prepared.name_template else frozenset()
@@ -181,11 +199,13 @@ def _unused(name: str) -> Diagnostic:
     )
 
 
-def _undefined(name: str, path: tuple[str | int, ...], known: set[str]) -> Diagnostic:
-    hint = did_you_mean(name, sorted(known - {"omit"})) or (
+def undefined_variable(name: str, path: tuple[str | int, ...], known: set[str]) -> Diagnostic:
+    """``name`` is used at ``path`` but defined nowhere: "did you mean" a known name that is
+    close enough, else where to define it."""
+    hint = did_you_mean(name, sorted(known - {"omit"}), NAME_CUTOFF) or (
         f"define it under promspec.params, in --values or with --set {name}=..."
     )
     return Diagnostic("PS602", f'"{name}" is undefined', pointer=pointer_of(path), hint=hint)
 
 
-__all__ = ["RESERVED", "Prepared", "prepare"]
+__all__ = ["RESERVED", "Prepared", "prepare", "undefined_variable"]

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from prominence_spec.diagnostics import Diagnostic, did_you_mean, pointer_of
@@ -41,20 +41,77 @@ def value_origins(
 
 
 def value_notes(
-    body: Compiled, context: Mapping[str, Any], origins: Mapping[str, str]
+    body: Compiled,
+    context: Mapping[str, Any],
+    origins: Mapping[str, str],
+    *,
+    prefix: Path = (),
+    nested: Callable[[str, Path], str | None] | None = None,
 ) -> dict[str, str]:
-    """For each body pointer whose whole value is one ``{{ name }}`` of the context, the note
-    that says which value it is and where it was defined."""
+    """For each pointer whose whole value is one ``{{ name }}`` of the context (``prefix``
+    before the body's paths), the note that says which value it is and where it was
+    defined; and, for a mapping or list value, the same for each value inside it, where
+    ``nested(name, path)`` says where that one was defined (else the name's origin)."""
     notes: dict[str, str] = {}
     for path, compiled in body.slots:
         parts = compiled.parts
         if len(parts) == 1 and isinstance(parts[0], Var) and parts[0].name in origins:
             name = parts[0].name
-            shown = json.dumps(context[name], ensure_ascii=False, default=str)
-            if len(shown) > 40:
-                shown = shown[:37] + "..."
-            notes[pointer_of(path)] = f"value {shown} from {origins[name]}"
+            for inner, value in _values_in(context[name]):
+                where = (nested(name, inner) if inner and nested else None) or origins[name]
+                notes[pointer_of((*prefix, *path, *inner))] = f"value {_shown(value)} from {where}"
     return notes
+
+
+#: At most this many values inside one mapping or list value get a note.
+_MAX_NESTED_NOTES = 200
+
+
+def _values_in(value: Any) -> list[tuple[Path, Any]]:
+    """``value`` itself at ``()``, then the values inside it (breadth first, bounded)."""
+    found: list[tuple[Path, Any]] = []
+    queue: list[tuple[Path, Any]] = [((), value)]
+    while queue and len(found) < _MAX_NESTED_NOTES:
+        path, item = queue.pop(0)
+        found.append((path, item))
+        if isinstance(item, dict):
+            queue.extend(((*path, str(k)), v) for k, v in item.items())
+        elif isinstance(item, list):
+            queue.extend(((*path, i), v) for i, v in enumerate(item))
+    return found
+
+
+def _shown(value: Any) -> str:
+    shown = json.dumps(value, ensure_ascii=False, default=str)
+    return shown if len(shown) <= 40 else shown[:37] + "..."
+
+
+_ABSENT: Any = object()
+
+
+def _inside(data: Any, path: Path) -> Any:
+    """The value at ``path`` in ``data``, or ``_ABSENT``."""
+    for part in path:
+        if isinstance(data, dict) and part in data:
+            data = data[part]
+        elif isinstance(data, list) and isinstance(part, int) and 0 <= part < len(data):
+            data = data[part]  # noqa: SIM114 - the two lookups have different types
+        else:
+            return _ABSENT
+    return data
+
+
+def param_origin(spec: Spec, places: Places, name: str, inner: Path) -> str | None:
+    """Where a value inside the parameter ``name`` was defined, when ``name`` comes from
+    ``promspec.params``: ``promspec.params.res.cpus at L:C``."""
+    if _inside(spec.params, (name, *inner)) is _ABSENT:
+        return None
+    pointer = pointer_of((SETTINGS_KEY, "params", name, *inner))
+    located = places.in_spec(Diagnostic("PS000", "", pointer=pointer))
+    if not located.line:
+        return None
+    label = name + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in inner)
+    return f"promspec.params.{label} at {located.line}:{located.column}"
 
 
 def unused_values(
@@ -102,4 +159,4 @@ def words(texts: Iterable[Any]) -> set[str]:
     return found
 
 
-__all__ = ["unused_values", "value_notes", "value_origins", "words"]
+__all__ = ["param_origin", "unused_values", "value_notes", "value_origins", "words"]

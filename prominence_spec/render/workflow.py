@@ -44,6 +44,7 @@ def workflow_mode(
         return
     extra = extra_jobs(prepared, findings)
     if extra is None:
+        workflow_settings(prepared, findings)  # checked too, so that all is reported at once
         return
     setup, gather = extra
     total = point_of.count(prepared, findings)
@@ -124,11 +125,14 @@ def _workflow_locator(prepared: Prepared, has_setup: bool, points: int) -> Locat
         if parts[:1] == ("jobs",) and len(parts) > 1 and parts[1].isdigit():
             k = int(parts[1])
             if has_setup and k == 0:
-                return places.in_spec(moved(diag, (SETTINGS_KEY, "workflow", "setup", *parts[2:])))
+                return in_settings(diag, ("setup", *parts[2:]))
             if k >= points + (1 if has_setup else 0):
-                return places.in_spec(moved(diag, (SETTINGS_KEY, "workflow", "gather", *parts[2:])))
+                return in_settings(diag, ("gather", *parts[2:]))
             return body(diag)
-        return places.in_spec(moved(diag, (SETTINGS_KEY, "workflow", *parts)))
+        return in_settings(diag, parts)
+
+    def in_settings(diag: Diagnostic, parts: tuple[str, ...]) -> Diagnostic:
+        return places.in_spec(places.noted(moved(diag, (SETTINGS_KEY, "workflow", *parts))))
 
     return locate_in_workflow
 

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from prominence_spec.diagnostics import Diagnostic, did_you_mean, pointer_of
+from prominence_spec.diagnostics import Diagnostic, closest, did_you_mean, pointer_of
 from prominence_spec.load.loader import Document, load
 from prominence_spec.load.locate import locate
 from prominence_spec.load.sourcemap import SourceMap
@@ -132,13 +132,20 @@ def _problem(
 def parse_spec(
     document: Document, *, root: Path | None = None, kind: str | None = None
 ) -> tuple[Spec | None, list[Diagnostic]]:
-    """Read a templated spec's settings and body; every problem is a diagnostic."""
+    """Read a templated spec's settings and body; every problem is a diagnostic.
+
+    A spec with a body is returned even when its settings have errors: each bad setting is
+    reported and read as its default (a misspelled key as the setting it is closest to,
+    ``parms`` as ``params``), so that the body is checked too. Such a spec must not be
+    rendered for use (it has errors). ``None`` when there is no body.
+    """
     data = document.data
     settings = data.get(SETTINGS_KEY)
     origin = Origin(document.path, document.source, data)
     if not isinstance(settings, dict):
         return None, [_problem("promspec settings must be a mapping", (SETTINGS_KEY,))]
     problems = list(_unknown(settings, SETTINGS_KEYS, (SETTINGS_KEY,)))
+    settings = _recovered(settings, SETTINGS_KEYS)
     base_dir = (
         Path(document.path).resolve().parent
         if document.path not in ("<stdin>", "<string>")
@@ -167,8 +174,11 @@ def parse_spec(
                 hint=_close(expand, MODES),
             )
         )
-    problems.extend(_check_settings(settings))
-    if body is None or any(p.is_error for p in problems):
+        near = closest(expand, MODES) if isinstance(expand, str) else None
+        expand = near or "jobs"
+    found, settings = _check_settings(settings)
+    problems.extend(found)
+    if body is None:
         return None, problems
     spec_kind = kind or settings.get("kind") or _detect(body)
     spec = Spec(
@@ -189,6 +199,19 @@ def parse_spec(
         setting_origins=origins,
     )
     return spec, problems
+
+
+def _recovered(mapping: dict[str, Any], allowed: tuple[str, ...]) -> dict[str, Any]:
+    """``mapping`` without its unknown keys; one that is close to an allowed key it lacks
+    (``parms`` for ``params``) is read as that key."""
+    result = {key: value for key, value in mapping.items() if key in allowed}
+    for key, value in mapping.items():
+        if key in allowed:
+            continue
+        near = closest(key, allowed) if isinstance(key, str) else None
+        if near is not None and near not in result:
+            result[near] = value
+    return result
 
 
 def _detect(body: dict[str, Any]) -> str:
@@ -213,23 +236,31 @@ def _unknown(
     ]
 
 
-def _check_settings(settings: dict[str, Any]) -> list[Diagnostic]:
+def _check_settings(settings: dict[str, Any]) -> tuple[list[Diagnostic], dict[str, Any]]:
+    """The problems of the settings, and the settings with each bad one left out (read as
+    its default)."""
     problems: list[Diagnostic] = []
+    usable = dict(settings)
     at = (SETTINGS_KEY,)
     if "kind" in settings and settings["kind"] not in ("job", "workflow"):
         problems.append(_problem("kind must be job or workflow", (*at, "kind")))
+        del usable["kind"]
     if "name" in settings and not isinstance(settings["name"], str):
         problems.append(_problem("name must be a string (a name template)", (*at, "name")))
+        del usable["name"]
     workflow = settings.get("workflow")
     if workflow is not None:
         if not isinstance(workflow, dict):
             problems.append(_problem("workflow must be a mapping", (*at, "workflow")))
+            del usable["workflow"]
         else:
             problems.extend(_unknown(workflow, WORKFLOW_KEYS, (*at, "workflow")))
+            usable["workflow"] = _recovered(workflow, WORKFLOW_KEYS)
     max_points = settings.get("max_points", DEFAULT_MAX_POINTS)
     if not isinstance(max_points, int) or isinstance(max_points, bool) or max_points < 1:
         problems.append(_problem("max_points must be a positive integer", (*at, "max_points")))
-    return problems
+        del usable["max_points"]
+    return problems, usable
 
 
 _Body = tuple[dict[str, Any] | None, Origin, dict[str, Any], list[Diagnostic]]

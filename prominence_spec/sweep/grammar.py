@@ -27,6 +27,8 @@ from prominence_spec.sweep.space import (
     is_number,
     match_key,
     name_problem,
+    range_value,
+    whole_to_int,
 )
 
 NODE_KEYS = ("product", "zip", "rows")
@@ -409,7 +411,7 @@ class _Parser:
             )
             return None
         try:
-            return RangeAxis(name, start, end, step, pointer)
+            axis = RangeAxis(name, start, end, step, pointer)
         except (RangeStallError, OverflowError) as exc:
             self.error(
                 child(pointer, "step"),
@@ -417,6 +419,39 @@ class _Parser:
                 "(the PROMINENCE server would never finish)",
             )
             return None
+        self.short_of_end(axis)
+        return axis
+
+    def short_of_end(self, axis: RangeAxis) -> None:
+        """A float range whose ``end`` lies on its grid (``start + k*step``) but is not its
+        last value: the server counts in floating point, so ``{start: 0, end: 0.3, step:
+        0.1}`` stops at 0.2, and ``{start: 0, end: 0.9, step: 0.3}`` ends at
+        0.8999999999999999. An ``end`` between two values is not warned about (as for
+        integer ranges)."""
+        last = axis.last
+        if axis.integral or not axis.exact or last is None or last == axis.end:
+            return
+        steps = (axis.end - axis.start) / axis.step
+        on_grid = math.isclose(steps, round(steps), rel_tol=1e-9, abs_tol=1e-9)
+        if not on_grid or round(steps) not in (axis.size, axis.size - 1):
+            return
+        message = f"the range {axis.name!r} stops at {last}, not at its end {axis.end}"
+        following = range_value(axis.start, axis.step, axis.size)
+        if round(steps) == axis.size:
+            if following > axis.end:
+                message += f": the next value, {following}, is greater than {axis.end}"
+            hint = (
+                f"to include {axis.end}, set end a little past it "
+                f"(end: {_past(axis.end, axis.step)}), or list the values"
+            )
+        else:
+            message += ": values are start + i*step, computed in floating point"
+            hint = "list the values you mean, or use an integer range and divide in the template"
+        self.diagnostics.append(
+            Diagnostic(
+                "PS613", message, severity="warning", pointer=child(axis.pointer, "end"), hint=hint
+            )
+        )
 
     def number(self, value: object, pointer: str, key: str) -> bool:
         if not is_number(value):
@@ -427,6 +462,17 @@ class _Parser:
             self.error(pointer, f"{key} must be a finite number, not {value}")
             return False
         return True
+
+
+def _past(end: float | int, step: float | int) -> float | int:
+    """``end`` plus half a step, rounded to the digits ``end`` and ``step`` are written with."""
+    digits = max(_decimals(end), _decimals(step)) + 1
+    return whole_to_int(round(end + step / 2, digits))
+
+
+def _decimals(value: float | int) -> int:
+    text = repr(float(value))
+    return 0 if "e" in text else len(text.partition(".")[2].rstrip("0"))
 
 
 def _numeric(text: str) -> bool:

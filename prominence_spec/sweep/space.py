@@ -224,6 +224,16 @@ class RangeAxis(Space):
         self.pointer, self.names = pointer, (name,)
         self.size, self.exact = range_count(start, end, step)
 
+    @property
+    def integral(self) -> bool:
+        """Start, end and step are all integers (counted exactly)."""
+        return all(isinstance(v, int) for v in (self.start, self.end, self.step))
+
+    @property
+    def last(self) -> Number | None:
+        """The last value, or None when the range is empty."""
+        return range_value(self.start, self.step, self.size - 1) if self.size else None
+
     def at(self, i: int) -> dict[str, Any]:
         return {self.name: range_value(self.start, self.step, i)}
 

@@ -21,23 +21,43 @@ _INT64 = 2**63
 
 
 class BuildError(Exception):
-    """A slot failed to render; carries where (path in the body) and why."""
+    """A slot failed to render; carries where (path in the body) and why. Building a body
+    goes on past a failed slot: ``others`` are the slots after it that failed too."""
 
-    def __init__(self, path: Path, code: str, message: str, hint: str | None = None) -> None:
+    def __init__(
+        self,
+        path: Path,
+        code: str,
+        message: str,
+        hint: str | None = None,
+        others: tuple[BuildError, ...] = (),
+    ) -> None:
         super().__init__(message)
         self.path, self.code, self.message, self.hint = path, code, message, hint
+        self.others = others
 
     def diagnostic(self, prefix: Path = ()) -> Diagnostic:
         return Diagnostic(
             self.code, self.message, pointer=pointer_of((*prefix, *self.path)), hint=self.hint
         )
 
+    def diagnostics(self, prefix: Path = ()) -> list[Diagnostic]:
+        """This failure and every other one of the same build, in body order."""
+        return [error.diagnostic(prefix) for error in (self, *self.others)]
+
 
 class _State:
-    __slots__ = ("plain",)
+    __slots__ = ("errors", "plain")
 
     def __init__(self) -> None:
         self.plain = True
+        self.errors: list[BuildError] = []
+
+
+#: Codes of a file that a template cannot read (unusable, or too large).
+_FILE_CODES = frozenset({"PS609", "PS610"})
+#: What a failed slot builds: the build goes on to find the other failures, then raises.
+_FAILED: Any = object()
 
 
 class _Node(Protocol):
@@ -68,7 +88,14 @@ class _Slot:
         try:
             value = self.compiled.render(ctx)
         except TemplateError as exc:
-            raise BuildError(self.path, exc.code, exc.message, exc.hint) from None
+            state.errors.append(BuildError(self.path, exc.code, exc.message, exc.hint))
+            if exc.code in _FILE_CODES:  # every file it names that fails, not only the first
+                for other in self.compiled.file_problems():
+                    if other.message != exc.message:
+                        state.errors.append(
+                            BuildError(self.path, other.code, other.message, other.hint)
+                        )
+            return _FAILED
         if state.plain and not plain_value(value):
             state.plain = False
         return value
@@ -87,11 +114,13 @@ class _DictNode:
         for key, key_slot, static, node in self.items:
             if key_slot is not None:
                 rendered = key_slot.build(ctx, state)
-                if rendered is OMIT:
+                if rendered is OMIT or rendered is _FAILED:
                     continue
                 key = rendered if isinstance(rendered, str) else str(rendered)
             if key in out:
-                raise BuildError((*self.path, key), "PS601", f'two keys render to "{key}"')
+                message = f'two keys render to "{key}"'
+                state.errors.append(BuildError((*self.path, key), "PS601", message))
+                continue
             value = static if node is None else node.build(ctx, state)
             if value is not OMIT:
                 out[key] = value
@@ -145,6 +174,9 @@ class Compiled:
                 return value, self.static_plain and known_plain
         state = _State()
         value = self.root.build(ctx, state)
+        if state.errors:
+            first, *others = state.errors
+            raise BuildError(first.path, first.code, first.message, first.hint, tuple(others))
         return value, state.plain and self.static_plain
 
     @property

@@ -57,7 +57,7 @@ from prominence_spec.template.errors import (
     OMIT,
     TemplateError,
     _convert,
-    _did_you_mean,
+    _variable_hint,
 )
 from prominence_spec.template.files import FileProblemError, TemplateFiles
 from prominence_spec.template.limits import (
@@ -111,6 +111,10 @@ class CompiledString:
     parts: tuple[str | Var, ...]
     variables: frozenset[str]
     _render: Callable[[Mapping[str, Any]], Any] = field(repr=False, compare=False)
+    #: the problems of the files it reads by a constant name (``read_file('run.sh')``)
+    file_problems: Callable[[], list[TemplateError]] = field(
+        default=lambda: [], repr=False, compare=False
+    )
 
     def render(self, context: Mapping[str, Any]) -> Any:
         return self._render(context)
@@ -334,6 +338,23 @@ def _refuse_includes(ast: nodes.Template) -> None:
         )
 
 
+def _constant_reads(ast: nodes.Template) -> tuple[tuple[str, str], ...]:
+    """``(function, path)`` of each ``read_file('path')``/``read_file_b64('path')`` call
+    with a constant path, in source order."""
+    reads: list[tuple[str, str]] = []
+    for call in ast.find_all(nodes.Call):
+        function = call.node
+        if (
+            isinstance(function, nodes.Name)
+            and function.name in ("read_file", "read_file_b64")
+            and call.args
+            and isinstance(call.args[0], nodes.Const)
+            and isinstance(call.args[0].value, str)
+        ):
+            reads.append((function.name, call.args[0].value))
+    return tuple(dict.fromkeys(reads))
+
+
 def _simple_parts(ast: nodes.Template) -> tuple[str | Var, ...] | None:
     """Literal text and bare names, or None when the template does more."""
     parts: list[str | Var] = []
@@ -414,7 +435,7 @@ def _variable_renderer(name: str) -> Callable[[Mapping[str, Any]], Any]:
 
 def _undefined_var(name: str, context: Mapping[str, Any]) -> TemplateError:
     return TemplateError(
-        "PS602", f"undefined variable `{name}`", _did_you_mean(name, [*context, *GLOBALS])
+        "PS602", f"undefined variable `{name}`", _variable_hint(name, [*context, *GLOBALS])
     )
 
 
@@ -476,7 +497,27 @@ class Templater:
             render = self._native_renderer(source)
         else:
             render = self._text_renderer(ast, "\n" in text)
-        return CompiledString(text, native, parts is not None, parts or (), variables, render)
+        reads = _constant_reads(ast)
+        return CompiledString(
+            text,
+            native,
+            parts is not None,
+            parts or (),
+            variables,
+            render,
+            (lambda: self._file_problems(reads)) if reads else (lambda: []),
+        )
+
+    def _file_problems(self, reads: tuple[tuple[str, str], ...]) -> list[TemplateError]:
+        """What is wrong with each file that ``reads`` names (function, path), in order."""
+        readers = {"read_file": self._files.read_text, "read_file_b64": self._files.read_b64}
+        found: list[TemplateError] = []
+        for function, name in reads:
+            try:
+                readers[function](name)
+            except FileProblemError as exc:
+                found.append(TemplateError(exc.code, exc.message, exc.hint))
+        return found
 
     def _compile_expression(self, expr: str) -> CompiledString:
         self._check_length(expr)

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Final
 
 from jinja2.exceptions import SecurityError, TemplateSyntaxError, UndefinedError
 
-from prominence_spec.diagnostics import Diagnostic, did_you_mean
+from prominence_spec.diagnostics import NAME_CUTOFF, Diagnostic, did_you_mean
 
 if TYPE_CHECKING:
     from jinja2 import Environment
@@ -87,11 +87,16 @@ def _syntax_error(exc: TemplateSyntaxError, env: Environment, multiline: bool) -
     return TemplateError("PS601", f"template syntax error: {detail}{where}")
 
 
+def _variable_hint(name: str, names: Iterable[str]) -> str | None:
+    """ "did you mean" for an undefined variable, when a known name is close enough."""
+    return did_you_mean(name, sorted(set(names)), NAME_CUTOFF)
+
+
 def _undefined_error(text: str, names: Iterable[str]) -> TemplateError:
     undefined = _UNDEFINED_NAME.fullmatch(text)
     if undefined:
         name = undefined.group(1)
-        return TemplateError("PS602", f"undefined variable `{name}`", _did_you_mean(name, names))
+        return TemplateError("PS602", f"undefined variable `{name}`", _variable_hint(name, names))
     missing = _NO_ATTRIBUTE.fullmatch(text)
     if missing:
         return TemplateError(

@@ -89,7 +89,7 @@ class RenderRun:
             if isinstance(item, TemplatedRun):
                 item.restart()
                 total += item.count()
-                found.extend(item.findings.problems)
+                found.extend([*item.findings.settings, *item.findings.problems])
             else:
                 total += 1
         self._found = found
