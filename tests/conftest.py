@@ -1,10 +1,30 @@
-"""Fixtures shared by several test modules."""
+"""Fixtures shared by several test modules, and the Hypothesis profiles.
+
+Property tests write the number of examples they need for a thorough search
+(``settings(max_examples=examples(300))``, see :func:`support.examples`); how many run is
+set by the Hypothesis profile:
+
+* ``default`` (and ``ci``, which Hypothesis picks when ``CI`` is set): a quarter of each
+  test's count, so that ``python -m pytest`` stays near a minute;
+* ``thorough``: every test's full count, for a deep run:
+  ``python -m pytest --hypothesis-profile=thorough`` or ``HYPOTHESIS_PROFILE=thorough``.
+"""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+QUICK_EXAMPLES = 25  # per 100 written: the default and ci profiles run a quarter
+
+settings.register_profile("default", max_examples=QUICK_EXAMPLES)
+settings.register_profile("ci", settings.get_profile("ci"), max_examples=QUICK_EXAMPLES)
+settings.register_profile("thorough", max_examples=100)
+if os.environ.get("HYPOTHESIS_PROFILE"):
+    settings.load_profile(os.environ["HYPOTHESIS_PROFILE"])
 
 
 @pytest.fixture
