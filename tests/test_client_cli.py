@@ -152,7 +152,7 @@ def test_kill_9_at_random_moments_never_duplicates(tmp_path: Path, proxy: FaultP
     spec = sweep_spec(tmp_path, points)
     chance = random.Random(9)
     for _ in range(3):
-        proc = _start_submit(spec, proxy.url, tmp_path, "-j", "8", "--timeout", "1")
+        proc = _start_submit(spec, proxy.url, tmp_path, "-j", "8", "--timeout", "0.5")
         _wait_for_posts(proxy, len(proxy.posts()) + chance.randint(5, 60), proc=proc)
         time.sleep(chance.uniform(0, 0.05))
         proc.kill()
