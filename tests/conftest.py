@@ -1,11 +1,42 @@
-"""Fixtures shared by several test modules."""
+"""Fixtures shared by several test modules, and the Hypothesis profiles.
+
+Property tests write the number of examples they need for a thorough search
+(``settings(max_examples=examples(300))``, see :func:`support.examples`); how many run is
+set by the Hypothesis profile:
+
+* ``default`` (and ``ci``, which Hypothesis picks when ``CI`` is set): a quarter of each
+  test's count, so that ``python -m pytest`` stays near a minute;
+* ``thorough``: every test's full count, for a deep run:
+  ``python -m pytest --hypothesis-profile=thorough`` or ``HYPOTHESIS_PROFILE=thorough``.
+"""
 
 from __future__ import annotations
 
+import os
 import signal
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+from hypothesis.errors import InvalidArgument
+
+QUICK_EXAMPLES = 25  # per 100 written: the default and ci profiles run a quarter
+
+
+def _builtin_ci_profile() -> settings | None:
+    """Hypothesis's own ``ci`` profile (derandomised, no database), which older versions
+    of Hypothesis (the test extra allows 6.100) do not have."""
+    try:
+        return settings.get_profile("ci")
+    except InvalidArgument:
+        return None
+
+
+settings.register_profile("default", max_examples=QUICK_EXAMPLES)
+settings.register_profile("ci", _builtin_ci_profile(), max_examples=QUICK_EXAMPLES)
+settings.register_profile("thorough", max_examples=100)
+if os.environ.get("HYPOTHESIS_PROFILE"):
+    settings.load_profile(os.environ["HYPOTHESIS_PROFILE"])
 
 # A shell without job control starts background jobs with SIGINT ignored, and an ignored
 # signal stays ignored in every child: the Ctrl-C tests would then see a CLI that cannot

@@ -1,4 +1,5 @@
-"""Helpers every kind of test uses: writing files, and walking JSON-like trees."""
+"""Helpers every kind of test uses: writing files, walking JSON-like trees, and sizing
+property tests (:func:`examples`)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ import textwrap
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+
+from hypothesis import settings
 
 
 def write(folder: Path, text: str | bytes, name: str = "spec.yaml") -> Path:
@@ -44,3 +47,13 @@ def key_paths(node: Any, prefix: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ..
     elif isinstance(node, list):
         for index, value in enumerate(node):
             yield from key_paths(value, (*prefix, index))
+
+
+def examples(thorough: int) -> int:
+    """``max_examples`` for a property test that needs ``thorough`` examples for a deep
+    search: that many under the ``thorough`` Hypothesis profile, a quarter of them (never
+    fewer than 10, or than ``thorough`` if that is less) under ``default`` and ``ci`` (see
+    ``conftest.py``). The scale is the active profile's ``max_examples`` over Hypothesis's
+    own default of 100, so a profile of ``max_examples=1000`` runs ten times the count."""
+    scaled = thorough * settings().max_examples // 100
+    return max(scaled, min(thorough, 10))

@@ -1,9 +1,12 @@
-"""The CLI over hostile files (checklists Y1-Y19, T1, T2): one subprocess per file, with CPU,
-memory and time limits, so a hang, a segfault or a memory blow-up fails the test instead of
-taking pytest down.
+"""The CLI over hostile files (checklists Y1-Y19, T1, T2), outside the pytest process and
+under CPU, memory and time limits, so a hang, a segfault or a memory blow-up fails the test
+instead of taking pytest down.
 
 For each file: exit code 1 (or 2 for I/O problems), no traceback, the expected diagnostic
-code on that file, and a valid file checked in the same run still reported valid.
+code on that file, and a valid file checked in the same run still reported valid. Each file
+is one command in a worker process (cli_support.CliWorker: the limits per command, a new
+worker after any failure); the whole corpus is also checked by real ``python -m
+prominence_spec`` processes, one per report format.
 """
 
 from __future__ import annotations
@@ -11,14 +14,15 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
-from cli_support import promspec_process
+from cli_support import CliWorker, promspec_process
 
 CORPUS = Path(__file__).resolve().parent / "adversarial"
 MARKER = Path("/tmp/promspec-adversarial-pwned")  # what the python-object files try to create
@@ -159,7 +163,15 @@ def run_cli(args: list[str], cwd: Path, timeout: float = 20) -> subprocess.Compl
     return proc
 
 
+@pytest.fixture(scope="module")
+def worker() -> Iterator[CliWorker]:
+    """The limits of RUNNER, per command: 30 s of CPU, 4 GiB of address space."""
+    with CliWorker(cpu_seconds=30, memory_bytes=4 << 30) as found:
+        yield found
+
+
 def check_one(
+    worker: CliWorker,
     folder: Path,
     name: str,
     codes: set[str],
@@ -168,7 +180,7 @@ def check_one(
 ) -> None:
     (folder / SIBLING).write_text(VALID, encoding="utf-8")
     MARKER.unlink(missing_ok=True)
-    proc = run_cli(["--format", "json", name, SIBLING], folder, timeout)
+    proc = worker.run("validate", "--format", "json", name, SIBLING, cwd=folder, timeout=timeout)
     assert not MARKER.exists(), "a python tag was executed"
     assert proc.returncode in (1, 2), (proc.returncode, proc.stderr)
     files = {f["path"]: f for f in json.loads(proc.stdout)["files"]}
@@ -190,10 +202,10 @@ def _corpus_param(name: str):
 
 
 @pytest.mark.parametrize("name", [_corpus_param(n) for n in EXPECTED])
-def test_corpus_file(tmp_path: Path, name: str) -> None:
+def test_corpus_file(worker: CliWorker, tmp_path: Path, name: str) -> None:
     shutil.copyfile(CORPUS / name, tmp_path / name)
     codes, position = EXPECTED[name]
-    check_one(tmp_path, name, codes, position)
+    check_one(worker, tmp_path, name, codes, position)
 
 
 def _generated_param(name: str):
@@ -203,16 +215,31 @@ def _generated_param(name: str):
 
 
 @pytest.mark.parametrize("name", [_generated_param(n) for n in GENERATED])
-def test_generated_file(tmp_path: Path, name: str) -> None:
+def test_generated_file(worker: CliWorker, tmp_path: Path, name: str) -> None:
     if name == "unreadable.yaml" and os.geteuid() == 0:
         pytest.skip("root reads files whatever their mode")
     make, codes, _ = GENERATED[name]
     make(tmp_path / name)
     try:
-        check_one(tmp_path, name, codes)
+        check_one(worker, tmp_path, name, codes)
     finally:
         if name == "unreadable.yaml":
             (tmp_path / name).chmod(0o644)  # let tmp_path be cleaned up
+
+
+def test_a_stuck_command_fails_and_the_next_one_gets_a_new_worker(tmp_path: Path) -> None:
+    """What the per-file tests rely on: a command that never answers fails its test (here
+    the worker is stopped with SIGSTOP), and the next command runs in a fresh worker."""
+    with CliWorker() as worker:
+        assert worker.run("--version", cwd=tmp_path).returncode == 0
+        assert worker.proc is not None
+        stuck = worker.proc.pid
+        os.kill(stuck, signal.SIGSTOP)
+        with pytest.raises(AssertionError, match=r"no answer in 0\.5 s"):
+            worker.run("--version", cwd=tmp_path, timeout=0.5)
+        again = worker.run("--version", cwd=tmp_path)
+        assert again.returncode == 0 and again.stdout.startswith("promspec ")
+        assert worker.proc is not None and worker.proc.pid != stuck
 
 
 def test_table_lists_every_corpus_file() -> None:

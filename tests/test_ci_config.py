@@ -18,6 +18,8 @@ from prominence_spec.validate.config import Config, ConfigProblem, find_config, 
 from prominence_spec.validate.paths import BUILTIN_EXCLUDE, Selection, select_paths
 from prominence_spec.validate.patterns import compile_pattern, pattern_problem
 
+from cli_support import promspec
+
 ROOT = Path(__file__).resolve().parent.parent
 PROMSPEC = [sys.executable, "-m", "prominence_spec"]
 
@@ -34,6 +36,13 @@ WARNING_ONLY = VALID.replace("cpus: 1, ", "cpusRange: [4, 2], ")  # PS209, a war
 
 
 def run(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """``promspec ARGS`` in this process (cli_support): what the options and the
+    configuration do does not depend on the process."""
+    return promspec(*args, cwd=cwd)
+
+
+def run_process(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """``promspec ARGS`` as a process of its own, as a hook or a CI step runs it."""
     return subprocess.run([*PROMSPEC, *args], cwd=cwd, capture_output=True, text=True, timeout=120)
 
 
@@ -400,7 +409,7 @@ def test_hook_entry_checks_only_spec_files(tmp_path: Path) -> None:
     entry = str(hook["entry"]).split()
     assert entry[0] == "promspec"
     files = _files_pre_commit_passes(folder, hook)
-    result = run(folder, *entry[1:], *files)
+    result = run_process(folder, *entry[1:], *files)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "2 files valid (2 documents" in result.stdout
 
@@ -548,7 +557,7 @@ def test_readme_actions_example_commands_run(tmp_path: Path) -> None:
     for command in runs:
         args = command.split()
         assert args[0] == "promspec", command
-        result = run(folder, *args[1:])
+        result = run_process(folder, *args[1:])
         assert result.returncode == 0, command + result.stdout + result.stderr
 
 

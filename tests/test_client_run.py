@@ -25,7 +25,8 @@ def test_run_local_runs_the_bundled_study_and_leaves_nothing(tmp_path: Path) -> 
     shutil.copytree(REPO / "specs", tmp_path / "specs")
     (tmp_path / ".git").mkdir()
     proc = promspec(
-        ["run", "specs/local-study.yaml", "--local"],
+        # the README's command, polling more often than every 2 s (README tests run it as is)
+        ["run", "specs/local-study.yaml", "--local", "--interval", "0.1"],
         cwd=tmp_path,
         env={"HOME": str(tmp_path)},
         timeout=120,

@@ -7,7 +7,9 @@ with tricky ones, adding unknown keys, tasks, jobs, factories and dependencies).
 2. no needless false rejects: the server runs it and it is not one of the documented
    deliberately-stricter cases (``STRICTER_CASES`` below) => promspec accepts it.
 
-Raise ``PROMSPEC_COMPAT_EXAMPLES`` to explore longer than the default 250 examples.
+Each property runs ``examples(250)`` examples (a quarter of 250 unless the Hypothesis profile
+is ``thorough``: see ``tests/conftest.py``); set ``PROMSPEC_COMPAT_EXAMPLES`` to run a given
+number, randomised instead of derandomised.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from prominence_spec import validate
 from prominence_spec.server.validator import server_runs
 
 from server_support import DROP, make_job, make_task, make_workflow
+from support import examples
 
 J, W, T = make_job, make_workflow, make_task
 B64 = "ZWNobyBoaQo="
@@ -730,7 +733,7 @@ def deliberately_stricter(doc: dict[str, Any], kind: str) -> list[str]:
 
 # --------------------------------------------------------------------------------------
 
-EXAMPLES = int(os.environ.get("PROMSPEC_COMPAT_EXAMPLES", "250"))
+EXAMPLES = int(os.environ.get("PROMSPEC_COMPAT_EXAMPLES") or examples(250))
 SETTINGS = settings(
     max_examples=EXAMPLES,
     deadline=None,

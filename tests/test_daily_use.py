@@ -1,5 +1,8 @@
 """validate and render for daily use (issue 10): nothing silently ignored, usage errors
-that give the valid range, output files never destroyed, pipes closed early."""
+that give the valid range, output files never destroyed, pipes closed early.
+
+The CLI runs in this process (cli_support.promspec), except where a process is the point:
+Ctrl-C, and a reader that closes the pipe early."""
 
 from __future__ import annotations
 
@@ -14,6 +17,7 @@ import pytest
 
 from prominence_spec.validate.paths import check_paths
 
+from cli_support import promspec
 from support import write
 
 PLAIN_WITH_JINJA = """\
@@ -35,15 +39,14 @@ tasks:
 """
 
 
-def promspec(*args: str, cwd: Path, **kw: object) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "prominence_spec", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        **kw,  # type: ignore[call-overload]
-    )
+def _render_started(folder: Path, proc: subprocess.Popen[str], timeout: float = 30) -> None:
+    """Wait until ``proc`` is writing its output (its temporary file is in ``folder``)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and proc.poll() is None:
+        if any(p.name.startswith(".promspec-") for p in folder.iterdir()):
+            return
+        time.sleep(0.02)
+    raise AssertionError("the render never started writing its output")
 
 
 def test_jinja_in_a_plain_spec_is_an_error_at_its_string(repo) -> None:
@@ -122,7 +125,8 @@ def test_ctrl_c_leaves_the_output_file_and_says_so(repo) -> None:
         stderr=subprocess.PIPE,
         text=True,
     )
-    time.sleep(1.5)
+    _render_started(repo, proc)
+    time.sleep(0.1)  # some points written
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=30)
     assert proc.returncode == 130

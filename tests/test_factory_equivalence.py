@@ -31,6 +31,7 @@ from prominence_spec.server.factories import (
 )
 
 from render_support import run
+from support import examples
 
 REPO = Path(__file__).resolve().parent.parent
 JOB_ID, WORKFLOW_ID = 4242, 77
@@ -458,7 +459,7 @@ def scratch(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(60), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_random_sweeps_run_as_jobs_mode_or_are_refused(scratch: Path, data: st.DataObject) -> None:
     sweep, names = data.draw(sweeps())

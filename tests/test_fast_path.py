@@ -14,7 +14,7 @@ from prominence_spec.load.plain import plain_data as fast_path_applies
 from prominence_spec.validate.document import schema_diagnostics, validate
 from prominence_spec.validate.schemas import fast_validator, validator
 
-from support import key_paths
+from support import examples, key_paths
 
 JOB: dict[str, Any] = {
     "name": "pi",
@@ -209,13 +209,13 @@ def test_bases_are_valid_and_take_the_fast_path(kind: str) -> None:
     assert schema_diagnostics(doc, kind) == []
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(300), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(mutations("job"))
 def test_job_fast_path_agrees(changes) -> None:
     agree("job", mutate(JOB, changes))
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(300), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(mutations("workflow"))
 def test_workflow_fast_path_agrees(changes) -> None:
     agree("workflow", mutate(WORKFLOW, changes))
@@ -257,7 +257,7 @@ def test_mutations_reach_the_fast_path(kind: str) -> None:
     agree(kind, invalid)
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(300), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     st.sampled_from(["job", "workflow"]).flatmap(
         lambda kind: st.tuples(st.just(kind), mutations(kind))

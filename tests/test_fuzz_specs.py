@@ -15,6 +15,8 @@ from prominence_spec.load.loader import Document, LoadResult, load
 from prominence_spec.validate.paths import check_loaded
 from prominence_spec.validate.templated import open_templated
 
+from support import examples
+
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = [
     load(p).documents[0]
@@ -79,7 +81,7 @@ def _mutate(node: Any, draw: Any, depth: int = 0) -> None:
             _mutate(node[index], draw, depth + 1)
 
 
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(400), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.data())
 def test_mangled_specs_give_diagnostics_never_exceptions(data: st.DataObject) -> None:
     seed = data.draw(st.sampled_from(SEEDS))

@@ -11,10 +11,13 @@ import pytest
 
 from prominence_spec.spec.starters import starters
 
+from cli_support import promspec
+
 PROMSPEC = [sys.executable, "-m", "prominence_spec"]
 
 
 def _init(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """``promspec init ARGS`` as a process of its own."""
     return subprocess.run(
         [*PROMSPEC, "init", *args], cwd=cwd, capture_output=True, text=True, timeout=60
     )
@@ -42,15 +45,15 @@ def layout(tmp_path: Path) -> tuple[Path, Path]:
 
 @pytest.mark.parametrize("name", sorted(starters()))
 def test_next_steps_work_from_another_folder(name: str, layout: tuple[Path, Path]) -> None:
+    """init and the commands it prints, in this process (cli_support): the paths are what is
+    checked; the other tests run init as a process."""
     repo, elsewhere = layout
-    result = _init(elsewhere, name, "../repo/my study")
+    result = promspec("init", name, "../repo/my study", cwd=elsewhere)
     assert result.returncode == 0, result.stderr
     commands = _printed_commands(result.stdout)
     assert len(commands) >= 2, result.stdout
     for args in commands:
-        run = subprocess.run(
-            [*PROMSPEC, *args], cwd=elsewhere, capture_output=True, text=True, timeout=120
-        )
+        run = promspec(*args, cwd=elsewhere)
         assert run.returncode == 0, f"{shlex.join(args)}: {run.stdout}{run.stderr}"
     assert (repo / "my study" / f"{name}.yaml").is_file()
 

@@ -23,6 +23,7 @@ from prominence_spec.load.yaml_compose import MAX_DEPTH
 from prominence_spec.validate.document import validate
 
 from loader_support import codes, data_of, only
+from support import examples
 
 PACKAGE = Path(__file__).resolve().parent.parent / "prominence_spec"
 
@@ -397,7 +398,7 @@ JSONISH = st.recursive(
 )
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(200), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(JSONISH)
 def test_dumped_data_round_trips(data) -> None:
     if data is None:

@@ -21,6 +21,8 @@ from prominence_spec.sweep.sweep import (
     server_parameter_sweep_values,
 )
 
+from support import examples
+
 NOWHERE = Path("/nonexistent")
 Points = list[dict[str, Any]]
 scalars = st.one_of(
@@ -93,7 +95,7 @@ def parsed(data: Any, **kw: Any) -> Sweep:
     return sweep
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(sweeps())
 def test_indexing_equals_iteration_equals_reference(case: tuple[Any, Points]) -> None:
     data, expected = case
@@ -106,7 +108,7 @@ def test_indexing_equals_iteration_equals_reference(case: tuple[Any, Points]) ->
     assert set(sweep.parameters) == set(expected[0])
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(sweeps(), st.data())
 def test_filters_keep_order_and_contiguous_indices(
     case: tuple[Any, Points], data: st.DataObject
@@ -145,7 +147,7 @@ def test_filters_keep_order_and_contiguous_indices(
     assert bool(found) == (not reference)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(st.floats(-1000, 1000), st.floats(0.001, 50), st.integers(0, 300), st.floats(0, 1))
 def test_ranges_match_the_server(start: float, step: float, steps: int, extra: float) -> None:
     end = start + steps * step + extra * step
@@ -157,7 +159,7 @@ def test_ranges_match_the_server(start: float, step: float, steps: int, extra: f
     ]
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=examples(100), deadline=None)
 @given(
     st.lists(
         st.tuples(
@@ -196,7 +198,7 @@ cells = st.one_of(
 )
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=examples(100), deadline=None)
 @given(st.lists(st.tuples(cells, cells), min_size=1, max_size=8))
 def test_csv_round_trip(tmp_path_factory: Any, rows: list[tuple[Any, Any]]) -> None:
     buffer = io.StringIO()

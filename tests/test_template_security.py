@@ -21,6 +21,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment, safe_range
 from prominence_spec.template.environment import OMIT, TemplateError, Templater
 
 SECRET = "TOKEN-SECRET-123"
+REPO = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture()
@@ -205,7 +206,8 @@ _RUNNER = textwrap.dedent("""
     import json, resource, sys, time
     from pathlib import Path
     from prominence_spec.template.environment import Templater, TemplateError
-    tpl = Templater(root=Path("."), base_dir=Path("."))
+    limits = json.loads(sys.argv[2])  # {} for the defaults, {"timeout": s} for a shorter one
+    tpl = Templater(root=Path("."), base_dir=Path("."), **limits)
     results = []
     for text in json.loads(sys.argv[1]):
         started = time.monotonic()
@@ -219,9 +221,14 @@ _RUNNER = textwrap.dedent("""
 """)
 
 
-def run_isolated(texts: list[str]) -> tuple[list[tuple[str, list[str], float]], int]:
+def run_isolated(
+    texts: list[str], timeout: float | None = None
+) -> tuple[list[tuple[str, list[str], float]], int]:
+    """Each text compiled and rendered in a fresh interpreter by a Templater with the
+    default limits, or with a time limit of ``timeout`` seconds."""
+    limits = {} if timeout is None else {"timeout": timeout}
     done = subprocess.run(
-        [sys.executable, "-c", _RUNNER, json.dumps(texts)],
+        [sys.executable, "-c", _RUNNER, json.dumps(texts), json.dumps(limits)],
         capture_output=True,
         text=True,
         timeout=20,
@@ -340,16 +347,34 @@ _DANGEROUS: dict[str, list[tuple[str, set[str]]]] = {
 }
 
 
+# The "time" group's loops make no output: only the time limit stops them. They run under
+# a limit shorter than the default 2 s (the same alarm, it only fires sooner), and must stop
+# by that limit, not by any other.
+SHORT_TIME_LIMIT = 0.3
+
+
 @pytest.mark.parametrize("group", sorted(_DANGEROUS))
 def test_j8_resource_exhaustion_is_refused(group: str) -> None:
     cases = _DANGEROUS[group]
-    results, maxrss_kb = run_isolated([text for text, _ in cases])
+    timeout = SHORT_TIME_LIMIT if group == "time" else None
+    results, maxrss_kb = run_isolated([text for text, _ in cases], timeout)
     for (text, expected), (_text, (code, message), seconds) in zip(cases, results, strict=True):
         assert code in expected, (text, code, message)
         assert seconds < 5, (text, seconds)
         assert "Traceback" not in message
+        if timeout is not None:
+            assert message == f"rendering took longer than {timeout:g} seconds", message
+            assert seconds < timeout + 1, (text, seconds)
     # Nothing above may allocate anywhere near a gigabyte.
     assert maxrss_kb < 400_000, maxrss_kb
+
+
+def test_j8_the_default_time_limit_is_the_documented_one(tpl: Templater) -> None:
+    """Specs render with the default limit (render/prepare.py passes none), which the
+    spec format documents; the "time" group above checks the alarm with a shorter one."""
+    assert tpl.timeout == 2.0
+    documented = (REPO / "docs" / "spec-format.md").read_text(encoding="utf-8")
+    assert "Rendering one value is bounded in time (2 s)" in documented
 
 
 def test_j8_the_brief_nested_loop_fails_quickly() -> None:

@@ -23,6 +23,8 @@ from prominence_spec.template.environment import (
     Var,
 )
 
+from support import examples
+
 
 @pytest.fixture()
 def repo(tmp_path: Path) -> Path:
@@ -392,7 +394,7 @@ def test_to_json_undefined_inside_names_the_variable(tpl: Templater) -> None:
 
 
 @given(st.text())
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 def test_filter_round_trips(value: str) -> None:
     tpl = Templater(root=Path("."), base_dir=Path("."))
     ctx = {"v": value}
@@ -560,7 +562,7 @@ def _template_text(pieces: list[str | tuple[str, str]]) -> str:
 
 
 @given(st.lists(_PIECE, max_size=6), st.fixed_dictionaries({n: _VALUES for n in _NAMES}))
-@settings(max_examples=600, deadline=None)
+@settings(max_examples=examples(600), deadline=None)
 def test_fast_path_matches_jinja(
     pieces: list[str | tuple[str, str]], context: dict[str, object]
 ) -> None:
