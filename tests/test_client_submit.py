@@ -66,7 +66,8 @@ def client_for(url: str, timeout: float = 1.0, token: str | None = None) -> Clie
 
 def submit(url: str, spec: Path, token: str | None = None, **options: object) -> SubmitReport:
     with client_for(url, token=token) as client:
-        return Submit(client, SpecSource(spec), concurrency=4, **options).run()  # type: ignore[arg-type]
+        options.setdefault("concurrency", 4)
+        return Submit(client, SpecSource(spec), **options).run()  # type: ignore[arg-type]
 
 
 FAULTS = {
@@ -185,7 +186,8 @@ def test_new_run_then_resume_continues_the_new_run(tmp_path: Path, proxy: FaultP
     spec = sweep_spec(tmp_path, 5)
     first = submit(proxy.url, spec)
     proxy.add("POST /jobs", "die", skip=2)
-    second = submit(proxy.url, spec, new_run=True)
+    # one request at a time: the first two are answered before the third kills the server
+    second = submit(proxy.url, spec, new_run=True, concurrency=1)
     proxy.start_listening()
     proxy.clear()
     resumed = submit(proxy.url, spec)
