@@ -16,6 +16,8 @@ from prominence_spec.cli.ops_cmd import wait_for
 from prominence_spec.cli.submit_cmd import MODES, _values, run_submit
 
 TAIL_LINES = 20
+REMOTE_POLL = 2.0  # seconds between status polls of a real server
+LOCAL_POLL = 0.25  # the embedded sandbox is on loopback: asking often costs nothing
 SHOW_ALL_UP_TO = 20  # jobs: with this many or fewer, every job's last lines are shown
 
 
@@ -37,8 +39,12 @@ def run(
     concurrency: int = typer.Option(
         8, "--concurrency", "-j", min=1, max=64, metavar="N", help="Requests at once."
     ),
-    interval: float = typer.Option(
-        2.0, "--interval", metavar="SECONDS", help="Seconds between status polls."
+    interval: float | None = typer.Option(
+        None,
+        "--interval",
+        metavar="SECONDS",
+        min=0.05,
+        help="Seconds between status polls (default: 2; 0.25 with --local).",
     ),
     timeout: float | None = typer.Option(
         None, "--timeout", metavar="SECONDS", help="Stop waiting after this."
@@ -66,8 +72,9 @@ def run(
             verbose=verbose,
         )
         with client:
+            poll = interval if interval is not None else (LOCAL_POLL if local else REMOTE_POLL)
             code = _run(
-                client, source, state, new_run, retry_failed, concurrency, fmt, interval, timeout
+                client, source, state, new_run, retry_failed, concurrency, fmt, poll, timeout
             )
     raise typer.Exit(code)
 
