@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-import tempfile
 from pathlib import Path
 
 from client_support import cli, promspec
@@ -13,22 +12,23 @@ from sandbox_support import shared_sandbox
 REPO = Path(__file__).resolve().parent.parent
 
 
-def _local_leftovers() -> tuple[list[str], list[str]]:
+def _local_leftovers(temp: Path) -> tuple[list[str], list[str]]:
+    """Processes and folders of an embedded sandbox whose temporary folder is in ``temp``."""
     procs = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True).stdout
-    running = [line for line in procs.splitlines() if "promspec-local-" in line]
-    folders = [p.name for p in Path(tempfile.gettempdir()).glob("promspec-local-*")]
-    return running, folders
+    running = [line for line in procs.splitlines() if str(temp) in line]
+    return running, [p.name for p in temp.iterdir()]
 
 
 def test_run_local_runs_the_bundled_study_and_leaves_nothing(tmp_path: Path) -> None:
-    before = _local_leftovers()
+    temp = tmp_path / "tmp"  # the run's own TMPDIR: other runs on the machine do not count
+    temp.mkdir()
     shutil.copytree(REPO / "specs", tmp_path / "specs")
     (tmp_path / ".git").mkdir()
     proc = promspec(
         # the README's command, polling more often than every 2 s (README tests run it as is)
         ["run", "specs/local-study.yaml", "--local", "--interval", "0.1"],
         cwd=tmp_path,
-        env={"HOME": str(tmp_path)},
+        env={"HOME": str(tmp_path), "TMPDIR": str(temp)},
         timeout=120,
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
@@ -37,7 +37,7 @@ def test_run_local_runs_the_bundled_study_and_leaves_nothing(tmp_path: Path) -> 
     assert proc.stdout.count(" completed ") >= 6
     assert "midpoint rule, 1000 steps: pi = 3.14159" in proc.stdout
     assert "6 completed" in proc.stderr
-    assert _local_leftovers() == before
+    assert _local_leftovers(temp) == ([], [])
     assert not (tmp_path / "specs" / ".promspec").exists()  # the journal went with the sandbox
 
 
