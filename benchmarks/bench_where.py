@@ -40,7 +40,7 @@ resources: {{cpus: 1, memory: 1, disk: 10}}
 tasks:
   - image: "{{{{ image }}}}"
     runtime: singularity
-    cmd: simulate --model {{{{ model }}}} -T {{{{ temperature }}}} -p {{{{ pressure }}}} -s {{{{ seed }}}}
+    cmd: simulate {{{{ model }}}} {{{{ temperature }}}} {{{{ pressure }}}} {{{{ seed }}}}
 """
 WHERE = "where: \"model != 'vdw' or pressure != 3\""
 EXCLUDE = "exclude: [{model: vdw, pressure: 3}]"
