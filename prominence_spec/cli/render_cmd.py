@@ -40,6 +40,12 @@ def render(
     max_points: int | None = shared.MAX_POINTS,
     root: Path | None = shared.ROOT,
     color: bool | None = shared.COLOR,
+    quiet: bool = typer.Option(
+        False,
+        "--quiet",
+        "-q",
+        help="No progress on a terminal, and no closing line (problems are still reported).",
+    ),
 ) -> None:
     """Render a spec into the exact JSON bodies that submit would POST, validated."""
     if point is not None and point < 0:
@@ -51,5 +57,7 @@ def render(
     from prominence_spec.cli.rendering import RenderRequest, run_render
 
     run_render(
-        RenderRequest(spec, sets, values, mode, count, point, fmt, output, max_points, root, color)
+        RenderRequest(
+            spec, sets, values, mode, count, point, fmt, output, max_points, root, color, quiet
+        )
     )

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import typer
 
 from prominence_spec.cli._console import use_color
 from prominence_spec.cli._output import output as open_output
+from prominence_spec.cli._progress import points_progress, wanted, written
 from prominence_spec.cli._values import collect_values, given_where
 from prominence_spec.diagnostics import CheckReport, Diagnostic, FileReport, has_errors
 from prominence_spec.load.loader import load, load_bytes
+from prominence_spec.render.rendered import Rendered
 from prominence_spec.report import ReportOptions, report
 from prominence_spec.report.documents import write_documents
 from prominence_spec.spec.settings import is_templated
@@ -34,6 +38,7 @@ class RenderRequest:
     max_points: int | None
     root: Path | None
     color: bool | None
+    quiet: bool = False
 
 
 def run_render(request: RenderRequest) -> None:
@@ -49,25 +54,38 @@ def run_render(request: RenderRequest) -> None:
         _report_and_exit(spec, loaded.diagnostics, code, colored)
     if (request.sets or request.values) and not any(is_templated(d.data) for d in loaded.documents):
         _not_a_template(spec)
-    run = RenderRun(
-        loaded,
-        params,
-        mode=request.mode,
-        root=request.root,
-        max_points=request.max_points,
-        origins=given_where(request.values, request.sets),
-    )
-    if request.count:
-        total = run.count()
-        _finish(spec, run.diagnostics, colored, print_count=total)
-        return
-    if request.point is not None:
-        _check_point(run, request.point, spec, colored)
-    with open_output(request.output) as out:
-        documents = (item.document for item in run.documents(request.point))
-        write_documents(documents, out.stream, request.fmt, single=run.single(request.point))
-        out.keep = not has_errors(run.diagnostics)
+    show = wanted(request.quiet, output_on_stdout=request.output in (None, "-"))
+    with points_progress(show and not request.count, "rendering") as progress:
+        run = RenderRun(
+            loaded,
+            params,
+            mode=request.mode,
+            root=request.root,
+            max_points=request.max_points,
+            origins=given_where(request.values, request.sets),
+            progress=progress,
+        )
+        if request.count:
+            total = run.count()
+            _finish(spec, run.diagnostics, colored, print_count=total)
+            return
+        if request.point is not None:
+            _check_point(run, request.point, spec, colored)
+        counts: dict[str, int] = {}
+        with open_output(request.output) as out:
+            documents = _counted(run.documents(request.point), counts)
+            write_documents(documents, out.stream, request.fmt, single=run.single(request.point))
+            out.keep = not has_errors(run.diagnostics)
+    if progress is not None and progress.shown and request.output and out.keep:
+        sys.stderr.write(written(counts, request.output) + "\n")
     _finish(spec, run.diagnostics, colored)
+
+
+def _counted(items: Iterator[Rendered], counts: dict[str, int]) -> Iterator[dict[str, Any]]:
+    """The bodies of ``items``, counted by kind in ``counts`` as they go."""
+    for item in items:
+        counts[item.kind] = counts.get(item.kind, 0) + 1
+        yield item.document
 
 
 def _check_point(run: RenderRun, point: int, spec: str, colored: bool) -> None:

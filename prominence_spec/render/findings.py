@@ -9,6 +9,7 @@ from typing import Any
 
 from prominence_spec.diagnostics import Diagnostic, has_errors
 from prominence_spec.render.places import Locator
+from prominence_spec.render.progress import Progress
 
 
 @dataclass
@@ -52,6 +53,7 @@ class Findings:
     groups: Groups = field(default_factory=Groups)
     swept: bool = False  # the spec has a sweep: point diagnostics say how many points fail
     seen: int = 0  # points rendered so far
+    progress: Progress | None = None  # told how many points have been seen, now and then
 
     def record(
         self,
