@@ -21,7 +21,7 @@ SHOW_AFTER: Final = 0.5
 #: A sweep of at least this many points shows the bar from its first point.
 SHOW_AT_ONCE: Final = 20_000
 #: Seconds between two redraws.
-REDRAW: Final = 0.2
+REDRAW: Final = 0.25
 #: The longest spec path shown in full (longer ones lose their beginning).
 LABEL_WIDTH: Final = 24
 
@@ -67,7 +67,7 @@ class PointsProgress:
             if not large and now - self.began < SHOW_AFTER:
                 return
             self._show()
-        if label != self.label:
+        if label != self.label or not done:  # a new pass (another spec, or document)
             self.label = label
             description = self._describe(label)
             self.bar.reset(self.task, total=total, description=description, visible=True)
@@ -98,8 +98,10 @@ class PointsProgress:
             _rate_column(),
             TimeRemainingColumn(),
             console=Console(file=self.stream),
-            auto_refresh=False,
+            auto_refresh=False,  # redrawn by __call__, at most every REDRAW seconds
             transient=True,
+            redirect_stdout=False,  # rendered output goes to stdout untouched
+            redirect_stderr=False,
         )
         self.task = self.bar.add_task("", total=None, visible=False)
         self.bar.start()
