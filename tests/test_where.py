@@ -224,3 +224,39 @@ def test_an_outer_timer_is_kept(repo: Path) -> None:
         signal.setitimer(signal.ITIMER_REAL, 0)
         handler = signal.signal(signal.SIGALRM, previous)
     assert fired == [] and handler is outer
+
+
+# -- the sweep's side: one scope per pass -------------------------------------------------
+def test_each_pass_over_a_filtered_sweep_is_one_scope(tmp_path: Path) -> None:
+    from collections.abc import Iterator
+    from contextlib import contextmanager
+
+    from prominence_spec.sweep.sweep import parse_sweep
+
+    events: list[str] = []
+
+    @contextmanager
+    def scope() -> Iterator[None]:
+        events.append("enter")
+        try:
+            yield
+        finally:
+            events.append("exit")
+
+    def where_fn(expression: str, params: Any, pointer: str) -> bool:
+        events.append(f"where {params['a']}")
+        return bool(params["a"] % 2)
+
+    sweep, problems = parse_sweep(
+        {"a": [1, 2, 3, 4], "where": "a % 2"},
+        base_dir=tmp_path,
+        root=tmp_path,
+        where_fn=where_fn,
+        where_scope=scope,
+    )
+    assert sweep is not None and not problems
+    assert sweep.count() == 2
+    assert events == ["enter", "where 1", "where 2", "where 3", "where 4", "exit"]
+    events.clear()
+    assert sweep.point(0) == {"a": 1}  # a pass left after its first point still ends
+    assert events == ["enter", "where 1", "exit"]
