@@ -6,6 +6,7 @@ with -q, never into rendered output on the same terminal, and not for small file
 from __future__ import annotations
 
 import fcntl
+import io
 import os
 import pty
 import select
@@ -18,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from prominence_spec.cli._progress import written
+from prominence_spec.cli._progress import SHOW_AFTER, SHOW_AT_ONCE, PointsProgress, written
 from prominence_spec.render.progress import EVERY
 
 from cli_support import promspec
@@ -173,3 +174,31 @@ def test_the_closing_line() -> None:
     assert written({"job": 1_000_000}, "big.jsonl") == "wrote 1,000,000 jobs to big.jsonl"
     assert written({"workflow": 1}, "wf.json") == "wrote 1 workflow to wf.json"
     assert written({"job": 2, "workflow": 1}, "x") == "wrote 2 jobs and 1 workflow to x"
+
+
+# -- when the bar appears -----------------------------------------------------------------
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_the_bar_appears_for_large_or_long_work_only() -> None:
+    large = PointsProgress(_Terminal(), "rendering")
+    large("big.yaml", 0, SHOW_AT_ONCE)
+    assert large.shown
+    large.close()
+
+    slow_small = PointsProgress(_Terminal(), "checking")
+    slow_small("small.yaml", 0, 3)
+    slow_small.began -= 10 * SHOW_AFTER  # as if the spec took long to prepare
+    slow_small("small.yaml", 3, 3)  # its end: a bar now would only be cleared again
+    assert not slow_small.shown
+
+    long_filtered = PointsProgress(_Terminal(), "rendering")
+    long_filtered("where.yaml", 0, None)
+    long_filtered("where.yaml", EVERY, None)
+    assert not long_filtered.shown  # not yet half a second
+    long_filtered.began -= 10 * SHOW_AFTER
+    long_filtered("where.yaml", 2 * EVERY, None)
+    assert long_filtered.shown
+    long_filtered.close()

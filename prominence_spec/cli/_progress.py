@@ -2,10 +2,11 @@
 the core reports (:mod:`prominence_spec.render.progress`).
 
 Only when stderr is a terminal, never with ``-q``, and not while rendered output goes to
-that same terminal. The bar appears once the work has taken :data:`SHOW_AFTER` seconds,
-or at once for a sweep of :data:`SHOW_AT_ONCE` points or more, so that small files stay
-silent; it is redrawn at most every :data:`REDRAW` seconds (rich's own refresh thread is
-off), and cleared when the work ends.
+that same terminal. The bar appears once the work has taken :data:`SHOW_AFTER` seconds
+(at the next count, so never for a sweep shorter than ``EVERY`` points), or at once for a
+sweep of :data:`SHOW_AT_ONCE` points or more, so that small files stay silent. It is
+redrawn at most every :data:`REDRAW` seconds (rich's own refresh thread is off), and
+cleared when the work ends.
 """
 
 from __future__ import annotations
@@ -63,8 +64,7 @@ class PointsProgress:
     def __call__(self, label: str, done: int, total: int | None) -> None:
         now = time.monotonic()
         if self.bar is None:
-            large = total is not None and total >= SHOW_AT_ONCE
-            if not large and now - self.began < SHOW_AFTER:
+            if not self._worth_showing(done, total, now):
                 return
             self._show()
         if label != self.label or not done:  # a new pass (another spec, or document)
@@ -76,6 +76,13 @@ class PointsProgress:
         self.bar.update(self.task, completed=done, total=total)
         self.bar.refresh()
         self.drawn_at = now
+
+    def _worth_showing(self, done: int, total: int | None, now: float) -> bool:
+        """A large sweep from its start; another once it has taken a while, but not at its
+        end (a bar drawn only to be cleared at once)."""
+        if not done:
+            return total is not None and total >= SHOW_AT_ONCE
+        return done != total and now - self.began >= SHOW_AFTER
 
     def close(self) -> None:
         """Clear the bar (if it was shown)."""
