@@ -6,7 +6,13 @@ Targets (issue 3):
 * at least 50,000 points a second, rendered, validated and written as JSONL;
 * at most 4 times the time ``json.dumps`` alone takes on the same final documents
   (the baseline, measured in the same run);
-* 1,000,000 points streamed to JSONL by the CLI with a peak RSS under 200 MB.
+* 1,000,000 points streamed to JSONL by the CLI with a peak RSS under 200 MB;
+* the progress bar of a terminal (issue 10) costs under 2% of that throughput: the same
+  render with the CLI's progress callback drawing to a (pretend) terminal, the two
+  taking turns in each repetition; compared in CPU time (the process's own, which other
+  work on a shared machine inflates less), as the median of each turn's pair, wall time
+  shown too. Importing rich, once per command that shows a bar, is left out of the pairs
+  (one untimed render with the bar comes first).
 
 The sweep is a product of ranges and lists with six templated values per job.
 Timings are the median of --repeat runs, in one process; the memory figure is the
@@ -16,6 +22,7 @@ peak RSS of a `promspec render` subprocess.
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import os
 import statistics
@@ -67,15 +74,26 @@ def write_spec(folder: Path, points: int) -> Path:
     return spec
 
 
-def render_to_file(spec: Path, out: Path) -> tuple[float, int]:
-    """In-process: load, render, validate and write JSONL; (seconds, documents)."""
+class _Terminal(io.TextIOWrapper):
+    """/dev/null that says it is a terminal, so rich draws the bar as it would on one."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+def render_to_file(spec: Path, out: Path, progress: bool = False) -> tuple[float, int]:
+    """In-process: load, render, validate and write JSONL; (seconds, documents). With
+    ``progress``, the CLI's progress bar is drawn throughout, as on a terminal."""
+    from prominence_spec.cli._progress import PointsProgress
     from prominence_spec.load.loader import load
     from prominence_spec.report.documents import api_json
     from prominence_spec.validate.templated import open_templated
 
+    terminal = _Terminal(open(os.devnull, "wb"), encoding="utf-8")  # noqa: SIM115
+    bar = PointsProgress(terminal, "rendering") if progress else None
     start = time.perf_counter()
     document = load(spec).documents[0]
-    renderer, problems = open_templated(document)
+    renderer, problems = open_templated(document, progress=bar)
     assert renderer is not None and not problems, problems
     n = 0
     with open(out, "w", encoding="utf-8") as handle:
@@ -84,7 +102,11 @@ def render_to_file(spec: Path, out: Path) -> tuple[float, int]:
             write(api_json(item.document))
             write("\n")
             n += 1
+    if bar is not None:
+        bar.close()
     elapsed = time.perf_counter() - start
+    terminal.close()
+    assert bar is None or bar.shown, "the progress bar was never drawn"
     errors = [d for d in renderer.diagnostics() if d.is_error]
     assert not errors, errors[:3]
     return elapsed, n
@@ -138,8 +160,20 @@ def main() -> int:
         folder = Path(tmp)
         spec = write_spec(folder, args.points)
         out = folder / "out.jsonl"
-        runs = [render_to_file(spec, out) for _ in range(args.repeat)]
+        started = time.perf_counter()
+        render_to_file(spec, out, True)  # untimed: imports rich, once per command
+        import_s = time.perf_counter() - started
+        runs: list[tuple[float, int]] = []
+        with_bar: list[tuple[float, int]] = []
+        cpu: dict[bool, list[float]] = {False: [], True: []}
+        for turn in range(args.repeat):  # taking turns, so that noise falls on both
+            for progress in (False, True) if turn % 2 == 0 else (True, False):
+                started = time.process_time()
+                (with_bar if progress else runs).append(render_to_file(spec, out, progress))
+                cpu[progress].append(time.process_time() - started)
         render_s = statistics.median(t for t, _ in runs)
+        progress_s = statistics.median(t for t, _ in with_bar)
+        render_cpu, progress_cpu = statistics.median(cpu[False]), statistics.median(cpu[True])
         documents = runs[0][1]
         dumps_s = statistics.median(dumps_baseline(out) for _ in range(args.repeat))
         big = folder / "big"
@@ -150,12 +184,22 @@ def main() -> int:
             big_lines = sum(1 for _ in handle)
     rate = documents / render_s
     ratio = render_s / dumps_s
+    # each turn's pair compared, then the median: drift over the run falls on both
+    pairs = zip(cpu[False], cpu[True], strict=True)
+    cost = statistics.median((bar - plain) / plain * 100 for plain, bar in pairs)
+    wall_cost = (progress_s - render_s) / render_s * 100
     rows = [
         ("points rendered+validated+written", f"{documents:,}", "", ""),
         ("render time (median)", f"{render_s:.3f} s", "", ""),
         ("json.dumps alone, same documents", f"{dumps_s:.3f} s", "baseline", ""),
         ("points per second", f"{rate:,.0f}", ">= 50,000", _verdict(rate >= 50_000)),
         ("render / json.dumps", f"{ratio:.2f}x", "<= 4", _verdict(ratio <= 4)),
+        ("same render, progress bar drawn (median)", f"{progress_s:.3f} s", "", ""),
+        ("  wall time: progress / without", f"{wall_cost:+.1f}%", "", ""),
+        ("render CPU time, without / with the bar", f"{render_cpu:.3f} s", "baseline", ""),
+        ("", f"{progress_cpu:.3f} s", "", ""),
+        ("progress bar: cost in CPU time (paired)", f"{cost:+.1f}%", "< 2%", _verdict(cost < 2)),
+        ("  untimed first render with the bar (imports)", f"{import_s:.3f} s", "", ""),
         (
             f"CLI, {big_lines:,} points to JSONL: peak RSS",
             f"{peak_mb:.0f} MB",
@@ -177,6 +221,11 @@ def main() -> int:
                     "dumps_s": dumps_s,
                     "points_per_s": rate,
                     "ratio": ratio,
+                    "progress_s": progress_s,
+                    "render_cpu_s": render_cpu,
+                    "progress_cpu_s": progress_cpu,
+                    "progress_cost_percent": cost,
+                    "progress_wall_cost_percent": wall_cost,
                     "cli_points": big_lines,
                     "cli_peak_rss_mb": peak_mb,
                     "cli_s": cli_s,

@@ -47,6 +47,12 @@ def render(
     max_points: int | None = shared.MAX_POINTS,
     root: Path | None = shared.ROOT,
     color: bool | None = shared.COLOR,
+    quiet: bool = typer.Option(
+        False,
+        "--quiet",
+        "-q",
+        help="No progress on a terminal, and no closing line (problems are still reported).",
+    ),
 ) -> None:
     """Render a spec into the exact JSON bodies that submit would POST, validated."""
     if point is not None and point < 0:
@@ -73,6 +79,7 @@ def render(
             color,
             points=points,
             output_dir=output_dir,
+            quiet=quiet,
         )
     )
 

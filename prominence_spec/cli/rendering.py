@@ -4,17 +4,21 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import typer
 
 from prominence_spec.cli._console import use_color
 from prominence_spec.cli._output import files_in
 from prominence_spec.cli._output import output as open_output
+from prominence_spec.cli._progress import points_progress, wanted, written
 from prominence_spec.cli._values import collect_values, given_where
 from prominence_spec.diagnostics import CheckReport, Diagnostic, FileReport, has_errors
 from prominence_spec.load.loader import load, load_bytes
+from prominence_spec.render.rendered import Rendered
 from prominence_spec.report import ReportOptions, report
 from prominence_spec.report.documents import write_documents
 from prominence_spec.spec.settings import is_templated
@@ -38,6 +42,7 @@ class RenderRequest:
     color: bool | None
     points: bool = False
     output_dir: str | None = None
+    quiet: bool = False
 
 
 def run_render(request: RenderRequest) -> None:
@@ -53,30 +58,40 @@ def run_render(request: RenderRequest) -> None:
         _report_and_exit(spec, loaded.diagnostics, code, colored)
     if (request.sets or request.values) and not any(is_templated(d.data) for d in loaded.documents):
         _not_a_template(spec)
-    run = RenderRun(
-        loaded,
-        params,
-        mode=request.mode,
-        root=request.root,
-        max_points=request.max_points,
-        origins=given_where(request.values, request.sets),
-    )
-    if request.count:
-        total = run.count()
-        _finish(spec, run.diagnostics, colored, print_count=total)
-        return
-    if request.point is not None:
-        _check_point(run, request.point, spec, colored)
-    if request.points:
-        _write_points(run, request, colored)
-    elif request.output_dir is not None:
-        _write_files(run, request, request.output_dir)
-    else:
-        with open_output(request.output) as out:
-            documents = (item.document for item in run.documents(request.point))
-            fmt = request.fmt or "json"
-            write_documents(documents, out.stream, fmt, single=run.single(request.point))
-            out.keep = not has_errors(run.diagnostics)
+    to_stdout = request.output in (None, "-") and request.output_dir is None
+    show = wanted(request.quiet, output_on_stdout=to_stdout)
+    closing: str | None = None
+    with points_progress(show and not (request.count or request.points), "rendering") as progress:
+        run = RenderRun(
+            loaded,
+            params,
+            mode=request.mode,
+            root=request.root,
+            max_points=request.max_points,
+            origins=given_where(request.values, request.sets),
+            progress=progress,
+        )
+        if request.count:
+            total = run.count()
+            _finish(spec, run.diagnostics, colored, print_count=total)
+            return
+        if request.point is not None:
+            _check_point(run, request.point, spec, colored)
+        if request.points:
+            _write_points(run, request, colored)
+        elif request.output_dir is not None:
+            closing = _write_files(run, request, request.output_dir)
+        else:
+            counts: dict[str, int] = {}
+            with open_output(request.output) as out:
+                documents = _counted(run.documents(request.point), counts)
+                fmt = request.fmt or "json"
+                write_documents(documents, out.stream, fmt, single=run.single(request.point))
+                out.keep = not has_errors(run.diagnostics)
+            if progress is not None and progress.shown and request.output and out.keep:
+                closing = written(counts, request.output)
+    if closing is not None and not request.quiet:
+        sys.stderr.write(closing + "\n")
     _finish(spec, run.diagnostics, colored)
 
 
@@ -99,8 +114,9 @@ def _write_points(run: RenderRun, request: RenderRequest, colored: bool) -> None
         sys.stderr.write(f"promspec: {request.spec} has no sweep: it renders one point, 0\n")
 
 
-def _write_files(run: RenderRun, request: RenderRequest, folder: str) -> None:
-    """One file per valid body in ``folder``; none at all if any point fails."""
+def _write_files(run: RenderRun, request: RenderRequest, folder: str) -> str | None:
+    """One file per valid body in ``folder``, none at all if any point fails; the closing
+    line to print when they were written."""
     from prominence_spec.report.document_files import FileNames, document_text
 
     fmt = request.fmt or "json"
@@ -109,10 +125,18 @@ def _write_files(run: RenderRun, request: RenderRequest, folder: str) -> None:
         for item in run.documents(request.point):
             files.write(names.name(item.document, item.index), document_text(item.document, fmt))
         files.keep = not has_errors(run.diagnostics)
-    if files.keep:
-        shown = folder if folder.endswith(("/", os.sep)) else folder + "/"
-        plural = "" if len(files) == 1 else "s"
-        sys.stderr.write(f"promspec: {len(files):,} file{plural} written to {shown}\n")
+    if not files.keep:
+        return None
+    shown = folder if folder.endswith(("/", os.sep)) else folder + "/"
+    plural = "" if len(files) == 1 else "s"
+    return f"promspec: {len(files):,} file{plural} written to {shown}"
+
+
+def _counted(items: Iterator[Rendered], counts: dict[str, int]) -> Iterator[dict[str, Any]]:
+    """The bodies of ``items``, counted by kind in ``counts`` as they go."""
+    for item in items:
+        counts[item.kind] = counts.get(item.kind, 0) + 1
+        yield item.document
 
 
 def _check_point(run: RenderRun, point: int, spec: str, colored: bool) -> None:

@@ -73,6 +73,7 @@ def validate(
     from prominence_spec.cli._config import run_config, selection_of, tell_notes, tell_skipped
     from prominence_spec.cli._console import use_color
     from prominence_spec.cli._output import output_stream
+    from prominence_spec.cli._progress import points_progress, wanted
     from prominence_spec.cli._values import collect_values, given_where
     from prominence_spec.report import ReportOptions, report
     from prominence_spec.validate.paths import (
@@ -90,17 +91,19 @@ def validate(
     config = run_config(exclude or [], ignore or [], strict)
     tell_notes(config, quiet=quiet)
     selected = select_paths(paths, selection_of(config))
-    result = check_paths(
-        selected.paths,
-        kind=kind,
-        verbose=verbose,
-        values=params,
-        root=root,
-        read_stdin=sys.stdin.buffer.read,
-        stdin_format=stdin_format,
-        max_points=max_points,
-        origins=given_where(values, sets),
-    )
+    with points_progress(wanted(quiet), "checking") as progress:
+        result = check_paths(
+            selected.paths,
+            kind=kind,
+            verbose=verbose,
+            values=params,
+            root=root,
+            read_stdin=sys.stdin.buffer.read,
+            stdin_format=stdin_format,
+            max_points=max_points,
+            origins=given_where(values, sets),
+            progress=progress,
+        )
     if (sets or values) and not any(f.templated for f in result.files):
         sys.stderr.write(
             "promspec: none of the specs is a template (with a promspec: block): "

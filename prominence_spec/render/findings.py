@@ -9,6 +9,7 @@ from typing import Any
 
 from prominence_spec.diagnostics import Diagnostic, has_errors
 from prominence_spec.render.places import Locator
+from prominence_spec.render.progress import Progress
 
 
 @dataclass
@@ -62,6 +63,7 @@ class Findings:
     seen: int = 0  # points rendered so far
     #: what is wrong in the promspec: settings (read as defaults: the body is still checked)
     settings: list[Diagnostic] = field(default_factory=list)
+    progress: Progress | None = None  # told how many points have been seen, now and then
 
     def record(
         self,

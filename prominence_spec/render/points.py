@@ -9,6 +9,7 @@ from typing import Any
 from prominence_spec.diagnostics import Diagnostic
 from prominence_spec.render.findings import Findings
 from prominence_spec.render.prepare import Prepared
+from prominence_spec.render.progress import EVERY, Progress
 from prominence_spec.template.body import BuildError, plain_value
 from prominence_spec.template.environment import OMIT, Templater
 
@@ -42,10 +43,30 @@ def points(prepared: Prepared, findings: Findings, only: int | None = None) -> I
         findings.problems.extend(prepared.places.in_spec(d) for d in found)
         yield only, params
         return
+    if findings.progress is not None:
+        yield from _told(prepared, findings, findings.progress, found)
+    else:
+        for numbered in sweep.points(diagnostics=found):
+            findings.seen += 1
+            yield numbered
+    findings.problems.extend(prepared.places.in_spec(d) for d in found)
+
+
+def _told(
+    prepared: Prepared, findings: Findings, progress: Progress, found: list[Diagnostic]
+) -> Iterator[Point]:
+    """Every point, telling ``progress`` how many have been seen now and then."""
+    sweep = prepared.sweep
+    assert sweep is not None
+    label = prepared.spec.path
+    total = None if sweep.filtered else sweep.size
+    progress(label, findings.seen, total)
     for numbered in sweep.points(diagnostics=found):
         findings.seen += 1
+        if not findings.seen % EVERY:
+            progress(label, findings.seen, total)
         yield numbered
-    findings.problems.extend(prepared.places.in_spec(d) for d in found)
+    progress(label, findings.seen, findings.seen)
 
 
 def build(prepared: Prepared, index: int | None, params: dict[str, Any]) -> tuple[Any, bool]:

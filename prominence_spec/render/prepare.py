@@ -22,9 +22,9 @@ from prominence_spec.render.values_used import (
 )
 from prominence_spec.spec.settings import SETTINGS_KEY, Spec
 from prominence_spec.spec.values import merge
-from prominence_spec.sweep.sweep import Sweep, SweepError, TableSpace, parse_sweep
+from prominence_spec.sweep.sweep import Sweep, SweepError, TableSpace, WhereFn, parse_sweep
 from prominence_spec.template.body import Compiled, compile_tree, plain_value
-from prominence_spec.template.environment import GLOBALS, TemplateError, Templater
+from prominence_spec.template.environment import GLOBALS, Evaluator, TemplateError, Templater
 
 RESERVED = frozenset({"index"}) | GLOBALS
 
@@ -131,17 +131,14 @@ def _sweep(
     if not spec.has_sweep:
         return None, set()
     base_dir = spec.base_dir_of("sweep")
-
-    def where(expression: str, params: Mapping[str, Any], pointer: str) -> bool:
-        try:
-            compiled = templater.expression(expression)
-            return bool(compiled.render({**context, **params}))
-        except TemplateError as exc:
-            raise SweepError(
-                Diagnostic(exc.code, f"where: {exc.message}", pointer=pointer, hint=exc.hint)
-            ) from None
-
-    sweep, found = parse_sweep(spec.sweep, base_dir=base_dir, root=spec.root, where_fn=where)
+    where = _where_fn(templater, context)
+    sweep, found = parse_sweep(
+        spec.sweep,
+        base_dir=base_dir,
+        root=spec.root,
+        where_fn=where,
+        where_scope=templater.evaluating,
+    )
     problems.extend(places.in_spec(d) for d in found)
     if sweep is None:
         return None, set()
@@ -156,6 +153,25 @@ def _sweep(
         at = pointer_of((SETTINGS_KEY, "sweep"))
         problems.append(places.in_spec(Diagnostic("PS604", message, pointer=at)))
     return sweep, data_files
+
+
+def _where_fn(templater: Templater, context: Mapping[str, Any]) -> WhereFn:
+    """Evaluates ``where`` on a point's parameters (over the spec's values): the expression
+    is compiled once, at its first point, and nothing of the body is rendered."""
+    evaluators: dict[str, Evaluator] = {}
+
+    def where(expression: str, params: Mapping[str, Any], pointer: str) -> bool:
+        evaluate = evaluators.get(expression)
+        if evaluate is None:
+            evaluate = evaluators[expression] = templater.evaluator(expression, context)
+        try:
+            return bool(evaluate(params))
+        except TemplateError as exc:
+            raise SweepError(
+                Diagnostic(exc.code, f"where: {exc.message}", pointer=pointer, hint=exc.hint)
+            ) from None
+
+    return where
 
 
 def _variable_problems(prepared: Prepared) -> list[Diagnostic]:

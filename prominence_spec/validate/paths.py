@@ -15,6 +15,10 @@ from prominence_spec.spec.settings import is_templated, stray_template
 from prominence_spec.validate.document import check_document
 from prominence_spec.validate.patterns import compile_pattern
 
+#: ``render.progress.Progress``, spelled out: checking a plain document imports no
+#: templated stage.
+Progress = Callable[[str, int, "int | None"], None]
+
 STDIN = "-"
 IO_CODES = frozenset({"PS100", "PS113"})
 
@@ -189,10 +193,12 @@ def check_paths(
     max_points: int | None = None,
     origins: Mapping[str, str] | None = None,
     selection: Selection | None = None,
+    progress: Progress | None = None,
 ) -> CheckReport:
     """Check files and directories; templated specs are checked at every sweep point.
 
     With a ``selection``, only the files it keeps are checked (see :func:`select_paths`).
+    ``progress`` is told how far checking each sweep has come.
 
     Files that a templated spec of the same run reads as sweep rows are data, not specs:
     they are checked as rows by that spec, and left out of the report as specs.
@@ -224,6 +230,7 @@ def check_paths(
                 data_files=data_files,
                 max_points=max_points,
                 origins=origins,
+                progress=progress,
             )
         )
     report.files = [f for f in report.files if os.path.realpath(f.path) not in data_files]
@@ -250,6 +257,7 @@ def check_loaded(
     data_files: set[str] | None = None,
     max_points: int | None = None,
     origins: Mapping[str, str] | None = None,
+    progress: Progress | None = None,
 ) -> FileReport:
     diagnostics: list[Diagnostic] = list(loaded.diagnostics)
     many = len(loaded.documents) > 1 or any(d.document is not None for d in diagnostics)
@@ -266,6 +274,7 @@ def check_loaded(
                 data_files=data_files,
                 max_points=max_points,
                 origins=origins,
+                progress=progress,
             )
             diagnostics.extend(
                 d.with_path(d.path or document.path, document.index if many else None)

@@ -9,6 +9,7 @@ from typing import Any
 
 from prominence_spec.diagnostics import Diagnostic, has_errors
 from prominence_spec.load.loader import Document, LoadResult
+from prominence_spec.render.progress import Progress
 from prominence_spec.render.rendered import Rendered
 from prominence_spec.spec.settings import is_templated, stray_template
 from prominence_spec.validate.document import check_document, detect_kind
@@ -30,7 +31,8 @@ class RenderRun:
 
     ``diagnostics`` holds what the last operation found: ``count()``, or one pass over
     ``documents()``. Read before either, it checks every point first, so the order of the
-    calls cannot make it incomplete.
+    calls cannot make it incomplete. ``progress`` is told how far each pass over a sweep
+    has come.
     """
 
     def __init__(
@@ -42,6 +44,7 @@ class RenderRun:
         root: Path | None = None,
         max_points: int | None = None,
         origins: Mapping[str, str] | None = None,
+        progress: Progress | None = None,
     ) -> None:
         self._opened: list[Diagnostic] = list(loaded.diagnostics)
         self._found: list[Diagnostic] | None = None
@@ -61,6 +64,7 @@ class RenderRun:
                 root=root,
                 max_points=max_points,
                 origins=origins,
+                progress=progress,
             )
             self._opened.extend(problems)
             if run is not None:

@@ -12,25 +12,34 @@ from prominence_spec.diagnostics import Diagnostic
 from prominence_spec.load.loader import Document
 from prominence_spec.render import points
 from prominence_spec.render.entry import new_findings, open_spec, render, sweep_points
+from prominence_spec.render.findings import Findings
 from prominence_spec.render.points import Point
 from prominence_spec.render.prepare import Prepared
+from prominence_spec.render.progress import Progress
 from prominence_spec.render.rendered import Rendered
 from prominence_spec.validate.points import PointChecker
 
 
 class TemplatedRun:
     """One prepared templated spec: its point count, its checked bodies, its diagnostics
-    (complete once the bodies have been iterated)."""
+    (complete once the bodies have been iterated). ``progress`` is told how many points
+    each pass over the bodies has seen."""
 
-    def __init__(self, prepared: Prepared) -> None:
+    def __init__(self, prepared: Prepared, progress: Progress | None = None) -> None:
         self.prepared = prepared
-        self.findings = new_findings(prepared)
+        self.progress = progress
+        self.findings = self._new_findings()
         slot_paths = [path for path, _ in prepared.body.slots]
         self.check = PointChecker(slot_paths, swept=prepared.sweep is not None)
 
     def restart(self) -> None:
         """Forget what earlier passes found (each pass finds it again)."""
-        self.findings = new_findings(self.prepared)
+        self.findings = self._new_findings()
+
+    def _new_findings(self) -> Findings:
+        findings = new_findings(self.prepared)
+        findings.progress = self.progress
+        return findings
 
     @property
     def mode(self) -> str:
@@ -63,6 +72,7 @@ def open_templated(
     kind: str | None = None,
     max_points: int | None = None,
     origins: Mapping[str, str] | None = None,
+    progress: Progress | None = None,
 ) -> tuple[TemplatedRun | None, list[Diagnostic]]:
     """Open a templated spec for checked rendering; ``None`` with the reasons when it
     cannot render."""
@@ -75,7 +85,7 @@ def open_templated(
         max_points=max_points,
         origins=origins,
     )
-    return (None if prepared is None else TemplatedRun(prepared)), problems
+    return (None if prepared is None else TemplatedRun(prepared, progress)), problems
 
 
 @dataclass(frozen=True)
@@ -95,13 +105,20 @@ def check_templated(
     data_files: set[str] | None = None,
     max_points: int | None = None,
     origins: Mapping[str, str] | None = None,
+    progress: Progress | None = None,
 ) -> TemplatedCheck:
     """Validate every point of a templated spec (what `promspec validate` does with one).
 
     The real paths of the row files its sweep reads are added to ``data_files``.
     """
     run, problems = open_templated(
-        document, values=values, root=root, kind=kind, max_points=max_points, origins=origins
+        document,
+        values=values,
+        root=root,
+        kind=kind,
+        max_points=max_points,
+        origins=origins,
+        progress=progress,
     )
     if run is None:
         return TemplatedCheck(problems, 0)
