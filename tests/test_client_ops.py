@@ -4,13 +4,17 @@ workflow's jobs, following a running job, factory instances, workflow listings."
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from test_sandbox_run import HOST_ARGS
 
 from client_support import cli, sweep_spec
-from sandbox_support import Sandbox, shared_sandbox
+from fault_proxy import FaultProxy
+from sandbox_support import Sandbox, make_job, shared_sandbox
 
 
 @pytest.fixture(scope="module")
@@ -59,3 +63,96 @@ def _json_objects(text: str) -> list[dict]:
         found.append(item)
         at = end
     return found
+
+
+def test_stdout_follow_prints_a_running_jobs_output_and_ends_with_it(
+    box: Sandbox, tmp_path: Path
+) -> None:
+    job_id = box.submit(make_job("echo first; sleep 3; echo second"))
+    box.wait_job(job_id, ("running",))
+    proc = _start_cli(["stdout", str(job_id), "--follow"], env_for(box, tmp_path))
+    assert proc.stdout is not None
+    assert proc.stdout.readline() == "first\n"
+    assert box.get(f"/jobs/{job_id}").json()[0]["status"] == "running"  # arrived while it ran
+    rest, err = proc.communicate(timeout=30)
+    assert proc.returncode == 0, err
+    assert rest == "second\n"
+    assert box.get(f"/jobs/{job_id}").json()[0]["status"] == "completed"
+
+
+def test_stdout_of_a_factory_instance_by_workflow_id_job_name_and_instance(
+    box: Sandbox, tmp_path: Path, monkeypatch, capsys
+) -> None:
+    spec = sweep_spec(tmp_path, 3)
+    env = env_for(box, tmp_path)
+    (workflow,) = _submit(monkeypatch, capsys, env, spec, "--mode", "factory")["submitted"]
+    box.wait_workflow(workflow["id"])
+    for instance in range(3):
+        args = ["stdout", str(workflow["id"]), "p", str(instance)]
+        code, out, err = cli(monkeypatch, capsys, args, env)
+        assert (code, out) == (0, f"point {instance}\n"), err
+    code, out, _ = cli(monkeypatch, capsys, ["stderr", str(workflow["id"]), "p", "1"], env)
+    assert (code, out) == (0, "")
+
+
+def test_factory_submit_labels_the_workflow_and_a_rerun_sends_nothing(
+    box: Sandbox, tmp_path: Path, monkeypatch, capsys
+) -> None:
+    spec = sweep_spec(tmp_path, 4)
+    proxy = FaultProxy(("127.0.0.1", _port(box)))
+    try:
+        env = {**env_for(box, tmp_path), "PROMINENCE_URL": proxy.url}
+        first = _submit(monkeypatch, capsys, env, spec, "--mode", "factory")
+        (workflow,) = first["submitted"]
+        assert [r.path for r in proxy.posts()] == ["/workflows"]
+        again = _submit(monkeypatch, capsys, env, spec, "--mode", "factory")
+        assert again["submitted"] == [] and [w["id"] for w in again["existing"]] == [workflow["id"]]
+        assert len(proxy.posts()) == 1  # the re-run sent nothing
+    finally:
+        proxy.close()
+    (record,) = box.get(f"/workflows/{workflow['id']}").json()
+    assert record["labels"]["promspecid"] == f"{first['run']}-0"
+    assert record["labels"]["promspecrun"] == first["run"]
+    assert record["factories"][0]["type"] == "parameterSweep"
+    box.wait_workflow(workflow["id"])
+    jobs = box.get("/jobs", params={"workflow": "true", "id": workflow["id"], "all": "1"})
+    names = sorted(j["name"] for j in jobs.json())
+    assert names == [f"{workflow['name']}/p/{i}" for i in range(4)]
+
+
+def test_list_workflows_shows_submitted_workflows(
+    box: Sandbox, tmp_path: Path, monkeypatch, capsys
+) -> None:
+    spec = sweep_spec(tmp_path, 2)
+    env = env_for(box, tmp_path)
+    (workflow,) = _submit(monkeypatch, capsys, env, spec, "--mode", "workflow")["submitted"]
+    box.wait_workflow(workflow["id"])
+    code, out, err = cli(monkeypatch, capsys, ["list", "--workflows", "--all", "-f", "json"], env)
+    assert code == 0, err
+    listed = {item["id"]: item for item in json.loads(out)}
+    assert listed[workflow["id"]]["name"] == workflow["name"]
+    assert listed[workflow["id"]]["status"] == "completed"
+    code, out, err = cli(monkeypatch, capsys, ["list", "-w", "--all"], env)
+    assert code == 0, err
+    header, *rows = out.splitlines()
+    assert header.split() == ["ID", "NAME", "STATUS", "CREATED", "ELAPSED", "REASON"]
+    (row,) = [r for r in rows if r.split()[0] == str(workflow["id"])]
+    assert row.split()[1:3] == [workflow["name"], "completed"] and "2/2 done" in row
+    code, out, _ = cli(monkeypatch, capsys, ["list", "-f", "json", "--all"], env)
+    assert workflow["id"] not in {item["id"] for item in json.loads(out)}  # jobs, not workflows
+
+
+def _port(box: Sandbox) -> int:
+    return int(box.url.split(":")[2].split("/")[0])
+
+
+def _start_cli(args: list[str], env: dict[str, str]) -> subprocess.Popen[str]:
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("PROMINENCE_")}
+    full_env.update(env)
+    return subprocess.Popen(
+        [sys.executable, "-m", "prominence_spec", *args],
+        env=full_env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
