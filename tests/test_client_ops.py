@@ -142,6 +142,22 @@ def test_list_workflows_shows_submitted_workflows(
     assert workflow["id"] not in {item["id"] for item in json.loads(out)}  # jobs, not workflows
 
 
+def test_status_of_a_workflow_id_without_w_says_it_looked_for_a_job(
+    box: Sandbox, tmp_path: Path, monkeypatch, capsys
+) -> None:
+    spec = sweep_spec(tmp_path, 1)
+    env = env_for(box, tmp_path)
+    (workflow,) = _submit(monkeypatch, capsys, env, spec, "--mode", "workflow")["submitted"]
+    ident = str(workflow["id"])
+    code, out, err = cli(monkeypatch, capsys, ["status", ident], env)
+    assert code == 1
+    assert err.splitlines() == [f"promspec: no such job: {ident} (for a workflow, add -w)"]
+    code, out, err = cli(monkeypatch, capsys, ["status", "-w", ident, "-f", "json"], env)
+    assert code == 0 and [r["id"] for r in json.loads(out)] == [workflow["id"]], err
+    code, _, err = cli(monkeypatch, capsys, ["status", "-w", "424242"], env)
+    assert code == 1 and err.splitlines() == ["promspec: no such workflow: 424242"]
+
+
 def _port(box: Sandbox) -> int:
     return int(box.url.split(":")[2].split("/")[0])
 

@@ -54,15 +54,23 @@ def status(
 
             found_targets = _targets(client, targets, workflows, state)
             found = records(client, found_targets)
-        missing = [t.id for t in found_targets if (t.id, t.workflow) not in found]
+        missing = [t for t in found_targets if (t.id, t.workflow) not in found]
         rows = [found[(t.id, t.workflow)] for t in found_targets if (t.id, t.workflow) in found]
         if fmt == "json":
             common.write_json(rows)
         else:
             show_status_table(rows)
-        for ident in missing:
-            common.error(f"no such job or workflow: {ident}")
+        for target in missing:
+            common.error(_not_found(target, given_as_id=str(target.id) in targets))
     raise typer.Exit(1 if missing else 0)
+
+
+def _not_found(target: Any, *, given_as_id: bool) -> str:
+    """What was looked for and not found; a bare id taken as a job's may be a workflow's."""
+    if target.workflow:
+        return f"no such workflow: {target.id}"
+    hint = " (for a workflow, add -w)" if given_as_id else ""
+    return f"no such job: {target.id}{hint}"
 
 
 def show_status_table(records: list[dict[str, Any]], stream: Any = None) -> None:
