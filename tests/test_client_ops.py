@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,7 @@ from test_sandbox_run import HOST_ARGS
 
 from client_support import cli, sweep_spec
 from fault_proxy import FaultProxy
-from sandbox_support import Sandbox, make_job, shared_sandbox
+from sandbox_support import Sandbox, make_job, shared_sandbox, start_sandbox
 
 
 @pytest.fixture(scope="module")
@@ -63,6 +64,51 @@ def _json_objects(text: str) -> list[dict]:
         found.append(item)
         at = end
     return found
+
+
+def test_stdout_of_a_workflow_says_which_jobs_have_not_started(
+    tmp_path: Path, monkeypatch, capsys
+) -> None:
+    (tmp_path / ".git").mkdir()
+    spec = tmp_path / "slow.yaml"
+    spec.write_text(
+        "promspec:\n  sweep: {i: [0, 1]}\n  name: 'slow-{{ i }}'\n"
+        "name: slow\nresources: {cpus: 1, memory: 1, disk: 10, walltime: 5}\n"
+        "tasks:\n  - image: busybox\n    runtime: singularity\n"
+        "    cmd: echo started {{ i }}; sleep 4\n"
+    )
+    with start_sandbox(tmp_path / "data", executor="host", args=["--max-jobs", "1"]) as one:
+        env = env_for(one, tmp_path)
+        (workflow,) = _submit(monkeypatch, capsys, env, spec, "--mode", "workflow")["submitted"]
+        running = _wait_for_jobs(one, workflow["id"], "running")
+        _wait_for_output(one, running["id"])
+        code, out, err = cli(monkeypatch, capsys, ["stdout", str(spec)], env)
+        assert code == 0, err
+        assert out == f"started {running['name'][-1]}\n"
+        headers = [line for line in err.splitlines() if line.startswith("==> job ")]
+        assert len(headers) == 2
+        waiting = [h for h in headers if h.endswith(" (no stdout: not started) <==")]
+        assert len(waiting) == 1 and running["name"] not in waiting[0]
+
+
+def _wait_for_jobs(box: Sandbox, workflow_id: int, status: str) -> dict:
+    """The first of a workflow's jobs to reach ``status``, once two are listed."""
+    params = {"workflow": "true", "id": workflow_id, "all": "1"}
+    for _ in range(600):
+        jobs = box.get("/jobs", params=params).json()
+        found = [j for j in jobs if j["status"] == status]
+        if len(jobs) == 2 and found:
+            return dict(found[0])
+        time.sleep(0.01)
+    raise AssertionError(f"no job of workflow {workflow_id} became {status}: {jobs}")
+
+
+def _wait_for_output(box: Sandbox, job_id: int) -> None:
+    for _ in range(600):
+        if box.get(f"/jobs/{job_id}/stdout").text:
+            return
+        time.sleep(0.01)
+    raise AssertionError(f"job {job_id} wrote nothing")
 
 
 def test_stdout_follow_prints_a_running_jobs_output_and_ends_with_it(
