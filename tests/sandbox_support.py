@@ -2,7 +2,8 @@
 
     from sandbox_support import shared_sandbox, start_sandbox
 
-    box = shared_sandbox()                      # one noop sandbox per test process
+    box = shared_sandbox()                      # one noop sandbox per test process,
+                                                # stopped and its folder removed at exit
     r = box.post("/jobs", json=job)             # requests.Response; token added
     job = box.wait_job(r.json()["id"])          # the GET /jobs/<id> object, once terminal
 
@@ -22,6 +23,7 @@ from __future__ import annotations
 import atexit
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -225,25 +227,41 @@ def start_sandbox(
 
 
 _SHARED: dict[str, Sandbox] = {}
+#: The temporary folder of each shared sandbox (its data folder and log), removed with it.
+_SHARED_ROOTS: dict[str, Path] = {}
 
 
 def shared_sandbox(executor: str = "noop", args: Sequence[str] = ()) -> Sandbox:
-    """One sandbox per executor for the whole test process, stopped at exit. Tests that
-    share it must not assume they are alone in it (use fresh names or labels)."""
+    """One sandbox per executor for the whole test process, stopped at exit and its
+    temporary folder removed. Tests that share it must not assume they are alone in it
+    (use fresh names or labels)."""
     key = f"{executor} {' '.join(args)}"
     box = _SHARED.get(key)
     if box is None or box.proc.poll() is not None:
+        _remove_shared(key)
         root = Path(tempfile.mkdtemp(prefix="promspec-sandbox-"))
+        _SHARED_ROOTS[key] = root
         box = start_sandbox(root / "data", executor=executor, args=args)
         _SHARED[key] = box
     return box
 
 
+def _remove_shared(key: str) -> None:
+    """Stop the shared sandbox ``key`` (if running) and remove its temporary folder."""
+    box = _SHARED.pop(key, None)
+    try:
+        if box is not None and box.proc.poll() is None:
+            box.stop()
+    finally:
+        root = _SHARED_ROOTS.pop(key, None)
+        if root is not None:
+            shutil.rmtree(root, ignore_errors=True)
+
+
 @atexit.register
 def _stop_shared() -> None:
-    for box in _SHARED.values():
-        if box.proc.poll() is None:
-            box.stop()
+    for key in list(_SHARED_ROOTS):
+        _remove_shared(key)
 
 
 def make_job(cmd: str | None = None, **over: Any) -> dict[str, Any]:

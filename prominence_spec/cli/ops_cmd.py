@@ -54,15 +54,23 @@ def status(
 
             found_targets = _targets(client, targets, workflows, state)
             found = records(client, found_targets)
-        missing = [t.id for t in found_targets if (t.id, t.workflow) not in found]
+        missing = [t for t in found_targets if (t.id, t.workflow) not in found]
         rows = [found[(t.id, t.workflow)] for t in found_targets if (t.id, t.workflow) in found]
         if fmt == "json":
             common.write_json(rows)
         else:
             show_status_table(rows)
-        for ident in missing:
-            common.error(f"no such job or workflow: {ident}")
+        for target in missing:
+            common.error(_not_found(target, given_as_id=str(target.id) in targets))
     raise typer.Exit(1 if missing else 0)
+
+
+def _not_found(target: Any, *, given_as_id: bool) -> str:
+    """What was looked for and not found; a bare id taken as a job's may be a workflow's."""
+    if target.workflow:
+        return f"no such workflow: {target.id}"
+    hint = " (for a workflow, add -w)" if given_as_id else ""
+    return f"no such job: {target.id}{hint}"
 
 
 def show_status_table(records: list[dict[str, Any]], stream: Any = None) -> None:
@@ -215,7 +223,7 @@ def _print_output(
     fmt: str,
     state: str | None,
 ) -> None:
-    from prominence_spec.client.ops import Follower, workflow_job_output
+    from prominence_spec.client.ops import Follower, jobs_of, workflow_job_output
 
     if job_name is not None:
         if not target.isdigit():
@@ -224,19 +232,41 @@ def _print_output(
         _emit({"workflow": int(target), "job": job_name, "instance": instance}, data, fmt)
         return
     targets = _targets(client, [target], False, state)
-    for found in targets:
-        if found.workflow:
-            raise typer.BadParameter(
-                f"{found.id} is a workflow: give its job's name too", param_hint="JOBNAME"
-            )
+    workflow = next((t for t in targets if t.workflow), None)
+    if follow and workflow is not None:
+        raise typer.BadParameter(
+            f"{workflow.id} is a workflow: --follow follows one job (give a job id)",
+            param_hint="--follow",
+        )
+    jobs = jobs_of(client, targets)
+    if not jobs and workflow is not None:
+        common.note(f"workflow {workflow.id} has no jobs yet")
+    for found in jobs:
         if follow:
             _follow(client, Follower(client, found.id, stream_name))
             continue
-        reader = client.stdout if stream_name == "stdout" else client.stderr
-        data = reader(found.id, node=node)
-        if len(targets) > 1 and fmt == "text":
-            common.note(f"==> job {found.id} {found.name or ''} <==")
-        _emit({"id": found.id}, data, fmt)
+        output = _read_stream(client, stream_name, found.id, node, of_workflow=workflow is not None)
+        if len(jobs) > 1 and fmt == "text":
+            started = "" if output is not None else f" (no {stream_name}: not started)"
+            common.note(f"==> job {found.id} {found.name or ''}{started} <==")
+        _emit({"id": found.id}, output or b"", fmt)
+
+
+def _read_stream(
+    client: Any, stream_name: str, job_id: int, node: int, *, of_workflow: bool
+) -> bytes | None:
+    """The job's stream; None for a workflow's job that has not started (a job given
+    on its own fails as the server says)."""
+    from prominence_spec.client.errors import NotFoundError
+
+    reader = client.stdout if stream_name == "stdout" else client.stderr
+    try:
+        data: bytes = reader(job_id, node=node)
+    except NotFoundError as exc:
+        if of_workflow and "does not exist" in exc.message:
+            return None
+        raise
+    return data
 
 
 def _emit(where: dict[str, Any], data: bytes, fmt: str) -> None:

@@ -6,8 +6,9 @@
 * ``apptainer``: ``apptainer exec`` (or ``run`` without a ``cmd``) of the image.
 * ``noop``: nothing runs; every task completes at once with exit code 0.
 
-The container executors cannot be tested on a machine without a container engine; they
-are written from the runtimes' documented command lines.
+The container executors are written from the runtimes' documented command lines; the
+tests check the command lines they build (tests/test_executors.py), but no container
+engine runs them on the machine they were written on.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from pathlib import Path
 from typing import Any
 
 CONTAINER_HOME = "/home/user"
+#: Local image files apptainer runs as they are (SIF, SquashFS, ext3).
+IMAGE_FILE_SUFFIXES = (".sif", ".simg", ".sqsh", ".img")
 
 
 class TaskError(Exception):
@@ -51,8 +54,20 @@ class TaskLaunch:
         return f"promspec-sandbox-{self.job_id}-{self.index}"
 
     def workdir_in_container(self) -> str:
+        """The task's ``workdir`` inside the container: ``/home/user`` by default, a
+        relative one under it (as the worker takes it), an absolute one as it is."""
         workdir = self.task.get("workdir")
-        return workdir if isinstance(workdir, str) and workdir else CONTAINER_HOME
+        if not isinstance(workdir, str) or not workdir:
+            return CONTAINER_HOME
+        return workdir if workdir.startswith("/") else f"{CONTAINER_HOME}/{workdir}"
+
+    def prepare_container_workdir(self) -> str:
+        """:meth:`workdir_in_container`, after making the folder when it is in the job's
+        scratch folder (mounted at ``/home/user``; never outside it)."""
+        inside = self.workdir_in_container()
+        if inside == CONTAINER_HOME or inside.startswith(CONTAINER_HOME + "/"):
+            host_workdir(self.scratch, inside)
+        return inside
 
 
 def host_workdir(scratch: Path, workdir: Any) -> Path:
@@ -123,7 +138,7 @@ class DockerExecutor(Executor):
         argv = [
             self.name, "run", "--rm", "--init", "--name", launch.container_name,
             "--cpus", str(launch.cpus), "--memory", f"{launch.memory_gb}g",
-            "-v", f"{launch.scratch}:{CONTAINER_HOME}", "-w", launch.workdir_in_container(),
+            "-v", f"{launch.scratch}:{CONTAINER_HOME}", "-w", launch.prepare_container_workdir(),
             "--env-file", str(launch.env_file), str(launch.task["image"]),
         ]  # fmt: skip
         return argv + (["/bin/sh", "-c", launch.cmd] if launch.cmd is not None else [])
@@ -157,7 +172,10 @@ class ApptainerExecutor(Executor):
 
     @staticmethod
     def image_uri(image: str) -> str:
-        if image.startswith("/") or "://" in image:
+        """A URI (``docker://``, ``oras://``, ...) or a local image file (``.sif``,
+        ``.simg``, ``.sqsh``, ``.img``; a relative path is in the job's scratch folder, where
+        artifacts are unpacked) as it is; any other name is a Docker Hub image."""
+        if image.startswith("/") or "://" in image or image.endswith(IMAGE_FILE_SUFFIXES):
             return image
         return f"docker://{image}"
 
@@ -165,8 +183,9 @@ class ApptainerExecutor(Executor):
         verb = "exec" if launch.cmd is not None else "run"
         argv = [
             self.binary, verb, "--cleanenv", "--env-file", str(launch.env_file),
-            "--bind", f"{launch.scratch}:{CONTAINER_HOME}", "--home", CONTAINER_HOME,
-            "--pwd", launch.workdir_in_container(), self.image_uri(str(launch.task["image"])),
+            "--home", f"{launch.scratch}:{CONTAINER_HOME}",
+            "--pwd", launch.prepare_container_workdir(),
+            self.image_uri(str(launch.task["image"])),
         ]  # fmt: skip
         return argv + (["/bin/sh", "-c", launch.cmd] if launch.cmd is not None else [])
 

@@ -1,0 +1,220 @@
+"""The client's operations against a real host-executor sandbox: the output of a
+workflow's jobs, following a running job, factory instances, workflow listings."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from test_sandbox_run import HOST_ARGS
+
+from client_support import cli, sweep_spec
+from fault_proxy import FaultProxy
+from sandbox_support import Sandbox, make_job, shared_sandbox, start_sandbox
+
+
+@pytest.fixture(scope="module")
+def box() -> Sandbox:
+    return shared_sandbox("host", HOST_ARGS)
+
+
+def env_for(box: Sandbox, home: Path) -> dict[str, str]:
+    return {"PROMINENCE_URL": box.url, "PROMINENCE_TOKEN": box.token, "HOME": str(home)}
+
+
+def _submit(monkeypatch, capsys, env: dict[str, str], spec: Path, *extra: str) -> dict:
+    code, out, err = cli(monkeypatch, capsys, ["submit", str(spec), "-f", "json", *extra], env)
+    assert code == 0, err
+    return dict(json.loads(out))
+
+
+def _wait(monkeypatch, capsys, env: dict[str, str], *targets: str) -> None:
+    code, _, err = cli(monkeypatch, capsys, ["wait", *targets, "--interval", "0.1"], env)
+    assert code == 0, err
+
+
+def test_stdout_of_a_spec_submitted_as_a_workflow_shows_every_job(
+    box: Sandbox, tmp_path: Path, monkeypatch, capsys
+) -> None:
+    spec = sweep_spec(tmp_path, 3)
+    env = env_for(box, tmp_path)
+    (workflow,) = _submit(monkeypatch, capsys, env, spec, "--mode", "workflow")["submitted"]
+    _wait(monkeypatch, capsys, env, str(spec))
+    code, out, err = cli(monkeypatch, capsys, ["stdout", str(spec)], env)
+    assert code == 0, err
+    assert out.splitlines() == ["point 0", "point 1", "point 2"]
+    headers = [line for line in err.splitlines() if line.startswith("==> job ")]
+    assert [h.split()[3] for h in headers] == [f"{workflow['name']}/p-{i}" for i in range(3)]
+    code, out, err = cli(monkeypatch, capsys, ["stderr", str(spec)], env)
+    assert code == 0 and out == "", err
+    code, out, _ = cli(monkeypatch, capsys, ["stdout", str(spec), "-f", "json"], env)
+    assert [item["text"] for item in _json_objects(out)] == [f"point {i}\n" for i in range(3)]
+
+
+def _json_objects(text: str) -> list[dict]:
+    """The JSON objects written one after the other (one per job)."""
+    decoder, found, at = json.JSONDecoder(), [], 0
+    while text[at:].strip():
+        item, end = decoder.raw_decode(text, at + len(text[at:]) - len(text[at:].lstrip()))
+        found.append(item)
+        at = end
+    return found
+
+
+def test_stdout_of_a_workflow_says_which_jobs_have_not_started(
+    tmp_path: Path, monkeypatch, capsys
+) -> None:
+    (tmp_path / ".git").mkdir()
+    spec = tmp_path / "slow.yaml"
+    spec.write_text(
+        "promspec:\n  sweep: {i: [0, 1]}\n  name: 'slow-{{ i }}'\n"
+        "name: slow\nresources: {cpus: 1, memory: 1, disk: 10, walltime: 5}\n"
+        "tasks:\n  - image: busybox\n    runtime: singularity\n"
+        "    cmd: echo started {{ i }}; sleep 4\n"
+    )
+    with start_sandbox(tmp_path / "data", executor="host", args=["--max-jobs", "1"]) as one:
+        env = env_for(one, tmp_path)
+        (workflow,) = _submit(monkeypatch, capsys, env, spec, "--mode", "workflow")["submitted"]
+        running = _wait_for_jobs(one, workflow["id"], "running")
+        _wait_for_output(one, running["id"])
+        code, out, err = cli(monkeypatch, capsys, ["stdout", str(spec)], env)
+        assert code == 0, err
+        assert out == f"started {running['name'][-1]}\n"
+        headers = [line for line in err.splitlines() if line.startswith("==> job ")]
+        assert len(headers) == 2
+        waiting = [h for h in headers if h.endswith(" (no stdout: not started) <==")]
+        assert len(waiting) == 1 and running["name"] not in waiting[0]
+
+
+def _wait_for_jobs(box: Sandbox, workflow_id: int, status: str) -> dict:
+    """The first of a workflow's jobs to reach ``status``, once two are listed."""
+    params = {"workflow": "true", "id": workflow_id, "all": "1"}
+    for _ in range(600):
+        jobs = box.get("/jobs", params=params).json()
+        found = [j for j in jobs if j["status"] == status]
+        if len(jobs) == 2 and found:
+            return dict(found[0])
+        time.sleep(0.01)
+    raise AssertionError(f"no job of workflow {workflow_id} became {status}: {jobs}")
+
+
+def _wait_for_output(box: Sandbox, job_id: int) -> None:
+    for _ in range(600):
+        if box.get(f"/jobs/{job_id}/stdout").text:
+            return
+        time.sleep(0.01)
+    raise AssertionError(f"job {job_id} wrote nothing")
+
+
+def test_stdout_follow_prints_a_running_jobs_output_and_ends_with_it(
+    box: Sandbox, tmp_path: Path
+) -> None:
+    job_id = box.submit(make_job("echo first; sleep 3; echo second"))
+    box.wait_job(job_id, ("running",))
+    proc = _start_cli(["stdout", str(job_id), "--follow"], env_for(box, tmp_path))
+    assert proc.stdout is not None
+    assert proc.stdout.readline() == "first\n"
+    assert box.get(f"/jobs/{job_id}").json()[0]["status"] == "running"  # arrived while it ran
+    rest, err = proc.communicate(timeout=30)
+    assert proc.returncode == 0, err
+    assert rest == "second\n"
+    assert box.get(f"/jobs/{job_id}").json()[0]["status"] == "completed"
+
+
+def test_stdout_of_a_factory_instance_by_workflow_id_job_name_and_instance(
+    box: Sandbox, tmp_path: Path, monkeypatch, capsys
+) -> None:
+    spec = sweep_spec(tmp_path, 3)
+    env = env_for(box, tmp_path)
+    (workflow,) = _submit(monkeypatch, capsys, env, spec, "--mode", "factory")["submitted"]
+    box.wait_workflow(workflow["id"])
+    for instance in range(3):
+        args = ["stdout", str(workflow["id"]), "p", str(instance)]
+        code, out, err = cli(monkeypatch, capsys, args, env)
+        assert (code, out) == (0, f"point {instance}\n"), err
+    code, out, _ = cli(monkeypatch, capsys, ["stderr", str(workflow["id"]), "p", "1"], env)
+    assert (code, out) == (0, "")
+
+
+def test_factory_submit_labels_the_workflow_and_a_rerun_sends_nothing(
+    box: Sandbox, tmp_path: Path, monkeypatch, capsys
+) -> None:
+    spec = sweep_spec(tmp_path, 4)
+    proxy = FaultProxy(("127.0.0.1", _port(box)))
+    try:
+        env = {**env_for(box, tmp_path), "PROMINENCE_URL": proxy.url}
+        first = _submit(monkeypatch, capsys, env, spec, "--mode", "factory")
+        (workflow,) = first["submitted"]
+        assert [r.path for r in proxy.posts()] == ["/workflows"]
+        again = _submit(monkeypatch, capsys, env, spec, "--mode", "factory")
+        assert again["submitted"] == [] and [w["id"] for w in again["existing"]] == [workflow["id"]]
+        assert len(proxy.posts()) == 1  # the re-run sent nothing
+    finally:
+        proxy.close()
+    (record,) = box.get(f"/workflows/{workflow['id']}").json()
+    assert record["labels"]["promspecid"] == f"{first['run']}-0"
+    assert record["labels"]["promspecrun"] == first["run"]
+    assert record["factories"][0]["type"] == "parameterSweep"
+    box.wait_workflow(workflow["id"])
+    jobs = box.get("/jobs", params={"workflow": "true", "id": workflow["id"], "all": "1"})
+    names = sorted(j["name"] for j in jobs.json())
+    assert names == [f"{workflow['name']}/p/{i}" for i in range(4)]
+
+
+def test_list_workflows_shows_submitted_workflows(
+    box: Sandbox, tmp_path: Path, monkeypatch, capsys
+) -> None:
+    spec = sweep_spec(tmp_path, 2)
+    env = env_for(box, tmp_path)
+    (workflow,) = _submit(monkeypatch, capsys, env, spec, "--mode", "workflow")["submitted"]
+    box.wait_workflow(workflow["id"])
+    code, out, err = cli(monkeypatch, capsys, ["list", "--workflows", "--all", "-f", "json"], env)
+    assert code == 0, err
+    listed = {item["id"]: item for item in json.loads(out)}
+    assert listed[workflow["id"]]["name"] == workflow["name"]
+    assert listed[workflow["id"]]["status"] == "completed"
+    code, out, err = cli(monkeypatch, capsys, ["list", "-w", "--all"], env)
+    assert code == 0, err
+    header, *rows = out.splitlines()
+    assert header.split() == ["ID", "NAME", "STATUS", "CREATED", "ELAPSED", "REASON"]
+    (row,) = [r for r in rows if r.split()[0] == str(workflow["id"])]
+    assert row.split()[1:3] == [workflow["name"], "completed"] and "2/2 done" in row
+    code, out, _ = cli(monkeypatch, capsys, ["list", "-f", "json", "--all"], env)
+    assert workflow["id"] not in {item["id"] for item in json.loads(out)}  # jobs, not workflows
+
+
+def test_status_of_a_workflow_id_without_w_says_it_looked_for_a_job(
+    box: Sandbox, tmp_path: Path, monkeypatch, capsys
+) -> None:
+    spec = sweep_spec(tmp_path, 1)
+    env = env_for(box, tmp_path)
+    (workflow,) = _submit(monkeypatch, capsys, env, spec, "--mode", "workflow")["submitted"]
+    ident = str(workflow["id"])
+    code, out, err = cli(monkeypatch, capsys, ["status", ident], env)
+    assert code == 1
+    assert err.splitlines() == [f"promspec: no such job: {ident} (for a workflow, add -w)"]
+    code, out, err = cli(monkeypatch, capsys, ["status", "-w", ident, "-f", "json"], env)
+    assert code == 0 and [r["id"] for r in json.loads(out)] == [workflow["id"]], err
+    code, _, err = cli(monkeypatch, capsys, ["status", "-w", "424242"], env)
+    assert code == 1 and err.splitlines() == ["promspec: no such workflow: 424242"]
+
+
+def _port(box: Sandbox) -> int:
+    return int(box.url.split(":")[2].split("/")[0])
+
+
+def _start_cli(args: list[str], env: dict[str, str]) -> subprocess.Popen[str]:
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("PROMINENCE_")}
+    full_env.update(env)
+    return subprocess.Popen(
+        [sys.executable, "-m", "prominence_spec", *args],
+        env=full_env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
