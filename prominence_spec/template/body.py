@@ -8,7 +8,7 @@ Nothing may mutate a built document's static parts (promspec never does).
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -56,6 +56,22 @@ def plain_value(value: Any) -> bool:
     if kind is bool or value is None:
         return True
     return plain_data(value)
+
+
+def all_plain(values: Iterable[Any]) -> bool:
+    """Whether :func:`plain_value` holds for every one of ``values`` (the common kinds
+    tested inline: this runs for every sweep point)."""
+    for value in values:
+        kind = type(value)
+        if kind is int:
+            if not -_INT64 <= value < _INT64:
+                return False
+        elif kind is str:
+            if not value.isascii():
+                return False
+        elif not plain_value(value):
+            return False
+    return True
 
 
 class _Slot:

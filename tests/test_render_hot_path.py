@@ -1,0 +1,196 @@
+"""The render loop's short cuts give what the general paths give.
+
+`promspec render -f jsonl` encodes every body with one encoder set up for the whole stream
+(:func:`compact_encoder`), and a swept job's check asks the compiled validator directly
+when the point is plain. Both must be invisible: the same bytes as :func:`api_json`, the
+same errors, the same diagnostics as :func:`validate`.
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from prominence_spec.report.documents import api_json, compact_encoder
+from prominence_spec.validate.document import validate
+from prominence_spec.validate.points import PointChecker
+from prominence_spec.validate.rules import JOB_RULES
+
+import cli_support
+from support import write
+
+JOB: dict[str, Any] = {
+    "name": "gas-ideal-0",
+    "resources": {"cpus": 1, "memory": 2, "disk": 10, "walltime": 60},
+    "tasks": [{"image": "eoscprominence/testpi", "runtime": "singularity", "cmd": "run 1"}],
+}
+
+DOCUMENTS: list[Any] = [
+    JOB,
+    {"name": "héllo wörld ☃ 🙂", "labels": {"ключ": "значение"}, "x": "\u2028\x85\x00"},
+    {"numbers": [0, -1, 2**70, 1.5, -0.0, 1e300, 2.0], "flags": [True, False, None]},
+    {"nested": {"a": [{"b": [[], {}]}]}, "quote": 'say "hi"\\ / \t\n'},
+    [1, "two", {"three": 3}],
+    "a string on its own: ☃",
+    42,
+    None,
+]
+
+
+@pytest.mark.parametrize("document", DOCUMENTS)
+def test_compact_encoder_gives_api_json_bytes(document: Any) -> None:
+    assert compact_encoder()(document) == api_json(document)
+
+
+def test_one_encoder_serves_a_whole_stream() -> None:
+    encode = compact_encoder()
+    shared = {"static": ["part", "of", "every", "point"]}
+    stream = [{"i": i, "shared": shared, **DOCUMENTS[i % 4]} for i in range(50)]
+    assert [encode(d) for d in stream] == [api_json(d) for d in stream]
+
+
+def _error_of(encode: Any, document: Any) -> tuple[type[BaseException], str]:
+    with pytest.raises((ValueError, TypeError)) as caught:
+        encode(document)
+    return caught.type, str(caught.value)
+
+
+def _circular() -> dict[str, Any]:
+    loop: dict[str, Any] = {"name": "x"}
+    loop["self"] = [loop]
+    return loop
+
+
+@pytest.mark.parametrize(
+    "document",
+    [{"memory": math.nan}, {"memory": math.inf}, {"when": object()}, _circular()],
+    ids=["nan", "infinity", "not-json", "circular"],
+)
+def test_compact_encoder_fails_as_api_json_fails(document: Any) -> None:
+    assert _error_of(compact_encoder(), document) == _error_of(api_json, document)
+
+
+# -- the swept job check ------------------------------------------------------------------
+
+
+def _reference(document: Any, plain: bool) -> list[Any]:
+    """What the checker found for a swept job before its short cut: validate() with every
+    job rule (the static ones once, the same for every point)."""
+    return validate(document, "job", plain=plain, rules=JOB_RULES)
+
+
+def _variants() -> list[tuple[Any, bool]]:
+    bad_cpus = json.loads(json.dumps(JOB))
+    bad_cpus["resources"]["cpus"] = 0
+    no_disk = json.loads(json.dumps(JOB))
+    del no_disk["resources"]["disk"]
+    unknown = {**JOB, "cpu": 1}
+    float_cpus = json.loads(json.dumps(JOB))
+    float_cpus["resources"]["cpus"] = 2.0  # not plain: only the Python validator judges it
+    unicode = {**JOB, "name": "gas-ïdeal"}
+    return [
+        (JOB, True),
+        (bad_cpus, True),
+        (no_disk, True),
+        (unknown, True),
+        (float_cpus, False),
+        (unicode, False),
+        (JOB, True),
+        ("not a mapping", True),
+    ]
+
+
+def _codes(found: list[Any]) -> list[tuple[str, str]]:
+    return sorted((d.code, d.pointer) for d in found)
+
+
+def test_swept_job_checks_find_what_validate_finds() -> None:
+    # slot paths that no rule reads: every rule is static, the short cut runs no rule
+    check = PointChecker([("name",), ("tasks", 0, "cmd")], swept=True)
+    for document, plain in _variants():
+        assert _codes(check(document, "job", plain)) == _codes(_reference(document, plain))
+
+
+def test_swept_job_checks_run_the_rules_a_point_can_change() -> None:
+    # cpus templated: the rule on cpus and cpusRange reads it, so it runs for every point
+    check = PointChecker([("resources", "cpus")], swept=True)
+    assert check.varying_rules
+    both = json.loads(json.dumps(JOB))
+    both["resources"]["cpusRange"] = [1, 4]
+    for document in (JOB, both, JOB, both):
+        assert _codes(check(document, "job", True)) == _codes(_reference(document, True))
+    assert _codes(check(both, "job", True)), "cpus with cpusRange is an error"
+
+
+def test_a_check_returns_a_list_of_its_own() -> None:
+    check = PointChecker([("name",)], swept=True)
+    first = check(JOB, "job", True)
+    first.append("something the caller added")
+    assert check(JOB, "job", True) == []
+
+
+# -- the whole command --------------------------------------------------------------------
+
+GAS = """\
+promspec:
+  params: {image: eoscprominence/testpi, memory: 2}
+  sweep:
+    temperature: {start: 250, end: 254, step: 1}
+    pressure: {start: 1, end: 5, step: 2}
+    model: [ideal, vdw]
+    note: [plain, "é ☃"]
+    seed: {repeat: 2}
+  name: "gas-{{ model }}-{{ index }}"
+name: gas
+labels: {study: gas-sweep}
+resources: {cpus: 1, memory: "{{ memory }}", disk: 10, walltime: 60}
+tasks:
+  - image: "{{ image }}"
+    runtime: singularity
+    cmd: simulate --model {{ model }} --temperature {{ temperature }} --seed {{ seed }}
+    env: {MODEL: "{{ model }}", TEMPERATURE: "{{ temperature }}", NOTE: "{{ note }}"}
+outputFiles: ["result-{{ temperature }}-{{ pressure }}.json"]
+"""
+
+
+def _expected_gas() -> list[dict[str, Any]]:
+    documents = []
+    index = 0
+    for temperature in range(250, 255):
+        for pressure in (1, 3, 5):
+            for model, note, seed in itertools.product(("ideal", "vdw"), ("plain", "é ☃"), (0, 1)):
+                task = {
+                    "image": "eoscprominence/testpi",
+                    "runtime": "singularity",
+                    "cmd": f"simulate --model {model} --temperature {temperature} --seed {seed}",
+                    "env": {"MODEL": model, "TEMPERATURE": temperature, "NOTE": note},
+                }
+                documents.append(
+                    {
+                        "name": f"gas-{model}-{index}",
+                        "labels": {"study": "gas-sweep"},
+                        "resources": {"cpus": 1, "memory": 2, "disk": 10, "walltime": 60},
+                        "tasks": [task],
+                        "outputFiles": [f"result-{temperature}-{pressure}.json"],
+                    }
+                )
+                index += 1
+    return documents
+
+
+def test_jsonl_render_is_api_json_of_every_point(tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()
+    spec = write(tmp_path, GAS, "gas.yaml")
+    promspec = functools.partial(cli_support.promspec, cwd=tmp_path)
+    proc = promspec("render", str(spec), "-f", "jsonl", "-o", "out.jsonl")
+    assert (proc.returncode, proc.stdout, proc.stderr) == (0, "", "")
+    expected = "".join(api_json(d) + "\n" for d in _expected_gas())
+    assert (tmp_path / "out.jsonl").read_bytes() == expected.encode("utf-8")
+    to_stdout = promspec("render", str(spec), "-f", "jsonl")
+    assert to_stdout.stdout == expected
