@@ -11,8 +11,6 @@ from typing import Any
 import typer
 
 from prominence_spec.cli import _client_common as common
-from prominence_spec.cli.ops_cmd import wait_for
-from prominence_spec.cli.submit_cmd import MODES, _values, run_submit
 
 TAIL_LINES = 20
 SHOW_ALL_UP_TO = 20  # jobs: with this many or fewer, every job's last lines are shown
@@ -40,6 +38,8 @@ def run(
     verbose: bool = common.verbose_option(),
 ) -> None:
     """Submit a spec, wait for its jobs, and show a table of how each ended."""
+    from prominence_spec.cli.submit_cmd import MODES, _values
+
     common.check_format(fmt)
     if mode is not None and mode not in MODES:
         raise typer.BadParameter(f"choose one of {', '.join(MODES)}", param_hint="--mode")
@@ -93,6 +93,8 @@ def _run(
     interval: float,
     timeout: float | None,
 ) -> int:
+    from prominence_spec.cli.ops_cmd import wait_for
+    from prominence_spec.cli.submit_cmd import run_submit
     from prominence_spec.client.ops import spec_targets
 
     options = {"format": "text", "concurrency": concurrency}
