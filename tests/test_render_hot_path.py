@@ -194,3 +194,95 @@ def test_jsonl_render_is_api_json_of_every_point(tmp_path: Path) -> None:
     assert (tmp_path / "out.jsonl").read_bytes() == expected.encode("utf-8")
     to_stdout = promspec("render", str(spec), "-f", "jsonl")
     assert to_stdout.stdout == expected
+
+
+# -- the compiled body's one-expression build ---------------------------------------------
+
+BODY: dict[str, Any] = {
+    "name": "x-{{ a }}-{{ index }}",
+    "quoted": 'it\'s "{{ a }}" \\ {{ b }}',
+    "braces": "{ {{ a }} } {{ b }}}",
+    "lines": "line one\nline {{ b }}\ttab",
+    "unicode": "☃ {{ u }} é",
+    "native": "{{ n }}",
+    "padded": "  {{ n }}  ",
+    "list": ["{{ a }}", "fixed", {"deep": "{{ f }}/{{ t }}"}],
+    "none": "{{ z }} and {{ z }}",
+}
+CONTEXT: dict[str, Any] = {
+    "a": "alpha",
+    "b": 7,
+    "u": "ünï",
+    "n": [1, {"k": 2.5}],
+    "f": 1.5,
+    "t": True,
+    "z": None,
+    "index": 3,
+}
+
+
+def _compiled(tmp_path: Path, body: Any, max_output: int = 1_048_576) -> Any:
+    from prominence_spec.template.body import compile_tree
+    from prominence_spec.template.environment import Templater
+
+    templater = Templater(root=tmp_path, base_dir=tmp_path, max_output=max_output)
+    compiled, problems = compile_tree(body, templater)
+    assert not problems and compiled.fast is not None
+    return compiled
+
+
+def _by_the_tree(compiled: Any, ctx: dict[str, Any]) -> tuple[Any, bool]:
+    import dataclasses
+
+    return dataclasses.replace(compiled, fast=None).build(ctx)  # type: ignore[no-any-return]
+
+
+def test_the_fast_build_is_the_node_trees_build(tmp_path: Path) -> None:
+    compiled = _compiled(tmp_path, BODY)
+    fast = compiled.fast(CONTEXT)
+    assert fast == _by_the_tree(compiled, CONTEXT)[0]
+    assert json.dumps(fast) == json.dumps(_by_the_tree(compiled, CONTEXT)[0])
+    assert fast["quoted"] == 'it\'s "alpha" \\ 7'
+    assert fast["braces"] == "{ alpha } 7}"
+    assert fast["padded"] is CONTEXT["n"]  # a native value, not its text
+    assert fast["none"] == "None and None"
+
+
+def test_an_undefined_variable_is_reported_at_its_place(tmp_path: Path) -> None:
+    from prominence_spec.template.body import BuildError
+
+    compiled = _compiled(tmp_path, BODY)
+    for missing in ("a", "n", "f"):
+        ctx = {k: v for k, v in CONTEXT.items() if k != missing}
+        with pytest.raises(BuildError) as fast:
+            compiled.build(ctx)
+        with pytest.raises(BuildError) as tree:
+            _by_the_tree(compiled, ctx)
+        assert (fast.value.path, fast.value.code) == (tree.value.path, tree.value.code)
+        assert fast.value.code == "PS602" and missing in fast.value.message
+
+
+def test_a_string_over_the_size_limit_is_reported_at_its_place(tmp_path: Path) -> None:
+    from prominence_spec.template.body import BuildError
+
+    compiled = _compiled(tmp_path, {"ok": "{{ a }}", "big": ["{{a}}{{a}}"]}, max_output=11)
+    assert compiled.build({"a": "12345"})[0] == {"ok": "12345", "big": ["1234512345"]}
+    with pytest.raises(BuildError) as caught:
+        compiled.build({"a": "123456"})
+    assert (caught.value.path, caught.value.code) == (("big", 0), "PS610")
+
+
+def test_jsonl_lines_before_a_failure_are_all_written() -> None:
+    import io
+
+    from prominence_spec.report.documents import write_documents
+
+    def documents() -> Any:
+        for i in range(70):  # more than one batch of lines, and part of another
+            yield {"i": i}
+        raise KeyboardInterrupt
+
+    stream = io.StringIO()
+    with pytest.raises(KeyboardInterrupt):
+        write_documents(documents(), stream, "jsonl", single=False)
+    assert stream.getvalue() == "".join(f'{{"i":{i}}}\n' for i in range(70))

@@ -50,10 +50,25 @@ def write_documents(
         _write_json(documents, stream, single)
 
 
+#: JSON lines handed to the stream at once (a write per line costs as much as encoding a
+#: small body); whatever is pending is written however the iteration ends.
+_LINES_PER_WRITE = 64
+
+
 def _write_jsonl(documents: Iterable[dict[str, Any]], stream: TextIO) -> None:
-    encode, write = compact_encoder(), stream.write
-    for document in documents:
-        write(encode(document) + "\n")
+    encode = compact_encoder()
+    pending: list[str] = []
+    try:
+        for document in documents:
+            pending.append(encode(document))
+            if len(pending) == _LINES_PER_WRITE:
+                pending.append("")
+                stream.write("\n".join(pending))
+                pending.clear()
+    finally:
+        if pending:
+            pending.append("")
+            stream.write("\n".join(pending))
 
 
 def _pretty(document: Any) -> str:
