@@ -128,6 +128,13 @@ def test_swept_job_checks_run_the_rules_a_point_can_change() -> None:
     assert _codes(check(both, "job", True)), "cpus with cpusRange is an error"
 
 
+def test_a_swept_job_over_the_body_limit_is_still_measured() -> None:
+    check = PointChecker([("name",)], swept=True)
+    assert check(JOB, "job", True) == []
+    big = {**JOB, "inputs": [{"filename": "a.txt", "content": "QUFB" * 300_000}]}
+    assert [d.code for d in check(big, "job", True)] == ["PS413"]
+
+
 def test_a_check_returns_a_list_of_its_own() -> None:
     check = PointChecker([("name",)], swept=True)
     first = check(JOB, "job", True)

@@ -31,6 +31,17 @@ class PointChecker:
         self.job_validator: Any = None  # jsonschema-rs, from the first job point on
 
     def __call__(self, document: Any, kind: str, plain: bool) -> list[Diagnostic]:
+        fast = self.job_validator  # set by the sweep's first job point
+        if (  # the common case, shortly: a plain, small job that the schema accepts
+            fast is not None
+            and plain
+            and kind == "job"
+            and not self.varying_rules
+            and type(document) is dict
+            and not document_may_be_big(document)
+            and fast.is_valid(document)
+        ):
+            return list(self.static_results or ())  # what the general path below finds
         if kind == "job" and self.swept:
             found = self._job_point(document, plain)
         else:
