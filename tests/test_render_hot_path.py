@@ -293,3 +293,25 @@ def test_jsonl_lines_before_a_failure_are_all_written() -> None:
     with pytest.raises(KeyboardInterrupt):
         write_documents(documents(), stream, "jsonl", single=False)
     assert stream.getvalue() == "".join(f'{{"i":{i}}}\n' for i in range(70))
+
+
+def test_a_failed_jsonl_write_is_not_repeated() -> None:
+    from prominence_spec.report.documents import write_documents
+
+    class FullDisk:
+        def __init__(self) -> None:
+            self.attempts = 0
+            self.text = ""
+
+        def write(self, text: str) -> int:
+            self.attempts += 1
+            if self.attempts == 2:
+                raise OSError(28, "No space left on device")
+            self.text += text
+            return len(text)
+
+    stream = FullDisk()
+    with pytest.raises(OSError):
+        write_documents(({"i": i} for i in range(200)), stream, "jsonl", single=False)  # type: ignore[arg-type]
+    assert stream.attempts == 2
+    assert stream.text == "".join(f'{{"i":{i}}}\n' for i in range(64))

@@ -58,17 +58,21 @@ _LINES_PER_WRITE = 64
 def _write_jsonl(documents: Iterable[dict[str, Any]], stream: TextIO) -> None:
     encode = compact_encoder()
     pending: list[str] = []
+
+    def write_pending() -> None:
+        pending.append("")
+        text = "\n".join(pending)
+        pending.clear()  # before writing: a failed write is never repeated
+        stream.write(text)
+
     try:
         for document in documents:
             pending.append(encode(document))
             if len(pending) == _LINES_PER_WRITE:
-                pending.append("")
-                stream.write("\n".join(pending))
-                pending.clear()
+                write_pending()
     finally:
         if pending:
-            pending.append("")
-            stream.write("\n".join(pending))
+            write_pending()
 
 
 def _pretty(document: Any) -> str:

@@ -73,8 +73,7 @@ class PointChecker:
         return found
 
     def _schema_accepts(self, document: Any) -> bool:
-        """The compiled validator's verdict on a plain job (the common case, kept short:
-        it runs once per point)."""
+        """The compiled validator's verdict on a plain job."""
         fast = self.job_validator
         return fast is not None and type(document) is dict and bool(fast.is_valid(document))
 
