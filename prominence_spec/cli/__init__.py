@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 import typer
 from typer.exceptions import TyperException
@@ -23,34 +24,42 @@ from prominence_spec.cli import (
     submit_cmd,
     validate_cmd,
 )
-from prominence_spec.cli._output import quiet_broken_pipe
+from prominence_spec.cli._lazy import lazy_group
+
+#: How the app and its commands are built (the catalogue's commands are built with these).
+_SETTINGS: dict[str, Any] = {"pretty_exceptions_enable": False, "rich_markup_mode": None}
+
+#: Every command, registered here and made into a click command only when it is used.
+commands = typer.Typer(**_SETTINGS)
+commands.command("validate", short_help="Check specs against the server's schemas and rules.")(
+    validate_cmd.validate
+)
+commands.command("render", short_help="Print the exact API bodies a spec stands for.")(
+    render_cmd.render
+)
+commands.command("schema", short_help="Print a bundled JSON Schema.")(schema_cmd.schema)
+commands.command("init", short_help="Start a spec from a starter template.")(init_cmd.init)
+commands.command("explain", short_help="Explain a diagnostic code, with an example.")(
+    explain_cmd.explain
+)
+commands.add_typer(sandbox_cmd.app, name="sandbox")
+commands.command("submit", short_help="Send a spec's jobs or workflows to PROMINENCE.")(
+    submit_cmd.submit
+)
+commands.command("run", short_help="Submit, wait and show the results (--local: on this machine).")(
+    run_cmd.run
+)
+ops_cmd.register(commands)
 
 app = typer.Typer(
     name="promspec",
     help="Validate, render, submit and run PROMINENCE job and workflow specs.",
     add_completion=True,
     no_args_is_help=True,
-    pretty_exceptions_enable=False,
-    rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"]},
+    cls=lazy_group(commands),
+    **_SETTINGS,
 )
-app.command("validate", short_help="Check specs against the server's schemas and rules.")(
-    validate_cmd.validate
-)
-app.command("render", short_help="Print the exact API bodies a spec stands for.")(render_cmd.render)
-app.command("schema", short_help="Print a bundled JSON Schema.")(schema_cmd.schema)
-app.command("init", short_help="Start a spec from a starter template.")(init_cmd.init)
-app.command("explain", short_help="Explain a diagnostic code, with an example.")(
-    explain_cmd.explain
-)
-app.add_typer(sandbox_cmd.app, name="sandbox")
-app.command("submit", short_help="Send a spec's jobs or workflows to PROMINENCE.")(
-    submit_cmd.submit
-)
-app.command("run", short_help="Submit, wait and show the results (--local: on this machine).")(
-    run_cmd.run
-)
-ops_cmd.register(app)
 
 
 def _show_version(value: bool) -> None:
@@ -94,6 +103,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stderr.write("promspec: interrupted\n")
         return INTERRUPTED
     except BrokenPipeError:  # the reader went away (| head): not a problem found
+        from prominence_spec.cli._output import quiet_broken_pipe
+
         quiet_broken_pipe()
         return 0
     except Exception as exc:  # a bug: one clear line, no traceback

@@ -7,23 +7,18 @@ which replaces the value of any token loaded in this process with ``***``.
 
 from __future__ import annotations
 
-import logging
 import os
 import sys
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from datetime import datetime, timezone
-from typing import Any, Literal, TextIO
+from functools import cache
+from typing import TYPE_CHECKING, Any, Literal, TextIO
 
 import typer
 
-from prominence_spec.client.errors import (
-    ChangedSpecError,
-    ClientError,
-    ConfigError,
-    JournalError,
-)
+if TYPE_CHECKING:
+    import logging
 
 _SECRETS: list[str] = []
 
@@ -81,20 +76,31 @@ def make_client(
 def configure_logging(verbose: bool) -> None:
     """Requests on stderr with ``-v``, nothing without it (set on every command, so that
     one verbose command never leaves the next one talking)."""
+    import logging
+
     logger = logging.getLogger("prominence_spec.client")
-    for handler in [h for h in logger.handlers if isinstance(h, _StderrHandler)]:
+    stderr_handler = _stderr_handler_class()
+    for handler in [h for h in logger.handlers if isinstance(h, stderr_handler)]:
         logger.removeHandler(handler)
     logger.setLevel(logging.NOTSET)
     if verbose:
-        handler = _StderrHandler()
+        handler = stderr_handler()
         handler.setFormatter(logging.Formatter("promspec: %(message)s"))
         logger.addHandler(handler)
         logger.setLevel(logging.DEBUG)
 
 
-class _StderrHandler(logging.Handler):
-    def emit(self, record: logging.LogRecord) -> None:
-        sys.stderr.write(redact(self.format(record)) + "\n")
+@cache
+def _stderr_handler_class() -> type[logging.Handler]:
+    """A logging handler that writes redacted lines to stderr (made on first use: logging
+    is imported only by the commands that talk to a server)."""
+    import logging
+
+    class StderrHandler(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            sys.stderr.write(redact(self.format(record)) + "\n")
+
+    return StderrHandler
 
 
 def redact(text: str) -> str:
@@ -119,6 +125,13 @@ def note(message: str) -> None:
 @contextmanager
 def guarded() -> Iterator[None]:
     """Client failures as one line and an exit code; never a traceback, never the token."""
+    from prominence_spec.client.errors import (
+        ChangedSpecError,
+        ClientError,
+        ConfigError,
+        JournalError,
+    )
+
     try:
         yield
     except (typer.Exit, typer.BadParameter, typer.Abort):
@@ -210,6 +223,8 @@ def plain_table(columns: Sequence[str], cells: Sequence[Sequence[str]]) -> str:
 def when(epoch: Any) -> str:
     if not isinstance(epoch, (int, float)) or isinstance(epoch, bool):
         return ""
+    from datetime import datetime, timezone
+
     return datetime.fromtimestamp(epoch, tz=timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
 
 

@@ -12,8 +12,6 @@ import typer
 
 from prominence_spec.cli import _client_common as common
 from prominence_spec.cli import _options as shared
-from prominence_spec.cli.ops_cmd import wait_for
-from prominence_spec.cli.submit_cmd import MODES, _values, run_submit
 
 TAIL_LINES = 20
 REMOTE_POLL = 2.0  # seconds between status polls of a real server
@@ -53,6 +51,8 @@ def run(
     verbose: bool = common.verbose_option(),
 ) -> None:
     """Submit a spec, wait for its jobs, and show a table of how each ended."""
+    from prominence_spec.cli.submit_cmd import MODES, _values
+
     common.check_format(fmt)
     if mode is not None and mode not in MODES:
         raise typer.BadParameter(f"choose one of {', '.join(MODES)}", param_hint="--mode")
@@ -107,6 +107,8 @@ def _run(
     interval: float,
     timeout: float | None,
 ) -> int:
+    from prominence_spec.cli.ops_cmd import wait_for
+    from prominence_spec.cli.submit_cmd import run_submit
     from prominence_spec.client.ops import spec_targets
 
     options = {"format": "text", "concurrency": concurrency}

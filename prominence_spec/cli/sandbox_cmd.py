@@ -3,13 +3,14 @@
 
 from __future__ import annotations
 
-import logging
 import os
 from pathlib import Path
 
 import typer
 
-from prominence_spec.server.config import EXECUTORS, ConfigError, SandboxConfig, default_data_dir
+#: The sandbox's executors, as ``server.config.EXECUTORS`` lists them: written out here so
+#: that help imports nothing of the server (tests/test_startup.py keeps the two equal).
+EXECUTORS = ("auto", "host", "docker", "podman", "apptainer", "noop")
 
 app = typer.Typer(
     name="sandbox",
@@ -22,6 +23,8 @@ app = typer.Typer(
 
 
 def _data(data: Path | None) -> Path:
+    from prominence_spec.server.config import default_data_dir
+
     return (data or default_data_dir()).expanduser().resolve()
 
 
@@ -46,6 +49,9 @@ def sandbox(
     """Serve the PROMINENCE REST API at http://HOST:PORT/api/v1 until Ctrl-C or SIGTERM."""
     if ctx.invoked_subcommand is not None:
         return
+    import logging
+
+    from prominence_spec.server.config import ConfigError, SandboxConfig
     from prominence_spec.server.serve import serve
 
     config = SandboxConfig(

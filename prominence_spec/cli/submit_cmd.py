@@ -6,16 +6,15 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
 from prominence_spec.cli import _client_common as common
 from prominence_spec.cli import _options as shared
-from prominence_spec.cli._output import output_stream
-from prominence_spec.cli._values import collect_values
-from prominence_spec.diagnostics import CheckReport, Diagnostic, FileReport, has_errors
-from prominence_spec.report import ReportOptions, report
+
+if TYPE_CHECKING:
+    from prominence_spec.diagnostics import Diagnostic
 
 MODES = ("jobs", "workflow", "factory")
 
@@ -89,6 +88,8 @@ def _check_options(
 
 
 def _values(spec: str, values: list[str] | None, sets: list[str] | None) -> dict[str, Any]:
+    from prominence_spec.cli._values import collect_values
+
     params, problems = collect_values(values, sets)
     if problems:
         show_diagnostics(spec, problems)
@@ -97,6 +98,9 @@ def _values(spec: str, values: list[str] | None, sets: list[str] | None) -> dict
 
 
 def show_diagnostics(spec: str, diagnostics: list[Diagnostic]) -> None:
+    from prominence_spec.diagnostics import CheckReport, FileReport
+    from prominence_spec.report import ReportOptions, report
+
     if diagnostics:
         checked = CheckReport([FileReport(spec, list(diagnostics), documents=1)])
         report(checked, sys.stderr, "text", ReportOptions(color=sys.stderr.isatty()))
@@ -104,10 +108,12 @@ def show_diagnostics(spec: str, diagnostics: list[Diagnostic]) -> None:
 
 # -- dry run -----------------------------------------------------------------------------------
 def _dry_run(source: Any, url: str | None, state: str | None, fmt: str, output: str | None) -> int:
+    from prominence_spec.cli._output import output_stream
     from prominence_spec.client.config import resolve_url
     from prominence_spec.client.dryrun import write_requests
     from prominence_spec.client.journal import Journal, state_dir_for
     from prominence_spec.client.plan import request_bodies, run_identity
+    from prominence_spec.diagnostics import has_errors
 
     base_url = resolve_url(url)
     journal = Journal.read(state_dir_for(source.path, state))
@@ -164,6 +170,8 @@ def run_submit(
 
 
 def _summary(source: Any, result: Any) -> None:
+    from prominence_spec.diagnostics import has_errors
+
     if has_errors(result.diagnostics):
         common.note(f"nothing was sent: {source.path} has problems (above)")
         return

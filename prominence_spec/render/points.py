@@ -10,7 +10,7 @@ from prominence_spec.diagnostics import Diagnostic
 from prominence_spec.render.findings import Findings
 from prominence_spec.render.prepare import Prepared
 from prominence_spec.render.progress import EVERY, Progress
-from prominence_spec.template.body import BuildError, plain_value
+from prominence_spec.template.body import BuildError, all_plain
 from prominence_spec.template.environment import OMIT, Templater
 
 Point = tuple[int | None, dict[str, Any]]
@@ -74,7 +74,7 @@ def build(prepared: Prepared, index: int | None, params: dict[str, Any]) -> tupl
     ctx = {**prepared.context, **params}
     if index is not None:
         ctx["index"] = index
-    plain = prepared.context_plain and all(map(plain_value, params.values()))
+    plain = prepared.context_plain and all_plain(params.values())
     plain = plain and (index is None or index < 2**63)
     return prepared.body.build(ctx, known_plain=plain)
 

@@ -19,26 +19,42 @@ to ``stream`` (never prints, never exits). Formats:
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
+from importlib import import_module
 from typing import TextIO
 
 from prominence_spec.diagnostics import CheckReport
 from prominence_spec.report.common import ReportOptions, summary_line
-from prominence_spec.report.github import write_github
-from prominence_spec.report.json_ import write_json
-from prominence_spec.report.junit import write_junit
-from prominence_spec.report.sarif import write_sarif
-from prominence_spec.report.text import write_text
 
 Reporter = Callable[[CheckReport, TextIO, ReportOptions], None]
 
-REPORTERS: dict[str, Reporter] = {
-    "text": write_text,
-    "json": write_json,
-    "github": write_github,
-    "junit": write_junit,
-    "sarif": write_sarif,
+#: Each format's reporter: (module, function), imported when the format is first used
+#: (a run writes one format; the XML library, for one, is loaded only for JUnit).
+_WHERE = {
+    "text": ("prominence_spec.report.text", "write_text"),
+    "json": ("prominence_spec.report.json_", "write_json"),
+    "github": ("prominence_spec.report.github", "write_github"),
+    "junit": ("prominence_spec.report.junit", "write_junit"),
+    "sarif": ("prominence_spec.report.sarif", "write_sarif"),
 }
+
+
+class _Reporters(Mapping[str, Reporter]):
+    """The reporters by format name, each imported on first use."""
+
+    def __getitem__(self, fmt: str) -> Reporter:
+        module, name = _WHERE[fmt]
+        reporter: Reporter = getattr(import_module(module), name)
+        return reporter
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(_WHERE)
+
+    def __len__(self) -> int:
+        return len(_WHERE)
+
+
+REPORTERS: Mapping[str, Reporter] = _Reporters()
 
 FORMATS: tuple[str, ...] = tuple(REPORTERS)
 

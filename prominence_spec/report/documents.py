@@ -4,7 +4,8 @@ stream that means the same under YAML 1.2 and 1.1."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+import json.encoder
+from collections.abc import Callable, Iterable
 from typing import Any, TextIO
 
 DOCUMENT_FORMATS = ("json", "jsonl", "yaml")
@@ -15,18 +16,63 @@ def api_json(document: Any) -> str:
     return json.dumps(document, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
 
 
+def compact_encoder() -> Callable[[Any], str]:
+    """:func:`api_json` as one function for one stream of documents, written by one thread:
+    the same bytes, without setting up a new encoder for every document."""
+    settings = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    make_encoder = getattr(json.encoder, "c_make_encoder", None)
+    if make_encoder is None:  # no C accelerator: the standard path
+        return settings.encode
+    # As JSONEncoder.iterencode sets it up (one_shot, no indent); the circular-reference
+    # markers belong to this stream alone, so an encoder is never shared between threads.
+    chunks = make_encoder(
+        {}, settings.default, json.encoder.encode_basestring, None, ":", ",", False, False, False
+    )
+    join = "".join
+
+    def encode(document: Any) -> str:
+        if isinstance(document, str):
+            return settings.encode(document)
+        return join(chunks(document, 0))
+
+    return encode
+
+
 def write_documents(
     documents: Iterable[dict[str, Any]], stream: TextIO, fmt: str, *, single: bool
 ) -> None:
     """Write ``documents`` as ``fmt``; ``single``: one pretty JSON object, not a list."""
     if fmt == "jsonl":
-        for document in documents:
-            stream.write(api_json(document))
-            stream.write("\n")
+        _write_jsonl(documents, stream)
     elif fmt == "yaml":
         _write_yaml(documents, stream)
     else:
         _write_json(documents, stream, single)
+
+
+#: JSON lines handed to the stream at once (a write per line costs as much as encoding a
+#: small body); whatever is pending is written however the iteration ends.
+_LINES_PER_WRITE = 64
+
+
+def _write_jsonl(documents: Iterable[dict[str, Any]], stream: TextIO) -> None:
+    encode = compact_encoder()
+    pending: list[str] = []
+
+    def write_pending() -> None:
+        pending.append("")
+        text = "\n".join(pending)
+        pending.clear()  # before writing: a failed write is never repeated
+        stream.write(text)
+
+    try:
+        for document in documents:
+            pending.append(encode(document))
+            if len(pending) == _LINES_PER_WRITE:
+                write_pending()
+    finally:
+        if pending:
+            write_pending()
 
 
 def _pretty(document: Any) -> str:
@@ -65,4 +111,4 @@ def _write_yaml(documents: Iterable[dict[str, Any]], stream: TextIO) -> None:
         )
 
 
-__all__ = ["DOCUMENT_FORMATS", "api_json", "write_documents"]
+__all__ = ["DOCUMENT_FORMATS", "api_json", "compact_encoder", "write_documents"]

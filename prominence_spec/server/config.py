@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ipaddress
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -66,6 +65,8 @@ def is_loopback(host: str) -> bool:
     """True for ``localhost`` and loopback IP addresses."""
     if host == "localhost":
         return True
+    import ipaddress  # here, not above: `promspec --help` reads EXECUTORS from this module
+
     try:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:

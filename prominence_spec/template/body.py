@@ -8,13 +8,19 @@ Nothing may mutate a built document's static parts (promspec never does).
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 from prominence_spec.diagnostics import Diagnostic, pointer_of
 from prominence_spec.load.plain import plain_data
-from prominence_spec.template.environment import OMIT, CompiledString, TemplateError, Templater
+from prominence_spec.template.environment import (
+    OMIT,
+    CompiledString,
+    TemplateError,
+    Templater,
+    Var,
+)
 
 Path = tuple[str | int, ...]
 _INT64 = 2**63
@@ -76,6 +82,22 @@ def plain_value(value: Any) -> bool:
     if kind is bool or value is None:
         return True
     return plain_data(value)
+
+
+def all_plain(values: Iterable[Any]) -> bool:
+    """Whether :func:`plain_value` holds for every one of ``values`` (the common kinds
+    tested inline: this runs for every sweep point)."""
+    for value in values:
+        kind = type(value)
+        if kind is int:
+            if not -_INT64 <= value < _INT64:
+                return False
+        elif kind is str:
+            if not value.isascii():
+                return False
+        elif not plain_value(value):
+            return False
+    return True
 
 
 class _Slot:
@@ -166,7 +188,7 @@ class Compiled:
         if self.fast is not None:
             try:
                 value = self.fast(ctx)
-            except TemplateError:
+            except (TemplateError, KeyError, _TooLargeError):  # KeyError: an undefined variable
                 pass  # the node tree below raises the error with its place in the body
             else:
                 if known_plain is None:
@@ -194,18 +216,31 @@ def compile_tree(data: Any, templater: Templater) -> tuple[Compiled, list[Diagno
     static_plain = compiler.static_plain
     compiled = Compiled(root, data if root is None else None, static_plain, compiler.slots)
     if root is not None and not compiler.problems:
-        _add_fast_path(compiled, data)
+        _add_fast_path(compiled, data, templater.max_output)
     return compiled, compiler.problems
 
 
-def _add_fast_path(compiled: Compiled, data: Any) -> None:
+class _TooLargeError(Exception):
+    """A string of the fast path is over the size limit: the node tree reports it."""
+
+
+def _too_large() -> str:
+    raise _TooLargeError
+
+
+def _add_fast_path(compiled: Compiled, data: Any, limit: int) -> None:
     if not all(c.simple for _, c in compiled.slots):
         return
     generator = _Generator(compiled.slots)
     source = generator.expression(data)
     if source is None:
         return
-    namespace: dict[str, Any] = {"K": generator.constants, "R": generator.renderers}
+    namespace: dict[str, Any] = {
+        "K": generator.constants,
+        "R": generator.renderers,
+        "LIMIT": limit,
+        "TOO_LARGE": _too_large,
+    }
     exec(compile(f"def build(ctx):\n    return {source}\n", "<promspec body>", "exec"), namespace)
     compiled.fast = namespace["build"]
     compiled.used = tuple(sorted(compiled.variables))
@@ -232,6 +267,7 @@ class _Generator:
         self.texts = {c.text: c for _, c in slots}
         self.constants: list[Any] = []
         self.renderers: list[Callable[[Mapping[str, Any]], Any]] = []
+        self.texts_built = 0
 
     def expression(self, value: Any) -> str | None:
         if not _has_template(value):
@@ -240,8 +276,7 @@ class _Generator:
             compiled = self.texts.get(value) if Templater.is_template(value) else None
             if compiled is None:
                 return self.constant(value)
-            self.renderers.append(compiled._render)
-            return f"R[{len(self.renderers) - 1}](ctx)"
+            return self.slot(compiled)
         if isinstance(value, dict):
             return self.mapping(value)
         if isinstance(value, list):
@@ -250,6 +285,26 @@ class _Generator:
                 return None
             return "[" + "".join(f"{item}, " for item in items) + "]"
         return self.constant(value)
+
+    def slot(self, compiled: CompiledString) -> str:
+        """What the simple string's renderer computes, as an expression: ``ctx[name]``
+        for ``"{{ name }}"``, an f-string of its parts for text, limited in size as the
+        renderer limits it (a string over the limit goes to the node tree's error)."""
+        variable = _bare_variable(compiled)
+        if variable is not None:
+            return f"ctx[{variable!r}]"
+        if not any(isinstance(part, Var) for part in compiled.parts):
+            self.renderers.append(compiled._render)
+            return f"R[{len(self.renderers) - 1}](ctx)"
+        # str.format_map, which the renderer uses, formats each value with an empty spec:
+        # so does an f-string's replacement field. Adjacent literals concatenate.
+        pieces = " ".join(
+            f'f"{{ctx[{part.name!r}]}}"' if isinstance(part, Var) else repr(part)
+            for part in compiled.parts
+        )
+        text = f"s{self.texts_built}"
+        self.texts_built += 1
+        return f"({text} if len({text} := {pieces}) <= LIMIT else TOO_LARGE())"
 
     def mapping(self, value: dict[str, Any]) -> str | None:
         parts = []
@@ -265,6 +320,13 @@ class _Generator:
     def constant(self, value: Any) -> str:
         self.constants.append(value)
         return f"K[{len(self.constants) - 1}]"
+
+
+def _bare_variable(compiled: CompiledString) -> str | None:
+    """The name a simple native string (``"{{ name }}"``) renders, else None."""
+    if not (compiled.simple and compiled.native):
+        return None
+    return next((part.name for part in compiled.parts if isinstance(part, Var)), None)
 
 
 class _Compiler:

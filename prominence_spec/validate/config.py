@@ -29,11 +29,6 @@ from prominence_spec.diagnostics import did_you_mean
 from prominence_spec.load.loader import load
 from prominence_spec.validate.patterns import pattern_problem
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - Python 3.10
-    import tomli as tomllib
-
 CONFIG_FILE = ".promspec.yaml"
 PYPROJECT = "pyproject.toml"
 TABLE = "[tool.promspec]"
@@ -112,6 +107,11 @@ def _config_in(folder: Path) -> Config | list[ConfigProblem] | None:
 
 def _pyproject_table(path: Path) -> Mapping[str, Any] | list[ConfigProblem] | None:
     """``[tool.promspec]`` of a ``pyproject.toml``; None when it has none."""
+    if sys.version_info >= (3, 11):  # imported here: most runs find no pyproject.toml
+        import tomllib
+    else:  # pragma: no cover - Python 3.10
+        import tomli as tomllib
+
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:

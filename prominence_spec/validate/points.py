@@ -15,6 +15,7 @@ from prominence_spec.diagnostics import Diagnostic
 from prominence_spec.template.body import Path
 from prominence_spec.validate.document import SchemaCache, validate
 from prominence_spec.validate.rules import JOB_RULES, Rule, run_rules, varying_job_rules
+from prominence_spec.validate.schemas import fast_validator
 
 MAX_BODY_BYTES = 1024 * 1024
 
@@ -27,8 +28,20 @@ class PointChecker:
         self.varying_rules = varying_job_rules(slot_paths)
         self.static_results: list[Diagnostic] | None = None
         self.schema_cache: SchemaCache = {}
+        self.job_validator: Any = None  # jsonschema-rs, from the first job point on
 
     def __call__(self, document: Any, kind: str, plain: bool) -> list[Diagnostic]:
+        fast = self.job_validator  # set by the sweep's first job point
+        if (  # the common case, shortly: a plain, small job that the schema accepts
+            fast is not None
+            and plain
+            and kind == "job"
+            and not self.varying_rules
+            and type(document) is dict
+            and not document_may_be_big(document)
+            and fast.is_valid(document)
+        ):
+            return list(self.static_results or ())  # what the general path below finds
         if kind == "job" and self.swept:
             found = self._job_point(document, plain)
         else:
@@ -49,11 +62,20 @@ class PointChecker:
         if self.static_results is None:
             static: list[Rule] = [r for r in JOB_RULES if r not in self.varying_rules]
             self.static_results = run_rules(document, "job", static)
-        found = validate(
-            document, "job", plain=plain, rules=self.varying_rules, cache=self.schema_cache
-        )
+            self.job_validator = fast_validator("job")
+        if plain and self._schema_accepts(document):  # what validate() decides first
+            found = run_rules(document, "job", self.varying_rules) if self.varying_rules else []
+        else:
+            found = validate(
+                document, "job", plain=plain, rules=self.varying_rules, cache=self.schema_cache
+            )
         found.extend(self.static_results)
         return found
+
+    def _schema_accepts(self, document: Any) -> bool:
+        """The compiled validator's verdict on a plain job."""
+        fast = self.job_validator
+        return fast is not None and type(document) is dict and bool(fast.is_valid(document))
 
 
 def _body_size(document: Any) -> int:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 from functools import cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -22,10 +21,11 @@ class NoSuchSchemaError(LookupError):
 
 
 def schema_dir() -> Path:
-    packaged = resources.files("prominence_spec") / "_data" / "schemas"
+    package = Path(__file__).resolve().parents[1]  # what resources.files gives a package
+    packaged = package / "_data" / "schemas"  # on disk, without importing importlib.resources
     if packaged.is_dir():
-        return Path(str(packaged))
-    return Path(__file__).resolve().parents[2] / "schemas"
+        return packaged
+    return package.parent / "schemas"
 
 
 def schema_path(name: str) -> Path:
