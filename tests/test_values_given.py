@@ -9,6 +9,7 @@ from prominence_spec.diagnostics import Diagnostic
 from prominence_spec.load.loader import load
 from prominence_spec.validate.templated import open_templated
 
+from cli_support import promspec
 from support import write
 
 SPEC = """\
@@ -79,3 +80,14 @@ def test_names_used_only_by_workflow_settings_or_where_are_used(repo) -> None:
     path = write(repo, text)
     found = diagnostics(path, {"low": 1, "team": "a"}, {"low": "--set low", "team": "--set team"})
     assert [d for d in found if d.code == "PS612"] == []
+
+
+def test_a_value_from_a_values_file_says_where_in_it(repo) -> None:
+    path = write(repo, SPEC.replace("cpus: 2.0", "cpus: 1"))
+    values = write(repo, "# study values\nimagee: centos\ncpus: 2.0\n", "v.yaml")
+    for command in ("validate", "render"):
+        proc = promspec(command, str(path), "--values", str(values), cwd=repo)
+        said = proc.stdout + proc.stderr  # validate reports on stdout, render on stderr
+        assert proc.returncode == 1, said
+        assert f"(value 2.0 from --values {values} at 3:7)" in said
+        assert f"--values {values} at 2:9 sets imagee, which the spec never uses" in said

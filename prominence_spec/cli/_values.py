@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from prominence_spec.diagnostics import Diagnostic
-from prominence_spec.spec.values import load_values_file, merge, set_layer
+from prominence_spec.spec.values import load_values_file, merge, set_layer, values_file_places
 
 
 def collect_values(
@@ -26,11 +26,10 @@ def collect_values(
 
 def given_where(values_files: list[str] | None, sets: list[str] | None) -> dict[str, str]:
     """For each top-level name the command line sets, where (the last one wins):
-    ``--set NAME`` or ``--values FILE``."""
+    ``--set NAME`` or ``--values FILE at LINE:COL``."""
     where: dict[str, str] = {}
     for path in values_files or []:
-        layer, _ = load_values_file(path)
-        where.update((name, f"--values {path}") for name in layer)
+        where.update(values_file_places(path))
     for item in sets or []:
         name = item.partition("=")[0].strip().split(".")[0]
         where[name] = f"--set {name}"

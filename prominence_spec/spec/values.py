@@ -57,6 +57,21 @@ def load_values_file(path: str) -> tuple[dict[str, Any], list[Diagnostic]]:
     return dict(loaded.documents[0].data), []
 
 
+def values_file_places(path: str) -> dict[str, str]:
+    """For each top-level name of a values file, where it is defined:
+    ``--values FILE at LINE:COL`` (``--values FILE`` when the file cannot say)."""
+    loaded = load(path)
+    if len(loaded.documents) != 1 or not isinstance(loaded.documents[0].data, dict):
+        return {}
+    document = loaded.documents[0]
+    places: dict[str, str] = {}
+    for name in document.data:
+        position = document.source.locate((name,))
+        at = f" at {position[0]}:{position[1]}" if position and position[0] else ""
+        places[str(name)] = f"--values {path}{at}"
+    return places
+
+
 def merge(*layers: Mapping[str, Any]) -> dict[str, Any]:
     """Later layers win; nested mappings merge key by key."""
     result: dict[str, Any] = {}
