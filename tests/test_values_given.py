@@ -91,3 +91,28 @@ def test_a_value_from_a_values_file_says_where_in_it(repo) -> None:
         assert proc.returncode == 1, said
         assert f"(value 2.0 from --values {values} at 3:7)" in said
         assert f"--values {values} at 2:9 sets imagee, which the spec never uses" in said
+
+
+NESTED = """\
+promspec:
+  params:
+    res: {cpus: 1.5, memory: 1, disk: 10}
+name: x
+resources: "{{ res }}"
+tasks: [{image: busybox, runtime: singularity}]
+"""
+
+
+def test_a_value_inside_a_mapping_is_credited_to_what_set_it(repo) -> None:
+    path = write(repo, NESTED)
+    values = write(repo, "res:\n  memory: 2.5\n", "v.yaml")
+    proc = promspec("validate", str(path), "--values", str(values), cwd=repo)
+    assert "(value 1.5 from promspec.params.res.cpus at 3:17)" in proc.stdout  # merged: kept
+    assert f"(value 2.5 from --values {values} at 2:11)" in proc.stdout
+    proc = promspec("validate", str(path), "--set", "res.cpus=3.5", cwd=repo)
+    assert "(value 3.5 from --set res.cpus)" in proc.stdout
+    assert "PS612" not in proc.stdout  # res.cpus is used: res is
+    proc = promspec(
+        "validate", str(path), "--set", "res={cpus: 2.0, memory: 1, disk: 10}", cwd=repo
+    )
+    assert "(value 2.0 from --set res)" in proc.stdout

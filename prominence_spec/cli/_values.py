@@ -25,12 +25,15 @@ def collect_values(
 
 
 def given_where(values_files: list[str] | None, sets: list[str] | None) -> dict[str, str]:
-    """For each top-level name the command line sets, where (the last one wins):
-    ``--set NAME`` or ``--values FILE at LINE:COL``."""
+    """For each name the command line sets, where (the last one wins): ``--set NAME`` or
+    ``--values FILE at LINE:COL``; names inside mappings are dotted (``res.cpus``)."""
     where: dict[str, str] = {}
     for path in values_files or []:
         where.update(values_file_places(path))
     for item in sets or []:
-        name = item.partition("=")[0].strip().split(".")[0]
+        key = item.partition("=")[0].strip()
+        name = key.split(".")[0]
         where[name] = f"--set {name}"
+        if key != name:
+            where[key] = f"--set {key}"  # a value inside a mapping: res.cpus
     return where

@@ -14,7 +14,7 @@ from prominence_spec.diagnostics import NAME_CUTOFF, Diagnostic, did_you_mean, p
 from prominence_spec.load.loader import Document
 from prominence_spec.render.places import Places, under
 from prominence_spec.render.values_used import (
-    param_origin,
+    inside_origin,
     unused_values,
     value_notes,
     value_origins,
@@ -77,7 +77,7 @@ def prepare(
     given = origins or {}
 
     def nested(name: str, inner: tuple[str | int, ...]) -> str | None:
-        return None if name in given else param_origin(spec, places, name, inner)
+        return inside_origin(spec, places, given, context, name, inner)
 
     notes = value_notes(body, context, fixed, nested=nested)
     if spec.workflow:

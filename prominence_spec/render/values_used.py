@@ -114,6 +114,30 @@ def param_origin(spec: Spec, places: Places, name: str, inner: Path) -> str | No
     return f"promspec.params.{label} at {located.line}:{located.column}"
 
 
+def inside_origin(
+    spec: Spec,
+    places: Places,
+    given: Mapping[str, str],
+    context: Mapping[str, Any],
+    name: str,
+    inner: Path,
+) -> str | None:
+    """Where a value inside the parameter ``name`` was defined (``None``: where ``name``
+    was). A dotted name the command line gave (``--set res.cpus``, or a values file's
+    ``res: {cpus: ...}`` at its line:col) wins; else, when the value is still the one in
+    ``promspec.params``, its place there (``promspec.params.res.cpus at L:C``)."""
+    keys = [name, *(str(p) for p in inner)]
+    for depth in range(len(keys), 1, -1):
+        found = given.get(".".join(keys[:depth]))
+        if found is not None:
+            return found
+    value = _inside(context.get(name, _ABSENT), inner)
+    in_spec = _inside(spec.params.get(name, _ABSENT), inner)
+    if name in given and (type(value) is not type(in_spec) or value != in_spec):
+        return None  # the command line replaced it (2.0 for 2 too)
+    return param_origin(spec, places, name, inner)
+
+
 def unused_values(
     given: Mapping[str, str], used: set[str], sweep_names: Iterable[str]
 ) -> list[Diagnostic]:
@@ -121,6 +145,8 @@ def unused_values(
     found: list[Diagnostic] = []
     sweep = set(sweep_names)
     for name, origin in given.items():
+        if "." in name:
+            continue  # a value inside a mapping: its top-level name is judged
         if name in sweep:
             message = (
                 f"{origin} sets {name}, which is also a sweep parameter: the sweep's value "
@@ -159,4 +185,11 @@ def words(texts: Iterable[Any]) -> set[str]:
     return found
 
 
-__all__ = ["param_origin", "unused_values", "value_notes", "value_origins", "words"]
+__all__ = [
+    "inside_origin",
+    "param_origin",
+    "unused_values",
+    "value_notes",
+    "value_origins",
+    "words",
+]

@@ -58,18 +58,27 @@ def load_values_file(path: str) -> tuple[dict[str, Any], list[Diagnostic]]:
 
 
 def values_file_places(path: str) -> dict[str, str]:
-    """For each top-level name of a values file, where it is defined:
-    ``--values FILE at LINE:COL`` (``--values FILE`` when the file cannot say)."""
+    """For each name of a values file, where it is defined: ``--values FILE at LINE:COL``
+    (``--values FILE`` when the file cannot say). Names inside mappings are dotted
+    (``res.cpus``), as ``--set`` writes them."""
     loaded = load(path)
     if len(loaded.documents) != 1 or not isinstance(loaded.documents[0].data, dict):
         return {}
     document = loaded.documents[0]
     places: dict[str, str] = {}
-    for name in document.data:
-        position = document.source.locate((name,))
+    pending: list[tuple[tuple[str, ...], Any]] = [((str(k),), v) for k, v in document.data.items()]
+    while pending and len(places) < _MAX_PLACES:
+        keys, value = pending.pop(0)
+        position = document.source.locate(keys)
         at = f" at {position[0]}:{position[1]}" if position and position[0] else ""
-        places[str(name)] = f"--values {path}{at}"
+        places[".".join(keys)] = f"--values {path}{at}"
+        if isinstance(value, dict):
+            pending.extend(((*keys, str(k)), v) for k, v in value.items())
     return places
+
+
+#: At most this many names of one values file are placed (the rest: by file only).
+_MAX_PLACES = 1000
 
 
 def merge(*layers: Mapping[str, Any]) -> dict[str, Any]:
