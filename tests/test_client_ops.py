@@ -53,17 +53,8 @@ def test_stdout_of_a_spec_submitted_as_a_workflow_shows_every_job(
     code, out, err = cli(monkeypatch, capsys, ["stderr", str(spec)], env)
     assert code == 0 and out == "", err
     code, out, _ = cli(monkeypatch, capsys, ["stdout", str(spec), "-f", "json"], env)
-    assert [item["text"] for item in _json_objects(out)] == [f"point {i}\n" for i in range(3)]
-
-
-def _json_objects(text: str) -> list[dict]:
-    """The JSON objects written one after the other (one per job)."""
-    decoder, found, at = json.JSONDecoder(), [], 0
-    while text[at:].strip():
-        item, end = decoder.raw_decode(text, at + len(text[at:]) - len(text[at:].lstrip()))
-        found.append(item)
-        at = end
-    return found
+    records = json.loads(out)  # one JSON document: an array, one object per job
+    assert [item["text"] for item in records] == [f"point {i}\n" for i in range(3)]
 
 
 def test_stdout_of_a_workflow_says_which_jobs_have_not_started(
@@ -114,7 +105,7 @@ def _wait_for_output(box: Sandbox, job_id: int) -> None:
 def test_stdout_follow_prints_a_running_jobs_output_and_ends_with_it(
     box: Sandbox, tmp_path: Path
 ) -> None:
-    job_id = box.submit(make_job("echo first; sleep 3; echo second"))
+    job_id = box.submit(make_job("echo first; sleep 1.5; echo second"))
     box.wait_job(job_id, ("running",))
     proc = _start_cli(["stdout", str(job_id), "--follow"], env_for(box, tmp_path))
     assert proc.stdout is not None
@@ -124,6 +115,27 @@ def test_stdout_follow_prints_a_running_jobs_output_and_ends_with_it(
     assert proc.returncode == 0, err
     assert rest == "second\n"
     assert box.get(f"/jobs/{job_id}").json()[0]["status"] == "completed"
+
+
+def test_stdout_follow_of_a_workflows_job(box: Sandbox, tmp_path: Path) -> None:
+    job = dict(make_job("echo first; sleep 1; echo second"), name="w")
+    workflow = {"name": "follow-me", "jobs": [job]}
+    posted = box.post("/workflows", json=workflow)
+    assert posted.status_code == 201, posted.text
+    wf_id = posted.json()["id"]
+    params = {"workflow": "true", "id": wf_id, "all": "1"}
+    for _ in range(600):
+        jobs = box.get("/jobs", params=params).json()
+        if jobs and jobs[0]["status"] == "running":
+            break
+        time.sleep(0.01)
+    proc = _start_cli(["stdout", str(wf_id), "w", "--follow"], env_for(box, tmp_path))
+    out, err = proc.communicate(timeout=30)
+    assert (proc.returncode, out) == (0, "first\nsecond\n"), err
+    assert box.get(f"/jobs/{jobs[0]['id']}").json()[0]["status"] == "completed"
+    proc = _start_cli(["stdout", str(wf_id), "nosuch", "--follow"], env_for(box, tmp_path))
+    _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 2 and "has no job nosuch yet" in err
 
 
 def test_stdout_of_a_factory_instance_by_workflow_id_job_name_and_instance(

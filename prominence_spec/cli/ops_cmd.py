@@ -223,11 +223,25 @@ def _print_output(
     fmt: str,
     state: str | None,
 ) -> None:
-    from prominence_spec.client.ops import Follower, jobs_of, workflow_job_output
+    from prominence_spec.client.ops import (
+        Follower,
+        jobs_of,
+        workflow_job_id,
+        workflow_job_output,
+    )
 
     if job_name is not None:
         if not target.isdigit():
             raise typer.BadParameter("a workflow id goes with JOBNAME", param_hint="ID")
+        if follow:
+            job_id = workflow_job_id(client, int(target), job_name, instance)
+            if job_id is None:
+                raise typer.BadParameter(
+                    f"workflow {target} has no job {job_name} yet: nothing to follow",
+                    param_hint="JOBNAME",
+                )
+            _follow(client, Follower(client, job_id, stream_name))
+            return
         data = workflow_job_output(client, int(target), job_name, instance, stream_name)
         _emit({"workflow": int(target), "job": job_name, "instance": instance}, data, fmt)
         return
@@ -241,15 +255,21 @@ def _print_output(
     jobs = jobs_of(client, targets)
     if not jobs and workflow is not None:
         common.note(f"workflow {workflow.id} has no jobs yet")
+    records: list[dict[str, Any]] = []  # -f json: one object, or an array for several jobs
     for found in jobs:
         if follow:
             _follow(client, Follower(client, found.id, stream_name))
             continue
         output = _read_stream(client, stream_name, found.id, node, of_workflow=workflow is not None)
-        if len(jobs) > 1 and fmt == "text":
+        if fmt == "json":
+            records.append(_record({"id": found.id}, output or b""))
+            continue
+        if len(jobs) > 1:
             started = "" if output is not None else f" (no {stream_name}: not started)"
             common.note(f"==> job {found.id} {found.name or ''}{started} <==")
         _emit({"id": found.id}, output or b"", fmt)
+    if records:
+        common.write_json(records[0] if len(records) == 1 else records)
 
 
 def _read_stream(
@@ -269,18 +289,27 @@ def _read_stream(
     return data
 
 
+def _record(where: dict[str, Any], data: bytes) -> dict[str, Any]:
+    return {**where, "text": data.decode("utf-8", "replace")}
+
+
 def _emit(where: dict[str, Any], data: bytes, fmt: str) -> None:
     if fmt == "json":
-        common.write_json({**where, "text": data.decode("utf-8", "replace")})
+        common.write_json(_record(where, data))
         return
     sys.stdout.flush()
     sys.stdout.buffer.write(data)
     sys.stdout.buffer.flush()
 
 
-def _follow(client: Any, follower: Any, interval: float = 2.0) -> None:
+FOLLOW_FIRST_POLL = 0.25  # seconds: a short job's output shows at once...
+FOLLOW_MAX_POLL = 2.0  # ...and a long one is asked at most every 2 s
+
+
+def _follow(client: Any, follower: Any) -> None:
     from prominence_spec.client.api import TERMINAL
 
+    interval = FOLLOW_FIRST_POLL
     while True:
         record = client.describe_job(follower.job_id)
         _emit({}, follower.fetch(), "text")
@@ -288,6 +317,7 @@ def _follow(client: Any, follower: Any, interval: float = 2.0) -> None:
             _emit({}, follower.fetch(), "text")  # what arrived after the last read
             return
         time.sleep(interval)
+        interval = min(interval * 1.5, FOLLOW_MAX_POLL)
 
 
 stdout = _output_command("stdout")

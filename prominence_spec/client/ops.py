@@ -176,12 +176,22 @@ def workflow_job_output(
 ) -> bytes:
     """A workflow job's output: by its own job id when listed (the routes that production
     serves reliably), else by the workflow route."""
+    job_id = workflow_job_id(client, workflow_id, job_name, instance)
+    if job_id is not None:
+        reader = client.stdout if stream == "stdout" else client.stderr
+        return reader(job_id)
+    return client.workflow_output(workflow_id, job_name, instance, stream=stream)
+
+
+def workflow_job_id(
+    client: Client, workflow_id: int, job_name: str, instance: int | None
+) -> int | None:
+    """The job id of a workflow's job (or factory instance), once the workflow made it."""
     wanted = _workflow_job_names(client, workflow_id, job_name, instance)
     for job in client.list_jobs(workflow=workflow_id, all=True):
         if job.get("name") in wanted and type(job.get("id")) is int:
-            reader = client.stdout if stream == "stdout" else client.stderr
-            return reader(job["id"])
-    return client.workflow_output(workflow_id, job_name, instance, stream=stream)
+            return int(job["id"])
+    return None
 
 
 def _workflow_job_names(
