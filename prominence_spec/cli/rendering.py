@@ -15,7 +15,7 @@ from prominence_spec.cli._console import use_color
 from prominence_spec.cli._output import files_in
 from prominence_spec.cli._output import output as open_output
 from prominence_spec.cli._progress import points_progress, wanted, written
-from prominence_spec.cli._values import collect_values, given_where
+from prominence_spec.cli._values import collect_values
 from prominence_spec.diagnostics import CheckReport, Diagnostic, FileReport, has_errors
 from prominence_spec.load.loader import load, load_bytes
 from prominence_spec.render.rendered import Rendered
@@ -49,7 +49,7 @@ def run_render(request: RenderRequest) -> None:
     """Load, render, check and write; exit 0, 1 (problems) or 2 (usage)."""
     spec = request.spec
     colored = use_color(request.color, sys.stderr)
-    params, problems = collect_values(request.values, request.sets)
+    params, origins, problems = collect_values(request.values, request.sets)
     if problems:
         _report_and_exit(spec, problems, 2, colored)
     loaded = load_bytes(sys.stdin.buffer.read(), path="<stdin>") if spec == "-" else load(spec)
@@ -68,7 +68,7 @@ def run_render(request: RenderRequest) -> None:
             mode=request.mode,
             root=request.root,
             max_points=request.max_points,
-            origins=given_where(request.values, request.sets),
+            origins=origins,
             progress=progress,
         )
         if request.count:

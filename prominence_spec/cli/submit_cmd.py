@@ -90,7 +90,7 @@ def _check_options(
 def _values(spec: str, values: list[str] | None, sets: list[str] | None) -> dict[str, Any]:
     from prominence_spec.cli._values import collect_values
 
-    params, problems = collect_values(values, sets)
+    params, _, problems = collect_values(values, sets)
     if problems:
         show_diagnostics(spec, problems)
         raise typer.Exit(2)

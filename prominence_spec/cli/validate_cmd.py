@@ -74,7 +74,7 @@ def validate(
     from prominence_spec.cli._console import use_color
     from prominence_spec.cli._output import output_stream
     from prominence_spec.cli._progress import points_progress, wanted
-    from prominence_spec.cli._values import collect_values, given_where
+    from prominence_spec.cli._values import collect_values
     from prominence_spec.report import ReportOptions, report
     from prominence_spec.validate.paths import (
         apply_codes,
@@ -83,7 +83,7 @@ def validate(
         select_paths,
     )
 
-    params, problems = collect_values(values, sets)
+    params, origins, problems = collect_values(values, sets)
     if problems:
         for problem in problems:
             sys.stderr.write(f"promspec: {_values_problem(problem)}\n")
@@ -101,7 +101,7 @@ def validate(
             read_stdin=sys.stdin.buffer.read,
             stdin_format=stdin_format,
             max_points=max_points,
-            origins=given_where(values, sets),
+            origins=origins,
             progress=progress,
         )
     if (sets or values) and not any(f.templated for f in result.files):

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from prominence_spec.diagnostics import Diagnostic
-from prominence_spec.load.loader import load, load_text
+from prominence_spec.load.loader import Document, load, load_text
 
 _KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*\Z")
 
@@ -40,31 +40,33 @@ def parse_set(item: str) -> tuple[str, Any] | Diagnostic:
 
 
 def load_values_file(path: str) -> tuple[dict[str, Any], list[Diagnostic]]:
+    """The mapping a values file holds, or the problems that stop it being read."""
+    layer, _, problems = read_values_file(path)
+    return layer, problems
+
+
+def read_values_file(path: str) -> tuple[dict[str, Any], dict[str, str], list[Diagnostic]]:
+    """A values file, read once: its mapping, where each name in it is defined
+    (``--values FILE at LINE:COL``; names inside mappings dotted, ``res.cpus``, as
+    ``--set`` writes them), and the problems that stop it being read."""
     loaded = load(path)
     errors = [d for d in loaded.diagnostics if d.is_error]
     if errors:
-        return {}, errors
+        return {}, {}, errors
     if len(loaded.documents) != 1 or not isinstance(loaded.documents[0].data, dict):
-        return {}, [
-            Diagnostic(
-                "PS607",
-                "a values file must hold one mapping of names to values",
-                path=path,
-                line=1,
-                column=1,
-            )
-        ]
-    return dict(loaded.documents[0].data), []
-
-
-def values_file_places(path: str) -> dict[str, str]:
-    """For each name of a values file, where it is defined: ``--values FILE at LINE:COL``
-    (``--values FILE`` when the file cannot say). Names inside mappings are dotted
-    (``res.cpus``), as ``--set`` writes them."""
-    loaded = load(path)
-    if len(loaded.documents) != 1 or not isinstance(loaded.documents[0].data, dict):
-        return {}
+        problem = Diagnostic(
+            "PS607",
+            "a values file must hold one mapping of names to values",
+            path=path,
+            line=1,
+            column=1,
+        )
+        return {}, {}, [problem]
     document = loaded.documents[0]
+    return dict(document.data), _places(document, path), []
+
+
+def _places(document: Document, path: str) -> dict[str, str]:
     places: dict[str, str] = {}
     pending: list[tuple[tuple[str, ...], Any]] = [((str(k),), v) for k, v in document.data.items()]
     while pending and len(places) < _MAX_PLACES:
