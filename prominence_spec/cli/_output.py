@@ -51,14 +51,8 @@ def output(path: str | None) -> Iterator[Output]:
 
 
 def _to_file(path: str) -> Iterator[Output]:
-    folder = os.path.dirname(os.path.abspath(path))
-    try:
-        fd, temporary = tempfile.mkstemp(prefix=".promspec-", suffix=".tmp", dir=folder)
-    except OSError as exc:
-        raise typer.BadParameter(
-            f"cannot write {path}: {exc.strerror}", param_hint="--output"
-        ) from None
-    out = Output(os.fdopen(fd, "w", encoding="utf-8", errors="backslashreplace"), path)
+    stream, temporary = _temporary_for(path, "--output")
+    out = Output(stream, path)
     try:
         with out.stream:
             yield out
@@ -74,6 +68,18 @@ def _to_file(path: str) -> Iterator[Output]:
         return
     _keep_mode(path, temporary)
     os.replace(temporary, path)
+
+
+def _temporary_for(path: str, option: str) -> tuple[TextIO, str]:
+    """A new temporary file beside ``path``, open for text, and its name: it takes
+    ``path``'s place only when the command succeeds."""
+    folder = os.path.dirname(os.path.abspath(path))
+    try:
+        fd, temporary = tempfile.mkstemp(prefix=".promspec-", suffix=".tmp", dir=folder)
+    except OSError as exc:
+        message = f"cannot write {path}: {exc.strerror}"
+        raise typer.BadParameter(message, param_hint=option) from None
+    return os.fdopen(fd, "w", encoding="utf-8", errors="backslashreplace"), temporary
 
 
 def _say_left_as_it_was(path: str) -> None:
@@ -124,14 +130,9 @@ class PendingFiles:
     def write(self, name: str, text: str) -> None:
         """Write ``text`` to a temporary file that becomes ``folder/name`` at the end."""
         path = os.path.join(self.folder, name)
-        try:
-            fd, temporary = tempfile.mkstemp(prefix=".promspec-", suffix=".tmp", dir=self.folder)
-        except OSError as exc:
-            raise typer.BadParameter(
-                f"cannot write {path}: {exc.strerror}", param_hint="--output-dir"
-            ) from None
+        stream, temporary = _temporary_for(path, "--output-dir")
         self._written.append((temporary, path))
-        with os.fdopen(fd, "w", encoding="utf-8", errors="backslashreplace") as stream:
+        with stream:
             stream.write(text)
 
     def commit(self) -> None:
