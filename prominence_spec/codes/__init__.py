@@ -122,6 +122,23 @@ class Entry:
     text: str
     example: Example | None
 
+    def parts(self) -> list[tuple[str, str]]:
+        """The explanation below the title, in order, each with what it is: ``text``,
+        ``label`` or ``yaml`` (what `promspec explain` prints and docs/diagnostics.md holds)."""
+        found: list[tuple[str, str]] = []
+        if self.text:
+            found.append(("text", self.text))
+        if self.hint:
+            found.append(("text", f"What to do: {self.hint}."))
+        if self.example is not None:
+            found += [
+                ("label", f"A spec that gets {self.code}:"),
+                ("yaml", self.example.bad),
+                ("label", "Fixed:"),
+                ("yaml", self.example.fixed),
+            ]
+        return found
+
 
 def title(code: str) -> str:
     return CODES.get(code, "")

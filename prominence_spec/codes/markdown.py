@@ -81,13 +81,8 @@ def _family(digit: str, members: list[Entry]) -> str:
 
 def _section(entry: Entry) -> str:
     lines = [f"### {entry.code}", "", f"**{entry.meaning}**", ""]
-    if entry.text:
-        lines += [fill(entry.text), ""]
-    if entry.hint:
-        lines += [fill(f"What to do: {entry.hint}."), ""]
-    if entry.example is not None:
-        lines += [f"A spec that gets {entry.code}:", "", *_yaml(entry.example.bad)]
-        lines += ["Fixed:", "", *_yaml(entry.example.fixed)]
+    for kind, text in entry.parts():
+        lines += _yaml(text) if kind == "yaml" else [fill(text), ""]
     return "\n".join(lines)
 
 

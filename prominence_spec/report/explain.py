@@ -22,22 +22,11 @@ _STYLES = {"title": "bold", "family": "dim", "label": "bold"}
 
 def explanation_blocks(entry: Entry) -> list[Block]:
     """The parts of one code's explanation, in order."""
-    blocks: list[Block] = [
+    return [
         ("title", f"{entry.code}: {entry.meaning}"),
         ("family", f"(PS{entry.code[2]}xx: {entry.family})"),
+        *entry.parts(),
     ]
-    if entry.text:
-        blocks.append(("text", entry.text))
-    if entry.hint:
-        blocks.append(("text", f"What to do: {entry.hint}."))
-    if entry.example is not None:
-        blocks += [
-            ("label", f"A spec that gets {entry.code}:"),
-            ("yaml", entry.example.bad),
-            ("label", "Fixed:"),
-            ("yaml", entry.example.fixed),
-        ]
-    return blocks
 
 
 def write_explanation(entry: Entry, stream: TextIO, *, color: bool) -> None:
