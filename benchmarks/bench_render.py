@@ -96,9 +96,9 @@ def render_to_file(spec: Path, out: Path, progress: bool = False) -> tuple[float
     """In-process: load, render, validate and write JSONL; (seconds, documents). With
     ``progress``, the CLI's progress bar is drawn throughout, as on a terminal."""
     from prominence_spec.cli._progress import PointsProgress
-    from prominence_spec.load.loader import load
+    from prominence_spec.loading.loader import load
     from prominence_spec.report.documents import write_documents
-    from prominence_spec.validate.templated import open_templated
+    from prominence_spec.validation.templated import open_templated
 
     terminal = _Terminal(open(os.devnull, "wb"), encoding="utf-8")  # noqa: SIM115
     bar = PointsProgress(terminal, "rendering") if progress else None

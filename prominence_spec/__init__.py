@@ -20,18 +20,16 @@ The public API::
 
 from __future__ import annotations
 
-import sys
-import types
 from importlib import import_module
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from prominence_spec.diagnostics import CheckReport, Diagnostic, FileReport
-    from prominence_spec.load.loader import Document, LoadResult, load, load_bytes, load_text
-    from prominence_spec.validate.document import check_document, detect_kind, validate
-    from prominence_spec.validate.paths import check_file, check_paths
-    from prominence_spec.validate.rendered_file import RenderRun
+    from prominence_spec.loading.loader import Document, LoadResult, load, load_bytes, load_text
+    from prominence_spec.validation.document import check_document, detect_kind, validate
+    from prominence_spec.validation.paths import check_file, check_paths
+    from prominence_spec.validation.rendered_file import RenderRun
 
 from prominence_spec.version import __version__
 
@@ -41,16 +39,16 @@ _PUBLIC = {
     "CheckReport": "prominence_spec.diagnostics",
     "Diagnostic": "prominence_spec.diagnostics",
     "FileReport": "prominence_spec.diagnostics",
-    "Document": "prominence_spec.load.loader",
-    "LoadResult": "prominence_spec.load.loader",
-    "load": "prominence_spec.load.loader",
-    "load_bytes": "prominence_spec.load.loader",
-    "load_text": "prominence_spec.load.loader",
-    "check_document": "prominence_spec.validate.document",
-    "detect_kind": "prominence_spec.validate.document",
-    "validate": "prominence_spec.validate.document",
-    "check_file": "prominence_spec.validate.paths",
-    "check_paths": "prominence_spec.validate.paths",
+    "Document": "prominence_spec.loading.loader",
+    "LoadResult": "prominence_spec.loading.loader",
+    "load": "prominence_spec.loading.loader",
+    "load_bytes": "prominence_spec.loading.loader",
+    "load_text": "prominence_spec.loading.loader",
+    "check_document": "prominence_spec.validation.document",
+    "detect_kind": "prominence_spec.validation.document",
+    "validate": "prominence_spec.validation.document",
+    "check_file": "prominence_spec.validation.paths",
+    "check_paths": "prominence_spec.validation.paths",
 }
 
 
@@ -63,21 +61,6 @@ def __getattr__(name: str) -> Any:
     return value
 
 
-class _Package(types.ModuleType):
-    """The package module: ``load`` and ``validate`` are both public functions and the names
-    of stage folders. Importing a folder must not replace the function on the package (the
-    import system sets the folder as an attribute of its parent), so a folder module is not
-    stored under a public function's name; ``sys.modules`` still holds it for imports."""
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        if name in _PUBLIC and isinstance(value, types.ModuleType):
-            return
-        super().__setattr__(name, value)
-
-
-sys.modules[__name__].__class__ = _Package
-
-
 def render_file(
     path: str,
     *,
@@ -87,8 +70,8 @@ def render_file(
 ) -> RenderRun:
     """Load a spec file for rendering: ``.count()``, ``.documents(point=None)``,
     ``.diagnostics``. Jinja is imported only when this is called."""
-    from prominence_spec.load.loader import load
-    from prominence_spec.validate.rendered_file import RenderRun
+    from prominence_spec.loading.loader import load
+    from prominence_spec.validation.rendered_file import RenderRun
 
     return RenderRun(load(path), values or {}, mode=mode, root=root)
 

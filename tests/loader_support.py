@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from prominence_spec.diagnostics import Diagnostic
-from prominence_spec.load.loader import LoadResult, load_text
+from prominence_spec.loading.loader import LoadResult, load_text
 
 
 def codes(result: LoadResult) -> list[str]:

@@ -7,9 +7,9 @@ from pathlib import Path
 from typing import Any
 
 from prominence_spec.diagnostics import Diagnostic, has_errors
-from prominence_spec.load.loader import load
+from prominence_spec.loading.loader import load
 from prominence_spec.render.rendered import Rendered
-from prominence_spec.validate.templated import TemplatedRun, open_templated
+from prominence_spec.validation.templated import TemplatedRun, open_templated
 
 TASK = """\
 resources: {cpus: 1, memory: 1, disk: 10}

@@ -1,9 +1,9 @@
 """The layout is the pipeline: each stage imports only the stages before it, and no
 modules import each other in a loop (imports inside functions included).
 
-load <- spec | template | sweep <- render <- validate <- report <- client <- cli
+loading <- spec | template | sweep <- render <- validation <- report <- client <- cli
 (``diagnostics`` and ``codes`` are shared by all; ``server`` stands alone; a plain
-document's validation needs ``load`` only.)
+document's validation needs ``loading`` only.)
 """
 
 from __future__ import annotations
@@ -17,37 +17,37 @@ PACKAGE = Path(__file__).resolve().parent.parent / "prominence_spec"
 SHARED = {"diagnostics", "codes", "version"}
 #: stage -> the stages it may import (besides itself and the shared modules)
 ALLOWED: dict[str, set[str]] = {
-    "load": set(),
-    "spec": {"load"},
-    "template": {"load"},
-    "sweep": {"load"},
-    "render": {"load", "spec", "template", "sweep"},
-    "validate": {"load", "spec", "template", "sweep", "render"},
-    "report": {"load"},
+    "loading": set(),
+    "spec": {"loading"},
+    "template": {"loading"},
+    "sweep": {"loading"},
+    "render": {"loading", "spec", "template", "sweep"},
+    "validation": {"loading", "spec", "template", "sweep", "render"},
+    "report": {"loading"},
     "server": set(),
-    "client": {"load", "spec", "template", "sweep", "render", "validate", "report"},
+    "client": {"loading", "spec", "template", "sweep", "render", "validation", "report"},
     "cli": {
-        "load",
+        "loading",
         "spec",
         "template",
         "sweep",
         "render",
-        "validate",
+        "validation",
         "report",
         "client",
         "server",
         "__init__",
     },
-    "__init__": {"load", "spec", "template", "sweep", "render", "validate"},
+    "__init__": {"loading", "spec", "template", "sweep", "render", "validation"},
     "__main__": {"cli"},
 }
-#: modules that check plain documents: they need load, never the templated stages
+#: modules that check plain documents: they need loading, never the templated stages
 PLAIN_VALIDATION = (
-    "validate.document",
-    "validate.schemas",
-    "validate.schema_errors",
-    "validate.rules",
-    "validate.paths",
+    "validation.document",
+    "validation.schemas",
+    "validation.schema_errors",
+    "validation.rules",
+    "validation.paths",
 )
 
 
@@ -95,7 +95,8 @@ def stage(module: str) -> str:
 def test_every_folder_is_a_known_stage() -> None:
     stages = {stage(m) for m in MODULES} - SHARED
     assert stages <= set(ALLOWED), stages - set(ALLOWED)
-    assert {"load", "spec", "template", "sweep", "render", "validate", "report", "cli"} <= stages
+    expected = {"loading", "spec", "template", "sweep", "render", "validation", "report", "cli"}
+    assert expected <= stages
 
 
 @pytest.mark.parametrize("module", sorted(MODULES))
@@ -139,5 +140,28 @@ def test_no_import_cycles() -> None:
 
 def test_the_checks_see_the_imports() -> None:
     """The graph is read right: a known import inside a function is found."""
-    assert "validate.templated" in GRAPH["validate.paths"]
-    assert "render.entry" in GRAPH["validate.templated"]
+    assert "validation.templated" in GRAPH["validation.paths"]
+    assert "render.entry" in GRAPH["validation.templated"]
+
+
+def test_every_module_imports_both_ordinary_ways() -> None:
+    """``import prominence_spec.x.y as m`` and ``from prominence_spec.x import y`` both work
+    for every module, in a fresh interpreter (no public function shadows a folder), and the
+    public functions stay functions afterwards."""
+    import subprocess
+    import sys
+
+    names = sorted(n for n in MODULES if n not in {"__init__", "__main__", "cli.__main__"})
+    lines = ["import importlib, prominence_spec"]
+    for name in names:
+        parent, _, leaf = f"prominence_spec.{name}".rpartition(".")
+        lines.append(f"import prominence_spec.{name} as m")
+        lines.append(f"assert m.__name__ == 'prominence_spec.{name}'")
+        lines.append(f"from {parent} import {leaf} as m2; assert m2 is m")
+    lines.append("assert callable(prominence_spec.load) and callable(prominence_spec.validate)")
+    lines.append("assert not isinstance(prominence_spec.load, type(prominence_spec))")
+    proc = subprocess.run(
+        [sys.executable, "-c", "\n".join(lines)], capture_output=True, text=True, check=False
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert len(names) > 100

@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from prominence_spec.validate.config import Config, ConfigProblem, find_config, with_options
-from prominence_spec.validate.paths import BUILTIN_EXCLUDE, Selection, select_paths
-from prominence_spec.validate.patterns import compile_pattern, pattern_problem
+from prominence_spec.validation.config import Config, ConfigProblem, find_config, with_options
+from prominence_spec.validation.paths import BUILTIN_EXCLUDE, Selection, select_paths
+from prominence_spec.validation.patterns import compile_pattern, pattern_problem
 
 from cli_support import promspec
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from prominence_spec.validate.paths import check_paths
+from prominence_spec.validation.paths import check_paths
 
 from cli_support import promspec
 from support import write

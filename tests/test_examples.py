@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from prominence_spec.load.loader import SPEC_SUFFIXES
+from prominence_spec.loading.loader import SPEC_SUFFIXES
 
 from cli_support import promspec
 

@@ -10,9 +10,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from prominence_spec.load.plain import plain_data as fast_path_applies
-from prominence_spec.validate.document import schema_diagnostics, validate
-from prominence_spec.validate.schemas import fast_validator, validator
+from prominence_spec.loading.plain import plain_data as fast_path_applies
+from prominence_spec.validation.document import schema_diagnostics, validate
+from prominence_spec.validation.schemas import fast_validator, validator
 
 from support import examples, key_paths
 

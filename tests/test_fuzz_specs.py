@@ -11,9 +11,9 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from prominence_spec.load.loader import Document, LoadResult, load
-from prominence_spec.validate.paths import check_loaded
-from prominence_spec.validate.templated import open_templated
+from prominence_spec.loading.loader import Document, LoadResult, load
+from prominence_spec.validation.paths import check_loaded
+from prominence_spec.validation.templated import open_templated
 
 from support import examples
 

@@ -18,9 +18,9 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from prominence_spec.load.loader import MAX_BYTES, load, load_bytes, load_text
-from prominence_spec.load.yaml_compose import MAX_DEPTH
-from prominence_spec.validate.document import validate
+from prominence_spec.loading.loader import MAX_BYTES, load, load_bytes, load_text
+from prominence_spec.loading.yaml_compose import MAX_DEPTH
+from prominence_spec.validation.document import validate
 
 from loader_support import codes, data_of, only
 from support import examples
@@ -199,7 +199,7 @@ DEEP = {
 }
 DEEP_SCRIPT = (
     "import json, sys\n"
-    "from prominence_spec.load.loader import load_text\n"
+    "from prominence_spec.loading.loader import load_text\n"
     "r = load_text({expr}, fmt={fmt!r})\n"
     "print(json.dumps([[d.code, d.line, d.column] for d in r.diagnostics]))\n"
     "print(len(r.documents))\n"

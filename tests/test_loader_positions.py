@@ -10,8 +10,8 @@ import json
 
 import pytest
 
-from prominence_spec.load.loader import load_text
-from prominence_spec.load.sourcemap import LazySourceMap
+from prominence_spec.loading.loader import load_text
+from prominence_spec.loading.sourcemap import LazySourceMap
 
 from loader_support import codes, data_of, only
 

@@ -200,7 +200,7 @@ def test_the_installed_wheel_reads_its_own_data(wheel: Path, tmp_path: Path) -> 
     code = (
         "import sys; sys.path.insert(0, sys.argv[1])\n"
         "from prominence_spec.spec.starters import starters, template_dir\n"
-        "from prominence_spec.validate.schemas import schema, schema_dir\n"
+        "from prominence_spec.validation.schemas import schema, schema_dir\n"
         "print(schema_dir()); print(template_dir())\n"
         "schema('job'); print(' '.join(sorted(starters())))\n"
     )

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from prominence_spec.load.loader import load
+from prominence_spec.loading.loader import load
 
 import cli_support
 from support import write

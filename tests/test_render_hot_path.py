@@ -18,9 +18,9 @@ from typing import Any
 import pytest
 
 from prominence_spec.report.documents import api_json, compact_encoder
-from prominence_spec.validate.document import validate
-from prominence_spec.validate.points import PointChecker
-from prominence_spec.validate.rules import JOB_RULES
+from prominence_spec.validation.document import validate
+from prominence_spec.validation.points import PointChecker
+from prominence_spec.validation.rules import JOB_RULES
 
 import cli_support
 from support import write

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from prominence_spec.diagnostics import Diagnostic
-from prominence_spec.load.loader import load
-from prominence_spec.validate.templated import check_templated
+from prominence_spec.loading.loader import load
+from prominence_spec.validation.templated import check_templated
 
 from render_support import TASK, names, ok, opened, run, where
 from support import write

@@ -17,8 +17,8 @@ import yaml
 from jsonschema import Draft202012Validator
 from referencing import Registry
 
-from prominence_spec.validate import schemas
-from prominence_spec.validate.editor_schema import (
+from prominence_spec.validation import schemas
+from prominence_spec.validation.editor_schema import (
     JINJA_PATTERN,
     JINJA_REF,
     UnsupportedSchemaError,
@@ -82,7 +82,7 @@ def templated(node: Any) -> bool:
 
 def test_committed_file_is_up_to_date():
     assert SPEC_FILE.read_text(encoding="utf-8") == json.dumps(SCHEMA, indent=2) + "\n", (
-        "regenerate: python -m prominence_spec.validate.editor_schema > schemas/spec.schema.json"
+        "regenerate: python -m prominence_spec.validation.editor_schema > schemas/spec.schema.json"
     )
 
 

@@ -84,7 +84,7 @@ def test_a_command_help_imports_no_core_either(tmp_path: Path) -> None:
         modules, proc = imported(command, "--help", cwd=tmp_path)
         assert proc.returncode == 0, proc.stderr[-2000:]
         assert _within(modules, HEAVY) == [], command
-        assert _within(modules, ("prominence_spec.validate", "prominence_spec.client")) == []
+        assert _within(modules, ("prominence_spec.validation", "prominence_spec.client")) == []
 
 
 def test_validating_plain_files_imports_no_templating_client_or_server(tmp_path: Path) -> None:

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from prominence_spec.diagnostics import Diagnostic
-from prominence_spec.load import loader
+from prominence_spec.loading import loader
 from prominence_spec.sweep.sweep import (
     ProductSpace,
     RangeAxis,

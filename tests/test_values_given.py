@@ -6,8 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from prominence_spec.diagnostics import Diagnostic
-from prominence_spec.load.loader import load
-from prominence_spec.validate.templated import open_templated
+from prominence_spec.loading.loader import load
+from prominence_spec.validation.templated import open_templated
 
 from cli_support import promspec
 from support import write

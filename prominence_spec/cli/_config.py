@@ -11,8 +11,8 @@ from pathlib import Path
 
 import typer
 
-from prominence_spec.validate.config import Config, find_config, with_options
-from prominence_spec.validate.paths import Selection, Skipped
+from prominence_spec.validation.config import Config, find_config, with_options
+from prominence_spec.validation.paths import Selection, Skipped
 
 
 def run_config(exclude: Sequence[str], ignore: Sequence[str], strict: bool | None) -> Config:

@@ -17,12 +17,12 @@ from prominence_spec.cli._output import output as open_output
 from prominence_spec.cli._progress import points_progress, wanted, written
 from prominence_spec.cli._values import collect_values
 from prominence_spec.diagnostics import CheckReport, Diagnostic, FileReport, has_errors
-from prominence_spec.load.loader import load, load_bytes
+from prominence_spec.loading.loader import load, load_bytes
 from prominence_spec.render.rendered import Rendered
 from prominence_spec.report import ReportOptions, report
 from prominence_spec.report.documents import write_documents
 from prominence_spec.spec.settings import is_templated
-from prominence_spec.validate.rendered_file import RenderRun
+from prominence_spec.validation.rendered_file import RenderRun
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ def schema(
     color: bool | None = shared.COLOR,
 ) -> None:
     """Print a bundled JSON Schema (for editors and other tools)."""
-    from prominence_spec.validate.schemas import schema_text
+    from prominence_spec.validation.schemas import schema_text
 
     try:
         text = schema_text(name)

@@ -76,7 +76,7 @@ def validate(
     from prominence_spec.cli._progress import points_progress, wanted
     from prominence_spec.cli._values import collect_values
     from prominence_spec.report import ReportOptions, report
-    from prominence_spec.validate.paths import (
+    from prominence_spec.validation.paths import (
         apply_codes,
         check_paths,
         has_io_errors,

@@ -14,11 +14,11 @@ from pathlib import Path
 from typing import Any
 
 from prominence_spec.diagnostics import Diagnostic, has_errors
-from prominence_spec.load.loader import load
-from prominence_spec.load.locate import locate
+from prominence_spec.loading.loader import load
+from prominence_spec.loading.locate import locate
 from prominence_spec.report.documents import api_json
-from prominence_spec.validate.rendered_file import RenderRun
-from prominence_spec.validate.templated import TemplatedRun
+from prominence_spec.validation.rendered_file import RenderRun
+from prominence_spec.validation.templated import TemplatedRun
 
 
 def body_text(document: Any) -> str:

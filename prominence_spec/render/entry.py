@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from prominence_spec.diagnostics import Diagnostic, has_errors
-from prominence_spec.load.loader import Document
-from prominence_spec.load.locate import locate
+from prominence_spec.loading.loader import Document
+from prominence_spec.loading.locate import locate
 from prominence_spec.render import points
 from prominence_spec.render.factory import factory_mode
 from prominence_spec.render.findings import Findings

@@ -8,8 +8,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from prominence_spec.diagnostics import Diagnostic, parts_of, pointer_of
-from prominence_spec.load.loader import Document
-from prominence_spec.load.locate import locate
+from prominence_spec.loading.loader import Document
+from prominence_spec.loading.locate import locate
 from prominence_spec.spec.settings import SETTINGS_KEY, Origin, Spec
 
 #: Gives a diagnostic about a rendered document its place in the spec.

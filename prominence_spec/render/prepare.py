@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from prominence_spec.diagnostics import NAME_CUTOFF, Diagnostic, did_you_mean, pointer_of
-from prominence_spec.load.loader import Document
+from prominence_spec.loading.loader import Document
 from prominence_spec.render.places import Places, under
 from prominence_spec.render.values_used import (
     inside_origin,

@@ -21,7 +21,7 @@ class Rendered:
 
 class Check(Protocol):
     """Validates one rendered body (``plain``: what the builder already knows of it, see
-    :func:`prominence_spec.load.plain.plain_data`); diagnostics carry body pointers."""
+    :func:`prominence_spec.loading.plain.plain_data`); diagnostics carry body pointers."""
 
     def __call__(self, document: Any, kind: str, plain: bool) -> list[Diagnostic]: ...
 

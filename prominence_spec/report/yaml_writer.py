@@ -6,7 +6,7 @@ from typing import Any
 
 import yaml
 
-from prominence_spec.load.scalars import resolve_plain
+from prominence_spec.loading.scalars import resolve_plain
 
 _Base: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 

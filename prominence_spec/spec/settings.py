@@ -22,9 +22,9 @@ from pathlib import Path
 from typing import Any
 
 from prominence_spec.diagnostics import Diagnostic, closest, did_you_mean, pointer_of
-from prominence_spec.load.loader import Document, load
-from prominence_spec.load.locate import locate
-from prominence_spec.load.sourcemap import SourceMap
+from prominence_spec.loading.loader import Document, load
+from prominence_spec.loading.locate import locate
+from prominence_spec.loading.sourcemap import SourceMap
 
 SETTINGS_KEY = "promspec"
 SETTINGS_KEYS = ("template", "kind", "params", "sweep", "expand", "name", "workflow", "max_points")

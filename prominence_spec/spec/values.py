@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from prominence_spec.diagnostics import Diagnostic
-from prominence_spec.load.loader import Document, load, load_text
+from prominence_spec.loading.loader import Document, load, load_text
 
 _KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*\Z")
 

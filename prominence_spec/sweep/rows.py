@@ -20,8 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from prominence_spec.diagnostics import Diagnostic
-from prominence_spec.load import loader
-from prominence_spec.load.files import (
+from prominence_spec.loading import loader
+from prominence_spec.loading.files import (
     NotUtf8Error,
     ReadError,
     read_regular,

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from prominence_spec.diagnostics import Diagnostic, pointer_of
-from prominence_spec.load.plain import plain_data
+from prominence_spec.loading.plain import plain_data
 from prominence_spec.template.environment import (
     OMIT,
     CompiledString,

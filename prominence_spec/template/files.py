@@ -13,7 +13,7 @@ import os
 from pathlib import Path
 from typing import Final
 
-from prominence_spec.load.files import (
+from prominence_spec.loading.files import (
     NotUtf8Error,
     ReadError,
     read_regular,

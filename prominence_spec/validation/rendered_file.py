@@ -8,12 +8,12 @@ from pathlib import Path
 from typing import Any
 
 from prominence_spec.diagnostics import Diagnostic, has_errors
-from prominence_spec.load.loader import Document, LoadResult
+from prominence_spec.loading.loader import Document, LoadResult
 from prominence_spec.render.progress import Progress
 from prominence_spec.render.rendered import Rendered
 from prominence_spec.spec.settings import is_templated, stray_template
-from prominence_spec.validate.document import check_document, detect_kind
-from prominence_spec.validate.templated import TemplatedRun, open_templated
+from prominence_spec.validation.document import check_document, detect_kind
+from prominence_spec.validation.templated import TemplatedRun, open_templated
 
 
 @dataclass(frozen=True)

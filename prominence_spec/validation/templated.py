@@ -1,5 +1,5 @@
 """Rendering a templated spec with every body checked: the render stage driven with this
-stage's :class:`~prominence_spec.validate.points.PointChecker`."""
+stage's :class:`~prominence_spec.validation.points.PointChecker`."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from prominence_spec.diagnostics import Diagnostic
-from prominence_spec.load.loader import Document
+from prominence_spec.loading.loader import Document
 from prominence_spec.render import points
 from prominence_spec.render.entry import new_findings, open_spec, render, sweep_points
 from prominence_spec.render.findings import Findings
@@ -17,7 +17,7 @@ from prominence_spec.render.points import Point
 from prominence_spec.render.prepare import Prepared
 from prominence_spec.render.progress import Progress
 from prominence_spec.render.rendered import Rendered
-from prominence_spec.validate.points import PointChecker
+from prominence_spec.validation.points import PointChecker
 
 
 class TemplatedRun:

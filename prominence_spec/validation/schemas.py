@@ -128,7 +128,7 @@ def fast_validator(kind: str) -> Any:
     """A compiled validator (jsonschema-rs) for the common case of a valid document, or None.
 
     It is only asked about documents for which it agrees with the Python validator:
-    see :func:`prominence_spec.load.plain.plain_data`.
+    see :func:`prominence_spec.loading.plain.plain_data`.
     """
     try:
         import jsonschema_rs

@@ -16,10 +16,10 @@ from pathlib import Path
 from typing import Any
 
 from prominence_spec.diagnostics import Diagnostic
-from prominence_spec.load.files import NotUtf8Error, utf8_text
-from prominence_spec.load.json_positions import json_source_map
-from prominence_spec.load.sourcemap import LazySourceMap, SourceMap
-from prominence_spec.load.yaml_compose import MAX_DEPTH, compose
+from prominence_spec.loading.files import NotUtf8Error, utf8_text
+from prominence_spec.loading.json_positions import json_source_map
+from prominence_spec.loading.sourcemap import LazySourceMap, SourceMap
+from prominence_spec.loading.yaml_compose import MAX_DEPTH, compose
 
 MAX_BYTES = 4 * 1024 * 1024
 YAML_SUFFIXES = (".yaml", ".yml")

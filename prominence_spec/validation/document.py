@@ -7,12 +7,12 @@ from collections.abc import Iterable
 from typing import Any
 
 from prominence_spec.diagnostics import Diagnostic, pointer_of
-from prominence_spec.load.loader import Document
-from prominence_spec.load.locate import locate
-from prominence_spec.load.plain import plain_data
-from prominence_spec.validate.rules import Rule, run_rules
-from prominence_spec.validate.schema_errors import translate
-from prominence_spec.validate.schemas import KINDS, fast_validator, validator
+from prominence_spec.loading.loader import Document
+from prominence_spec.loading.locate import locate
+from prominence_spec.loading.plain import plain_data
+from prominence_spec.validation.rules import Rule, run_rules
+from prominence_spec.validation.schema_errors import translate
+from prominence_spec.validation.schemas import KINDS, fast_validator, validator
 
 _INT64 = 2**63
 
@@ -34,7 +34,7 @@ def validate(
     """Every problem in one job or workflow description (no source positions).
 
     ``plain`` may pass on what the caller already knows of
-    :func:`prominence_spec.load.plain.plain_data`;
+    :func:`prominence_spec.loading.plain.plain_data`;
     ``rules`` may restrict the cross-field rules to those that can find something new.
     """
     kind = kind or detect_kind(data)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from prominence_spec.diagnostics import Diagnostic, parts_of
-from prominence_spec.load.loader import Document
+from prominence_spec.loading.loader import Document
 
 
 def locate(diagnostic: Diagnostic, document: Document, many: bool = False) -> Diagnostic:

@@ -26,8 +26,8 @@ from typing import Any
 
 from prominence_spec.codes import CODES
 from prominence_spec.diagnostics import did_you_mean
-from prominence_spec.load.loader import load
-from prominence_spec.validate.patterns import pattern_problem
+from prominence_spec.loading.loader import load
+from prominence_spec.validation.patterns import pattern_problem
 
 CONFIG_FILE = ".promspec.yaml"
 PYPROJECT = "pyproject.toml"

@@ -13,9 +13,9 @@ from typing import Any
 
 from prominence_spec.diagnostics import Diagnostic
 from prominence_spec.template.body import Path
-from prominence_spec.validate.document import SchemaCache, validate
-from prominence_spec.validate.rules import JOB_RULES, Rule, run_rules, varying_job_rules
-from prominence_spec.validate.schemas import fast_validator
+from prominence_spec.validation.document import SchemaCache, validate
+from prominence_spec.validation.rules import JOB_RULES, Rule, run_rules, varying_job_rules
+from prominence_spec.validation.schemas import fast_validator
 
 MAX_BODY_BYTES = 1024 * 1024
 

@@ -13,7 +13,7 @@ import json
 import re
 from dataclasses import dataclass
 
-from prominence_spec.load.sourcemap import Path, Position, SourceMap
+from prominence_spec.loading.sourcemap import Path, Position, SourceMap
 
 _TOKEN = re.compile(r'\s*(?:("(?:[^"\\]|\\.)*")|([{}\[\],:])|([^\s{}\[\],:"]+))', re.DOTALL)
 

@@ -10,10 +10,10 @@ from pathlib import Path
 from typing import Any
 
 from prominence_spec.diagnostics import CheckReport, Diagnostic, FileReport
-from prominence_spec.load.loader import SPEC_SUFFIXES, LoadResult, load, load_bytes
+from prominence_spec.loading.loader import SPEC_SUFFIXES, LoadResult, load, load_bytes
 from prominence_spec.spec.settings import is_templated, stray_template
-from prominence_spec.validate.document import check_document
-from prominence_spec.validate.patterns import compile_pattern
+from prominence_spec.validation.document import check_document
+from prominence_spec.validation.patterns import compile_pattern
 
 #: ``render.progress.Progress``, spelled out: checking a plain document imports no
 #: templated stage.
@@ -53,7 +53,7 @@ BUILTIN_EXCLUDE: tuple[str, ...] = (
 @dataclass(frozen=True)
 class Selection:
     """Which files under ``root`` are specs: gitignore-style patterns relative to ``root``
-    (see :mod:`prominence_spec.validate.patterns`). Files outside ``root`` and standard
+    (see :mod:`prominence_spec.validation.patterns`). Files outside ``root`` and standard
     input are always checked."""
 
     root: Path
@@ -264,7 +264,8 @@ def check_loaded(
     templated = points = 0
     for document in loaded.documents:
         if is_templated(document.data):
-            from prominence_spec.validate.templated import check_templated  # Jinja only when needed
+            # Jinja only when needed
+            from prominence_spec.validation.templated import check_templated
 
             checked = check_templated(
                 document,

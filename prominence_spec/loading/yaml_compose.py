@@ -18,8 +18,8 @@ from typing import Any
 import yaml
 
 from prominence_spec.diagnostics import Diagnostic, pointer_of
-from prominence_spec.load.scalars import SUPPORTED_TAGS, ambiguity, resolve_plain, resolve_tagged
-from prominence_spec.load.sourcemap import Path, Position, SourceMap
+from prominence_spec.loading.scalars import SUPPORTED_TAGS, ambiguity, resolve_plain, resolve_tagged
+from prominence_spec.loading.sourcemap import Path, Position, SourceMap
 
 MAX_DEPTH = 64
 MAX_ALIAS_NODES = 10_000
