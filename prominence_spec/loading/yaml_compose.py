@@ -20,6 +20,7 @@ import yaml
 from prominence_spec.diagnostics import Diagnostic, pointer_of
 from prominence_spec.loading.scalars import SUPPORTED_TAGS, ambiguity, resolve_plain, resolve_tagged
 from prominence_spec.loading.sourcemap import Path, Position, SourceMap
+from prominence_spec.loading.syntax_hints import syntax_hint
 
 MAX_DEPTH = 64
 MAX_ALIAS_NODES = 10_000
@@ -334,19 +335,8 @@ def _syntax_diagnostic(exc: yaml.YAMLError, text: str) -> Diagnostic:
             hint="job specs are a few levels deep; is this file generated?",
         )
     message = f"{problem} ({context})" if context else str(problem)
-    hint = "indent with spaces: YAML does not allow tabs there" if _tab_at(mark, text) else None
+    hint = syntax_hint(str(problem), mark, text)
     return _diag("PS101", f"YAML syntax error: {message}", _pos(mark) if mark else None, hint=hint)
-
-
-def _tab_at(mark: Any, text: str) -> bool:
-    """Whether the line of the error indents with a tab: in its leading white space and
-    sequence dashes (``\tcpus: 1``, ``-\timage: x``), or at the error itself."""
-    if mark is None:
-        return False
-    lines = text.splitlines()
-    line = lines[mark.line] if 0 <= mark.line < len(lines) else ""
-    indent = len(line) - len(line.lstrip(" \t-"))
-    return "\t" in line[:indent] or line[mark.column : mark.column + 1] == "\t"
 
 
 def compose(text: str) -> tuple[list[ComposedDocument], list[Diagnostic]]:
