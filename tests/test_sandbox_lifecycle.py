@@ -20,7 +20,6 @@ import sqlite3
 import subprocess
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -33,28 +32,9 @@ from prominence_spec.server.config import ConfigError, SandboxConfig
 from prominence_spec.server.executors import runtime_usable
 from prominence_spec.server.service import Sandbox
 
-from sandbox_support import make_job, start_sandbox
+from sandbox_support import WRITE_PID, make_job, poll_until, process_gone, start_sandbox
 
 SANDBOX = [sys.executable, "-m", "prominence_spec", "sandbox"]
-
-
-def _poll(check: Callable[[], Any], timeout: float = 30.0, what: str = "") -> Any:
-    """``check()`` until it is truthy (returned), failing after ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = check()
-        if found:
-            return found
-        time.sleep(0.05)
-    raise AssertionError(f"not within {timeout} s: {what}")
-
-
-def _gone(pid: int) -> bool:
-    """The process has ended (no such process, or a zombie waiting to be reaped)."""
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
-    except OSError:
-        return True
 
 
 def _env(home: Path) -> dict[str, str]:
@@ -179,26 +159,23 @@ def test_closing_the_parent_fd_stops_the_sandbox_and_its_jobs(tmp_path: Path) ->
         )  # fmt: skip
     os.close(read_end)
     try:
-        url = _poll(lambda: _served(log_path), what="the sandbox's URL")
+        url = poll_until(lambda: _served(log_path), what="the sandbox's URL")
         token = json.loads((tmp_path / "data" / "token").read_text())["access_token"]
-        job = make_job(f"exec {sys.executable} -c '{_WRITE_PID}' {pid_file}")
+        script = tmp_path / "job.py"
+        script.write_text(WRITE_PID)
+        job = make_job(f"exec {sys.executable} {script} {pid_file}")
         r = requests.post(
             url + "/jobs", json=job, headers={"Authorization": f"Bearer {token}"}, timeout=30
         )
         assert r.status_code == 201, r.text
-        job_pid = int(_poll(lambda: pid_file.is_file() and pid_file.read_text().strip()))
+        job_pid = int(poll_until(lambda: pid_file.is_file() and pid_file.read_text().strip()))
     finally:
         os.close(write_end)  # the parent is gone
     assert proc.wait(30) == 0
-    assert _poll(lambda: _gone(job_pid), what="the job's process ending")
+    assert poll_until(lambda: process_gone(job_pid), what="the job's process ending")
     text = log_path.read_text()
     assert "promspec sandbox: stopping (the parent process is gone)" in text
     assert "Traceback" not in text
-
-
-#: A task that writes its process id to the file it is given, then sleeps (no ``$$``: the
-#: worker's substitution would collapse it).
-_WRITE_PID = 'import os, sys, time; open(sys.argv[1], "w").write(str(os.getpid())); time.sleep(600)'
 
 
 def _served(log: Path) -> str:
@@ -243,7 +220,7 @@ def test_sigterm_answers_requests_in_flight_then_lets_the_runner_finish(tmp_path
     )
     box.wait_job(running, ("running",))
     out = tmp_path / "data" / "jobs" / str(running) / "job.0.out"
-    _poll(lambda: out.is_file() and "started" in out.read_text(), what="the job starting")
+    poll_until(lambda: out.is_file() and "started" in out.read_text(), what="the job starting")
 
     body = json.dumps(make_job("echo late", name="late")).encode()
     auth = f"Authorization: Bearer {box.token}\r\n".encode()
@@ -257,8 +234,8 @@ def test_sigterm_answers_requests_in_flight_then_lets_the_runner_finish(tmp_path
         getting.sendall(get)
 
         box.proc.send_signal(signal.SIGTERM)
-        _poll(lambda: "promspec sandbox: stopping" in box.log.read_text(), what="the stop")
-        assert _poll(lambda: _refused(box.origin), what="new connections refused")
+        poll_until(lambda: "promspec sandbox: stopping" in box.log.read_text(), what="the stop")
+        assert poll_until(lambda: _refused(box.origin), what="new connections refused")
         posting.sendall(body[10:])
         getting.sendall(b"Connection: close\r\n\r\n")
 
@@ -291,9 +268,9 @@ def test_close_never_closes_the_database_under_a_runner_still_recording(
     job_id = create_app(box).test_client().post("/api/v1/jobs", json=job, headers=headers).json
     job_id = job_id["id"]
     status = "SELECT status, pgids FROM jobs WHERE id = ?"
-    _poll(lambda: (row := box.store.row(status, (job_id,))) and row["pgids"], what="running")
+    poll_until(lambda: (row := box.store.row(status, (job_id,))) and row["pgids"], what="running")
     assert box.close(runner_timeout=0.1) == [job_id]  # its task takes 1 s to end
-    _poll(lambda: box.store.row(status, (job_id,))["status"] == "pending", what="re-queued")
+    poll_until(lambda: box.store.row(status, (job_id,))["status"] == "pending", what="re-queued")
     assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
     assert box.close() == []  # now the database closes and the folder is free
     Sandbox(config).close()
