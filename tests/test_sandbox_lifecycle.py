@@ -274,3 +274,25 @@ def test_close_never_closes_the_database_under_a_runner_still_recording(
     assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
     assert box.close() == []  # now the database closes and the folder is free
     Sandbox(config).close()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--ready-fd", "97"], "--ready-fd 97: not an open file descriptor"),
+        (["--parent-fd", "98"], "--parent-fd 98: not an open file descriptor"),
+        (["--remove-on-exit", "{tmp}"], "--remove-on-exit {tmp}: only a promspec-local-* folder"),
+    ],
+)
+def test_handover_options_it_cannot_use_are_exit_2_before_anything_is_written(
+    tmp_path: Path, args: list[str], message: str
+) -> None:
+    data = tmp_path / "data"
+    argv = [*SANDBOX, "--port", "0", "--data", str(data), "--executor", "noop"]
+    proc = subprocess.run(
+        argv + [a.format(tmp=tmp_path) for a in args],
+        env=_env(tmp_path), capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert proc.stderr.startswith(f"promspec sandbox: {message.format(tmp=tmp_path)}")
+    assert not data.exists() and tmp_path.is_dir()
