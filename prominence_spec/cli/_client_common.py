@@ -145,8 +145,7 @@ def guarded() -> Iterator[None]:
     except ClientError as exc:
         error(exc.message)
         raise typer.Exit(1) from None
-    except KeyboardInterrupt:
-        error("interrupted")
+    except KeyboardInterrupt:  # said once, by cli.main, for every exit with 130
         raise typer.Exit(130) from None
     except BrokenPipeError:
         raise typer.Exit(1) from None

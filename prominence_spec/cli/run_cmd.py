@@ -89,11 +89,32 @@ def _server(
     from prominence_spec.client.local import LocalSandbox
 
     common.note(f"starting a local sandbox (executor {executor}) ...")
-    with LocalSandbox(executor=executor) as sandbox:
-        folder = state or str(sandbox.data / "journal")
-        common.note(f"local sandbox at {sandbox.url}")
-        yield sandbox.url, str(sandbox.token_file), folder
-    common.note("local sandbox stopped")
+    sandbox = LocalSandbox(executor=executor)
+    with _terminate_as_interrupt():
+        sandbox.start()
+        try:
+            common.note(f"local sandbox at {sandbox.url}")
+            yield sandbox.url, str(sandbox.token_file), state or str(sandbox.data / "journal")
+        finally:
+            sandbox.stop()
+            common.note("local sandbox stopped")
+
+
+@contextmanager
+def _terminate_as_interrupt() -> Iterator[None]:
+    """SIGTERM stops ``run --local`` as Ctrl-C does: the sandbox is stopped and its
+    folder removed, and the exit code is 130 (``kill -9`` is the sandbox's to notice:
+    the pipe it reads ends)."""
+    import signal
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _run(
