@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -230,3 +231,34 @@ def _start_cli(args: list[str], env: dict[str, str]) -> subprocess.Popen[str]:
         stderr=subprocess.PIPE,
         text=True,
     )
+
+
+def test_status_shows_a_short_jobs_time_to_the_hundredth(
+    box: Sandbox, tmp_path: Path, monkeypatch, capsys
+) -> None:
+    """The events are whole seconds, so a 0.3 s job showed 0.0s: ELAPSED of a finished
+    job is its tasks' wall time, shown as precisely as it is known (issue 18)."""
+    env = env_for(box, tmp_path)
+    ident = box.post("/jobs", json=make_job("sleep 0.3", name="short")).json()["id"]
+    box.wait_job(ident)
+    code, out, err = cli(monkeypatch, capsys, ["status", str(ident)], env)
+    assert code == 0, err
+    header, row = out.splitlines()
+    elapsed = row.split()[-1]  # the last column, REASON, is empty
+    assert re.fullmatch(r"\d\.\d\ds", elapsed) and 0.3 <= float(elapsed[:-1]) < 10, row
+
+
+def test_status_of_an_unknown_id_prints_no_empty_table(
+    box: Sandbox, tmp_path: Path, monkeypatch, capsys
+) -> None:
+    code, out, err = cli(monkeypatch, capsys, ["status", "987654"], env_for(box, tmp_path))
+    assert (code, out) == (1, "")
+    assert err.splitlines() == ["promspec: no such job: 987654 (for a workflow, add -w)"]
+
+
+def test_durations_keep_their_precision_below_a_minute() -> None:
+    from prominence_spec.cli._client_common import duration
+
+    assert [duration(x) for x in (0.55, 0, 3, 9.999, 12.34, 59.0, 61, 3725)] == [
+        "0.55s", "0s", "3s", "10.0s", "12.3s", "59s", "1m01s", "1h02m05s",
+    ]  # fmt: skip

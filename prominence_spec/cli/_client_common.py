@@ -231,8 +231,10 @@ def duration(seconds: Any) -> str:
     if not isinstance(seconds, (int, float)) or isinstance(seconds, bool):
         return ""
     whole = int(round(seconds))
-    if seconds < 60:
-        return f"{seconds:.1f}s" if seconds < 10 else f"{whole}s"
+    if seconds < 60:  # as precise as the number: 0.55s, 12.3s; whole seconds as 3s
+        if float(seconds).is_integer():
+            return f"{int(seconds)}s"
+        return f"{seconds:.2f}s" if round(seconds, 2) < 10 else f"{seconds:.1f}s"
     minutes, secs = divmod(whole, 60)
     hours, minutes = divmod(minutes, 60)
     days, hours = divmod(hours, 24)

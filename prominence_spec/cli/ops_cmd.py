@@ -53,12 +53,12 @@ def status(
             from prominence_spec.client.ops import records
 
             found_targets = _targets(client, targets, workflows, state)
-            found = records(client, found_targets)
+            found = records(client, found_targets, detail=True)
         missing = [t for t in found_targets if (t.id, t.workflow) not in found]
         rows = [found[(t.id, t.workflow)] for t in found_targets if (t.id, t.workflow) in found]
         if fmt == "json":
             common.write_json(rows)
-        else:
+        elif rows:  # no header above nothing but errors
             show_status_table(rows)
         for target in missing:
             common.error(_not_found(target, given_as_id=str(target.id) in targets))
@@ -71,6 +71,14 @@ def _not_found(target: Any, *, given_as_id: bool) -> str:
         return f"no such workflow: {target.id}"
     hint = " (for a workflow, add -w)" if given_as_id else ""
     return f"no such job: {target.id}{hint}"
+
+
+def _elapsed(row: dict[str, Any]) -> Any:
+    """A finished job's wall time from its tasks when the record has it (the events are
+    whole seconds: a 0.55 s job would show 0s or 1s), else the time since it started."""
+    if row["wall_time"] is not None and row["status"] not in ("idle", "running"):
+        return row["wall_time"]
+    return row["elapsed"]
 
 
 def show_status_table(records: list[dict[str, Any]], stream: Any = None) -> None:
@@ -93,7 +101,7 @@ def show_status_table(records: list[dict[str, Any]], stream: Any = None) -> None
                 row["name"],
                 row["status"],
                 common.when(row["created"]),
-                common.duration(row["elapsed"]),
+                common.duration(_elapsed(row)),
                 reason,
             ]
         )
