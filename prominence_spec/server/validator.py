@@ -1,10 +1,12 @@
-"""An executable model of the production PROMINENCE server, written from the reference.
+"""An executable model of the production PROMINENCE server.
 
-Ground truth: ``prominence-job-spec.md`` (sections 2-8). The validator half reproduces the
-server's ``validate.py`` check by check: the first error wins, the checks run in the
-documented order, the messages are the exact strings, and the Python semantics are kept on
-purpose (``str(x).isdigit()`` as the integer test, ``in`` as a substring / element test on
-strings and lists, ``re.match`` with the server's patterns, ``len()`` in code points, ``> 512``).
+Ground truth: production's ``prominence/validate.py`` and ``prominence/backend/``
+(github.com/prominence-eosc/prominence), summarised for users in docs/compatibility.md.
+The validator half reproduces the server's ``validate.py`` check by check: the first
+error wins, the checks run in the documented order, the messages are the exact strings,
+and the Python semantics are kept on purpose (``str(x).isdigit()`` as the integer test,
+``in`` as a substring / element test on strings and lists, ``re.match`` with the server's
+patterns, ``len()`` in code points, ``> 512``).
 Any exception the real validator would raise (type confusion) becomes
 ``(False, "HTTP 500: <why>")``: the checks are written the way the server writes them and any
 exception is caught and converted.
