@@ -62,7 +62,12 @@ def test_submit_prints_ids_and_rerun_says_all_are_there(
     code, out, err = cli(monkeypatch, capsys, ["submit", spec, "-f", "json"], env)
     result = json.loads(out)
     assert code == 0 and result["submitted"] == [] and len(result["existing"]) == 4
-    assert set(result) == {"run", "submitted", "existing", "failed"}
+    assert set(result) == {"run", "submitted", "existing", "failed"} | {
+        "unknown",
+        "lost",
+        "duplicates",
+    }
+    assert result["unknown"] == result["lost"] == result["duplicates"] == []
     assert "0 submitted, 4 already there" in err
 
 

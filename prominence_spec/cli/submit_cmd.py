@@ -177,11 +177,13 @@ def _summary(source: Any, result: Any) -> None:
         return
     found = f", {result.found_by_label} found by label" if result.found_by_label else ""
     retried = f", {result.retried} retried" if result.retried else ""
+    unknown = f", {len(result.unknown)} unknown" if result.unknown else ""
     common.note(
         f"run {result.run}: {result.total} point{'s' if result.total != 1 else ''}: "
         f"{len(result.submitted)} submitted, {len(result.existing)} already there, "
-        f"{len(result.failed)} failed{found}{retried} ({result.seconds:.1f} s)"
+        f"{len(result.failed)} failed{unknown}{found}{retried} ({result.seconds:.1f} s)"
     )
+    _label_notes(source, result)
     for item in result.failed[:10]:
         where = item.where or str(source.path)
         label = f"point {item.index}" + (f" ({item.name})" if item.name else "")
@@ -199,6 +201,34 @@ def _summary(source: Any, result: Any) -> None:
         )
     elif result.failed:
         common.note(f"run `promspec submit {source.path}` again to retry the failed points")
+
+
+def _label_notes(source: Any, result: Any) -> None:
+    """What the label check found: lost jobs, points in doubt, points with two jobs."""
+    if result.lost:
+        shown = ", ".join(f"{p.index} (was {p.id})" for p in result.lost[:5])
+        more = f" and {len(result.lost) - 5} more" if len(result.lost) > 5 else ""
+        common.note(
+            f"{len(result.lost)} point(s) had job ids the server no longer has under this "
+            f"run's label: {shown}{more}; the server lost them (its data was reset or "
+            "restored), so they were submitted again"
+        )
+    if result.unknown:
+        common.note(
+            f"{len(result.unknown)} point(s) unknown: their POST got no answer and the job is "
+            "not on the server yet, but the request may still reach it; they were not sent "
+            f"twice. Run `promspec submit {source.path}` again later: it asks by label first"
+        )
+    for key, ids in result.duplicates[:10]:
+        extra = " ".join(str(i) for i in ids[1:])
+        common.note(
+            f"{source.path}: warning: point {key} has {len(ids)} jobs on the server "
+            f"({', '.join(map(str, ids))}): another submit of the same run sent it at the "
+            f"same time; {ids[0]} is kept as the point's job, delete the others with "
+            f"`promspec delete {extra}`"
+        )
+    if result.unchecked:
+        common.note(f"could not check for duplicate jobs after sending: {result.unchecked}")
 
 
 @contextmanager

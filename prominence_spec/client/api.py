@@ -38,6 +38,7 @@ from prominence_spec.client.identity import ID_LABEL
 from prominence_spec.client.responses import expect_json, expect_list, fail, summary
 
 TERMINAL = frozenset({"completed", "failed", "deleted", "killed"})
+_GATEWAY = frozenset({502, 504})  # a proxy's answer: the server itself may still act on it
 _CHUNK = 100  # ids per ?id= query
 
 
@@ -349,6 +350,7 @@ class _Submission:
             self.transport.wait_gate()
             if attempt > 1:
                 self.before_resend()
+            answered = False
             try:
                 reply = self.transport.send("POST", self.path, body=self.body)
             except TransportError as exc:
@@ -359,10 +361,13 @@ class _Submission:
                 if created is not None:
                     return Submitted(created)
                 error, ambiguous = self._judge(reply)
+                answered = reply.status not in _GATEWAY
             if ambiguous:
                 found = self._reconcile(error)
                 if found is not None:
                     return found
+                if not answered:
+                    raise self._in_doubt(error)
             self._backoff_or_raise(attempt, error)
 
     def _judge(self, reply: Reply) -> tuple[ClientError, bool]:
@@ -401,6 +406,16 @@ class _Submission:
                 return Submitted(found, found=True)
         LOG.info("%s: not on the server; sending again", self.identity)
         return None
+
+    def _in_doubt(self, error: ClientError) -> AmbiguousSubmissionError:
+        """No answer from the server itself: the POST may still be on its way to it (a slow
+        server creates the job later), so it is not sent again; the next submit asks."""
+        LOG.info("%s: not on the server yet, may still arrive: not sent again", self.identity)
+        return AmbiguousSubmissionError(
+            f"{error.message}; the job is not on the server yet, but the request may still "
+            "reach it: not sent twice (the next submit asks by label first)",
+            status=error.status,
+        )
 
     def lookup(self) -> int | None:
         if self.identity is None:
