@@ -279,10 +279,12 @@ def jobs_per_point(client: Any, run: str) -> dict[str, list[int]]:
     return found
 
 
-def journal_ids(spec: Any, url: str, run: str) -> dict[int, tuple[str, int | None]]:
+def journal_ids(
+    spec: Any, url: str, run: str, state: Any = None
+) -> dict[int, tuple[str, int | None]]:
     from prominence_spec.client.journal import Journal, state_dir_for
 
-    journal = Journal.read(state_dir_for(spec))
+    journal = Journal.read(state_dir_for(spec, state))
     assert journal is not None
     with journal:
         return {k: (p.state, p.job_id) for k, p in journal.points(url, run).items()}

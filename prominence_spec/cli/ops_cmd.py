@@ -29,10 +29,14 @@ def register(app: typer.Typer) -> None:
     app.command("wait")(wait)
 
 
-def _targets(client: Any, targets: list[str], workflows: bool, state: str | None) -> list[Any]:
+def _targets(client: Any, targets: list[str], workflows: bool, state: str | None) -> Any:
+    """The ids to act on (a ``Resolved``); each lost journal id is said, never acted on."""
     from prominence_spec.client.ops import resolve_targets
 
-    return resolve_targets(client, targets, workflows=workflows, state=state)
+    resolved = resolve_targets(client, targets, workflows=workflows, state=state)
+    for lost in resolved.lost:
+        common.error(lost.message)
+    return resolved
 
 
 # -- status ------------------------------------------------------------------------------------
@@ -52,7 +56,8 @@ def status(
         with client:
             from prominence_spec.client.ops import records
 
-            found_targets = _targets(client, targets, workflows, state)
+            resolved = _targets(client, targets, workflows, state)
+            found_targets = resolved.targets
             found = records(client, found_targets, detail=True)
         missing = [t for t in found_targets if (t.id, t.workflow) not in found]
         rows = [found[(t.id, t.workflow)] for t in found_targets if (t.id, t.workflow) in found]
@@ -62,7 +67,7 @@ def status(
             show_status_table(rows)
         for target in missing:
             common.error(_not_found(target, given_as_id=str(target.id) in targets))
-    raise typer.Exit(1 if missing else 0)
+    raise typer.Exit(1 if missing or resolved.lost else 0)
 
 
 def _not_found(target: Any, *, given_as_id: bool) -> str:
@@ -127,7 +132,9 @@ def describe(
         client = common.make_client(url, token_file, verbose=verbose)
         with client:
             found = []
-            for target in _targets(client, targets, workflows, state):
+            resolved = _targets(client, targets, workflows, state)
+            missing += len(resolved.lost)
+            for target in resolved.targets:
                 try:
                     if target.workflow:
                         found.append(client.describe_workflow(target.id))
@@ -253,7 +260,10 @@ def _print_output(
         data = workflow_job_output(client, int(target), job_name, instance, stream_name)
         _emit({"workflow": int(target), "job": job_name, "instance": instance}, data, fmt)
         return
-    targets = _targets(client, [target], False, state)
+    resolved = _targets(client, [target], False, state)
+    if resolved.lost and not resolved.targets:
+        raise typer.Exit(1)
+    targets = resolved.targets
     workflow = next((t for t in targets if t.workflow), None)
     if follow and workflow is not None:
         raise typer.BadParameter(
@@ -350,7 +360,8 @@ def delete(
     with common.guarded():
         client = common.make_client(url, token_file, verbose=verbose)
         with client:
-            for target in _targets(client, targets, workflows, state):
+            resolved = _targets(client, targets, workflows, state)
+            for target in resolved.targets:
                 try:
                     client.delete([target.id], workflows=target.workflow)
                     results.append({"id": target.id, "deleted": True, "error": None})
@@ -364,7 +375,7 @@ def delete(
                     sys.stdout.write(f"deleted {item['id']}\n")
                 else:
                     common.error(f"{item['id']}: {item['error']}")
-    raise typer.Exit(0 if all(r["deleted"] for r in results) else 1)
+    raise typer.Exit(0 if all(r["deleted"] for r in results) and not resolved.lost else 1)
 
 
 # -- wait --------------------------------------------------------------------------------------
@@ -385,11 +396,11 @@ def wait(
     with common.guarded():
         client = common.make_client(url, token_file, verbose=verbose)
         with client:
-            found = _targets(client, targets, workflows, state)
+            resolved = _targets(client, targets, workflows, state)
             final = wait_for(
-                client, found, interval=interval, timeout=timeout, follow=follow, fmt=fmt
+                client, resolved.targets, interval=interval, timeout=timeout, follow=follow, fmt=fmt
             )
-    raise typer.Exit(0 if final else 1)
+    raise typer.Exit(0 if final and not resolved.lost else 1)
 
 
 def wait_for(

@@ -227,6 +227,8 @@ def _label_notes(source: Any, result: Any) -> None:
             f"same time; {ids[0]} is kept as the point's job, delete the others with "
             f"`promspec delete {extra}`"
         )
+    if len(result.duplicates) > 10:
+        common.note(f"... and {len(result.duplicates) - 10} more points with two jobs")
     if result.unchecked:
         common.note(f"could not check for duplicate jobs after sending: {result.unchecked}")
 

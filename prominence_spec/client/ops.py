@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +17,7 @@ from prominence_spec.client.api import TERMINAL, Client
 from prominence_spec.client.errors import ConfigError, NotFoundError
 from prominence_spec.client.identity import RUN_LABEL
 from prominence_spec.client.journal import Journal, state_dir_for
+from prominence_spec.client.run_jobs import RunJob, list_run
 from prominence_spec.client.source import SpecSource
 
 
@@ -33,64 +34,111 @@ def is_id(text: str) -> bool:
     return text.isdigit()
 
 
+@dataclass(frozen=True)
+class Lost:
+    """A journal's job id that the server no longer shows under its point's label."""
+
+    spec: str
+    key: int
+    id: int
+
+    @property
+    def message(self) -> str:
+        return (
+            f"{self.spec}: point {self.key}: job {self.id} (in the journal) is not on the "
+            "server under this run's label: the server lost it (its data was reset or "
+            "restored; the id may now be another job's), so it is left alone; "
+            f"`promspec submit {self.spec}` submits the point again"
+        )
+
+
+@dataclass
+class Resolved:
+    """What to act on, and the journal ids that turned out lost (never acted on)."""
+
+    targets: list[Target] = field(default_factory=list)
+    lost: list[Lost] = field(default_factory=list)
+
+
 def resolve_targets(
     client: Client,
     args: Iterable[str],
     *,
     workflows: bool = False,
     state: str | Path | None = None,
-) -> list[Target]:
+) -> Resolved:
     """Ids as given (jobs, or workflows with ``workflows``), spec files as their jobs."""
-    found: list[Target] = []
+    resolved = Resolved()
     for arg in args:
         if is_id(arg):
-            found.append(Target(int(arg), workflows))
+            resolved.targets.append(Target(int(arg), workflows))
             continue
         path = Path(arg)
         if not path.is_file():
             raise ConfigError(f"{arg}: neither a job id nor a spec file")
-        found.extend(spec_targets(client, path, state=state))
+        found = spec_jobs(client, path, state=state)
+        resolved.targets.extend(found.targets)
+        resolved.lost.extend(found.lost)
     seen: set[tuple[int, bool]] = set()
     unique = []
-    for target in found:
+    for target in resolved.targets:
         if (target.id, target.workflow) not in seen:
             seen.add((target.id, target.workflow))
             unique.append(target)
-    return unique
+    resolved.targets = unique
+    return resolved
 
 
 def spec_targets(client: Client, spec: Path, *, state: str | Path | None = None) -> list[Target]:
-    """The jobs (or workflows) of the spec's latest run on this server."""
+    """The jobs (or workflows) of the spec's latest run on this server (lost ones left out)."""
+    return spec_jobs(client, spec, state=state).targets
+
+
+def spec_jobs(client: Client, spec: Path, *, state: str | Path | None = None) -> Resolved:
+    """The spec's latest run as one listing by its label shows it, checked against the
+    journal: a journal id the listing does not show under its point is :class:`Lost`."""
     folder = state_dir_for(spec, state)
     journal = Journal.read(folder)
-    if journal is not None:
-        with journal:
-            record = journal.latest_for_spec(client.url, str(spec.resolve()))
-            if record is not None:
-                points = journal.points(client.url, record.run)
-                return [
-                    Target(p.job_id, p.kind == "workflow", p.name)
-                    for _, p in sorted(points.items())
-                    if p.state == "submitted" and p.job_id is not None
-                ]
-    return _by_label(client, spec)
+    if journal is None:
+        return _by_label(client, spec)
+    with journal:
+        record = journal.latest_for_spec(client.url, str(spec.resolve()))
+        if record is None:
+            return _by_label(client, spec)
+        points = journal.points(client.url, record.run)
+        history = journal.known_ids(client.url, record.run)
+    kinds = {p.kind for p in points.values()}
+    listing = list_run(
+        client, record.run, jobs=kinds != {"workflow"}, workflows="workflow" in kinds
+    )
+    resolved = Resolved()
+    for key in sorted(set(points) | set(listing.by_key())):
+        point = points.get(key)
+        mine = point.job_id if point is not None and point.state == "submitted" else None
+        job: RunJob | None
+        if mine is not None and listing.has(key, mine):
+            job = next(j for j in listing.of(key) if j.id == mine)
+        else:
+            job = listing.current(key, history.get(key, ()))
+            if job is None and mine is not None:
+                resolved.lost.append(Lost(str(spec), key, mine))
+        if job is not None:
+            resolved.targets.append(Target(job.id, job.workflow, job.name))
+    return resolved
 
 
-def _by_label(client: Client, spec: Path) -> list[Target]:
+def _by_label(client: Client, spec: Path) -> Resolved:
     from prominence_spec.client.plan import run_identity
 
     ident = run_identity(SpecSource(spec), client.url, None, new_run=False)
-    found = []
-    for workflows in (False, True):
-        for item in client.find(RUN_LABEL, ident.run, workflows=workflows):
-            if type(item.get("id")) is int:
-                found.append(Target(item["id"], workflows, item.get("name")))
+    listing = list_run(client, ident.run, jobs=True, workflows=True)
+    found = [Target(job.id, job.workflow, job.name) for job in listing.jobs]
     if not found:
         raise NotFoundError(
             f"{spec}: no submitted jobs found (no journal run in {state_dir_for(spec)} for "
             f"{client.url}, and no jobs labelled {RUN_LABEL}={ident.run})"
         )
-    return sorted(found, key=lambda t: t.id)
+    return Resolved(found)
 
 
 def records(
