@@ -208,8 +208,10 @@ def test_lost_journal_adopts_jobs_by_run_label(tmp_path: Path, proxy: FaultProxy
 
 def test_a_second_submit_on_the_same_state_is_locked(tmp_path: Path) -> None:
     folder = tmp_path / ".promspec"
-    with Journal.open(folder), pytest.raises(JournalError, match="run locked"):
+    with Journal.open(folder), pytest.raises(JournalError, match="run locked") as locked:
         Journal.open(folder)
+    assert "another --state" not in locked.value.message  # that would send points twice
+    assert "wait for it to finish, then run this one again" in locked.value.message
 
 
 def test_state_folder_is_private_and_ignored_by_git(tmp_path: Path, proxy: FaultProxy) -> None:

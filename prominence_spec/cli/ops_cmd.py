@@ -301,7 +301,7 @@ def _read_stream(
     try:
         data: bytes = reader(job_id, node=node)
     except NotFoundError as exc:
-        if of_workflow and "does not exist" in exc.message:
+        if of_workflow and exc.kind == "no-output":
             return None
         raise
     return data

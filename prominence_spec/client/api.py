@@ -146,7 +146,7 @@ class Client:
         reply = self.transport.call("GET", f"{_kind_path(workflows)}/{int(ident)}")
         found = expect_list(reply, token=self.token, what=what)
         if not found:
-            raise NotFoundError(f"no such {what}", status=reply.status)
+            raise NotFoundError(f"no such {what}", status=reply.status, kind="no-job")
         return found[0]
 
     def list_jobs(self, **filters: Any) -> list[dict[str, Any]]:

@@ -22,12 +22,14 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
 from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 from urllib3.util.retry import Retry
 
+from prominence_spec.client.config import is_loopback
 from prominence_spec.client.credentials import Token
 from prominence_spec.client.errors import ConfigError, TransportError
 
@@ -203,9 +205,12 @@ class Transport:
             why = f"could not connect within {self.timeout[0]:g} s"
         else:
             why = _reason(exc)
+        kind = "refused" if why == "connection refused" else None
+        if kind and is_loopback(urlsplit(url).hostname or ""):
+            why += " (is `promspec sandbox` running? start it with `promspec sandbox`)"
         message = self.redact(f"{method} {url}: {why}")
         LOG.info("%s", message)
-        return TransportError(message, sent=sent)
+        return TransportError(message, sent=sent, kind=kind)
 
     # -- retries and pacing --------------------------------------------------------------
     def call(self, method: str, path: str, *, params: Mapping[str, str] | None = None) -> Reply:

@@ -330,7 +330,9 @@ def _take_lock(path: Path) -> IO[str]:
     except OSError:
         handle.close()
         raise JournalError(
-            f"run locked: another `promspec submit` is using {path.parent}; "
-            "wait for it to finish (or pass another --state)"
+            f"run locked: another `promspec submit` is using {path.parent}; wait for it "
+            "to finish, then run this one again: it sends only what is still missing (a "
+            "second submit of the same spec at the same time, with any --state, could send "
+            "points twice)"
         ) from None
     return handle

@@ -191,10 +191,8 @@ class Follower:
         reader = self.client.stdout if self.stream == "stdout" else self.client.stderr
         try:
             data = reader(self.job_id, offset=self.offset)
-        except NotFoundError:
-            return b""
-        except Exception as exc:  # "stdout does not exist" before the job starts
-            if "does not exist" in str(exc):
+        except NotFoundError as exc:  # no output before the job starts
+            if exc.kind == "no-output":
                 return b""
             raise
         self.offset += len(data)
