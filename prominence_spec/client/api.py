@@ -19,7 +19,7 @@ import logging
 import os
 import time
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from prominence_spec.client.config import resolve_url
@@ -33,9 +33,16 @@ from prominence_spec.client.errors import (
     ServerError,
     TransportError,
 )
-from prominence_spec.client.http import LOG, Reply, RetryPolicy, Transport
+from prominence_spec.client.http import LOG, Reply, RetryPolicy, Transport, retry_after_note
 from prominence_spec.client.identity import ID_LABEL
-from prominence_spec.client.responses import expect_json, expect_list, fail, summary
+from prominence_spec.client.responses import (
+    expect_json,
+    expect_list,
+    fail,
+    looks_like_html_page,
+    page_title,
+    summary,
+)
 
 TERMINAL = frozenset({"completed", "failed", "deleted", "killed"})
 _GATEWAY = frozenset({502, 504})  # a proxy's answer: the server itself may still act on it
@@ -219,7 +226,23 @@ class Client:
         data = reply.json() if reply.content[:1] == b"{" else None
         if isinstance(data, dict) and isinstance(data.get("error"), str):
             fail(reply, token=self.token, what=what)
+        if looks_like_html_page(reply.content):
+            self._check_api(reply, what)
         return reply.content
+
+    def _check_api(self, reply: Reply, what: str) -> None:
+        """An HTML page as a job's output: the job's own, if the URL is the API's at all
+        (its /health answers 204 or JSON); else a portal or proxy answered, not the API."""
+        probe = self.transport.call("GET", "/health")
+        if probe.status == 204 or probe.decoded()[1] is None:
+            return
+        title = page_title(reply.content)
+        raise ServerError(
+            f"{what}: HTTP 200 with an HTML page{f' ({title})' if title else ''} instead of "
+            f"the output, and {self.url}/health is not the API's answer either: is the URL "
+            "right? (it should end in /api/v1)",
+            status=reply.status,
+        )
 
     # -- changing --------------------------------------------------------------------------
     def delete_job(self, job_id: int) -> None:
@@ -372,6 +395,13 @@ class _Submission:
 
     def _judge(self, reply: Reply) -> tuple[ClientError, bool]:
         """(error, ambiguous) for an answer worth retrying; raises the final ones."""
+        if self.transport.asks_too_long(reply):  # not waited for: this point fails now
+            cap = self.policy.retry_after_cap
+            fail(
+                replace(reply, note=retry_after_note(reply, cap)),
+                token=self.client.token,
+                what=self.what,
+            )
         line = summary(reply, self.client.token)
         if reply.status == 429:
             self.transport.pause(reply)

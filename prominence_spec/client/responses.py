@@ -55,7 +55,7 @@ def summary(reply: Reply, token: Token | None = None) -> str:
     message = error_text(reply)
     if message is None:
         message = _page_summary(reply.content)
-    line = f"HTTP {reply.status}" + (f": {message}" if message else "")
+    line = f"HTTP {reply.status}" + (f": {message}" if message else "") + reply.note
     return token.redact(line) if token is not None else line
 
 
@@ -132,15 +132,29 @@ def expect_json(reply: Reply, ok: tuple[int, ...], *, token: Token | None, what:
     """The JSON body of a success; an error body with a success status still fails."""
     if reply.status not in ok:
         fail(reply, token=token, what=what)
-    data = reply.json()
-    if data is None:
+    data, problem = reply.decoded()
+    if problem is not None:
+        shown = f" ({summary(reply, token)})" if problem == "not JSON" else ""
         raise ServerError(
-            f"{what}: HTTP {reply.status} but the body is not JSON ({summary(reply, token)})",
-            status=reply.status,
+            f"{what}: HTTP {reply.status} but the body is {problem}{shown}", status=reply.status
         )
     if isinstance(data, dict) and isinstance(data.get("error"), str):
         fail(reply, token=token, what=what)
     return data
+
+
+def looks_like_html_page(content: bytes) -> bool:
+    """Whether a body is an HTML document (a portal's or a proxy's page, or a job's output
+    that happens to be one: the caller tells which by asking the API)."""
+    head = content[:512].lstrip().lower()
+    return head.startswith((b"<!doctype html", b"<html"))
+
+
+def page_title(content: bytes) -> str:
+    found = _TITLE.search(content[:4096])
+    return (
+        " ".join(html.unescape(found.group(1).decode("utf-8", "replace")).split()) if found else ""
+    )
 
 
 def expect_list(reply: Reply, *, token: Token | None, what: str) -> list[dict[str, Any]]:
