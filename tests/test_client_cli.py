@@ -190,3 +190,20 @@ def _wait_for_posts(
 def _run_of(stderr: str) -> str:
     line = next(line for line in stderr.splitlines() if line.startswith("run "))
     return line.split()[1].rstrip(":")
+
+
+def test_a_reader_that_goes_away_is_exit_0_for_client_commands(tmp_path: Path) -> None:
+    """`promspec list -f json | head -0`: one policy for a closed pipe, cli.main's (exit 0,
+    nothing on stderr); guarded() used to make it exit 1 for every client command."""
+    box = shared_sandbox()
+    env = {**os.environ, "PROMINENCE_URL": box.url, "PROMINENCE_TOKEN": box.token}
+    env["HOME"] = str(tmp_path)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "prominence_spec", "list", "--all", "-f", "json"],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()  # before it has written anything
+    err = proc.stderr.read()
+    proc.stderr.close()
+    assert (proc.wait(60), err) == (0, b"")
