@@ -7,7 +7,6 @@ bare ids workflow ids. Every command has ``--format json``.
 from __future__ import annotations
 
 import sys
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -316,16 +315,17 @@ FOLLOW_MAX_POLL = 2.0  # ...and a long one is asked at most every 2 s
 
 def _follow(client: Any, follower: Any) -> None:
     from prominence_spec.client.api import TERMINAL
+    from prominence_spec.client.polling import until
 
-    interval = FOLLOW_FIRST_POLL
-    while True:
-        record = client.describe_job(follower.job_id)
+    for _ in until(
+        lambda: client.describe_job(follower.job_id),
+        lambda record: record.get("status") in TERMINAL,
+        interval=FOLLOW_FIRST_POLL,
+        growth=1.5,
+        max_interval=FOLLOW_MAX_POLL,
+    ):
         _emit({}, follower.fetch(), "text")
-        if record.get("status") in TERMINAL:
-            _emit({}, follower.fetch(), "text")  # what arrived after the last read
-            return
-        time.sleep(interval)
-        interval = min(interval * 1.5, FOLLOW_MAX_POLL)
+    _emit({}, follower.fetch(), "text")  # what arrived after the last read
 
 
 stdout = _output_command("stdout")

@@ -17,6 +17,7 @@ from prominence_spec.client.api import TERMINAL, Client
 from prominence_spec.client.errors import ConfigError, NotFoundError
 from prominence_spec.client.identity import RUN_LABEL
 from prominence_spec.client.journal import Journal, state_dir_for
+from prominence_spec.client.polling import until
 from prominence_spec.client.source import SpecSource
 
 
@@ -121,15 +122,12 @@ def poll(
     timeout: float | None = None,
 ) -> Iterator[dict[tuple[int, bool], dict[str, Any]]]:
     """Snapshots of the targets' records until all are terminal (or ``timeout`` s)."""
-    deadline = None if timeout is None else time.monotonic() + timeout
-    while True:
-        found = records(client, targets)
-        yield found
-        if all_terminal(targets, found):
-            return
-        if deadline is not None and time.monotonic() >= deadline:
-            return
-        time.sleep(interval)
+    return until(
+        lambda: records(client, targets),
+        lambda found: all_terminal(targets, found),
+        interval=interval,
+        timeout=timeout,
+    )
 
 
 class Follower:
