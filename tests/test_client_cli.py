@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import shlex
 import signal
 import subprocess
 import sys
@@ -133,18 +134,27 @@ def test_ctrl_c_stops_cleanly_and_a_rerun_completes(
 ) -> None:
     spec = sweep_spec(tmp_path, 60)
     proxy.add("POST /jobs", "delay", seconds=0.05, times=1000)
-    proc = _start_submit(spec, proxy.url, tmp_path, "-j", "2")
+    token = tmp_path / "token file"
+    token.write_text(json.dumps({"access_token": TOKEN}))
+    token.chmod(0o600)
+    given = ("--url", proxy.url, "--token-file", str(token), "--state", str(tmp_path / "st"))
+    proc = _start_submit(spec, "http://127.0.0.1:9/unused", tmp_path, "-j", "2", *given)
     _wait_for_posts(proxy, 6)
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=30)
-    assert proc.returncode == 1, err
-    assert "interrupted" in err and "again to resume" in err and "Traceback" not in err
+    assert proc.returncode == 130, err  # as documented for Ctrl-C
+    # the resume hint repeats the options that chose the server and the token, so that
+    # following it literally never sends the rest to the default (production) server
+    again = shlex.join(["promspec", "submit", str(spec), *given])
+    assert f"run `{again}` to resume" in err, err
+    assert err.endswith("promspec: interrupted\n") and err.count("promspec: interrupted") == 1
+    assert "Traceback" not in err
     proxy.clear()
-    rerun = _start_submit(spec, proxy.url, tmp_path)
+    rerun = _start_submit(*shlex.split(again)[2:3], proxy.url, tmp_path, *shlex.split(again)[3:])
     _, err = rerun.communicate(timeout=60)
     assert rerun.returncode == 0, err
     with Client(proxy.url, token=TOKEN, policy=fast_policy()) as client:
-        assert_exactly_once(client, spec, _run_of(err), 60)
+        assert_exactly_once(client, spec, _run_of(err), 60, state=tmp_path / "st")
 
 
 def test_kill_9_at_random_moments_never_duplicates(tmp_path: Path, proxy: FaultProxy) -> None:
