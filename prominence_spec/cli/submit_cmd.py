@@ -194,7 +194,7 @@ def run_submit(
 ) -> int:
     """Submit and report; 0 when every point is there, 1 when some failed, 130 when
     interrupted (``again``: the command line that resumes, for the closing hint)."""
-    from prominence_spec.cli import INTERRUPTED
+    from prominence_spec.cli._exit import INTERRUPTED
     from prominence_spec.client.submit import Submit
 
     with _progress() as (on_progress, on_phase):
