@@ -80,8 +80,6 @@ def _root(
     """Validate, render, submit and run PROMINENCE job and workflow specs (or run them here)."""
 
 
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI and return its exit code (never raises for bad input)."""
     args = list(sys.argv[1:] if argv is None else argv)
