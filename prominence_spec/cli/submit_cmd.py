@@ -41,7 +41,7 @@ def submit(
         8, "--concurrency", "-j", min=1, max=64, metavar="N", help="Requests at once."
     ),
     timeout: float = typer.Option(
-        150.0, "--timeout", metavar="SECONDS", help="Seconds to wait for an answer."
+        150.0, "--timeout", metavar="SECONDS", help="Seconds to wait for each whole answer."
     ),
     root: Path | None = shared.ROOT,
     verbose: bool = common.verbose_option(),

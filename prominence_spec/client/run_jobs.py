@@ -46,16 +46,20 @@ class RunListing:
     run: str
     jobs: list[RunJob] = field(default_factory=list)
     requests: int = 0
+    _index: dict[int, list[RunJob]] | None = field(default=None, repr=False, compare=False)
+
+    def by_key(self) -> dict[int, list[RunJob]]:
+        """Point key -> its jobs in id order (built once: a run may have 100,000 points)."""
+        if self._index is None:
+            index: dict[int, list[RunJob]] = {}
+            for job in self.jobs:
+                index.setdefault(job.key, []).append(job)
+            self._index = index
+        return self._index
 
     def of(self, key: int) -> list[RunJob]:
         """The point's jobs, in id order."""
-        return [job for job in self.jobs if job.key == key]
-
-    def by_key(self) -> dict[int, list[RunJob]]:
-        found: dict[int, list[RunJob]] = {}
-        for job in self.jobs:
-            found.setdefault(job.key, []).append(job)
-        return found
+        return self.by_key().get(key, [])
 
     def has(self, key: int, job_id: int) -> bool:
         return any(job.id == job_id for job in self.of(key))
@@ -66,6 +70,10 @@ class RunListing:
         found = [job for job in self.of(key) if job.id not in left]
         return found[0] if found else None
 
+    def add(self, job: RunJob) -> None:
+        self.jobs.append(job)
+        self._index = None
+
 
 def list_run(client: Client, run: str, *, jobs: bool = True, workflows: bool = False) -> RunListing:
     """One listing per kind asked for (jobs, workflows) of everything labelled ``run``."""
@@ -75,7 +83,7 @@ def list_run(client: Client, run: str, *, jobs: bool = True, workflows: bool = F
         for item in client.find(RUN_LABEL, run, workflows=workflow, detail=True):
             key = point_key(item, run)
             if key is not None and type(item.get("id")) is int:
-                listing.jobs.append(RunJob(key, item["id"], workflow, item))
+                listing.add(RunJob(key, item["id"], workflow, item))
     listing.jobs.sort(key=lambda job: (job.id, job.workflow))
     return listing
 

@@ -228,24 +228,24 @@ class _Work:
     def _classify(self, key: int, listing: RunListing) -> bool:
         """Decide what the point needs; True when its POST may still be in flight."""
         record = self.known.get(key)
+        confirmed = record.job_id if record is not None and record.state == "submitted" else None
+        if confirmed is not None and listing.has(key, confirmed):
+            self._exists(key, confirmed, listing)
+            return False
         earlier = set(self.history.get(key, ()))
-        if record is not None and record.state == "submitted" and record.job_id is not None:
-            if listing.has(key, record.job_id):
-                self._exists(key, record.job_id, listing)
-                return False
-            earlier.add(record.job_id)
+        if confirmed is not None:
+            earlier.add(confirmed)
         job = listing.current(key, earlier)
         if job is not None:
             self._found(key, job.id, job.status)
             return False
-        attempt = record.attempt if record else 1
-        if record is not None and record.state == "submitted" and record.job_id is not None:
-            self.report.lost.append(PointResult(key, self.summaries[key].name, record.job_id))
-            self.history.setdefault(key, []).append(record.job_id)
+        attempt = record.attempt if record is not None else 1
+        if confirmed is not None:  # the server lost it: a new attempt
+            self.report.lost.append(PointResult(key, self.summaries[key].name, confirmed))
+            self.history.setdefault(key, []).append(confirmed)
             self.to_send[key] = attempt + 1
             return False
-        in_flight = record is not None and record.state in _UNSURE
-        if in_flight and record is not None and (record.deadline or 0) > time.time():
+        if record is not None and record.state in _UNSURE and (record.deadline or 0) > time.time():
             return True
         self.to_send[key] = attempt
         return False
