@@ -65,7 +65,17 @@ def _delete_database(box: Sandbox) -> None:
         (box.data / name).unlink(missing_ok=True)
 
 
-@pytest.mark.parametrize("lose", [_wipe_folder, _delete_database], ids=["folder", "database"])
+def _truncate_wal(box: Sandbox) -> None:
+    wal = box.data / "sandbox.db-wal"
+    assert wal.stat().st_size > 0  # the jobs were only in the WAL when it was killed
+    wal.write_bytes(b"")
+
+
+@pytest.mark.parametrize(
+    "lose",
+    [_wipe_folder, _delete_database, _truncate_wal],
+    ids=["folder wiped", "database deleted", "WAL truncated after kill -9"],
+)
 def test_a_server_that_lost_its_jobs_gets_the_points_again_and_strangers_are_left_alone(
     tmp_path: Path, lose: Any
 ) -> None:
