@@ -268,3 +268,21 @@ def test_workflow_mode_is_one_labelled_post(tmp_path: Path, proxy: FaultProxy) -
     assert workflow["labels"]["promspecid"] == f"{report.run}-0"
     assert len(workflow["jobs"]) == 4
     assert [r.path for r in proxy.posts()] == ["/workflows"]
+
+
+def test_a_workflow_is_checked_by_the_workflows_listing(tmp_path: Path, proxy: FaultProxy) -> None:
+    """The label check of a workflow-mode run lists /workflows (with detail, the only form
+    that carries labels): a re-run without its journal adopts the workflow."""
+    spec = sweep_spec(tmp_path, 3)
+    with client_for(proxy.url) as client:
+        first = Submit(client, SpecSource(spec, mode="workflow")).run()
+    assert first.ok and len(first.submitted) == 1
+    import shutil
+
+    shutil.rmtree(state_dir_for(spec))
+    with client_for(proxy.url) as client:
+        again = Submit(client, SpecSource(spec, mode="workflow")).run()
+    assert again.ok and again.submitted == [] and again.existing[0].id == first.submitted[0].id
+    listed = [r.path for r in proxy.requests if r.method == "GET"]
+    assert f"/workflows?all=true&constraint=promspecrun%3D{first.run}&detail=true" in listed
+    assert [r.path for r in proxy.posts()] == ["/workflows"]
