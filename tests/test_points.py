@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from client_support import cli
 from points_support import executions, study
 from sandbox_support import shared_sandbox
 
@@ -63,3 +64,62 @@ def test_every_point_has_its_values_job_and_status(tmp_path: Path, mode: str) ->
         assert [(p.name, p.instance) for p in points] == [("study", i) for i in range(5)]
         assert len({p.workflow for p in points} - {None}) == 1
     assert sorted(executions(tmp_path)) == [0, 1, 2, 3, 4]
+
+
+def _env(box, home: Path) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    return {"PROMINENCE_URL": box.url, "PROMINENCE_TOKEN": box.token, "HOME": str(home)}
+
+
+@pytest.mark.parametrize("mode", ["jobs", "factory"])
+def test_status_spec_prints_a_row_per_point_in_each_format(
+    tmp_path: Path, mode: str, monkeypatch, capsys
+) -> None:
+    import csv
+    import io
+    import json
+
+    box = shared_sandbox("host")
+    spec = study(tmp_path, 4, fail=(2,))
+    with _client(box) as client:
+        _submit_and_wait(client, spec, mode)
+    env = _env(box, tmp_path)
+    args = ["status", str(spec), "-m", mode]
+    code, out, err = cli(monkeypatch, capsys, [*args, "-f", "json"], env)
+    assert code == 1, err  # a point failed
+    rows = json.loads(out)
+    assert [(r["index"], r["params"], r["status"], r["exit_code"]) for r in rows] == [
+        (0, {"i": 0}, "completed", 0),
+        (1, {"i": 1}, "completed", 0),
+        (2, {"i": 2}, "failed", 3),
+        (3, {"i": 3}, "completed", 0),
+    ]
+    expected_keys = {"index", "params", "name", "id", "status", "reason", "exit_code"}
+    assert expected_keys | {"attempts", "walltime", "workflow", "instance"} == set(rows[0])
+    code, out, _ = cli(monkeypatch, capsys, [*args, "-f", "jsonl"], env)
+    assert [json.loads(line) for line in out.splitlines()] == rows
+    code, out, _ = cli(monkeypatch, capsys, [*args, "-f", "csv"], env)
+    table = list(csv.DictReader(io.StringIO(out)))
+    assert list(table[0])[:2] == ["index", "i"]
+    assert [(t["index"], t["i"], t["status"], t["exit_code"]) for t in table] == [
+        (str(r["index"]), str(r["params"]["i"]), r["status"], str(r["exit_code"])) for r in rows
+    ]
+    code, out, _ = cli(monkeypatch, capsys, args, env)
+    lines = out.splitlines()
+    assert lines[0].split()[:3] == ["INDEX", "i", "NAME"]
+    assert lines[-1] == "4 points: 3 completed, 1 failed"
+    assert lines[3].split()[:2] == ["2", "2"] and " failed " in lines[3]
+
+
+def test_status_ids_keep_working_and_spec_only_options_are_refused(
+    tmp_path: Path, monkeypatch, capsys
+) -> None:
+    box = shared_sandbox("host")
+    spec = study(tmp_path, 2)
+    with _client(box) as client:
+        report = _submit_and_wait(client, spec, "jobs")
+    ident = str(report.submitted[0].id)
+    code, out, err = cli(monkeypatch, capsys, ["status", ident], _env(box, tmp_path))
+    assert code == 0, err
+    assert out.split()[:3] == ["ID", "NAME", "STATUS"]
+    code, out, err = cli(monkeypatch, capsys, ["status", ident, "-f", "csv"], _env(box, tmp_path))
+    assert code == 2 and "go with one SPEC" in err

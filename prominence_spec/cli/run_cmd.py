@@ -51,7 +51,8 @@ def run(
     verbose: bool = common.verbose_option(),
 ) -> None:
     """Submit a spec, wait for its jobs, and show a table of how each ended."""
-    from prominence_spec.cli.submit_cmd import MODES, _values
+    from prominence_spec.cli._values import spec_values
+    from prominence_spec.cli.submit_cmd import MODES
 
     common.check_format(fmt)
     if mode is not None and mode not in MODES:
@@ -60,7 +61,7 @@ def run(
         raise typer.BadParameter(f"{spec}: no such file", param_hint="SPEC")
     if local and (url or token_file):
         raise typer.BadParameter("--local starts its own server", param_hint="--url")
-    params = _values(spec, values, sets)
+    params = spec_values(spec, values, sets)
     from prominence_spec.client.source import SpecSource
 
     source = SpecSource(Path(spec), params, mode, root)

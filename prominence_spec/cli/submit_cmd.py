@@ -48,7 +48,9 @@ def submit(
 ) -> None:
     """Submit a spec's jobs (or workflow); again, only what is missing."""
     options = _check_options(spec, fmt, mode, curl, dry_run, concurrency, timeout)
-    params = _values(spec, values, sets)
+    from prominence_spec.cli._values import spec_values
+
+    params = spec_values(spec, values, sets)
     from prominence_spec.client.source import SpecSource
 
     source = SpecSource(Path(spec), params, mode, root)
@@ -85,16 +87,6 @@ def _check_options(
     if not Path(spec).is_file():
         raise typer.BadParameter(f"{spec}: no such file", param_hint="SPEC")
     return {"format": fmt, "concurrency": concurrency}
-
-
-def _values(spec: str, values: list[str] | None, sets: list[str] | None) -> dict[str, Any]:
-    from prominence_spec.cli._values import collect_values
-
-    params, _, problems = collect_values(values, sets)
-    if problems:
-        show_diagnostics(spec, problems)
-        raise typer.Exit(2)
-    return params
 
 
 def show_diagnostics(spec: str, diagnostics: list[Diagnostic]) -> None:
