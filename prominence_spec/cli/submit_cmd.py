@@ -6,15 +6,13 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import typer
 
 from prominence_spec.cli import _client_common as common
 from prominence_spec.cli import _options as shared
-
-if TYPE_CHECKING:
-    from prominence_spec.diagnostics import Diagnostic
+from prominence_spec.cli._values import show_diagnostics
 
 MODES = ("jobs", "workflow", "factory")
 
@@ -87,15 +85,6 @@ def _check_options(
     if not Path(spec).is_file():
         raise typer.BadParameter(f"{spec}: no such file", param_hint="SPEC")
     return {"format": fmt, "concurrency": concurrency}
-
-
-def show_diagnostics(spec: str, diagnostics: list[Diagnostic]) -> None:
-    from prominence_spec.diagnostics import CheckReport, FileReport
-    from prominence_spec.report import ReportOptions, report
-
-    if diagnostics:
-        checked = CheckReport([FileReport(spec, list(diagnostics), documents=1)])
-        report(checked, sys.stderr, "text", ReportOptions(color=sys.stderr.isatty()))
 
 
 # -- dry run -----------------------------------------------------------------------------------
