@@ -9,7 +9,7 @@ import pytest
 
 from client_support import cli
 from points_support import executions, study
-from sandbox_support import shared_sandbox
+from sandbox_support import make_job, shared_sandbox
 
 MODES = ["jobs", "workflow", "factory"]
 
@@ -123,3 +123,57 @@ def test_status_ids_keep_working_and_spec_only_options_are_refused(
     assert out.split()[:3] == ["ID", "NAME", "STATUS"]
     code, out, err = cli(monkeypatch, capsys, ["status", ident, "-f", "csv"], _env(box, tmp_path))
     assert code == 2 and "go with one SPEC" in err
+
+
+def _retry_failed(client, spec: Path, mode: str):  # type: ignore[no-untyped-def]
+    from prominence_spec.client.ops import poll, spec_targets
+    from prominence_spec.client.source import SpecSource
+    from prominence_spec.client.submit import Submit
+
+    report = Submit(client, SpecSource(spec, mode=mode), retry_failed=True).run()
+    for _ in poll(client, spec_targets(client, spec), interval=0.1, timeout=60):
+        pass
+    return report
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_retry_failed_runs_only_the_failed_jobs_again(tmp_path: Path, mode: str) -> None:
+    box = shared_sandbox("host")
+    spec = study(tmp_path, 5, fail=(1, 3))
+    with _client(box) as client:
+        first = _submit_and_wait(client, spec, mode)
+        before = _statuses(client, spec, mode)
+        (tmp_path / "fail").write_text("")  # the cause is fixed: the re-run succeeds
+        report = _retry_failed(client, spec, mode)
+        after = _statuses(client, spec, mode)
+        again = _retry_failed(client, spec, mode)  # nothing failed: nothing runs
+    assert report.ok and report.retried == (2 if mode == "jobs" else 1)
+    assert again.retried == 0
+    runs = executions(tmp_path)
+    assert sorted(runs[:5]) == [0, 1, 2, 3, 4] and sorted(runs[5:]) == [1, 3]
+    assert [p.status for p in after] == ["completed"] * 5
+    assert [p.attempts for p in after] == [1, 2, 1, 2, 1]
+    for old, new in zip(before, after, strict=True):
+        if new.index in (1, 3):
+            assert new.id != old.id
+        else:
+            assert (new.id, new.workflow) == (old.id, old.workflow)
+    if mode != "jobs":  # the server's re-run: a new workflow for the jobs that ran again
+        (workflow,) = {p.workflow for p in before}
+        rerun = report.submitted[0].id
+        assert rerun != workflow and first.submitted[0].id == workflow
+        assert {p.workflow for p in after if p.index in (1, 3)} == {rerun}
+
+
+def test_a_rerun_of_a_running_workflow_is_refused_and_changes_nothing(tmp_path: Path) -> None:
+    from prominence_spec.client.errors import RejectedError
+
+    box = shared_sandbox("host")
+    with _client(box) as client:
+        sleeper = {"name": "sleeper", **make_job("sleep 30")}
+        workflow = client.create_workflow({"name": "slow", "jobs": [sleeper]})
+        with pytest.raises(RejectedError) as refused:
+            client.rerun_workflow(workflow)
+        assert "not in a suitable state" in refused.value.message
+        assert client.describe_workflow(workflow)["status"] in ("idle", "pending", "running")
+        client.delete_workflow(workflow)

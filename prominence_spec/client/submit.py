@@ -298,10 +298,33 @@ class _Work:
         for key, job_id in list(self.existing.items()):
             if job_id in ended:
                 del self.existing[key]
+                if self.summaries[key].kind == "workflow":
+                    self._rerun(key, job_id)
+                    continue
                 record = self.known.get(key)
                 self.to_send[key] = (record.attempt if record else 1) + 1
                 self.history.setdefault(key, []).append(job_id)
                 self.report.retried += 1
+
+    def _rerun(self, key: int, workflow_id: int) -> None:
+        """A failed workflow runs again as the server re-runs it (only what failed)."""
+        from prominence_spec.client.rerun import rerun_point
+
+        record = self.known.get(key)
+        summary = self.summaries[key]
+        done = rerun_point(
+            self.client,
+            self.journal,
+            self.run,
+            summary,
+            workflow_id,
+            record.attempt if record else 1,
+        )
+        self.report.retried += 1
+        if done.id is None:
+            self.report.failed.append(PointResult(key, summary.name, None, done.error))
+        else:
+            self.report.submitted.append(PointResult(key, summary.name, done.id))
 
     def outgoing(self) -> Iterator[Outgoing]:
         if not self.to_send:
