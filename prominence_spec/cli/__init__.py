@@ -24,6 +24,7 @@ from prominence_spec.cli import (
     submit_cmd,
     validate_cmd,
 )
+from prominence_spec.cli._exit import INTERRUPTED
 from prominence_spec.cli._lazy import lazy_group
 
 #: How the app and its commands are built (the catalogue's commands are built with these).
@@ -77,9 +78,6 @@ def _root(
     ),
 ) -> None:
     """Validate, render, submit and run PROMINENCE job and workflow specs (or run them here)."""
-
-
-INTERRUPTED = 130
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -147,8 +147,8 @@ def guarded() -> Iterator[None]:
         raise typer.Exit(1) from None
     except KeyboardInterrupt:  # said once, by cli.main, for every exit with 130
         raise typer.Exit(130) from None
-    except BrokenPipeError:
-        raise typer.Exit(1) from None
+    except BrokenPipeError:  # the reader went away (| head): cli.main's one policy, exit 0
+        raise
     except Exception as exc:  # a bug: one line, redacted
         error(f"internal error: {type(exc).__name__}: {exc}")
         sys.stderr.write("please report this at https://github.com/promspec/promspec/issues\n")

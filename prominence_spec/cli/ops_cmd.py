@@ -7,7 +7,6 @@ bare ids workflow ids. Every command has ``--format json``.
 from __future__ import annotations
 
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -367,16 +366,17 @@ FOLLOW_MAX_POLL = 2.0  # ...and a long one is asked at most every 2 s
 
 def _follow(client: Any, follower: Any) -> None:
     from prominence_spec.client.api import TERMINAL
+    from prominence_spec.client.polling import until
 
-    interval = FOLLOW_FIRST_POLL
-    while True:
-        record = client.describe_job(follower.job_id)
+    for _ in until(
+        lambda: client.describe_job(follower.job_id),
+        lambda record: record.get("status") in TERMINAL,
+        interval=FOLLOW_FIRST_POLL,
+        growth=1.5,
+        max_interval=FOLLOW_MAX_POLL,
+    ):
         _emit({}, follower.fetch(), "text")
-        if record.get("status") in TERMINAL:
-            _emit({}, follower.fetch(), "text")  # what arrived after the last read
-            return
-        time.sleep(interval)
-        interval = min(interval * 1.5, FOLLOW_MAX_POLL)
+    _emit({}, follower.fetch(), "text")  # what arrived after the last read
 
 
 stdout = _output_command("stdout")
@@ -393,29 +393,40 @@ def delete(
     state: str | None = common.state_option(),
     verbose: bool = common.verbose_option(),
 ) -> None:
-    """Delete jobs or workflows."""
+    """Delete jobs or workflows (those still pending or running; ended ones are said)."""
     common.check_format(fmt)
-    from prominence_spec.client.errors import NotFoundError
-
-    results = []
     with common.guarded():
         client = common.make_client(url, token_file, verbose=verbose)
         with client:
-            for target in _targets(client, targets, workflows, state):
-                try:
-                    client.delete([target.id], workflows=target.workflow)
-                    results.append({"id": target.id, "deleted": True, "error": None})
-                except NotFoundError as exc:
-                    results.append({"id": target.id, "deleted": False, "error": exc.message})
+            from prominence_spec.client.ops import delete_targets
+
+            outcomes = delete_targets(client, _targets(client, targets, workflows, state))
         if fmt == "json":
-            common.write_json(results)
-        for item in results:
-            if fmt == "text":
-                if item["deleted"]:
-                    sys.stdout.write(f"deleted {item['id']}\n")
-                else:
-                    common.error(f"{item['id']}: {item['error']}")
-    raise typer.Exit(0 if all(r["deleted"] for r in results) else 1)
+            common.write_json([_deletion_json(o) for o in outcomes])
+        else:
+            _show_deletions(outcomes)
+    raise typer.Exit(0 if all(o.ok for o in outcomes) else 1)
+
+
+def _deletion_json(outcome: Any) -> dict[str, Any]:
+    return {
+        "id": outcome.target.id,
+        "workflow": outcome.target.workflow,
+        "deleted": outcome.deleted,
+        "already": outcome.already,
+        "error": outcome.error,
+    }
+
+
+def _show_deletions(outcomes: list[Any]) -> None:
+    for outcome in outcomes:
+        ident = outcome.target.id
+        if outcome.deleted:
+            sys.stdout.write(f"deleted {ident}\n")
+        elif outcome.already is not None:
+            sys.stdout.write(f"{ident}: had already finished ({outcome.already})\n")
+        else:
+            common.error(f"{ident}: {outcome.error}")
 
 
 # -- wait --------------------------------------------------------------------------------------

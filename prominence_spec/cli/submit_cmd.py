@@ -52,6 +52,17 @@ def submit(
     from prominence_spec.client.source import SpecSource
 
     source = SpecSource(Path(spec), params, mode, root)
+    again = resume_command(
+        "submit",
+        spec,
+        mode=mode,
+        values=values,
+        sets=sets,
+        url=url,
+        token_file=token_file,
+        state=state,
+        root=root,
+    )
     with common.guarded():
         if dry_run:
             code = _dry_run(source, url, state, "curl" if curl else fmt, output)
@@ -60,8 +71,43 @@ def submit(
                 url, token_file, concurrency=concurrency, timeout=timeout, verbose=verbose
             )
             with client:
-                code = run_submit(client, source, state, new_run, retry_failed, options)
+                code = run_submit(
+                    client, source, state, new_run, retry_failed, options, again=again
+                )
     raise typer.Exit(code)
+
+
+def resume_command(
+    command: str,
+    spec: str,
+    *,
+    mode: str | None = None,
+    values: list[str] | None = None,
+    sets: list[str] | None = None,
+    url: str | None = None,
+    token_file: str | None = None,
+    state: str | None = None,
+    root: Path | None = None,
+) -> str:
+    """The command line that goes on with this run: the options that chose the spec's
+    values, the server, the token and the journal, repeated as given (so that following it
+    never sends the rest to another server); ``--new-run`` is left out, as the run now
+    exists. Environment variables are not repeated: they are still set."""
+    import shlex
+
+    words = ["promspec", command, spec]
+    if mode:
+        words += ["--mode", mode]
+    for value in values or []:
+        words += ["--values", value]
+    for item in sets or []:
+        words += ["--set", item]
+    for option, given in (("--url", url), ("--token-file", token_file), ("--state", state)):
+        if given:
+            words += [option, given]
+    if root is not None:
+        words += ["--root", str(root)]
+    return shlex.join(words)
 
 
 def _check_options(
@@ -125,7 +171,11 @@ def run_submit(
     options: dict[str, Any],
     *,
     quiet_ids: bool = False,
+    again: str | None = None,
 ) -> int:
+    """Submit and report; 0 when every point is there, 1 when some failed, 130 when
+    interrupted (``again``: the command line that resumes, for the closing hint)."""
+    from prominence_spec.cli._exit import INTERRUPTED
     from prominence_spec.client.submit import Submit
 
     with _progress() as (on_progress, on_phase):
@@ -146,11 +196,13 @@ def run_submit(
     elif not quiet_ids:
         for item in result.submitted:
             sys.stdout.write(common.redact(f"{item.id}\t{item.name or ''}") + "\n")
-    _summary(source, result)
+    _summary(source, result, again or resume_command("submit", str(source.path)))
+    if result.interrupted:
+        return INTERRUPTED
     return 0 if result.ok else 1
 
 
-def _summary(source: Any, result: Any) -> None:
+def _summary(source: Any, result: Any, again: str) -> None:
     from prominence_spec.diagnostics import has_errors
 
     if has_errors(result.diagnostics):
@@ -175,11 +227,11 @@ def _summary(source: Any, result: Any) -> None:
         common.note(
             f"interrupted: {result.not_sent} point(s) not sent"
             + (f", {result.in_flight_abandoned} in flight" if result.in_flight_abandoned else "")
-            + f"; run `promspec submit {source.path}` again to resume (points in flight "
+            + f"; run `{again}` to resume (points in flight "
             "are looked up by label first, so none is sent twice)"
         )
     elif result.failed:
-        common.note(f"run `promspec submit {source.path}` again to retry the failed points")
+        common.note(f"run `{again}` to retry the failed points")
 
 
 @contextmanager

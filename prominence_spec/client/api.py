@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import logging
 import os
-import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -35,6 +34,7 @@ from prominence_spec.client.errors import (
 )
 from prominence_spec.client.http import LOG, Reply, RetryPolicy, Transport
 from prominence_spec.client.identity import ID_LABEL
+from prominence_spec.client.polling import until
 from prominence_spec.client.responses import expect_json, expect_list, fail, summary
 
 TERMINAL = frozenset({"completed", "failed", "deleted", "killed"})
@@ -264,16 +264,16 @@ class Client:
     ) -> dict[int, dict[str, Any]]:
         """Poll until every job is terminal (or ``timeout`` s pass); the last records."""
         wanted = {int(i) for i in ids}
-        deadline = None if timeout is None else time.monotonic() + timeout
-        while True:
-            records = self.statuses(wanted, workflows=workflows)
+        records: dict[int, dict[str, Any]] = {}
+        for records in until(
+            lambda: self.statuses(wanted, workflows=workflows),
+            lambda found: all(found.get(i, {}).get("status") in TERMINAL for i in wanted),
+            interval=interval,
+            timeout=timeout,
+        ):
             if on_update is not None:
                 on_update(records)
-            if all(records.get(i, {}).get("status") in TERMINAL for i in wanted):
-                return records
-            if deadline is not None and time.monotonic() >= deadline:
-                return records
-            time.sleep(interval)
+        return records
 
     def health(self) -> bool:
         reply = self.transport.call("GET", "/health")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable, Iterator, Mapping
+from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,7 @@ from prominence_spec.client.api import TERMINAL, Client
 from prominence_spec.client.errors import ConfigError, NotFoundError
 from prominence_spec.client.identity import RUN_LABEL
 from prominence_spec.client.journal import Journal, state_dir_for
+from prominence_spec.client.polling import until
 from prominence_spec.client.source import SpecSource
 
 
@@ -107,6 +109,68 @@ def records(
     return found
 
 
+@dataclass(frozen=True)
+class Deletion:
+    """What became of one target of a delete: ``deleted``; or it had ``already`` ended
+    (its status: completed, failed, killed, deleted), which is not a failure; or an
+    ``error`` (no such job)."""
+
+    target: Target
+    deleted: bool = False
+    already: str | None = None
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+def delete_targets(client: Client, targets: Iterable[Target]) -> list[Deletion]:
+    """Delete every target that is still pending or running, in one ``DELETE ?id=...``
+    request per kind and chunk (so that pending jobs cannot start in slots freed by
+    running ones deleted before them), after one read of their records: a target that has
+    already ended is reported as such (the server would answer "No such job(s)"), an
+    unknown one as an error. The records are read again afterwards to tell which went."""
+    wanted = list(dict.fromkeys(targets))
+    before = records(client, wanted)
+    active = [t for t in wanted if before.get(_key(t), {}).get("status") not in (*TERMINAL, None)]
+    for workflows in (False, True):
+        ids = [t.id for t in active if t.workflow == workflows]
+        for start in range(0, len(ids), DELETE_CHUNK):
+            # NotFoundError: every one of them ended meanwhile; the second read says so
+            with suppress(NotFoundError):
+                client.delete(ids[start : start + DELETE_CHUNK], workflows=workflows)
+    after = records(client, active) if active else {}
+    return [_deletion(t, before.get(_key(t)), after.get(_key(t)), t in active) for t in wanted]
+
+
+#: Ids per DELETE request (the server takes a comma-separated list; URLs stay short).
+DELETE_CHUNK = 100
+
+
+def _key(target: Target) -> tuple[int, bool]:
+    return (target.id, target.workflow)
+
+
+def _deletion(
+    target: Target,
+    before: Mapping[str, Any] | None,
+    after: Mapping[str, Any] | None,
+    was_active: bool,
+) -> Deletion:
+    kind = "workflow" if target.workflow else "job"
+    if before is None:
+        return Deletion(target, error=f"no such {kind}")
+    if not was_active:
+        return Deletion(target, already=str(before.get("status")))
+    status = (after or {}).get("status")
+    if status == "deleted":
+        return Deletion(target, deleted=True)
+    if status in TERMINAL:
+        return Deletion(target, already=str(status))  # it ended before the DELETE came
+    return Deletion(target, error=f"the server did not delete it (still {status or 'unknown'})")
+
+
 def all_terminal(
     targets: Iterable[Target], found: Mapping[tuple[int, bool], dict[str, Any]]
 ) -> bool:
@@ -121,15 +185,12 @@ def poll(
     timeout: float | None = None,
 ) -> Iterator[dict[tuple[int, bool], dict[str, Any]]]:
     """Snapshots of the targets' records until all are terminal (or ``timeout`` s)."""
-    deadline = None if timeout is None else time.monotonic() + timeout
-    while True:
-        found = records(client, targets)
-        yield found
-        if all_terminal(targets, found):
-            return
-        if deadline is not None and time.monotonic() >= deadline:
-            return
-        time.sleep(interval)
+    return until(
+        lambda: records(client, targets),
+        lambda found: all_terminal(targets, found),
+        interval=interval,
+        timeout=timeout,
+    )
 
 
 class Follower:
