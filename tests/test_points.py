@@ -9,7 +9,7 @@ import pytest
 
 from client_support import cli
 from points_support import executions, study
-from sandbox_support import make_job, shared_sandbox
+from sandbox_support import make_job, shared_sandbox, start_sandbox
 
 MODES = ["jobs", "workflow", "factory"]
 
@@ -177,3 +177,58 @@ def test_a_rerun_of_a_running_workflow_is_refused_and_changes_nothing(tmp_path: 
         assert "not in a suitable state" in refused.value.message
         assert client.describe_workflow(workflow)["status"] in ("idle", "pending", "running")
         client.delete_workflow(workflow)
+
+
+def test_a_job_the_server_lost_is_missing_and_a_stranger_under_its_id_is_not_shown(
+    tmp_path: Path,
+) -> None:
+    """The sandbox's data is reset (a new data folder on the same URL): its ids start again,
+    and another job (no promspec labels) now has the id the journal gave point 0."""
+    from urllib.parse import urlsplit
+
+    from prominence_spec.client import Client
+
+    spec = study(tmp_path / "study", 2)
+    with start_sandbox(tmp_path / "before", executor="host") as first:
+        with Client(first.url, token=first.token) as client:
+            report = _submit_and_wait(client, spec, "jobs")
+        port = str(urlsplit(first.url).port)
+    journal_ids = sorted(p.id for p in report.submitted)
+    with start_sandbox(tmp_path / "after", executor="host", args=["--port", port]) as second:
+        token = second.token
+        with Client(second.url, token=token) as client:
+            stranger = client.create_job({"name": "p-0", **make_job("true")})
+            assert stranger == journal_ids[0]  # the same id, someone else's job
+            points = _statuses(client, spec, "jobs")
+    assert [(p.index, p.status, p.id) for p in points] == [
+        (0, "missing", journal_ids[0]),
+        (1, "missing", journal_ids[1]),
+    ]
+    assert all(p.record is None and p.exit_code is None for p in points)
+
+
+def test_run_and_stdout_json_carry_each_jobs_index_and_params(
+    tmp_path: Path, monkeypatch, capsys
+) -> None:
+    import json
+
+    box = shared_sandbox("host")
+    spec = study(tmp_path, 3, fail=(1,))
+    env = _env(box, tmp_path)
+    code, out, err = cli(
+        monkeypatch, capsys, ["run", str(spec), "-f", "json", "--interval", "0.1"], env
+    )
+    assert code == 1, err  # point 1 failed
+    rows = json.loads(out)
+    assert [(r["index"], r["params"], r["name"], r["status"]) for r in rows] == [
+        (0, {"i": 0}, "p-0", "completed"),
+        (1, {"i": 1}, "p-1", "failed"),
+        (2, {"i": 2}, "p-2", "completed"),
+    ]
+    code, out, err = cli(monkeypatch, capsys, ["stdout", str(spec), "-f", "json"], env)
+    assert code == 0, err
+    shown = json.loads(out)
+    assert [(s["id"], s["index"], s["params"]) for s in shown] == [
+        (r["id"], r["index"], r["params"]) for r in rows
+    ]
+    assert [s["text"] for s in shown] == ["square=0\n", "square=1\n", "square=4\n"]

@@ -314,13 +314,14 @@ def _print_output(
     if not jobs and workflow is not None:
         common.note(f"workflow {workflow.id} has no jobs yet")
     records: list[dict[str, Any]] = []  # -f json: one object, or an array for several jobs
+    points = _points_of(client, target, state) if fmt == "json" else {}
     for found in jobs:
         if follow:
             _follow(client, Follower(client, found.id, stream_name))
             continue
         output = _read_stream(client, stream_name, found.id, node, of_workflow=workflow is not None)
         if fmt == "json":
-            records.append(_record({"id": found.id}, output or b""))
+            records.append(_record({"id": found.id, **points.get(found.id, {})}, output or b""))
             continue
         if len(jobs) > 1:
             started = "" if output is not None else f" (no {stream_name}: not started)"
@@ -328,6 +329,16 @@ def _print_output(
         _emit({"id": found.id}, output or b"", fmt)
     if records:
         common.write_json(records[0] if len(records) == 1 else records)
+
+
+def _points_of(client: Any, target: str, state: str | None) -> dict[int, dict[str, Any]]:
+    """For a spec: job id -> the index and params of its point (nothing for an id)."""
+    if is_id_text(target):
+        return {}
+    from prominence_spec.client.points import point_of_job, point_statuses
+    from prominence_spec.client.source import SpecSource
+
+    return point_of_job(point_statuses(client, SpecSource(Path(target)), state=state))
 
 
 def _read_stream(

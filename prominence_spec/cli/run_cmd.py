@@ -144,7 +144,10 @@ def _run(
     )
     rows = final_rows(client, targets)
     if fmt == "json":
-        common.write_json([{k: v for k, v in row.items() if k != "record"} for row in rows])
+        from prominence_spec.client.points import point_of_job, point_statuses
+
+        points = point_of_job(point_statuses(client, source, state=state))
+        common.write_json([_json_row(row, points) for row in rows])
     else:
         _final_table(rows)
         _tails(client, rows)
@@ -178,6 +181,12 @@ def final_rows(client: Any, targets: list[Any]) -> list[dict[str, Any]]:
                 }
             )
     return rows
+
+
+def _json_row(row: dict[str, Any], points: dict[int, dict[str, Any]]) -> dict[str, Any]:
+    """A row of ``run -f json``: the job's point (index, params) first, no raw record."""
+    point = points.get(row["id"], {"index": None, "params": None})
+    return {**point, **{k: v for k, v in row.items() if k != "record"}}
 
 
 def _job_id(job: dict[str, Any]) -> int:

@@ -11,6 +11,7 @@ from prominence_spec.client.points.view import (
     FINAL,
     PointStatus,
     PointView,
+    point_of_job,
     point_statuses,
     summary,
 )
@@ -21,6 +22,7 @@ __all__ = [
     "PointStatus",
     "PointView",
     "Slot",
+    "point_of_job",
     "point_statuses",
     "spec_layout",
     "summary",

@@ -185,6 +185,11 @@ def _fill(point: PointStatus, record: dict[str, Any]) -> None:
     point.exit_code, point.walltime, point.record = row["exit_code"], row["wall_time"], record
 
 
+def point_of_job(points: Iterable[PointStatus]) -> dict[int, dict[str, Any]]:
+    """Job id -> ``{"index", "params"}`` of the point it is (for output keyed by job)."""
+    return {p.id: {"index": p.index, "params": p.params} for p in points if p.id is not None}
+
+
 def summary(points: Iterable[PointStatus]) -> str:
     """``10,000 points: 9,990 completed, 6 failed, 4 running`` (the most common first)."""
     counts: dict[str, int] = {}
@@ -206,6 +211,7 @@ __all__ = [
     "PointStatus",
     "PointView",
     "in_workflows",
+    "point_of_job",
     "point_statuses",
     "summary",
 ]
