@@ -60,3 +60,25 @@ def executions(folder: Path) -> list[int]:
     """The indices of every job run so far, in the order they ran."""
     log = folder / "executions.log"
     return [int(x) for x in log.read_text().split()] if log.exists() else []
+
+
+def fetch_like_download(client, points, root: Path) -> None:  # type: ignore[no-untyped-def]
+    """What ``download`` leaves for completed points (results-fetch's layout): a folder
+    ``<index>-<job name>`` with ``params.json``, ``stdout.txt`` and the output files, each
+    fetched from the URL in the point's record."""
+    import json
+
+    import requests
+
+    for point in points:
+        if point.status != "completed" or point.record is None:
+            continue
+        folder = root / f"{point.index}-{point.name}"
+        folder.mkdir(parents=True)
+        for output in point.record.get("outputFiles", []):
+            answer = requests.get(output["url"], timeout=30)
+            answer.raise_for_status()
+            (folder / output["name"]).write_bytes(answer.content)
+        (folder / "stdout.txt").write_bytes(client.stdout(point.id))
+        saved = {k: getattr(point, k) for k in ("index", "params", "id", "status", "exit_code")}
+        (folder / "params.json").write_text(json.dumps(saved), encoding="utf-8")

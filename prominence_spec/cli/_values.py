@@ -42,18 +42,8 @@ def spec_values(
 
     params, _, problems = collect_values(values_files, sets)
     if problems:
+        from prominence_spec.cli._diagnostics import show_diagnostics
+
         show_diagnostics(spec, problems)
         raise typer.Exit(2)
     return params
-
-
-def show_diagnostics(spec: str, diagnostics: list[Diagnostic]) -> None:
-    """A spec's diagnostics on stderr, as validate shows them."""
-    import sys
-
-    from prominence_spec.diagnostics import CheckReport, FileReport
-    from prominence_spec.report import ReportOptions, report
-
-    if diagnostics:
-        checked = CheckReport([FileReport(spec, list(diagnostics), documents=1)])
-        report(checked, sys.stderr, "text", ReportOptions(color=sys.stderr.isatty()))

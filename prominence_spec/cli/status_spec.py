@@ -24,7 +24,7 @@ def show_points(
     client: Any, source: Any, *, state: str | None, fmt: str, watch: bool, interval: float
 ) -> int:
     """Print the points of ``source``; 0 when every point completed, else 1."""
-    from prominence_spec.cli._values import show_diagnostics
+    from prominence_spec.cli._diagnostics import show_diagnostics
     from prominence_spec.client.points import PointView
     from prominence_spec.diagnostics import has_errors
 

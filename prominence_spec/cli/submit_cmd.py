@@ -12,7 +12,7 @@ import typer
 
 from prominence_spec.cli import _client_common as common
 from prominence_spec.cli import _options as shared
-from prominence_spec.cli._values import show_diagnostics
+from prominence_spec.cli._diagnostics import show_diagnostics
 
 MODES = ("jobs", "workflow", "factory")
 
