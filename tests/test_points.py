@@ -232,3 +232,26 @@ def test_run_and_stdout_json_carry_each_jobs_index_and_params(
         (r["id"], r["index"], r["params"]) for r in rows
     ]
     assert [s["text"] for s in shown] == ["square=0\n", "square=1\n", "square=4\n"]
+
+
+def test_status_watch_refreshes_until_every_point_has_ended(tmp_path: Path) -> None:
+    """Through a pipe --watch says the summary line whenever it changes, then prints the
+    final table once: the first line has points still going, the last has none."""
+    from client_support import promspec
+
+    box = shared_sandbox("host")
+    spec = study(tmp_path, 3)
+    text = spec.read_text().replace("cmd: ", "cmd: sleep 2; ", 1)
+    spec.write_text(text)
+    env = _env(box, tmp_path)
+    assert promspec(["submit", str(spec)], cwd=tmp_path, env=env).returncode == 0
+    proc = promspec(
+        ["status", str(spec), "--watch", "--interval", "0.2"], cwd=tmp_path, env=env, timeout=60
+    )
+    assert proc.returncode == 0, proc.stderr
+    changes = proc.stderr.splitlines()
+    assert len(changes) >= 2 and changes[0].startswith("3 points: ")
+    assert "3 completed" not in changes[0]  # the first refresh saw points still going
+    assert changes[-1] == "3 points: 3 completed"
+    assert proc.stdout.splitlines()[-1] == "3 points: 3 completed"
+    assert len([line for line in proc.stdout.splitlines() if " completed " in line]) == 3
