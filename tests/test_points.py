@@ -255,3 +255,33 @@ def test_status_watch_refreshes_until_every_point_has_ended(tmp_path: Path) -> N
     assert changes[-1] == "3 points: 3 completed"
     assert proc.stdout.splitlines()[-1] == "3 points: 3 completed"
     assert len([line for line in proc.stdout.splitlines() if " completed " in line]) == 3
+
+
+def test_points_after_a_failed_setup_job_did_not_run_and_a_rerun_runs_them(
+    tmp_path: Path,
+) -> None:
+    """Workflow mode with a setup job that fails: no point job runs (`not run`); the
+    server's re-run runs the setup and the jobs that never ran, once each."""
+    spec = study(tmp_path, 3)
+    gate = tmp_path / "setup-fails"
+    gate.write_text("")
+    setup = (
+        "  workflow:\n    setup:\n      name: prepare\n"
+        "      resources: {cpus: 1, memory: 1, disk: 1}\n"
+        f"      tasks: [{{image: busybox, runtime: singularity, cmd: 'test ! -e {gate}'}}]\n"
+    )
+    spec.write_text(spec.read_text().replace("  name: ", setup + "  name: ", 1))
+    box = shared_sandbox("host")
+    with _client(box) as client:
+        _submit_and_wait(client, spec, "workflow")
+        before = _statuses(client, spec, "workflow")
+        ran_before = executions(tmp_path)
+        gate.unlink()
+        report = _retry_failed(client, spec, "workflow")
+        after = _statuses(client, spec, "workflow")
+    assert [(p.status, p.id, p.attempts) for p in before] == [("not run", None, 0)] * 3
+    assert ran_before == []
+    assert report.ok and report.retried == 1
+    assert [(p.status, p.attempts) for p in after] == [("completed", 1)] * 3
+    assert {p.workflow for p in after} == {report.submitted[0].id}
+    assert sorted(executions(tmp_path)) == [0, 1, 2]
