@@ -285,3 +285,39 @@ def test_points_after_a_failed_setup_job_did_not_run_and_a_rerun_runs_them(
     assert [(p.status, p.attempts) for p in after] == [("completed", 1)] * 3
     assert {p.workflow for p in after} == {report.submitted[0].id}
     assert sorted(executions(tmp_path)) == [0, 1, 2]
+
+
+def test_status_follows_a_rerun_made_with_the_official_cli(tmp_path: Path) -> None:
+    """`prominence rerun ID` (PUT /workflows/<id>) runs only the failed instances; the
+    re-run carries the workflow's labels, so status SPEC follows it without the journal."""
+    import shutil
+    import subprocess
+    import sys
+
+    exe = Path(sys.executable).with_name("prominence")
+    if not exe.exists():
+        pytest.skip("the official prominence CLI is not installed (test extra)")
+    box = shared_sandbox("host")
+    spec = study(tmp_path, 4, fail=(0, 2))
+    with _client(box) as client:
+        _submit_and_wait(client, spec, "factory")
+        (workflow,) = {p.workflow for p in _statuses(client, spec, "factory")}
+        (tmp_path / "fail").write_text("")
+        home = tmp_path / "home"
+        (home / ".prominence").mkdir(parents=True)
+        shutil.copy(box.token_file, home / ".prominence" / "token")
+        env = {"HOME": str(home), "PROMINENCE_URL": box.url, "PATH": "/usr/bin:/bin"}
+        done = subprocess.run(
+            [str(exe), "rerun", str(workflow)], env=env, capture_output=True, text=True, timeout=60
+        )
+        assert done.stdout.startswith("Workflow created with id"), done.stdout + done.stderr
+        rerun = int(done.stdout.split()[-1])
+        box.wait_workflow(rerun)
+        after = _statuses(client, spec, "factory")
+    assert sorted(executions(tmp_path)[4:]) == [0, 2]
+    assert [(p.status, p.workflow, p.attempts) for p in after] == [
+        ("completed", rerun, 2),
+        ("completed", workflow, 1),
+        ("completed", rerun, 2),
+        ("completed", workflow, 1),
+    ]

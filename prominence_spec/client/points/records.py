@@ -81,10 +81,14 @@ def fetch(client: Client, run: str, *, workflows: bool, history: History | None)
 
 def _attempts(labelled: dict[int, dict[str, Any]], history: History | None) -> list[int]:
     """The workflow ids that are the point's attempts, oldest first: the journal's that the
-    server still has under the label; without a journal, every labelled one."""
+    server still has under the label, then labelled ones newer than all of them (re-runs
+    made with ``prominence rerun``, which copy the labels); without a journal, every
+    labelled one."""
     if history is None or not history.ids:
         return sorted(labelled)
-    return [i for i in history.ids if i in labelled]
+    newest = max(history.ids)
+    later = sorted(i for i in labelled if i > newest)
+    return [i for i in history.ids if i in labelled] + later
 
 
 def latest(records: dict[int, dict[str, Any]], history: History | None) -> dict[str, Any] | None:
