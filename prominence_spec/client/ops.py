@@ -214,7 +214,7 @@ class Follower:
         return data
 
 
-def workflow_jobs(client: Client, workflow_id: int) -> list[Target]:
+def workflow_job_targets(client: Client, workflow_id: int) -> list[Target]:
     """The jobs a workflow has made so far (factory instances included), by id."""
     jobs = client.list_jobs(workflow=workflow_id, all=True)
     found = [Target(j["id"], False, j.get("name")) for j in jobs if type(j.get("id")) is int]
@@ -225,7 +225,7 @@ def jobs_of(client: Client, targets: Iterable[Target]) -> list[Target]:
     """Jobs as they are, each workflow as the jobs it has made (repeats left out)."""
     found: list[Target] = []
     for target in targets:
-        found.extend(workflow_jobs(client, target.id) if target.workflow else [target])
+        found.extend(workflow_job_targets(client, target.id) if target.workflow else [target])
     unique: dict[int, Target] = {}
     for target in found:
         unique.setdefault(target.id, target)
