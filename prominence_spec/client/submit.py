@@ -21,7 +21,7 @@ from typing import Any
 from prominence_spec.client.api import Client
 from prominence_spec.client.bulk import BulkOutcome, BulkSender, Outgoing, Progress
 from prominence_spec.client.errors import ChangedSpecError
-from prominence_spec.client.identity import ID_LABEL, RUN_LABEL, point_id
+from prominence_spec.client.identity import ID_LABEL, RUN_LABEL, point_id, point_key
 from prominence_spec.client.journal import Journal, PointRecord, RunRecord, state_dir_for
 from prominence_spec.client.plan import (
     MAX_BODY_BYTES,
@@ -260,7 +260,7 @@ class _Work:
         for kind in sorted(kinds):
             items = self.client.find(RUN_LABEL, self.run, workflows=kind == "workflow", detail=True)
             for item in items:
-                key = _key_of(item, self.run)
+                key = point_key(item, self.run)
                 if key is None or type(item.get("id")) is not int:
                     continue
                 if item["id"] in self.history.get(key, ()):
@@ -369,15 +369,6 @@ class _Work:
             return None
         found = self.submit.source.position(pointer)
         return f"{found[0]}:{found[1]}:{found[2]}" if found else None
-
-
-def _key_of(item: dict[str, Any], run: str) -> int | None:
-    labels = item.get("labels")
-    value = labels.get(ID_LABEL) if isinstance(labels, dict) else None
-    prefix = f"{run}-"
-    if isinstance(value, str) and value.startswith(prefix) and value[len(prefix) :].isdigit():
-        return int(value[len(prefix) :])
-    return None
 
 
 def _too_large(source: SpecSource, summary: PointSummary, size: int) -> Diagnostic:

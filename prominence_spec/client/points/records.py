@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from prominence_spec.client.api import Client
-from prominence_spec.client.identity import ID_LABEL, RUN_LABEL, point_id
+from prominence_spec.client.identity import ID_LABEL, RUN_LABEL, point_id, point_key
 from prominence_spec.client.journal import PointRecord
 
 
@@ -45,16 +45,6 @@ def histories(points: dict[int, PointRecord], known: dict[int, list[int]]) -> di
     return found
 
 
-def key_of(record: dict[str, Any], run: str) -> int | None:
-    """The point key of a record's ``promspecid`` label in ``run`` (None: not the run's)."""
-    labels = record.get("labels")
-    value = labels.get(ID_LABEL) if isinstance(labels, dict) else None
-    prefix = f"{run}-"
-    if isinstance(value, str) and value.startswith(prefix) and value[len(prefix) :].isdigit():
-        return int(value[len(prefix) :])
-    return None
-
-
 def fetch(client: Client, run: str, *, workflows: bool, history: History | None) -> Found:
     """The run's records: jobs by the run label; or its workflows by the run label and,
     for each of the point's attempts, the jobs that workflow made."""
@@ -62,7 +52,7 @@ def fetch(client: Client, run: str, *, workflows: bool, history: History | None)
     items = client.find(RUN_LABEL, run, workflows=workflows, detail=True)
     if not workflows:
         for item in items:
-            key = key_of(item, run)
+            key = point_key(item, run)
             if key is not None and type(item.get("id")) is int:
                 found.jobs.setdefault(key, {})[item["id"]] = item
         return found
@@ -105,4 +95,4 @@ def attempts(records: dict[int, dict[str, Any]], history: History | None) -> int
     return len(records)
 
 
-__all__ = ["Found", "History", "attempts", "fetch", "histories", "key_of", "latest"]
+__all__ = ["Found", "History", "attempts", "fetch", "histories", "latest"]
