@@ -9,7 +9,7 @@ import pytest
 
 from client_support import cli
 from points_support import executions, study
-from sandbox_support import make_job, shared_sandbox, start_sandbox
+from sandbox_support import make_job, poll_until, shared_sandbox, start_sandbox
 
 MODES = ["jobs", "workflow", "factory"]
 
@@ -321,3 +321,110 @@ def test_status_follows_a_rerun_made_with_the_official_cli(tmp_path: Path) -> No
         ("completed", rerun, 2),
         ("completed", workflow, 1),
     ]
+
+
+@pytest.fixture
+def proxied(tmp_path: Path):  # type: ignore[no-untyped-def]
+    """The shared host sandbox behind a fault proxy (the journal is the proxy URL's)."""
+    from fault_proxy import FaultProxy
+
+    box = shared_sandbox("host")
+    proxy = FaultProxy(("127.0.0.1", int(box.url.split(":")[2].split("/")[0])))
+    yield box, proxy
+    proxy.close()
+
+
+def _journal_point(spec: Path, url: str):  # type: ignore[no-untyped-def]
+    from prominence_spec.client.journal import Journal, state_dir_for
+
+    journal = Journal.read(state_dir_for(spec))
+    assert journal is not None
+    with journal:
+        record = journal.latest_for_spec(url, str(spec.resolve()))
+        assert record is not None
+        return journal.points(url, record.run)[0], journal.known_ids(url, record.run)[0]
+
+
+def test_a_refused_rerun_leaves_the_point_as_it_was(tmp_path: Path, proxied) -> None:
+    from prominence_spec.client import Client
+
+    box, proxy = proxied
+    spec = study(tmp_path, 3, fail=(1,))
+    with Client(proxy.url, token=box.token) as client:
+        _submit_and_wait(client, spec, "factory")
+        point, ids = _journal_point(spec, proxy.url)
+        refusal = b'{"error":"Workflow resubmission failed"}'
+        proxy.add("PUT /workflows", "status", status=400, body=refusal)
+        (tmp_path / "fail").write_text("")
+        refused = _retry_failed(client, spec, "factory")
+        assert [f.index for f in refused.failed] == [0] and refused.retried == 1
+        assert "Workflow resubmission failed" in (refused.failed[0].error or "")
+        now, history = _journal_point(spec, proxy.url)
+        assert (now.state, now.job_id, now.attempt, history) == ("submitted", point.job_id, 1, ids)
+        assert sorted(executions(tmp_path)) == [0, 1, 2]
+        done = _retry_failed(client, spec, "factory")
+        assert done.ok and done.retried == 1
+    assert sorted(executions(tmp_path)[3:]) == [1]
+    again, history = _journal_point(spec, proxy.url)
+    assert (again.attempt, history) == (2, [point.job_id, again.job_id])
+
+
+def test_kill_9_after_the_rerun_was_sent_never_reruns_twice(tmp_path: Path, proxied) -> None:
+    """The PUT reaches the server, its answer never comes, the submit is killed: the next
+    submit finds the re-run by its label (the journal said `sending` first) and sends no
+    second PUT, so the failed job runs again exactly once."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    from prominence_spec.client import Client
+
+    box, proxy = proxied
+    spec = study(tmp_path, 3, fail=(2,))
+    with Client(proxy.url, token=box.token) as client:
+        _submit_and_wait(client, spec, "factory")
+        point, _ = _journal_point(spec, proxy.url)
+        (tmp_path / "fail").write_text("")
+        proxy.add("PUT /workflows", "hang_after", seconds=60)
+        args = ["submit", str(spec), "-m", "factory", "--retry-failed", "--url", proxy.url]
+        env = {**os.environ, "PROMINENCE_TOKEN": box.token, "HOME": str(tmp_path)}
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "prominence_spec", *args],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        label = f"{_run_of(spec, proxy.url)}-0"
+
+        def labelled() -> list[dict]:
+            return client.find("promspecid", label, workflows=True)
+
+        poll_until(lambda: len(labelled()) == 2, what="the re-run on the server")
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+        assert _journal_point(spec, proxy.url)[0].state == "sending"
+        proxy.clear()
+        report = _retry_failed(client, spec, "factory")
+        assert report.found_by_label == 1 and report.retried == 0
+        after = _statuses(client, spec, "factory")
+    puts = [r for r in proxy.requests if r.method == "PUT"]
+    assert len(puts) == 1
+    assert sorted(executions(tmp_path)[3:]) == [2]
+    (rerun,) = {w["id"] for w in labelled()} - {point.job_id}
+    assert [(p.status, p.workflow) for p in after] == [
+        ("completed", point.job_id),
+        ("completed", point.job_id),
+        ("completed", rerun),
+    ]
+
+
+def _run_of(spec: Path, url: str) -> str:
+    from prominence_spec.client.journal import Journal, state_dir_for
+
+    journal = Journal.read(state_dir_for(spec))
+    assert journal is not None
+    with journal:
+        record = journal.latest_for_spec(url, str(spec.resolve()))
+        assert record is not None
+        return record.run
