@@ -428,3 +428,42 @@ def _run_of(spec: Path, url: str) -> str:
         record = journal.latest_for_spec(url, str(spec.resolve()))
         assert record is not None
         return record.run
+
+
+def test_odd_records_in_a_listing_are_not_a_points(tmp_path: Path) -> None:
+    """Records without labels (null), with another run's label or a non-integer id are
+    left out; the one workflow that carries the point's label is read."""
+    import json
+
+    from prominence_spec.client import Client
+    from prominence_spec.client.plan import run_identity
+    from prominence_spec.client.source import SpecSource
+
+    from client_support import FakeProminence, make_token
+
+    token = make_token()
+    fake = FakeProminence(token)
+    try:
+        spec = study(tmp_path, 2)
+        run = run_identity(SpecSource(spec, mode="factory"), fake.url, None, new_run=False).run
+        ours = {"promspecrun": run, "promspecid": f"{run}-0"}
+        workflows = [
+            {"id": 5, "name": "study-sweep", "status": "completed", "labels": None},
+            {"id": "6", "name": "study-sweep", "status": "completed", "labels": ours},
+            {"id": 7, "name": "study-sweep", "status": "completed", "labels": {"x": "y"}},
+            {"id": 9, "name": "study-sweep", "status": "completed", "labels": ours},
+        ]
+        jobs = [
+            {"id": 11, "name": "study-sweep/study/0", "status": "completed"},
+            {"id": 12, "name": "study-sweep/study/1", "status": "failed"},
+        ]
+        fake.script("GET /workflows", 200, json.dumps(workflows))
+        fake.script("GET /jobs", 200, json.dumps(jobs))
+        with Client(fake.url, token=token) as client:
+            points = _statuses(client, spec, "factory")
+    finally:
+        fake.close()
+    assert [(p.workflow, p.id, p.status) for p in points] == [
+        (9, 11, "completed"),
+        (9, 12, "failed"),
+    ]

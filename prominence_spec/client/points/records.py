@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from prominence_spec.client.api import Client
-from prominence_spec.client.identity import ID_LABEL, RUN_LABEL, point_id, point_key
+from prominence_spec.client.identity import RUN_LABEL, point_key
 from prominence_spec.client.journal import PointRecord
 
 
@@ -59,7 +59,7 @@ def fetch(client: Client, run: str, *, workflows: bool, history: History | None)
     labelled = {
         item["id"]: item
         for item in items
-        if type(item.get("id")) is int and item.get("labels", {}).get(ID_LABEL) == point_id(run, 0)
+        if type(item.get("id")) is int and point_key(item, run) == 0
     }
     found.workflows = [labelled[i] for i in _attempts(labelled, history)]
     for workflow in found.workflows:
