@@ -116,7 +116,12 @@ def test_operations_by_id_and_by_spec(tmp_path: Path, proxy: FaultProxy, monkeyp
     code, out, _ = cli(monkeypatch, capsys, ["status", spec, "-f", "json"], env)
     assert code == 0 and [r["id"] for r in json.loads(out)] == ids
     assert {r["status"] for r in json.loads(out)} == {"completed"}
-    code, out, _ = cli(monkeypatch, capsys, ["status", spec], env)
+    code, out, _ = cli(monkeypatch, capsys, ["status", spec], env)  # a row per point
+    assert code == 0
+    header = ["INDEX", "i", "NAME", "ID", "STATUS", "REASON", "EXIT", "ATTEMPTS", "WALL"]
+    assert out.splitlines()[0].split() == header
+    assert out.splitlines()[-1] == "3 points: 3 completed"
+    code, out, _ = cli(monkeypatch, capsys, ["status", *map(str, ids)], env)
     assert code == 0
     assert out.splitlines()[0].split() == ["ID", "NAME", "STATUS", "CREATED", "ELAPSED", "REASON"]
     code, out, _ = cli(monkeypatch, capsys, ["describe", str(ids[0])], env)

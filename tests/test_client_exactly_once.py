@@ -107,8 +107,7 @@ def test_a_server_that_lost_its_jobs_gets_the_points_again_and_strangers_are_lef
         assert resent == [4, 5, 6]
 
         status = _cli(box.url, token_file, tmp_path, "status", str(spec), "-f", "json")
-        assert status.returncode == 0, status.stderr
-        assert sorted(r["id"] for r in json.loads(status.stdout)) == [4, 5, 6]
+        assert sorted(r["id"] for r in json.loads(status.stdout)) == [4, 5, 6], status.stderr
         deleted = _cli(box.url, token_file, tmp_path, "delete", str(spec))
         assert deleted.returncode == 0, deleted.stderr
         assert sorted(deleted.stdout.splitlines()) == ["deleted 4", "deleted 5", "deleted 6"]
@@ -131,7 +130,12 @@ def test_status_and_delete_refuse_a_journal_id_the_server_lost(tmp_path: Path) -
         box = box.restart()
         stranger = box.submit(make_job(name="stranger"))
         assert stranger == 1
-        for command in ("status", "delete", "stdout"):
+        status = _cli(box.url, token_file, tmp_path, "status", str(spec), "-f", "json")
+        assert status.returncode == 1, status.stderr  # the per-point view (issue 17)
+        rows = json.loads(status.stdout)
+        assert [r["status"] for r in rows] == ["missing", "missing"]
+        assert "stranger" not in status.stdout  # the job now at id 1 is not shown as ours
+        for command in ("delete", "stdout"):
             done = _cli(box.url, token_file, tmp_path, command, str(spec))
             assert done.returncode == 1, (command, done.stderr)
             said = re.findall(

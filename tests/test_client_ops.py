@@ -97,7 +97,8 @@ def _wait_for_jobs(box: Sandbox, workflow_id: int, status: str) -> dict:
 
 def _wait_for_output(box: Sandbox, job_id: int) -> None:
     for _ in range(600):
-        if box.get(f"/jobs/{job_id}/stdout").text:
+        answer = box.get(f"/jobs/{job_id}/stdout")  # 404 until the job has started
+        if answer.status_code == 200 and answer.text:
             return
         time.sleep(0.01)
     raise AssertionError(f"job {job_id} wrote nothing")

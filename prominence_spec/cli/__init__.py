@@ -14,6 +14,7 @@ import typer
 from typer.exceptions import TyperException
 
 from prominence_spec.cli import (
+    collect_cmd,
     explain_cmd,
     init_cmd,
     ops_cmd,
@@ -51,6 +52,7 @@ commands.command("run", short_help="Submit, wait and show the results (--local: 
     run_cmd.run
 )
 ops_cmd.register(commands)
+commands.command("collect", short_help="One table of every point's results.")(collect_cmd.collect)
 
 app = typer.Typer(
     name="promspec",

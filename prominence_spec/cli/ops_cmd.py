@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import typer
 
 from prominence_spec.cli import _client_common as common
+from prominence_spec.cli import _options as shared
 
 TARGETS_HELP = "Job ids, or spec files (their submitted jobs)."
 WORKFLOWS_HELP = "The ids are workflow ids."
@@ -39,17 +41,66 @@ def _targets(client: Any, targets: list[str], workflows: bool, state: str | None
 
 
 # -- status ------------------------------------------------------------------------------------
+STATUS_FORMAT: Any = typer.Option(
+    "text", "--format", "-f", help="text (default), json; for a SPEC also jsonl or csv."
+)
+
+
 def status(
     targets: list[str] = typer.Argument(..., metavar="ID|SPEC...", help=TARGETS_HELP),
     workflows: bool = typer.Option(False, "--workflows", "-w", help=WORKFLOWS_HELP),
-    fmt: common.ClientFormat = common.FORMAT,
+    fmt: str = STATUS_FORMAT,
+    mode: shared.Mode | None = shared.MODE,
+    sets: list[str] | None = shared.SET,
+    values: list[str] | None = shared.VALUES,
+    root: Path | None = shared.ROOT,
+    watch: bool = typer.Option(
+        False, "--watch", help="For a SPEC: refresh until every point has ended."
+    ),
+    interval: float = typer.Option(2.0, "--interval", help="Seconds between refreshes."),
     url: str | None = common.url_option(),
     token_file: str | None = common.token_file_option(),
     state: str | None = common.state_option(),
     verbose: bool = common.verbose_option(),
 ) -> None:
-    """Show the status of jobs or workflows as a table."""
-    common.check_format(fmt)
+    """Show jobs or workflows as a table; for a SPEC, every point with its values."""
+    from prominence_spec.cli import status_spec
+
+    if fmt not in status_spec.FORMATS:
+        raise typer.BadParameter("choose text, json, jsonl or csv", param_hint="--format")
+    if len(targets) == 1 and not is_id_text(targets[0]) and Path(targets[0]).is_file():
+        from prominence_spec.cli._values import spec_values
+        from prominence_spec.client.source import SpecSource
+
+        source = SpecSource(Path(targets[0]), spec_values(targets[0], values, sets), mode, root)
+        with common.guarded():
+            client = common.make_client(url, token_file, verbose=verbose)
+            with client:
+                code = status_spec.show_points(
+                    client, source, state=state, fmt=fmt, watch=watch, interval=interval
+                )
+        raise typer.Exit(code)
+    if fmt not in common.FORMATS or watch or mode or sets or values:
+        raise typer.BadParameter(
+            "-f jsonl/csv, --watch, --mode, --set and --values go with one SPEC",
+            param_hint="ID|SPEC",
+        )
+    _status_of_targets(targets, workflows, fmt, url, token_file, state, verbose)
+
+
+def is_id_text(text: str) -> bool:
+    return text.isdigit()
+
+
+def _status_of_targets(
+    targets: list[str],
+    workflows: bool,
+    fmt: str,
+    url: str | None,
+    token_file: str | None,
+    state: str | None,
+    verbose: bool,
+) -> None:
     with common.guarded():
         client = common.make_client(url, token_file, verbose=verbose)
         with client:
@@ -273,13 +324,14 @@ def _print_output(
     if not jobs and workflow is not None:
         common.note(f"workflow {workflow.id} has no jobs yet")
     records: list[dict[str, Any]] = []  # -f json: one object, or an array for several jobs
+    points = _points_of(client, target, state) if fmt == "json" else {}
     for found in jobs:
         if follow:
             _follow(client, Follower(client, found.id, stream_name))
             continue
         output = _read_stream(client, stream_name, found.id, node, of_workflow=workflow is not None)
         if fmt == "json":
-            records.append(_record({"id": found.id}, output or b""))
+            records.append(_record({"id": found.id, **points.get(found.id, {})}, output or b""))
             continue
         if len(jobs) > 1:
             started = "" if output is not None else f" (no {stream_name}: not started)"
@@ -287,6 +339,16 @@ def _print_output(
         _emit({"id": found.id}, output or b"", fmt)
     if records:
         common.write_json(records[0] if len(records) == 1 else records)
+
+
+def _points_of(client: Any, target: str, state: str | None) -> dict[int, dict[str, Any]]:
+    """For a spec: job id -> the index and params of its point (nothing for an id)."""
+    if is_id_text(target):
+        return {}
+    from prominence_spec.client.points import point_of_job, point_statuses
+    from prominence_spec.client.source import SpecSource
+
+    return point_of_job(point_statuses(client, SpecSource(Path(target)), state=state))
 
 
 def _read_stream(

@@ -6,15 +6,13 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import typer
 
 from prominence_spec.cli import _client_common as common
 from prominence_spec.cli import _options as shared
-
-if TYPE_CHECKING:
-    from prominence_spec.diagnostics import Diagnostic
+from prominence_spec.cli._diagnostics import show_diagnostics
 
 MODES = ("jobs", "workflow", "factory")
 
@@ -48,7 +46,9 @@ def submit(
 ) -> None:
     """Submit a spec's jobs (or workflow); again, only what is missing."""
     options = _check_options(spec, fmt, mode, curl, dry_run, concurrency, timeout)
-    params = _values(spec, values, sets)
+    from prominence_spec.cli._values import spec_values
+
+    params = spec_values(spec, values, sets)
     from prominence_spec.client.source import SpecSource
 
     source = SpecSource(Path(spec), params, mode, root)
@@ -131,25 +131,6 @@ def _check_options(
     if not Path(spec).is_file():
         raise typer.BadParameter(f"{spec}: no such file", param_hint="SPEC")
     return {"format": fmt, "concurrency": concurrency}
-
-
-def _values(spec: str, values: list[str] | None, sets: list[str] | None) -> dict[str, Any]:
-    from prominence_spec.cli._values import collect_values
-
-    params, _, problems = collect_values(values, sets)
-    if problems:
-        show_diagnostics(spec, problems)
-        raise typer.Exit(2)
-    return params
-
-
-def show_diagnostics(spec: str, diagnostics: list[Diagnostic]) -> None:
-    from prominence_spec.diagnostics import CheckReport, FileReport
-    from prominence_spec.report import ReportOptions, report
-
-    if diagnostics:
-        checked = CheckReport([FileReport(spec, list(diagnostics), documents=1)])
-        report(checked, sys.stderr, "text", ReportOptions(color=sys.stderr.isatty()))
 
 
 # -- dry run -----------------------------------------------------------------------------------

@@ -264,6 +264,18 @@ class Client:
         what = f"delete {'workflow' if workflows else 'job'} {_ids(wanted)}"
         expect_json(reply, (200,), token=self.token, what=what)
 
+    def rerun_workflow(self, workflow_id: int) -> int:
+        """``PUT /workflows/<id>``: re-run a finished workflow's failed jobs and the jobs
+        that never ran because of them, as a new workflow (its id); its completed jobs
+        stay done. Sent once: a PUT that may have arrived is not sent again."""
+        what = f"re-run workflow {int(workflow_id)}"
+        self.transport.wait_gate()
+        reply = self.transport.send("PUT", f"/workflows/{int(workflow_id)}")
+        data = expect_json(reply, (200, 201), token=self.token, what=what)
+        if not isinstance(data, dict) or type(data.get("id")) is not int:
+            raise ServerError(f"{what}: HTTP {reply.status} without a new id", status=reply.status)
+        return int(data["id"])
+
     # -- waiting ---------------------------------------------------------------------------
     def wait(
         self,

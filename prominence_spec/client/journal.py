@@ -260,6 +260,16 @@ class Journal:
                 (state, error, time.time(), url, run, key),
             )
 
+    def restore(self, url: str, run: str, key: int, job_id: int, attempt: int) -> None:
+        """A new attempt certainly made nothing (a refused re-run): the point is back to
+        its job ``job_id`` of attempt ``attempt``."""
+        with self._write() as db:
+            db.execute(
+                "UPDATE points SET state = 'submitted', job_id = ?, attempt = ?, error = NULL, "
+                "updated = ?, deadline = NULL WHERE url = ? AND run = ? AND key = ?",
+                (job_id, attempt, time.time(), url, run, key),
+            )
+
     def forget_sending(self, url: str, run: str, key: int) -> None:
         """The POST certainly never left (stopped before sending): back to 'rejected'."""
         self.mark_failed(url, run, key, "not sent", ambiguous=False)

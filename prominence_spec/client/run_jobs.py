@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from prominence_spec.client.api import Client
-from prominence_spec.client.identity import ID_LABEL, RUN_LABEL
+from prominence_spec.client.identity import RUN_LABEL, point_key
 
 
 @dataclass(frozen=True)
@@ -81,23 +81,19 @@ def list_run(client: Client, run: str, *, jobs: bool = True, workflows: bool = F
     for workflow in [kind for kind, wanted in ((False, jobs), (True, workflows)) if wanted]:
         listing.requests += 1
         for item in client.find(RUN_LABEL, run, workflows=workflow, detail=True):
-            key = point_key(item, run)
+            key = run_point_key(item, run)
             if key is not None and type(item.get("id")) is int:
                 listing.add(RunJob(key, item["id"], workflow, item))
     listing.jobs.sort(key=lambda job: (job.id, job.workflow))
     return listing
 
 
-def point_key(item: dict[str, Any], run: str) -> int | None:
+def run_point_key(item: dict[str, Any], run: str) -> int | None:
     """The point a record's labels name, when both labels are this run's; else None."""
     labels = item.get("labels")
     if not isinstance(labels, dict) or labels.get(RUN_LABEL) != run:
         return None
-    value = labels.get(ID_LABEL)
-    prefix = f"{run}-"
-    if isinstance(value, str) and value.startswith(prefix) and value[len(prefix) :].isdigit():
-        return int(value[len(prefix) :])
-    return None
+    return point_key(item, run)
 
 
-__all__ = ["RunJob", "RunListing", "list_run", "point_key"]
+__all__ = ["RunJob", "RunListing", "list_run", "run_point_key"]

@@ -270,12 +270,17 @@ class _Work:
                 self.to_send[key] = self.known[key].attempt
 
     def duplicates(self, listing: RunListing) -> list[tuple[int, list[int]]]:
-        """Points with more than one job of the current attempt (a concurrent submit)."""
+        """Jobs-mode points with more than one job of the current attempt (a concurrent
+        submit). A workflow point's later labelled workflows are what a re-run makes
+        (``prominence rerun``, ``--retry-failed``), so they are not duplicates."""
         found = []
         for key, jobs in sorted(listing.by_key().items()):
+            summary = self.summaries.get(key)
+            if summary is None or summary.kind == "workflow":
+                continue
             earlier = set(self.history.get(key, ())) - {self.existing.get(key)}
             ids = [job.id for job in jobs if job.id not in earlier]
-            if len(ids) > 1 and key in self.summaries:
+            if len(ids) > 1:
                 found.append((key, ids))
         return found
 
@@ -312,10 +317,33 @@ class _Work:
         for key, job_id in list(self.existing.items()):
             if self.status.get(key) in _RETRY_STATES:
                 del self.existing[key]
+                if self.summaries[key].kind == "workflow":
+                    self._rerun(key, job_id)
+                    continue
                 record = self.known.get(key)
                 self.to_send[key] = (record.attempt if record else 1) + 1
                 self.history.setdefault(key, []).append(job_id)
                 self.report.retried += 1
+
+    def _rerun(self, key: int, workflow_id: int) -> None:
+        """A failed workflow runs again as the server re-runs it (only what failed)."""
+        from prominence_spec.client.rerun import rerun_point
+
+        record = self.known.get(key)
+        summary = self.summaries[key]
+        done = rerun_point(
+            self.client,
+            self.journal,
+            self.run,
+            summary,
+            workflow_id,
+            record.attempt if record else 1,
+        )
+        self.report.retried += 1
+        if done.id is None:
+            self.report.failed.append(PointResult(key, summary.name, None, done.error))
+        else:
+            self.report.submitted.append(PointResult(key, summary.name, done.id))
 
     def outgoing(self) -> Iterator[Outgoing]:
         if not self.to_send:
