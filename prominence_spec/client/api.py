@@ -391,6 +391,7 @@ class _Submission:
             except TransportError as exc:
                 error: ClientError = exc
                 ambiguous = exc.sent
+                answered = exc.kind != "timeout"  # closed or reset: the server is done with it
             else:
                 created = _created(reply)
                 if created is not None:
@@ -450,8 +451,10 @@ class _Submission:
         return None
 
     def _in_doubt(self, error: ClientError) -> AmbiguousSubmissionError:
-        """No answer from the server itself: the POST may still be on its way to it (a slow
-        server creates the job later), so it is not sent again; the next submit asks."""
+        """No answer in time (a read timeout, a 502/504 from a proxy): the server may still be
+        working on the POST and create the job later, so it is not sent again; the next
+        submit asks. (A connection closed or reset without an answer is not this case: the
+        server is done with the request, as with a stale keep-alive connection.)"""
         LOG.info("%s: not on the server yet, may still arrive: not sent again", self.identity)
         return AmbiguousSubmissionError(
             f"{error.message}; the job is not on the server yet, but the request may still "

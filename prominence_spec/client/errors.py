@@ -10,8 +10,9 @@ from __future__ import annotations
 #: The kinds an error can carry: ``no-token`` (a CredentialsError: no token anywhere),
 #: ``no-output`` (a NotFoundError: the job exists but has no stdout/stderr yet),
 #: ``no-job`` (a NotFoundError: no such job or workflow), ``no-route`` (a NotFoundError:
-#: an HTML 404, the URL is wrong), ``refused`` (a TransportError: nothing listens there).
-KINDS = ("no-token", "no-output", "no-job", "no-route", "refused")
+#: an HTML 404, the URL is wrong), ``refused`` (a TransportError: nothing listens there),
+#: ``timeout`` (a TransportError: no complete answer in time; the server may still act).
+KINDS = ("no-token", "no-output", "no-job", "no-route", "refused", "timeout")
 
 
 class ClientError(Exception):

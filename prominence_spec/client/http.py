@@ -226,7 +226,8 @@ class Transport:
             why = f"could not connect within {self.timeout[0]:g} s"
         else:
             why = _reason(exc)
-        kind = "refused" if why == "connection refused" else None
+        timed_out = expired() or isinstance(exc, requests.exceptions.ReadTimeout)
+        kind = "refused" if why == "connection refused" else ("timeout" if timed_out else None)
         if kind and is_loopback(urlsplit(url).hostname or ""):
             why += " (is `promspec sandbox` running? start it with `promspec sandbox`)"
         message = self.redact(f"{method} {url}: {why}")
