@@ -45,6 +45,9 @@ def sandbox(
         60.0, hidden=True, help="Seconds in a walltime minute (for tests)."
     ),
     kill_grace: float = typer.Option(2.0, hidden=True, help="Seconds from SIGTERM to SIGKILL."),
+    output_url_lifetime: int = typer.Option(
+        7 * 24 * 3600, metavar="SECONDS", help="How long output URLs stay valid [7 days]."
+    ),
     ready_fd: int | None = typer.Option(
         None, metavar="FD", help='Once serving, write {"url", "token_file", "pid"} to FD.'
     ),
@@ -69,6 +72,7 @@ def sandbox(
         token_file=token_file.expanduser().resolve() if token_file else None,
         executor=executor, max_jobs=max_jobs, latency_ms=latency, allow_remote=allow_remote,
         walltime_minute=walltime_minute, kill_grace=kill_grace,
+        output_url_lifetime=output_url_lifetime,
     )  # fmt: skip
     logging.basicConfig(level=logging.WARNING, format="promspec sandbox: %(message)s")
     try:

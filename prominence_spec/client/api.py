@@ -70,6 +70,7 @@ class Client:
         environ = os.environ if env is None else env
         self.url = resolve_url(url, environ)
         self.token = self._token(token, token_file, environ)
+        self._token_from = (token, token_file, environ)
         self.policy = policy or RetryPolicy()
         self.transport = Transport(
             self.url,
@@ -90,6 +91,21 @@ class Client:
 
     def __repr__(self) -> str:
         return f"Client({self.url!r}, token=***)"
+
+    def reload_token(self) -> bool:
+        """Read the token again from where it came from (``token_file``, the variable or
+        ``~/.prominence/token``); True when it changed, and it is sent from now on. A token
+        given as a value cannot change. Raises :class:`CredentialsError` when it cannot
+        be read any more."""
+        value, token_file, environ = self._token_from
+        if value is not None:
+            return False
+        fresh = load_token(token_file, environ)
+        if fresh.secret == self.token.secret:
+            return False
+        self.token = fresh
+        self.transport.set_token(fresh)
+        return True
 
     def __enter__(self) -> Client:
         return self
