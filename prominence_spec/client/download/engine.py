@@ -193,13 +193,12 @@ class Downloader:
             self._done(point, output, output.size, kept=True)
             return
         written = self._download(point, output, target)
-        kept = _same(target, written)
-        if kept:
+        if _same(target, written):  # fetched, but the same bytes: not rewritten
             written.path.unlink()
         else:
             os.replace(written.path, target)
         entry["files"].append(file_item(output.name, target, written.sha256))
-        self._done(point, output, written.size, kept=kept)
+        self._done(point, output, written.size, kept=False)
 
     def _dir(self, point: Point, output: Output, folder: Path, entry: dict[str, Any]) -> None:
         assert self.manifest is not None
