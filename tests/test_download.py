@@ -22,13 +22,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from client_support import cli, make_token, promspec, sweep_spec
 from test_sandbox_run import HOST_ARGS
 
 from prominence_spec.client import Client
 from prominence_spec.client.download.engine import Downloader
 from prominence_spec.client.download.model import Point
 from prominence_spec.client.download.sources import from_ids
+
+from client_support import cli, make_token, promspec, sweep_spec
 from sandbox_support import make_job, poll_until, shared_sandbox, start_sandbox
 
 #: A job that writes what it is told into one.txt and res/sub/a.txt, then exits with CODE.
@@ -56,38 +57,52 @@ def _env(box) -> dict[str, str]:
 
 
 def _download(monkeypatch, capsys, box, *args: str) -> tuple[int, str, str]:
-    return cli(monkeypatch, capsys, ["download", "--token-file", str(box.token_file), *args],
-               _env(box))  # fmt: skip
+    return cli(
+        monkeypatch, capsys, ["download", "--token-file", str(box.token_file), *args], _env(box)
+    )
 
 
 def _tree(root: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*"))
-            if p.is_file()}  # fmt: skip
+    return {
+        str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()
+    }
 
 
 def _mtimes(root: Path) -> dict[str, int]:
-    return {str(p.relative_to(root)): p.stat().st_mtime_ns for p in root.rglob("*")
-            if p.is_file() and p.name != "manifest.jsonl"}  # fmt: skip
+    return {
+        str(p.relative_to(root)): p.stat().st_mtime_ns
+        for p in root.rglob("*")
+        if p.is_file() and p.name != "manifest.jsonl"
+    }
 
 
-def test_completed_jobs_byte_equal_then_all_then_nothing_rewritten(box, tmp_path, monkeypatch,
-                                                                    capsys):  # fmt: skip
+def test_completed_jobs_byte_equal_then_all_then_nothing_rewritten(
+    box, tmp_path, monkeypatch, capsys
+):
     ids = _jobs(box, 3, failing=(1,))
     out = tmp_path / "results"
     code, _, err = _download(monkeypatch, capsys, box, *map(str, ids), "-d", str(out))
     assert code == 0, err
-    assert f"downloaded 4 files" in err and "for 2 points" in err
+    assert "downloaded 4 files" in err and "for 2 points" in err
     assert "1 job not completed left out (--all includes" in err
     first, third = f"{ids[0]}-w0", f"{ids[2]}-w2"
     assert sorted(p.name for p in out.iterdir()) == sorted([first, third, "manifest.jsonl"])
     tree = _tree(out / third)
     assert tree == {
-        "one.txt": b"one 2", "res/sub/a.txt": b"a 2", "stdout.txt": b"said 2\n",
-        "stderr.txt": b"warn 2\n", "params.json": tree["params.json"],
-    }  # fmt: skip
+        "one.txt": b"one 2",
+        "res/sub/a.txt": b"a 2",
+        "stdout.txt": b"said 2\n",
+        "stderr.txt": b"warn 2\n",
+        "params.json": tree["params.json"],
+    }
     params = json.loads(tree["params.json"])
-    assert params == {"index": None, "params": {}, "id": ids[2], "status": "completed",
-                      "exit_code": 0}  # fmt: skip
+    assert params == {
+        "index": None,
+        "params": {},
+        "id": ids[2],
+        "status": "completed",
+        "exit_code": 0,
+    }
     assert not list(out.rglob("*.tgz")), "the archive is not kept"
 
     code, _, err = _download(monkeypatch, capsys, box, *map(str, ids), "-d", str(out), "--all")
@@ -110,8 +125,9 @@ def test_completed_jobs_byte_equal_then_all_then_nothing_rewritten(box, tmp_path
     assert item["one.txt"]["sha256"] == hashlib.sha256(b"one 2").hexdigest()
     assert item["res/sub/a.txt"]["size"] == 3
 
-    code, _, err = _download(monkeypatch, capsys, box, *map(str, ids), "-d", str(out), "--all",
-                             "--force")  # fmt: skip
+    code, _, err = _download(
+        monkeypatch, capsys, box, *map(str, ids), "-d", str(out), "--all", "--force"
+    )
     assert code == 0 and "downloaded 6 files" in err
     assert _tree(out / third)["one.txt"] == b"one 2"
 
@@ -136,9 +152,15 @@ def test_workflow_and_factory_jobs(box, tmp_path, monkeypatch, capsys):
     workflow = {
         "name": "wfdl",
         "jobs": [job("a", "printf A > out.txt"), job("f", "printf 'F$x' > out.txt")],
-        "factories": [{"name": "sweep", "jobs": ["f"], "type": "parameterSweep",
-                       "parameters": [{"name": "x", "start": 1, "end": 3, "step": 1}]}],
-    }  # fmt: skip
+        "factories": [
+            {
+                "name": "sweep",
+                "jobs": ["f"],
+                "type": "parameterSweep",
+                "parameters": [{"name": "x", "start": 1, "end": 3, "step": 1}],
+            }
+        ],
+    }
     reply = box.post("/workflows", json=workflow)
     assert reply.status_code == 201, reply.text
     wf_id = reply.json()["id"]
@@ -148,18 +170,25 @@ def test_workflow_and_factory_jobs(box, tmp_path, monkeypatch, capsys):
     assert code == 0, err
     got = sorted((p.parent.name.split("-", 1)[1], p.read_bytes()) for p in out.rglob("out.txt"))
     assert [b for _, b in got] == [b"A", b"F1", b"F2", b"F3"], got
-    params = sorted(json.dumps(json.loads(p.read_text())["params"])
-                    for p in out.rglob("params.json"))  # fmt: skip
+    params = sorted(
+        json.dumps(json.loads(p.read_text())["params"]) for p in out.rglob("params.json")
+    )
     assert params == ['{"x": 1}', '{"x": 2}', '{"x": 3}', "{}"], params
 
 
 def test_spec_points_in_index_folders_with_their_values(box, tmp_path, monkeypatch, capsys):
     spec = sweep_spec(tmp_path, 3)
-    text = spec.read_text().replace("cmd: echo point {{ i }}",
-                                    "cmd: printf 'v{{ i }}' > v.txt\n    ") + "outputFiles: [v.txt]\n"  # fmt: skip
+    text = (
+        spec.read_text().replace("cmd: echo point {{ i }}", "cmd: printf 'v{{ i }}' > v.txt\n    ")
+        + "outputFiles: [v.txt]\n"
+    )
     spec.write_text(text)
-    code, _, err = cli(monkeypatch, capsys, ["run", str(spec), "--token-file",
-                                             str(box.token_file), "--no-results"], _env(box))  # fmt: skip
+    code, _, err = cli(
+        monkeypatch,
+        capsys,
+        ["run", str(spec), "--token-file", str(box.token_file), "--no-results"],
+        _env(box),
+    )
     assert code == 0, err
     out = tmp_path / "r"
     code, _, err = _download(monkeypatch, capsys, box, str(spec), "-d", str(out))
@@ -169,8 +198,9 @@ def test_spec_points_in_index_folders_with_their_values(box, tmp_path, monkeypat
         assert (folder / "v.txt").read_bytes() == f"v{i}".encode()
         params = json.loads((folder / "params.json").read_text())
         assert params["index"] == i and params["params"] == {"i": i}
-    code, _, err = _download(monkeypatch, capsys, box, str(spec), "-d", str(tmp_path / "l"),
-                             "--layout", "i={i}")  # fmt: skip
+    code, _, err = _download(
+        monkeypatch, capsys, box, str(spec), "-d", str(tmp_path / "l"), "--layout", "i={i}"
+    )
     assert code == 0, err
     assert (tmp_path / "l" / "i=2" / "v.txt").read_bytes() == b"v2"
     code, _, err = _download(monkeypatch, capsys, box, str(spec), "--layout", "{nope}")
@@ -186,18 +216,46 @@ def test_kill_9_midway_then_resume_leaves_no_partial_file(tmp_path):
         for job_id in ids:
             own.wait_job(job_id, timeout=60)
         out = tmp_path / "out"
-        argv = [sys.executable, "-m", "prominence_spec", "download", *map(str, ids), "-d",
-                str(out), "-j", "1", "--url", own.url, "--token-file", str(own.token_file)]  # fmt: skip
+        argv = [
+            sys.executable,
+            "-m",
+            "prominence_spec",
+            "download",
+            *map(str, ids),
+            "-d",
+            str(out),
+            "-j",
+            "1",
+            "--url",
+            own.url,
+            "--token-file",
+            str(own.token_file),
+        ]
         proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        poll_until(lambda: any(p.stat().st_size > 1 << 20 for p in out.rglob("*.promspec-part")),
-                   timeout=30, what="a download under way")  # fmt: skip
+        poll_until(
+            lambda: any(p.stat().st_size > 1 << 20 for p in out.rglob("*.promspec-part")),
+            timeout=30,
+            what="a download under way",
+        )
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=10)
         for final in out.rglob("big.bin"):
             assert final.stat().st_size == big, "a final name holds a partial file"
         assert list(out.rglob("*.promspec-part")), "the kill left its temporary file"
-        done = promspec(["download", *map(str, ids), "-d", str(out), "--url", own.url,
-                         "--token-file", str(own.token_file)], cwd=tmp_path, env={})  # fmt: skip
+        done = promspec(
+            [
+                "download",
+                *map(str, ids),
+                "-d",
+                str(out),
+                "--url",
+                own.url,
+                "--token-file",
+                str(own.token_file),
+            ],
+            cwd=tmp_path,
+            env={},
+        )
         assert done.returncode == 0, done.stderr
         assert not list(out.rglob("*.promspec-part"))
         assert sorted(p.stat().st_size for p in out.rglob("big.bin")) == [big] * 3
@@ -249,29 +307,46 @@ def files_server():
 
 def test_hostile_names_and_archives_are_refused(box, files_server, tmp_path):
     base, files = files_server
-    files.update({"/f": b"data", "/link.tgz": _archive([("d/ok", b"x"), ("d/l", "/etc/passwd")]),
-                  "/climb.tgz": _archive([("../../escaped", b"x")]),
-                  "/good.tgz": _archive([("g/inner.txt", b"inner")])})  # fmt: skip
+    files.update(
+        {
+            "/f": b"data",
+            "/link.tgz": _archive([("d/ok", b"x"), ("d/l", "/etc/passwd")]),
+            "/climb.tgz": _archive([("../../escaped", b"x")]),
+            "/good.tgz": _archive([("g/inner.txt", b"inner")]),
+        }
+    )
     record = {
-        "id": 1, "status": "completed",
-        "outputFiles": [{"name": n, "url": f"{base}/f", "size": 4}
-                        for n in ("../x", "/abs/y", "ok/../../z", "fine.txt")],
-        "outputDirs": [{"name": "d", "url": f"{base}/link.tgz"},
-                       {"name": "c", "url": f"{base}/climb.tgz"},
-                       {"name": "g", "url": f"{base}/good.tgz"}],
-    }  # fmt: skip
+        "id": 1,
+        "status": "completed",
+        "outputFiles": [
+            {"name": n, "url": f"{base}/f", "size": 4}
+            for n in ("../x", "/abs/y", "ok/../../z", "fine.txt")
+        ],
+        "outputDirs": [
+            {"name": "d", "url": f"{base}/link.tgz"},
+            {"name": "c", "url": f"{base}/climb.tgz"},
+            {"name": "g", "url": f"{base}/good.tgz"},
+        ],
+    }
     root = tmp_path / "inner" / "root"
     with Client(box.url, token_file=str(box.token_file)) as client:
         report = Downloader(client, root).run([Point("p", 1, record, {}, streams=False)])
     refused = sorted((p.kind, p.name) for p in report.problems)
-    assert refused == [("unsafe-archive", "c"), ("unsafe-archive", "d"), ("unsafe-name", "../x"),
-                       ("unsafe-name", "/abs/y"), ("unsafe-name", "ok/../../z")]  # fmt: skip
+    assert refused == [
+        ("unsafe-archive", "c"),
+        ("unsafe-archive", "d"),
+        ("unsafe-name", "../x"),
+        ("unsafe-name", "/abs/y"),
+        ("unsafe-name", "ok/../../z"),
+    ]
     link = next(p for p in report.problems if p.name == "d")
     assert "'d/l', a link; nothing was unpacked" in link.message
     assert sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*") if p.is_file()) == [
-        "inner/root/manifest.jsonl", "inner/root/p/fine.txt", "inner/root/p/g/inner.txt",
+        "inner/root/manifest.jsonl",
+        "inner/root/p/fine.txt",
+        "inner/root/p/g/inner.txt",
         "inner/root/p/params.json",
-    ]  # fmt: skip
+    ]
     with Client(box.url, token_file=str(box.token_file)) as client:
         bad = Downloader(client, root).run([Point("../out", 1, record, {}, streams=False)])
     assert [(p.kind, p.folder) for p in bad.problems] == [("unsafe-name", "../out")]
@@ -280,8 +355,9 @@ def test_hostile_names_and_archives_are_refused(box, files_server, tmp_path):
 
 # -- expiry and tokens -------------------------------------------------------------------------
 def test_expired_url_is_s3_403_and_fetched_anew_from_the_record(tmp_path):
-    with start_sandbox(tmp_path / "data", executor="host",
-                       args=[*HOST_ARGS, "--output-url-lifetime", "1"]) as own:  # fmt: skip
+    with start_sandbox(
+        tmp_path / "data", executor="host", args=[*HOST_ARGS, "--output-url-lifetime", "1"]
+    ) as own:
         job_id = own.submit(make_job("printf fresh > f.txt", outputFiles=["f.txt"]))
         own.wait_job(job_id)
         with Client(own.url, token_file=str(own.token_file)) as client:
@@ -300,8 +376,11 @@ def test_expired_url_is_s3_403_and_fetched_anew_from_the_record(tmp_path):
 
 def test_expired_again_is_a_problem_that_says_so(box, expired_server, tmp_path):
     server = expired_server
-    record = {"id": 1, "status": "completed",
-              "outputFiles": [{"name": "f", "url": server, "size": 1}]}  # fmt: skip
+    record = {
+        "id": 1,
+        "status": "completed",
+        "outputFiles": [{"name": "f", "url": server, "size": 1}],
+    }
     with Client(box.url, token_file=str(box.token_file)) as client:
         job = box.submit(make_job("true"))
         box.wait_job(job)
@@ -320,7 +399,6 @@ class _Expired(http.server.BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
-
 
 
 @pytest.fixture()
@@ -369,8 +447,14 @@ def test_official_cli_download_gets_the_same_bytes(box, tmp_path, monkeypatch, c
     shutil.copy(box.token_file, home / ".prominence" / "token")
     env = {**os.environ, "HOME": str(home), "PROMINENCE_URL": box.url}
     env.pop("PROMINENCE_TOKEN", None)
-    done = subprocess.run([str(exe), "download", str(job_id)], env=env, cwd=home,
-                          capture_output=True, text=True, timeout=60)  # fmt: skip
+    done = subprocess.run(
+        [str(exe), "download", str(job_id)],
+        env=env,
+        cwd=home,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 0, done.stderr
     code, _, err = _download(monkeypatch, capsys, box, str(job_id), "-d", str(tmp_path / "p"))
     assert code == 0, err

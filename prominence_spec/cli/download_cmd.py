@@ -59,7 +59,8 @@ def _select(
     layout: str | None,
     include_all: bool,
 ) -> Any:
-    from prominence_spec.client.download.sources import from_ids, from_spec
+    from prominence_spec.client.download.sources import from_ids
+    from prominence_spec.client.download.spec_points import from_spec
     from prominence_spec.client.errors import ConfigError
 
     ids = [t for t in targets if t.isdigit()]

@@ -164,7 +164,7 @@ def _run(
 def _results(client: Any, spec: Path, state: str | None, folder: Path, jobs: int) -> int:
     """Every point's outputs (failed ones too) into ``folder``; the exit code."""
     from prominence_spec.cli._download_view import download_into
-    from prominence_spec.client.download.sources import from_spec
+    from prominence_spec.client.download.spec_points import from_spec
 
     selection = from_spec(client, spec, state=state, include_all=True)
     hint = f"get the rest with: promspec download {spec} -d {folder}"

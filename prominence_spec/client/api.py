@@ -279,6 +279,33 @@ class Client:
                 on_update(records)
         return records
 
+    # -- results ---------------------------------------------------------------------------
+    def download(
+        self,
+        ids: Iterable[int],
+        folder: str | os.PathLike[str] = "results",
+        *,
+        workflows: bool = False,
+        include_all: bool = False,
+        jobs: int = 8,
+        force: bool = False,
+        on_event: Callable[[Any], None] | None = None,
+    ) -> Any:
+        """Every output of these jobs (or workflows' jobs) into ``folder/<id>-<name>/``,
+        as ``promspec download`` does; a :class:`~prominence_spec.client.download.model.Report`
+        (``ok``, ``problems``, ``login_needed``; unknown ids are in ``missing``)."""
+        from pathlib import Path
+
+        from prominence_spec.client.download.engine import Downloader
+        from prominence_spec.client.download.sources import from_ids
+
+        selection = from_ids(self, ids, workflows=workflows, include_all=include_all)
+        engine = Downloader(self, Path(folder), jobs=jobs, force=force, on_event=on_event)
+        report = engine.run(selection.points)
+        report.left_out += selection.left_out
+        report.missing = selection.missing
+        return report
+
     def health(self) -> bool:
         reply = self.transport.call("GET", "/health")
         return reply.status == 204

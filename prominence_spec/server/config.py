@@ -42,6 +42,8 @@ class SandboxConfig:
     kill_grace: float = 2.0
     #: Seconds a presigned output URL stays valid (``--output-url-lifetime``).
     output_url_lifetime: int = OUTPUT_URL_LIFETIME
+    #: Milliseconds before each output download is answered (an object store's latency).
+    storage_latency_ms: int = 0
 
     @property
     def resolved_token_file(self) -> Path:
@@ -53,8 +55,8 @@ class SandboxConfig:
             raise ConfigError(f"unknown executor {self.executor!r}: choose {', '.join(EXECUTORS)}")
         if self.max_jobs < 1:
             raise ConfigError("--max-jobs must be at least 1")
-        if self.latency_ms < 0:
-            raise ConfigError("--latency must not be negative")
+        if self.latency_ms < 0 or self.storage_latency_ms < 0:
+            raise ConfigError("--latency and --storage-latency must not be negative")
         if self.output_url_lifetime < 1:
             raise ConfigError("--output-url-lifetime must be at least 1 second")
         if not 0 <= self.port <= 65535:

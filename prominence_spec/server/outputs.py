@@ -45,6 +45,8 @@ def storage_error(status: int, code: str, message: str) -> Response:
 def download(job_id: int, obj: str) -> Response:
     """An output file, for a caller holding its presigned URL."""
     box = sandbox()
+    if box.config.storage_latency_ms:
+        time.sleep(box.config.storage_latency_ms / 1000)
     try:
         expires = int(request.args.get("expires", ""))
     except ValueError:

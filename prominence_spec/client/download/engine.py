@@ -18,10 +18,10 @@ from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
 from pathlib import Path
 from typing import Any, TypeVar
 
-from prominence_spec.client.api import Client
 from prominence_spec.client.credentials import LOGIN_HINT
 from prominence_spec.client.download.manifest import Manifest, file_item
 from prominence_spec.client.download.model import (
+    Api,
     FileDone,
     Found,
     OnEvent,
@@ -74,7 +74,7 @@ class Downloader:
 
     def __init__(
         self,
-        client: Client,
+        client: Api,
         root: Path,
         *,
         jobs: int = 8,

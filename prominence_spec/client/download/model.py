@@ -3,11 +3,29 @@ progress events and the report."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
+
+from prominence_spec.client.credentials import Token
 
 Kind = Literal["file", "dir"]
+
+
+class Api(Protocol):
+    """What the engine asks of :class:`~prominence_spec.client.api.Client`."""
+
+    token: Token
+
+    def describe_job(self, job_id: int) -> dict[str, Any]: ...
+    def stdout(self, job_id: int, *, node: int = 0, offset: int = 0) -> bytes: ...
+    def stderr(self, job_id: int, *, node: int = 0, offset: int = 0) -> bytes: ...
+    def reload_token(self) -> bool: ...
+    def list_jobs(self, **filters: Any) -> list[dict[str, Any]]: ...
+    def statuses(
+        self, ids: Iterable[int], *, workflows: bool = False, detail: bool = False
+    ) -> dict[int, dict[str, Any]]: ...
+
 
 #: Stable kinds of :class:`Problem`.
 PROBLEM_KINDS = (
@@ -121,9 +139,10 @@ class Report:
     unavailable: int = 0  # outputs whose URL is "" (stage-out failed, or user storage)
     left_out: int = 0  # points not fetched: not completed (and no --all)
     problems: list[Problem] = field(default_factory=list)
+    missing: list[int] = field(default_factory=list)  # ids the server does not know
     #: Set when the API refused the token after it was read again: what to do.
     login_needed: str | None = None
 
     @property
     def ok(self) -> bool:
-        return not self.problems and self.login_needed is None
+        return not self.problems and not self.missing and self.login_needed is None
