@@ -63,7 +63,12 @@ def test_submit_prints_ids_and_rerun_says_all_are_there(
     code, out, err = cli(monkeypatch, capsys, ["submit", spec, "-f", "json"], env)
     result = json.loads(out)
     assert code == 0 and result["submitted"] == [] and len(result["existing"]) == 4
-    assert set(result) == {"run", "submitted", "existing", "failed"}
+    assert set(result) == {"run", "submitted", "existing", "failed"} | {
+        "unknown",
+        "lost",
+        "duplicates",
+    }
+    assert result["unknown"] == result["lost"] == result["duplicates"] == []
     assert "0 submitted, 4 already there" in err
 
 
@@ -111,7 +116,12 @@ def test_operations_by_id_and_by_spec(tmp_path: Path, proxy: FaultProxy, monkeyp
     code, out, _ = cli(monkeypatch, capsys, ["status", spec, "-f", "json"], env)
     assert code == 0 and [r["id"] for r in json.loads(out)] == ids
     assert {r["status"] for r in json.loads(out)} == {"completed"}
-    code, out, _ = cli(monkeypatch, capsys, ["status", spec], env)
+    code, out, _ = cli(monkeypatch, capsys, ["status", spec], env)  # a row per point
+    assert code == 0
+    header = ["INDEX", "i", "NAME", "ID", "STATUS", "REASON", "EXIT", "ATTEMPTS", "WALL"]
+    assert out.splitlines()[0].split() == header
+    assert out.splitlines()[-1] == "3 points: 3 completed"
+    code, out, _ = cli(monkeypatch, capsys, ["status", *map(str, ids)], env)
     assert code == 0
     assert out.splitlines()[0].split() == ["ID", "NAME", "STATUS", "CREATED", "ELAPSED", "REASON"]
     code, out, _ = cli(monkeypatch, capsys, ["describe", str(ids[0])], env)
@@ -124,7 +134,8 @@ def test_operations_by_id_and_by_spec(tmp_path: Path, proxy: FaultProxy, monkeyp
     )
     assert code == 0 and [r["id"] for r in json.loads(out)] == [ids[2]]
     code, out, err = cli(monkeypatch, capsys, ["delete", spec], env)
-    assert code == 1 and "No such job" in err  # finished jobs cannot be deleted
+    assert (code, err) == (0, "")  # finished jobs cannot be deleted, and that is no failure
+    assert out.splitlines() == [f"{i}: had already finished (completed)" for i in ids]
     code, _, err = cli(monkeypatch, capsys, ["describe", "424242"], env)
     assert code == 1 and "no such job 424242" in err
 

@@ -487,3 +487,30 @@ def test_non_string_body_name_is_a_diagnostic_in_every_mode(repo, mode: str) -> 
     )
     documents, diagnostics = run(path, mode=mode)
     assert documents == [] and any(d.is_error for d in diagnostics)
+
+
+def test_a_value_that_cannot_be_built_does_not_hide_the_documents_other_problems(repo) -> None:
+    """A missing read_file (PS609) used to hide every schema error of the same document
+    until it was fixed: the rest of the document is checked too, and nothing is said about
+    the failed value itself (its placeholder is not a type error)."""
+    path = write(
+        repo,
+        "promspec:\n"
+        "  sweep: {n: [1, 2, 3]}\n"
+        "name: x\n"
+        "resources:\n"
+        '  cpus: "two"\n'
+        "  memory: 1\n"
+        "  disk: 10\n"
+        "tasks:\n"
+        "  - image: busybox\n"
+        "    runtime: singularity\n"
+        "    cmd: \"{{ read_file('missing.txt') }} {{ n }}\"\n",
+    )
+    documents, diagnostics = run(path)
+    assert documents == []
+    diagnostics.sort(key=lambda d: d.line or 0)
+    assert [where(d) for d in diagnostics] == [("PS203", 5, 9), ("PS609", 11, 10)]
+    schema, missing = diagnostics
+    assert (schema.pointer, missing.pointer) == ("/resources/cpus", "/tasks/0/cmd")
+    assert "fails for all 3 points" in schema.message

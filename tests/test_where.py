@@ -282,10 +282,17 @@ def test_a_timeout_swallowed_by_a_gc_callback_is_raised_again(repo: Path) -> Non
     unraisable: list[object] = []
     previous_hook = sys.unraisablehook
     sys.unraisablehook = unraisable.append
+    was_enabled, thresholds = gc.isenabled(), gc.get_threshold()
+    gc.enable()  # and collect often, whatever earlier tests in this process left set
+    gc.set_threshold(100)
     gc.callbacks.append(slow_callback)
     try:
-        tpl = Templater(root=repo, base_dir=repo, timeout=0.05)
+        # compiled under a generous limit (on a loaded machine compiling can take 50 ms,
+        # and an expression that does not compile in time fails every call at once),
+        # evaluated under 0.05 s
+        tpl = Templater(root=repo, base_dir=repo, timeout=30)
         slow = tpl.evaluator(SLOW_GC, {})  # batch() makes a list per item: gc runs
+        tpl.timeout = 0.05
         for watched in (True, False):
             calls.clear()
             with pytest.raises(TemplateError) as info:
@@ -295,9 +302,13 @@ def test_a_timeout_swallowed_by_a_gc_callback_is_raised_again(repo: Path) -> Non
                 else:
                     slow({"n": 1})
             assert info.value.code == "PS610"
+            assert info.value.message == "rendering took longer than 0.05 seconds"
             assert calls == ["start"]  # the callback did run during the evaluation
     finally:
         gc.callbacks.remove(slow_callback)
+        gc.set_threshold(*thresholds)
+        if not was_enabled:
+            gc.disable()
         sys.unraisablehook = previous_hook
     assert unraisable == []
     assert alarm_state() == (signal.SIG_DFL, (0.0, 0.0))

@@ -14,6 +14,7 @@ import typer
 from typer.exceptions import TyperException
 
 from prominence_spec.cli import (
+    collect_cmd,
     download_cmd,
     explain_cmd,
     init_cmd,
@@ -25,6 +26,7 @@ from prominence_spec.cli import (
     submit_cmd,
     validate_cmd,
 )
+from prominence_spec.cli._exit import INTERRUPTED
 from prominence_spec.cli._lazy import lazy_group
 
 #: How the app and its commands are built (the catalogue's commands are built with these).
@@ -54,6 +56,7 @@ commands.command("download", short_help="Every point's outputs into a folder of 
     download_cmd.download
 )
 ops_cmd.register(commands)
+commands.command("collect", short_help="One table of every point's results.")(collect_cmd.collect)
 
 app = typer.Typer(
     name="promspec",
@@ -81,9 +84,6 @@ def _root(
     ),
 ) -> None:
     """Validate, render, submit and run PROMINENCE job and workflow specs (or run them here)."""
-
-
-INTERRUPTED = 130
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -59,7 +59,8 @@ def run(
 ) -> None:
     """Submit a spec, wait for its jobs, show a table of how each ended, and download
     every point's outputs (kept after --local's sandbox has stopped)."""
-    from prominence_spec.cli.submit_cmd import MODES, _values
+    from prominence_spec.cli._values import spec_values
+    from prominence_spec.cli.submit_cmd import MODES
 
     common.check_format(fmt)
     if mode is not None and mode not in MODES:
@@ -68,7 +69,7 @@ def run(
         raise typer.BadParameter(f"{spec}: no such file", param_hint="SPEC")
     if local and (url or token_file):
         raise typer.BadParameter("--local starts its own server", param_hint="--url")
-    params = _values(spec, values, sets)
+    params = spec_values(spec, values, sets)
     from prominence_spec.client.source import SpecSource
 
     source = SpecSource(Path(spec), params, mode, root)
@@ -154,7 +155,10 @@ def _run(
     )
     rows = final_rows(client, targets)
     if fmt == "json":
-        common.write_json([{k: v for k, v in row.items() if k != "record"} for row in rows])
+        from prominence_spec.client.points import point_of_job, point_statuses
+
+        points = point_of_job(point_statuses(client, source, state=state))
+        common.write_json([_json_row(row, points) for row in rows])
     else:
         _final_table(rows)
         _tails(client, rows)
@@ -201,6 +205,12 @@ def final_rows(client: Any, targets: list[Any]) -> list[dict[str, Any]]:
                 }
             )
     return rows
+
+
+def _json_row(row: dict[str, Any], points: dict[int, dict[str, Any]]) -> dict[str, Any]:
+    """A row of ``run -f json``: the job's point (index, params) first, no raw record."""
+    point = points.get(row["id"], {"index": None, "params": None})
+    return {**point, **{k: v for k, v in row.items() if k != "record"}}
 
 
 def _job_id(job: dict[str, Any]) -> int:

@@ -6,15 +6,13 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import typer
 
 from prominence_spec.cli import _client_common as common
 from prominence_spec.cli import _options as shared
-
-if TYPE_CHECKING:
-    from prominence_spec.diagnostics import Diagnostic
+from prominence_spec.cli._diagnostics import show_diagnostics
 
 MODES = ("jobs", "workflow", "factory")
 
@@ -41,14 +39,16 @@ def submit(
         8, "--concurrency", "-j", min=1, max=64, metavar="N", help="Requests at once."
     ),
     timeout: float = typer.Option(
-        150.0, "--timeout", metavar="SECONDS", help="Seconds to wait for an answer."
+        150.0, "--timeout", metavar="SECONDS", help="Seconds to wait for each whole answer."
     ),
     root: Path | None = shared.ROOT,
     verbose: bool = common.verbose_option(),
 ) -> None:
     """Submit a spec's jobs (or workflow); again, only what is missing."""
     options = _check_options(spec, fmt, mode, curl, dry_run, concurrency, timeout)
-    params = _values(spec, values, sets)
+    from prominence_spec.cli._values import spec_values
+
+    params = spec_values(spec, values, sets)
     from prominence_spec.client.source import SpecSource
 
     source = SpecSource(Path(spec), params, mode, root)
@@ -133,25 +133,6 @@ def _check_options(
     return {"format": fmt, "concurrency": concurrency}
 
 
-def _values(spec: str, values: list[str] | None, sets: list[str] | None) -> dict[str, Any]:
-    from prominence_spec.cli._values import collect_values
-
-    params, _, problems = collect_values(values, sets)
-    if problems:
-        show_diagnostics(spec, problems)
-        raise typer.Exit(2)
-    return params
-
-
-def show_diagnostics(spec: str, diagnostics: list[Diagnostic]) -> None:
-    from prominence_spec.diagnostics import CheckReport, FileReport
-    from prominence_spec.report import ReportOptions, report
-
-    if diagnostics:
-        checked = CheckReport([FileReport(spec, list(diagnostics), documents=1)])
-        report(checked, sys.stderr, "text", ReportOptions(color=sys.stderr.isatty()))
-
-
 # -- dry run -----------------------------------------------------------------------------------
 def _dry_run(source: Any, url: str | None, state: str | None, fmt: str, output: str | None) -> int:
     from prominence_spec.cli._output import output_stream
@@ -194,7 +175,7 @@ def run_submit(
 ) -> int:
     """Submit and report; 0 when every point is there, 1 when some failed, 130 when
     interrupted (``again``: the command line that resumes, for the closing hint)."""
-    from prominence_spec.cli import INTERRUPTED
+    from prominence_spec.cli._exit import INTERRUPTED
     from prominence_spec.client.submit import Submit
 
     with _progress() as (on_progress, on_phase):
@@ -229,11 +210,13 @@ def _summary(source: Any, result: Any, again: str) -> None:
         return
     found = f", {result.found_by_label} found by label" if result.found_by_label else ""
     retried = f", {result.retried} retried" if result.retried else ""
+    unknown = f", {len(result.unknown)} unknown" if result.unknown else ""
     common.note(
         f"run {result.run}: {result.total} point{'s' if result.total != 1 else ''}: "
         f"{len(result.submitted)} submitted, {len(result.existing)} already there, "
-        f"{len(result.failed)} failed{found}{retried} ({result.seconds:.1f} s)"
+        f"{len(result.failed)} failed{unknown}{found}{retried} ({result.seconds:.1f} s)"
     )
+    _label_notes(source, result)
     for item in result.failed[:10]:
         where = item.where or str(source.path)
         label = f"point {item.index}" + (f" ({item.name})" if item.name else "")
@@ -251,6 +234,36 @@ def _summary(source: Any, result: Any, again: str) -> None:
         )
     elif result.failed:
         common.note(f"run `{again}` to retry the failed points")
+
+
+def _label_notes(source: Any, result: Any) -> None:
+    """What the label check found: lost jobs, points in doubt, points with two jobs."""
+    if result.lost:
+        shown = ", ".join(f"{p.index} (was {p.id})" for p in result.lost[:5])
+        more = f" and {len(result.lost) - 5} more" if len(result.lost) > 5 else ""
+        common.note(
+            f"{len(result.lost)} point(s) had job ids the server no longer has under this "
+            f"run's label: {shown}{more}; the server lost them (its data was reset or "
+            "restored), so they were submitted again"
+        )
+    if result.unknown:
+        common.note(
+            f"{len(result.unknown)} point(s) unknown: their POST got no answer and the job is "
+            "not on the server yet, but the request may still reach it; they were not sent "
+            f"twice. Run `promspec submit {source.path}` again later: it asks by label first"
+        )
+    for key, ids in result.duplicates[:10]:
+        extra = " ".join(str(i) for i in ids[1:])
+        common.note(
+            f"{source.path}: warning: point {key} has {len(ids)} jobs on the server "
+            f"({', '.join(map(str, ids))}): another submit of the same run sent it at the "
+            f"same time; {ids[0]} is kept as the point's job, delete the others with "
+            f"`promspec delete {extra}`"
+        )
+    if len(result.duplicates) > 10:
+        common.note(f"... and {len(result.duplicates) - 10} more points with two jobs")
+    if result.unchecked:
+        common.note(f"could not check for duplicate jobs after sending: {result.unchecked}")
 
 
 @contextmanager

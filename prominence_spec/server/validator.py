@@ -42,6 +42,8 @@ import posixpath
 import re
 from typing import Any
 
+from prominence_spec.counting import server_count
+
 JOB_NAME_RE = r"^[a-zA-Z0-9\-\_\s\/\.]+$"
 WORKFLOW_NAME_RE = r"^[a-zA-Z0-9\-\_\s\.\/]+$"
 LABEL_KEY_RE = r"^[a-zA-Z0-9]+$"
@@ -774,21 +776,9 @@ def _render_zip_value(value: Any) -> str:
 
 
 def _sweep_count(start: float, end: float, step: float) -> int | None:
-    """Number of values of the backend's counting loop; None if it never finishes."""
-    if not start <= end:
-        return 0
-    if math.isnan(step):
-        return 1
-    if step <= 0 or math.isinf(end) or start + step == start or end + step == end:
-        return None
-    estimate = (end - start) / step
-    if not math.isfinite(estimate) or estimate > SWEEP_LOOP_CAP:
-        return SWEEP_LOOP_CAP + 1  # too many to simulate; only the size matters then
-    count, value = 0, start
-    while value <= end:
-        value += step
-        count += 1
-    return count
+    """Number of values of the backend's counting loop; None if it never finishes; beyond
+    SWEEP_LOOP_CAP not simulated (only the size matters then)."""
+    return server_count(start, end, step, SWEEP_LOOP_CAP)
 
 
 def _factory_failure(factory: dict[str, Any], extended: bool) -> tuple[str | None, int]:
