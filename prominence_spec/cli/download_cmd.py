@@ -10,6 +10,7 @@ from typing import Any
 import typer
 
 from prominence_spec.cli import _client_common as common
+from prominence_spec.cli import _options as shared
 
 TARGETS_HELP = "A spec file (its latest run's points), or job ids (workflow ids with -w)."
 
@@ -31,6 +32,10 @@ def download(
         False, "--all", help="Failed, killed and deleted jobs too (default: completed)."
     ),
     jobs: int = typer.Option(8, "--jobs", "-j", min=1, max=64, metavar="N", help="Files at once."),
+    mode: shared.Mode | None = shared.MODE,
+    sets: list[str] | None = shared.SET,
+    values: list[str] | None = shared.VALUES,
+    root: Path | None = shared.ROOT,
     force: bool = typer.Option(False, "--force", help="Fetch again what is already there."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
     url: str | None = common.url_option(),
@@ -45,15 +50,36 @@ def download(
     with common.guarded():
         client = common.make_client(url, token_file, concurrency=jobs, verbose=verbose)
         with client:
-            selection = _select(client, targets, workflows, state, layout, include_all)
+            spec = _spec_source(targets, mode, sets, values, root)
+            selection = _select(client, targets, spec, workflows, state, layout, include_all)
             code = download_into(client, selection, directory, jobs=jobs, force=force,
                                  quiet=quiet, resume=_resume_hint())  # fmt: skip
     raise typer.Exit(code)
 
 
+def _spec_source(
+    targets: list[str],
+    mode: str | None,
+    sets: list[str] | None,
+    values: list[str] | None,
+    root: Path | None,
+) -> Any:
+    """The spec, rendered as it was submitted (the same --mode, --set, --values, --root)."""
+    specs = [t for t in targets if not t.isdigit()]
+    if len(specs) != 1 or not Path(specs[0]).is_file():
+        if mode or sets or values:
+            raise typer.BadParameter("--mode, --set and --values go with one SPEC")
+        return None
+    from prominence_spec.cli._values import spec_values
+    from prominence_spec.client.source import SpecSource
+
+    return SpecSource(Path(specs[0]), spec_values(specs[0], values, sets), mode, root)
+
+
 def _select(
     client: Any,
     targets: list[str],
+    spec: Any,
     workflows: bool,
     state: str | None,
     layout: str | None,
@@ -68,10 +94,9 @@ def _select(
     if specs and (ids or len(specs) > 1):
         raise ConfigError("give one spec, or job ids, not both")
     if specs:
-        if not Path(specs[0]).is_file():
+        if spec is None:
             raise ConfigError(f"{specs[0]}: neither a job id nor a spec file")
-        return from_spec(client, Path(specs[0]), state=state, layout=layout,
-                         include_all=include_all)  # fmt: skip
+        return from_spec(client, spec, state=state, layout=layout, include_all=include_all)
     if layout is not None:
         raise ConfigError("--layout takes a spec's parameters: give a spec, not ids")
     selection = from_ids(client, [int(i) for i in ids], workflows=workflows,

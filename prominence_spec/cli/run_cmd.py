@@ -87,7 +87,7 @@ def run(
             )
             if not no_results:
                 folder = results or Path(f"{Path(spec).stem}-results")
-                code = max(code, _results(client, source.path, state, folder, concurrency))
+                code = max(code, _results(client, source, state, folder, concurrency))
     raise typer.Exit(code)
 
 
@@ -165,13 +165,13 @@ def _run(
     return 0 if all_completed and code == 0 else 1
 
 
-def _results(client: Any, spec: Path, state: str | None, folder: Path, jobs: int) -> int:
+def _results(client: Any, source: Any, state: str | None, folder: Path, jobs: int) -> int:
     """Every point's outputs (failed ones too) into ``folder``; the exit code."""
     from prominence_spec.cli._download_view import download_into
     from prominence_spec.client.download.spec_points import from_spec
 
-    selection = from_spec(client, spec, state=state, include_all=True)
-    hint = f"get the rest with: promspec download {spec} -d {folder}"
+    selection = from_spec(client, source, state=state, include_all=True)
+    hint = f"get the rest with: promspec download {source.path} -d {folder}"
     code = download_into(client, selection, folder, jobs=jobs, force=False, quiet=False,
                          resume=hint)  # fmt: skip
     common.note(f"results in {folder}/")
