@@ -463,3 +463,46 @@ def test_official_cli_download_gets_the_same_bytes(box, tmp_path, monkeypatch, c
     with tarfile.open(home / "res.tgz") as tar:
         member = tar.extractfile("res/sub/a.txt")
         assert member is not None and member.read() == (mine / "res/sub/a.txt").read_bytes()
+
+
+MODE_SPEC = """\
+promspec:
+  sweep: {i: [0, 1, 2]}
+  name: "m-{{ i }}"
+name: modes
+resources: {cpus: 1, memory: 1, disk: 10, walltime: 5}
+outputFiles: [v.txt]
+tasks:
+  - image: busybox
+    runtime: singularity
+    cmd: printf 'v{{ i }}' > v.txt; test {{ i }} -ne 1 || exit 3
+"""
+
+
+@pytest.mark.parametrize("mode", ["jobs", "workflow", "factory"])
+def test_a_sweep_with_a_failing_point_in_each_mode(box, tmp_path, monkeypatch, capsys, mode):
+    (tmp_path / ".git").mkdir()
+    spec = tmp_path / "modes.yaml"
+    spec.write_text(f"# {mode} {tmp_path.name}\n" + MODE_SPEC)
+    env = _env(box)
+    for command in (
+        ["submit", str(spec), "--mode", mode],
+        ["wait", str(spec), "--interval", "0.1"],
+    ):
+        cli(monkeypatch, capsys, [*command, "--token-file", str(box.token_file)], env)
+    out = tmp_path / "r"
+    code, _, err = _download(monkeypatch, capsys, box, str(spec), "--mode", mode, "-d", str(out))
+    assert code == 0, err
+    assert "for 2 points" in err and "1 job not completed left out" in err
+    assert sorted(p.name for p in out.iterdir() if p.is_dir())[0].startswith("0-")
+    code, _, err = _download(
+        monkeypatch, capsys, box, str(spec), "--mode", mode, "-d", str(out), "--all"
+    )
+    assert code == 0, err
+    for i in range(3):
+        (folder,) = [p for p in out.iterdir() if p.name.startswith(f"{i}-")]
+        assert (folder / "v.txt").read_bytes() == f"v{i}".encode(), folder
+        params = json.loads((folder / "params.json").read_text())
+        assert (params["index"], params["params"]) == (i, {"i": i})
+        assert params["status"] == ("failed" if i == 1 else "completed")
+        assert params["exit_code"] == (3 if i == 1 else 0)
