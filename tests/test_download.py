@@ -208,7 +208,17 @@ def test_spec_points_in_index_folders_with_their_values(box, tmp_path, monkeypat
 
 
 # -- crash safety ------------------------------------------------------------------------------
-def test_kill_9_midway_then_resume_leaves_no_partial_file(tmp_path):
+def _part_under_way(out: Path) -> bool:
+    for part in out.rglob("*.promspec-part"):
+        try:
+            if part.stat().st_size > 1 << 20:
+                return True
+        except FileNotFoundError:
+            pass
+    return False
+
+
+def test_ctrl_c_and_kill_9_midway_then_resume_leaves_no_partial_file(tmp_path):
     big = 40 * 1024 * 1024
     with start_sandbox(tmp_path / "data", executor="host", args=HOST_ARGS) as own:
         cmd = f"head -c {big} /dev/urandom > big.bin"
@@ -231,12 +241,17 @@ def test_kill_9_midway_then_resume_leaves_no_partial_file(tmp_path):
             "--token-file",
             str(own.token_file),
         ]
+        # Ctrl-C: exit 130 with the command that resumes, and no temporary file left
+        proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        poll_until(lambda: _part_under_way(out), timeout=30, what="a download under way")
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=30)
+        assert proc.returncode == 130, err
+        assert "download interrupted; run the same command again to resume: promspec" in err
+        assert "Traceback" not in err and not list(out.rglob("*.promspec-part"))
+        # kill -9: the temporary file stays, never a partial file under a final name
         proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        poll_until(
-            lambda: any(p.stat().st_size > 1 << 20 for p in out.rglob("*.promspec-part")),
-            timeout=30,
-            what="a download under way",
-        )
+        poll_until(lambda: _part_under_way(out), timeout=30, what="a download under way")
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=10)
         for final in out.rglob("big.bin"):
