@@ -160,7 +160,7 @@ class Transport:
         self._budget = self.policy.budget
         self._lock = threading.Lock()
         self._not_before = 0.0
-        self.session = _session(token, pool_size, user_agent)
+        self.session = pooled_session(token, pool_size, user_agent)
         self._more_filters: list[RedactFilter] = []
         if token is not None:
             self._filter = RedactFilter(token)
@@ -303,7 +303,9 @@ class Transport:
             self.sleep(min(left, 0.5))
 
 
-def _session(token: Token | None, pool_size: int, user_agent: str) -> requests.Session:
+def pooled_session(token: Token | None, pool_size: int, user_agent: str) -> requests.Session:
+    """A session that reads nothing from the environment, retries nothing by itself and
+    sends ``token`` (if any) as a bearer token."""
     session = requests.Session()
     session.trust_env = False
     session.auth = BearerAuth(token)

@@ -16,10 +16,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import requests
-from requests.adapters import HTTPAdapter
-from urllib3.util.retry import Retry
 
 from prominence_spec.client.download.names import PART_SUFFIX
+from prominence_spec.client.http import pooled_session
 
 CHUNK = 1 << 16
 TIMEOUT = (10.0, 150.0)
@@ -48,17 +47,8 @@ class Written:
 
 
 def storage_session(pool: int) -> requests.Session:
-    session = requests.Session()
-    session.trust_env = False
-    adapter = HTTPAdapter(
-        pool_connections=2,
-        pool_maxsize=max(1, pool),
-        pool_block=True,
-        max_retries=Retry(total=2, connect=2, read=False, redirect=False, status=0),
-    )
-    session.mount("https://", adapter)
-    session.mount("http://", adapter)
-    return session
+    """The session for presigned URLs: no token, nothing from the environment."""
+    return pooled_session(None, pool, "promspec")
 
 
 def temporary(target: Path) -> Path:
