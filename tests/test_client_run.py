@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -44,6 +45,12 @@ def test_run_local_runs_the_bundled_study_and_leaves_nothing(tmp_path: Path) -> 
     assert "6 completed" in proc.stderr
     assert _local_leftovers(temp) == ([], [])
     assert not (tmp_path / "specs" / ".promspec").exists()  # the journal went with the sandbox
+    # what the jobs wrote is kept, after the sandbox and its folder are gone (issue 17)
+    results = tmp_path / "local-study-results"
+    assert "results in local-study-results/" in proc.stderr
+    points = sorted(p for p in results.iterdir() if p.is_dir())
+    assert len(points) >= 6 and all((p / "stdout.txt").is_file() for p in points)
+    assert any(b"pi = 3.14159" in (p / "stdout.txt").read_bytes() for p in points)
 
 
 def test_run_shows_how_failed_jobs_ended(tmp_path: Path, monkeypatch, capsys) -> None:
@@ -57,13 +64,20 @@ def test_run_shows_how_failed_jobs_ended(tmp_path: Path, monkeypatch, capsys) ->
         "    cmd: echo computing {{ i }}; test {{ i }} -ne 1 || { echo broke >&2; exit 3; }\n"
     )
     env = {"PROMINENCE_URL": box.url, "PROMINENCE_TOKEN": box.token, "HOME": str(tmp_path)}
+    monkeypatch.chdir(tmp_path)
     code, out, err = cli(monkeypatch, capsys, ["run", str(spec), "--interval", "0.1"], env)
     assert code == 1, err
     rows = {line.split()[0]: line.split() for line in out.splitlines()[1:4]}
     assert rows["job-1"][2] == "failed" and rows["job-1"][3] == "3"
     assert rows["job-0"][2] == rows["job-2"][2] == "completed"
     assert "--- job-1" in out and "computing 1" in out
+    assert "stderr:\nbroke\nstdout:\ncomputing 1" in out  # a failed job's stderr tail
     assert "2 completed, 1 failed" in err
+    # every point's folder, the failed one too, in ./study-results (issue 17)
+    assert "for 3 points to study-results/" in err and "results in study-results/" in err
+    failed = tmp_path / "study-results" / "1-job-1"
+    assert (failed / "stderr.txt").read_bytes() == b"broke\n"
+    assert json.loads((failed / "params.json").read_text())["params"] == {"i": 1}
 
 
 def test_local_sandbox_creates_the_data_folder_it_is_given(tmp_path: Path) -> None:

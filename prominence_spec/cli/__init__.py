@@ -15,6 +15,7 @@ from typer.exceptions import TyperException
 
 from prominence_spec.cli import (
     collect_cmd,
+    download_cmd,
     explain_cmd,
     init_cmd,
     ops_cmd,
@@ -50,6 +51,9 @@ commands.command("submit", short_help="Send a spec's jobs or workflows to PROMIN
 )
 commands.command("run", short_help="Submit, wait and show the results (--local: on this machine).")(
     run_cmd.run
+)
+commands.command("download", short_help="Every point's outputs into a folder of its own.")(
+    download_cmd.download
 )
 ops_cmd.register(commands)
 commands.command("collect", short_help="One table of every point's results.")(collect_cmd.collect)

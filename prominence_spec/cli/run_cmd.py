@@ -48,9 +48,17 @@ def run(
         None, "--timeout", metavar="SECONDS", help="Stop waiting after this."
     ),
     root: Path | None = shared.ROOT,
+    results: Path | None = typer.Option(
+        None,
+        "--results",
+        metavar="DIR",
+        help="Download every point's outputs here [./<spec name>-results].",
+    ),  # fmt: skip
+    no_results: bool = typer.Option(False, "--no-results", help="Download nothing."),
     verbose: bool = common.verbose_option(),
 ) -> None:
-    """Submit a spec, wait for its jobs, and show a table of how each ended."""
+    """Submit a spec, wait for its jobs, show a table of how each ended, and download
+    every point's outputs (kept after --local's sandbox has stopped)."""
     from prominence_spec.cli._values import spec_values
     from prominence_spec.cli.submit_cmd import MODES
 
@@ -77,6 +85,9 @@ def run(
             code = _run(
                 client, source, state, new_run, retry_failed, concurrency, fmt, poll, timeout
             )
+            if not no_results:
+                folder = results or Path(f"{Path(spec).stem}-results")
+                code = max(code, _results(client, source, state, folder, concurrency))
     raise typer.Exit(code)
 
 
@@ -152,6 +163,19 @@ def _run(
         _final_table(rows)
         _tails(client, rows)
     return 0 if all_completed and code == 0 else 1
+
+
+def _results(client: Any, source: Any, state: str | None, folder: Path, jobs: int) -> int:
+    """Every point's outputs (failed ones too) into ``folder``; the exit code."""
+    from prominence_spec.cli._download_view import download_into
+    from prominence_spec.client.download.spec_points import from_spec
+
+    selection = from_spec(client, source, state=state, include_all=True)
+    hint = f"get the rest with: promspec download {source.path} -d {folder}"
+    code = download_into(client, selection, folder, jobs=jobs, force=False, quiet=False,
+                         resume=hint)  # fmt: skip
+    common.note(f"results in {folder}/")
+    return code
 
 
 def final_rows(client: Any, targets: list[Any]) -> list[dict[str, Any]]:
@@ -233,6 +257,9 @@ def _tails(client: Any, rows: list[dict[str, Any]]) -> None:
             continue
         lines = TAIL_LINES if failed else 3
         text = _tail(client, row["id"], lines)
+        if failed:
+            errors = _tail(client, row["id"], lines, "stderr")
+            text = (f"stderr:\n{errors}\nstdout:\n" if errors.strip() else "") + text
         if failed and row.get("reason"):
             text = f"({row['reason']})\n" + text
         if text.strip():
@@ -240,11 +267,11 @@ def _tails(client: Any, rows: list[dict[str, Any]]) -> None:
             sys.stdout.write(common.redact(text.rstrip("\n")) + "\n")
 
 
-def _tail(client: Any, job_id: int, lines: int) -> str:
+def _tail(client: Any, job_id: int, lines: int, stream: str = "stdout") -> str:
     from prominence_spec.client.errors import ClientError
 
     try:
-        data = client.stdout(job_id)
+        data = client.stdout(job_id) if stream == "stdout" else client.stderr(job_id)
     except ClientError:
         return ""
     return "\n".join(data.decode("utf-8", "replace").splitlines()[-lines:])

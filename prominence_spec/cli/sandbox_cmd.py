@@ -40,11 +40,17 @@ def sandbox(
     executor: str = typer.Option("auto", help=f"How tasks run: {'|'.join(EXECUTORS)}."),
     max_jobs: int = typer.Option(os.cpu_count() or 1, help="Jobs running at once."),
     latency: int = typer.Option(0, metavar="MS", help="Delay every POST by MS milliseconds."),
+    storage_latency: int = typer.Option(
+        0, metavar="MS", help="Delay every output download by MS milliseconds."
+    ),
     allow_remote: bool = typer.Option(False, help="Allow a non-loopback --host (exposes it)."),
     walltime_minute: float = typer.Option(
         60.0, hidden=True, help="Seconds in a walltime minute (for tests)."
     ),
     kill_grace: float = typer.Option(2.0, hidden=True, help="Seconds from SIGTERM to SIGKILL."),
+    output_url_lifetime: int = typer.Option(
+        7 * 24 * 3600, metavar="SECONDS", help="How long output URLs stay valid [7 days]."
+    ),
     ready_fd: int | None = typer.Option(
         None, metavar="FD", help='Once serving, write {"url", "token_file", "pid"} to FD.'
     ),
@@ -69,6 +75,7 @@ def sandbox(
         token_file=token_file.expanduser().resolve() if token_file else None,
         executor=executor, max_jobs=max_jobs, latency_ms=latency, allow_remote=allow_remote,
         walltime_minute=walltime_minute, kill_grace=kill_grace,
+        output_url_lifetime=output_url_lifetime, storage_latency_ms=storage_latency,
     )  # fmt: skip
     logging.basicConfig(level=logging.WARNING, format="promspec sandbox: %(message)s")
     try:

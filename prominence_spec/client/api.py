@@ -78,6 +78,7 @@ class Client:
         environ = os.environ if env is None else env
         self.url = resolve_url(url, environ)
         self.token = self._token(token, token_file, environ)
+        self._token_from = (token, token_file, environ)
         self.policy = policy or RetryPolicy()
         self.transport = Transport(
             self.url,
@@ -98,6 +99,21 @@ class Client:
 
     def __repr__(self) -> str:
         return f"Client({self.url!r}, token=***)"
+
+    def reload_token(self) -> bool:
+        """Read the token again from where it came from (``token_file``, the variable or
+        ``~/.prominence/token``); True when it changed, and it is sent from now on. A token
+        given as a value cannot change. Raises :class:`CredentialsError` when it cannot
+        be read any more."""
+        value, token_file, environ = self._token_from
+        if value is not None:
+            return False
+        fresh = load_token(token_file, environ)
+        if fresh.secret == self.token.secret:
+            return False
+        self.token = fresh
+        self.transport.set_token(fresh)
+        return True
 
     def __enter__(self) -> Client:
         return self
@@ -298,6 +314,33 @@ class Client:
             if on_update is not None:
                 on_update(records)
         return records
+
+    # -- results ---------------------------------------------------------------------------
+    def download(
+        self,
+        ids: Iterable[int],
+        folder: str | os.PathLike[str] = "results",
+        *,
+        workflows: bool = False,
+        include_all: bool = False,
+        jobs: int = 8,
+        force: bool = False,
+        on_event: Callable[[Any], None] | None = None,
+    ) -> Any:
+        """Every output of these jobs (or workflows' jobs) into ``folder/<id>-<name>/``,
+        as ``promspec download`` does; a :class:`~prominence_spec.client.download.model.Report`
+        (``ok``, ``problems``, ``login_needed``; unknown ids are in ``missing``)."""
+        from pathlib import Path
+
+        from prominence_spec.client.download.engine import Downloader
+        from prominence_spec.client.download.sources import from_ids
+
+        selection = from_ids(self, ids, workflows=workflows, include_all=include_all)
+        engine = Downloader(self, Path(folder), jobs=jobs, force=force, on_event=on_event)
+        report = engine.run(selection.points)
+        report.left_out += selection.left_out
+        report.missing = selection.missing
+        return report
 
     def health(self) -> bool:
         reply = self.transport.call("GET", "/health")

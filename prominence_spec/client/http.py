@@ -160,7 +160,8 @@ class Transport:
         self._budget = self.policy.budget
         self._lock = threading.Lock()
         self._not_before = 0.0
-        self.session = _session(token, pool_size, user_agent)
+        self.session = pooled_session(token, pool_size, user_agent)
+        self._more_filters: list[RedactFilter] = []
         if token is not None:
             self._filter = RedactFilter(token)
             LOG.addFilter(self._filter)
@@ -170,11 +171,21 @@ class Transport:
 
     def close(self) -> None:
         self.session.close()
-        if self.token is not None:
+        if hasattr(self, "_filter"):
             LOG.removeFilter(self._filter)
+        for more in self._more_filters:
+            LOG.removeFilter(more)
 
     def url(self, path: str) -> str:
         return self.base_url + path
+
+    def set_token(self, token: Token) -> None:
+        """Send ``token`` from now on (a token re-read after a 401); both values stay
+        redacted in the log."""
+        self.token = token
+        self.session.auth = BearerAuth(token)
+        self._more_filters.append(RedactFilter(token))
+        LOG.addFilter(self._more_filters[-1])
 
     def redact(self, text: str) -> str:
         return self.token.redact(text) if self.token is not None else text
@@ -292,7 +303,9 @@ class Transport:
             self.sleep(min(left, 0.5))
 
 
-def _session(token: Token | None, pool_size: int, user_agent: str) -> requests.Session:
+def pooled_session(token: Token | None, pool_size: int, user_agent: str) -> requests.Session:
+    """A session that reads nothing from the environment, retries nothing by itself and
+    sends ``token`` (if any) as a bearer token."""
     session = requests.Session()
     session.trust_env = False
     session.auth = BearerAuth(token)

@@ -19,6 +19,8 @@ from prominence_spec.client.errors import ConfigError, NotFoundError
 from prominence_spec.client.identity import RUN_LABEL
 from prominence_spec.client.journal import Journal, state_dir_for
 from prominence_spec.client.polling import until
+from prominence_spec.client.records import exit_code as _exit_code
+from prominence_spec.client.records import task_execution as _task_execution
 from prominence_spec.client.run_jobs import RunJob, list_run
 from prominence_spec.client.source import SpecSource
 
@@ -328,20 +330,6 @@ def job_row(record: Mapping[str, Any], *, now: float | None = None) -> dict[str,
         "wall_time": _wall_time(tasks),
         "progress": record.get("progress") if isinstance(record.get("progress"), dict) else None,
     }
-
-
-def _task_execution(record: Mapping[str, Any]) -> list[dict[str, Any]]:
-    execution = record.get("execution")
-    tasks = execution.get("tasks") if isinstance(execution, dict) else None
-    return [t for t in tasks if isinstance(t, dict)] if isinstance(tasks, list) else []
-
-
-def _exit_code(tasks: list[dict[str, Any]]) -> int | None:
-    codes = [t.get("exitCode") for t in tasks if isinstance(t.get("exitCode"), int)]
-    nonzero = [c for c in codes if c != 0]
-    if nonzero:
-        return nonzero[0]
-    return codes[-1] if codes else None
 
 
 def _wall_time(tasks: list[dict[str, Any]]) -> float | None:

@@ -15,7 +15,8 @@ DEFAULT_WALLTIME_MIN = 720
 MAX_BODY_BYTES = 1024 * 1024
 #: Factory jobs a workflow keeps idle at once (the server's ``WORKFLOW_MAX_IDLE``).
 WORKFLOW_MAX_IDLE = 20
-#: How long presigned output URLs stay valid, in seconds (7 days, as the server).
+#: How long presigned output URLs stay valid, in seconds: 7 days, as production's
+#: ``backend/list_jobs.py`` presigns them (its docs say 10 days).
 OUTPUT_URL_LIFETIME = 7 * 24 * 3600
 
 
@@ -39,6 +40,10 @@ class SandboxConfig:
     walltime_minute: float = 60.0
     #: Seconds between SIGTERM and SIGKILL when a job's processes are stopped.
     kill_grace: float = 2.0
+    #: Seconds a presigned output URL stays valid (``--output-url-lifetime``).
+    output_url_lifetime: int = OUTPUT_URL_LIFETIME
+    #: Milliseconds before each output download is answered (an object store's latency).
+    storage_latency_ms: int = 0
 
     @property
     def resolved_token_file(self) -> Path:
@@ -50,8 +55,10 @@ class SandboxConfig:
             raise ConfigError(f"unknown executor {self.executor!r}: choose {', '.join(EXECUTORS)}")
         if self.max_jobs < 1:
             raise ConfigError("--max-jobs must be at least 1")
-        if self.latency_ms < 0:
-            raise ConfigError("--latency must not be negative")
+        if self.latency_ms < 0 or self.storage_latency_ms < 0:
+            raise ConfigError("--latency and --storage-latency must not be negative")
+        if self.output_url_lifetime < 1:
+            raise ConfigError("--output-url-lifetime must be at least 1 second")
         if not 0 <= self.port <= 65535:
             raise ConfigError("--port must be between 0 and 65535")
         if not self.allow_remote and not is_loopback(self.host):

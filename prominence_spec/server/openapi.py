@@ -23,6 +23,7 @@ def _content(schema: Schema, media: str = JSON) -> dict[str, Any]:
 
 
 HTML_PAGE: Schema = {"type": "string", "description": "Flask's HTML error page"}
+S3_ERROR: Schema = {"type": "string", "description": "S3's XML <Error> with Code and Message"}
 R_401 = {"description": "Authentication failure (a missing, malformed, badly signed or "
          "expired token), or an area the sandbox has switched off",
          "content": _content(_ref("Error"))}  # fmt: skip
@@ -280,10 +281,18 @@ def _other_paths() -> dict[str, Any]:
                         "content": {"application/octet-stream": {"schema": {"type": "string"}}},
                     },
                     "403": {
-                        "description": "Bad or expired signature",
-                        "content": _content(HTML_PAGE, "text/html"),
+                        "description": "An expired URL (AccessDenied, 'Request has "
+                        "expired') or a bad signature (SignatureDoesNotMatch), as S3 answers",
+                        "content": _content(S3_ERROR, "application/xml"),
                     },
-                    "404": R_404,
+                    "404": {
+                        "description": "No such object (S3's NoSuchKey), or a non-integer "
+                        "id in the path (Flask's HTML page)",
+                        "content": {
+                            **_content(S3_ERROR, "application/xml"),
+                            **_content(HTML_PAGE, "text/html"),
+                        },
+                    },
                 },
                 params=[
                     _path_id(),

@@ -1,5 +1,7 @@
-"""Output files as object storage would serve them: presigned URLs (valid 7 days, as the
-server's) that need no token, answered by the ``/storage`` route."""
+"""Output files as object storage serves them: presigned URLs (valid
+``--output-url-lifetime`` seconds, 7 days by default as production's) that need no token,
+answered by the ``/storage`` route with S3's answers: an expired or altered URL is 403 with
+S3's XML error body, a missing object 404 ``NoSuchKey``."""
 
 from __future__ import annotations
 
@@ -7,10 +9,9 @@ import time
 import urllib.parse
 from pathlib import Path
 
-from flask import Blueprint, Response, abort, request, send_file
+from flask import Blueprint, Response, request, send_file
 
 from prominence_spec.server.auth import sign, signature_ok
-from prominence_spec.server.config import OUTPUT_URL_LIFETIME
 from prominence_spec.server.runner import job_dir
 from prominence_spec.server.web import sandbox
 
@@ -24,31 +25,46 @@ def _message(job_id: int, obj: str, expires: int) -> str:
 def output_url(job_id: int, obj: str) -> str:
     """A presigned URL of output object ``obj`` of job ``job_id``."""
     box = sandbox()
-    expires = int(time.time()) + OUTPUT_URL_LIFETIME
+    expires = int(time.time()) + box.config.output_url_lifetime
     query = urllib.parse.urlencode(
         {"expires": expires, "signature": sign(box.secret, _message(job_id, obj, expires))}
     )
     return f"{box.origin}/storage/{job_id}/{urllib.parse.quote(obj)}?{query}"
 
 
+def storage_error(status: int, code: str, message: str) -> Response:
+    """An error as S3 answers a presigned GET."""
+    body = (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        f"<Error><Code>{code}</Code><Message>{message}</Message></Error>"
+    )
+    return Response(body, status=status, content_type="application/xml")
+
+
 @bp.get("/storage/<int:job_id>/<path:obj>")
 def download(job_id: int, obj: str) -> Response:
     """An output file, for a caller holding its presigned URL."""
     box = sandbox()
+    if box.config.storage_latency_ms:
+        time.sleep(box.config.storage_latency_ms / 1000)
     try:
         expires = int(request.args.get("expires", ""))
     except ValueError:
-        abort(403)
+        return storage_error(403, "AccessDenied", "Query-string authentication requires Expires")
     signature = request.args.get("signature", "")
-    if expires < time.time() or not signature_ok(
-        box.secret, _message(job_id, obj, expires), signature
-    ):
-        abort(403)
+    if not signature_ok(box.secret, _message(job_id, obj, expires), signature):
+        return storage_error(
+            403,
+            "SignatureDoesNotMatch",
+            "The request signature we calculated does not match the signature you provided.",
+        )
+    if expires < time.time():
+        return storage_error(403, "AccessDenied", "Request has expired")
     root = (job_dir(box.config, job_id) / "outputs").resolve()
     path = (root / obj).resolve()
     if not path.is_relative_to(root) or not path.is_file():
-        abort(404)
+        return storage_error(404, "NoSuchKey", "The specified key does not exist.")
     return send_file(Path(path), as_attachment=True, download_name=path.name)
 
 
-__all__ = ["bp", "output_url"]
+__all__ = ["bp", "output_url", "storage_error"]

@@ -229,7 +229,7 @@ def collect_outputs(
         target.parent.mkdir(parents=True, exist_ok=True)
         try:
             with tarfile.open(target, "w:gz") as tar:
-                tar.add(found, arcname=found.name)
+                tar.add(found, arcname=str(found.relative_to(scratch)))  # as promlet.py
         except (OSError, tarfile.TarError):
             records["dirs"].append({"object": None})
             failure = failure or STAGEOUT_TARBALL

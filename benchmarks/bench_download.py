@@ -1,0 +1,144 @@
+"""Download benchmark (issue 17): promspec download against a sequential requests loop.
+
+    python benchmarks/bench_download.py [--points 1000] [--size 100000] [--repeat 3]
+                                        [--big 1000000000]
+
+* ``--points`` jobs each write one ``--size``-byte file, run by a sandbox (host executor)
+  on loopback. Then, in turns in every repetition, into a fresh folder each time:
+  the baseline, a sequential loop of ``requests.get`` over the same presigned URLs (each
+  written to a file, as a user's script would), and ``promspec download ID... -d DIR``
+  as a whole subprocess (start-up, the records, params.json, stdout.txt and stderr.txt of
+  every point included). Target: promspec at least 5 times faster.
+* Peak memory: ``promspec download`` of one job's ``--big``-byte file against the same
+  command for one 100 kB file: the peak RSS of the subprocess (``wait4``), which must not
+  grow with the file (target: under 1.5 times the small file's).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent / "tests"))
+
+from sandbox_support import start_sandbox  # noqa: E402
+
+JOB: dict[str, Any] = {
+    "resources": {"cpus": 1, "memory": 1, "disk": 10},
+    "tasks": [{"image": "busybox", "runtime": "singularity"}],
+}
+
+
+def _job(cmd: str, name: str, output: str) -> dict[str, Any]:
+    return {**JOB, "name": name, "tasks": [{**JOB["tasks"][0], "cmd": cmd}],
+            "outputFiles": [output]}  # fmt: skip
+
+
+def make_jobs(box: Any, points: int, size: int) -> list[int]:
+    from concurrent.futures import ThreadPoolExecutor
+
+    cmd = f"head -c {size} /dev/urandom > out.bin"
+    with ThreadPoolExecutor(8) as pool:
+        ids = list(pool.map(lambda i: box.submit(_job(cmd, f"p{i}", "out.bin")), range(points)))
+    for job_id in ids:
+        box.wait_job(job_id, timeout=600)
+    return ids
+
+
+def urls(box: Any, ids: list[int]) -> list[str]:
+    found = []
+    for start in range(0, len(ids), 100):
+        chunk = ",".join(map(str, ids[start : start + 100]))
+        for record in box.get(f"/jobs?id={chunk}&detail=1").json():
+            found += [item["url"] for item in record["outputFiles"]]
+    return found
+
+
+def baseline(found: list[str], folder: Path) -> float:
+    import requests
+
+    folder.mkdir()
+    start = time.perf_counter()
+    for n, url in enumerate(found):
+        answer = requests.get(url, timeout=60)
+        answer.raise_for_status()
+        (folder / f"{n}.bin").write_bytes(answer.content)
+    return time.perf_counter() - start
+
+
+def promspec(box: Any, ids: list[int], folder: Path) -> tuple[float, int]:
+    """Wall seconds and peak RSS (kB) of `promspec download` as a whole subprocess."""
+    argv = [sys.executable, "-m", "prominence_spec", "download", *map(str, ids), "-d",
+            str(folder), "-q", "--url", box.url, "--token-file", str(box.token_file)]  # fmt: skip
+    start = time.perf_counter()
+    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(proc.pid, 0)
+    elapsed = time.perf_counter() - start
+    assert proc.stderr is not None
+    err = proc.stderr.read().decode()
+    proc.stderr.close()
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"promspec download failed: {err}")
+    return elapsed, usage.ru_maxrss
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--points", type=int, default=1000)
+    parser.add_argument("--size", type=int, default=100_000)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--big", type=int, default=1_000_000_000)
+    parser.add_argument("--storage-latency", type=int, default=0, metavar="MS",
+                        help="The sandbox's --storage-latency.")  # fmt: skip
+    parser.add_argument("--json", type=Path, help="Also write the figures here.")
+    args = parser.parse_args()
+    tmp = Path(tempfile.mkdtemp(prefix="bench-download-"))
+    figures: dict[str, Any] = {}
+    try:
+        options = ["--max-jobs", "4", "--storage-latency", str(args.storage_latency)]
+        with start_sandbox(tmp / "data", executor="host", args=options) as box:
+            print(f"making {args.points:,} jobs of one {args.size:,}-byte file ...", flush=True)
+            ids = make_jobs(box, args.points, args.size)
+            found = urls(box, ids)
+            base, mine = [], []
+            for turn in range(args.repeat):
+                base.append(baseline(found, tmp / f"base{turn}"))
+                mine.append(promspec(box, ids, tmp / f"mine{turn}")[0])
+                shutil.rmtree(tmp / f"base{turn}")
+                shutil.rmtree(tmp / f"mine{turn}")
+            b, m = statistics.median(base), statistics.median(mine)
+            print(f"storage latency {args.storage_latency} ms, "
+                  f"{args.points:,} points x {args.size:,} B: promspec download {m:.2f} s, "
+                  f"requests.get loop {b:.2f} s: {b / m:.1f}x faster (target >= 5x)")  # fmt: skip
+            figures["download"] = {"promspec_s": m, "baseline_s": b, "ratio": b / m,
+                                   "runs": {"promspec": mine, "baseline": base}}  # fmt: skip
+            small = make_jobs(box, 1, 100_000)
+            _, small_rss = promspec(box, small, tmp / "small")
+            print(f"making one job of a {args.big:,}-byte file ...", flush=True)
+            big = [box.submit(_job(f"head -c {args.big} /dev/zero > big.bin", "big", "big.bin"))]
+            box.wait_job(big[0], timeout=600)
+            seconds, big_rss = promspec(box, big, tmp / "big")
+            assert (tmp / "big" / f"{big[0]}-big" / "big.bin").stat().st_size == args.big
+            print(f"peak RSS: {big_rss / 1024:.0f} MB for a {args.big / 1e9:g} GB file "
+                  f"({seconds:.1f} s), {small_rss / 1024:.0f} MB for a 100 kB file: "
+                  f"{big_rss / small_rss:.2f}x (target < 1.5x)")  # fmt: skip
+            figures["memory"] = {"big_rss_kb": big_rss, "small_rss_kb": small_rss,
+                                 "big_bytes": args.big, "big_s": seconds}  # fmt: skip
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    if args.json:
+        args.json.write_text(json.dumps(figures, indent=2))
+
+
+if __name__ == "__main__":
+    main()
