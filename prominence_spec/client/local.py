@@ -20,8 +20,7 @@ from pathlib import Path
 import requests
 
 from prominence_spec.client.errors import ConfigError
-
-EXECUTORS = ("auto", "host", "docker", "podman", "apptainer", "noop")
+from prominence_spec.executor_names import EXECUTORS
 
 
 class LocalSandbox:

@@ -64,9 +64,7 @@ def serve(config: SandboxConfig, say: Callable[[str], None]) -> None:
 def _auto_note(config: SandboxConfig, box: Sandbox) -> str:
     if config.executor != "auto":
         return ""
-    if box.executor.name == "host":
-        return " (auto: no usable container runtime, so tasks run on this machine)"
-    return f" (auto: {box.executor.name} is usable)"
+    return " (auto: tasks run on this machine; name a container executor to use one)"
 
 
 __all__ = ["serve"]
