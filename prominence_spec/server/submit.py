@@ -3,13 +3,21 @@ validator, then what its backend would fail on, answered as production answers."
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import string
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from prominence_spec.server.dag import workflow_jobs
 from prominence_spec.server.errors import ApiError, ProductionError, error
+from prominence_spec.server.factories import expand, factory_of
 from prominence_spec.server.staging import input_name_ok
-from prominence_spec.server.validator import backend_failure, server_validate
+from prominence_spec.server.validator import (
+    Answer,
+    Check,
+    Failure,
+    backend_verdict,
+    validator_verdict,
+)
 
 SUBMISSION_FAILED = "Workflow submission failed"
 HANG = (
@@ -17,59 +25,39 @@ HANG = (
     "answers this request (its counting loop does not end), so the sandbox refuses it"
 )
 
-#: Backend failures answered with a 400 ``{"error": ...}``: (part of the model's reason,
-#: message for a job, message for a workflow).
-_ANSWERED: tuple[tuple[str, str, str], ...] = (
-    (
-        "Currently only parameter sweeps up to 4D",
-        "",
-        "Currently only parameter sweeps up to 4D are supported",
-    ),
-    ("never finishes (request hangs)", HANG, HANG),
-    ("empty or whitespace workflow name", "", SUBMISSION_FAILED),
-    ("breaks the DAG JOB line", "", SUBMISSION_FAILED),
-    ("duplicate DAG node names", "", SUBMISSION_FAILED),
-    ("is not valid DAG syntax", "", SUBMISSION_FAILED),
-    ("line break in a workflow label", "", SUBMISSION_FAILED),
-    ("has whitespace or a double quote", "", SUBMISSION_FAILED),
-    ("breaks --param", "", SUBMISSION_FAILED),
-    ("breaks the DAG VARS line", "", SUBMISSION_FAILED),
-    ("job sandbox directories collide", "", "Unable to create job sandbox directories"),
-    (
-        "inputs filename names a directory",
-        "Unable to write input file to disk",
-        "Unable to write input file to disk",
-    ),
-    (
-        "breaks the HTCondor submit description",
+#: The 400 message production answers for each backend failure kind: (for a job, for a
+#: workflow); "" where that kind cannot happen.
+_MESSAGES: dict[Answer, tuple[str, str]] = {
+    Answer.UP_TO_4D: ("", "Currently only parameter sweeps up to 4D are supported"),
+    Answer.HANGS: (HANG, HANG),
+    Answer.SUBMISSION_FAILED: ("", SUBMISSION_FAILED),
+    Answer.SANDBOX_DIRS: ("", "Unable to create job sandbox directories"),
+    Answer.INPUT_FILE: ("Unable to write input file to disk", "Unable to write input file to disk"),
+    Answer.SUBMIT_DESCRIPTION: (
         "Job submission failed with an exception: invalid submit description",
         SUBMISSION_FAILED,
     ),
-    (
-        "64-bit ClassAd integers",
+    Answer.INTEGER_RANGE: (
         "Job submission failed with an exception: integer out of range",
         SUBMISSION_FAILED,
     ),
-    (
-        "not a valid ClassAd expression",
+    Answer.PRIORITY: (
         "Job submission failed with an exception: invalid priority expression",
         SUBMISSION_FAILED,
     ),
-)
-#: Backend failures production only meets after it has accepted the document.
-_ACCEPTED = ("dependency cycle", "notification without both event and type")
+}
 
 
-def _backend_answer(reason: str, kind: str) -> Exception | None:
+def _backend_answer(failure: Failure, kind: str) -> Exception | None:
     """The answer to a backend failure: an :class:`ApiError`, a
     :class:`ProductionError`, or None when production accepts it (201)."""
-    if any(part in reason for part in _ACCEPTED):
+    if failure.answer is Answer.ACCEPTED:
         return None
-    for part, job_message, workflow_message in _ANSWERED:
-        message = job_message if kind == "job" else workflow_message
-        if part in reason and message:
-            return error(400, message)
-    return ProductionError(reason)
+    if failure.answer is Answer.NO_OBJECT:
+        return error(400, failure.message)
+    job_message, workflow_message = _MESSAGES.get(failure.answer, ("", ""))
+    message = job_message if kind == "job" else workflow_message
+    return error(400, message) if message else ProductionError(failure.reason)
 
 
 def check_submission(doc: Any, kind: str) -> None:
@@ -80,17 +68,19 @@ def check_submission(doc: Any, kind: str) -> None:
             "the body is not JSON of type application/json: "
             "get_json() gives None and the validator raises"
         )
-    ok, message = server_validate(doc, kind)
-    if not ok:
-        if message.startswith("HTTP 500: "):
-            raise ProductionError("the validator raises: " + message[len("HTTP 500: ") :])
-        raise error(400, message)
-    reason = backend_failure(doc, kind, extended=True)
-    answer = None if reason is None else _backend_answer(reason, kind)
+    verdict = validator_verdict(doc, kind)
+    if verdict.check is Check.RAISES:
+        raise ProductionError("the validator raises: " + verdict.message)
+    if verdict.check is Check.REJECTED:
+        raise error(400, verdict.message)
+    failure = backend_verdict(doc, kind, extended=True)
+    answer = None if failure is None else _backend_answer(failure, kind)
     if answer is not None:
         raise answer
-    jobs = [doc] if kind == "job" else workflow_jobs(doc)
-    _check_objects(jobs)
+    if kind == "job":
+        _check_objects(None, [doc])
+    else:
+        _check_objects(doc, workflow_jobs(doc))
 
 
 def is_object_image(image: str) -> bool:
@@ -102,15 +92,41 @@ def is_object_image(image: str) -> bool:
     )
 
 
-def is_object_artifact(url: str) -> bool:
-    """An artifact naming an uploaded object: not a URL and not a local absolute path
-    (the sandbox reads local paths itself)."""
-    return "://" not in url and not url.startswith("/")
+def is_object_artifact(url: str, custom_storage: bool = False) -> bool:
+    """An artifact the backend turns into a presigned object URL (``'http' not in url``
+    with the default storage); local paths (``/...``, ``file://``) are the sandbox's own
+    and it reads them itself."""
+    local = url.startswith("/") or url.startswith("file://")
+    return "http" not in url and not custom_storage and not local
 
 
-def _check_objects(jobs: Iterable[dict[str, Any]]) -> None:
+def _custom_storage(job: dict[str, Any]) -> bool:
+    storage = job.get("storage")
+    return isinstance(storage, dict) and bool(storage.get("default"))
+
+
+def _missing_artifact(job: dict[str, Any], factory: Mapping[str, Any] | None) -> str | None:
+    """The object artifact production finds missing, as its message names it. A factory
+    job's are not looked up when it is created; a zip or parameterSweep job's are, after
+    the first instance's values are put in, if the name has a ``$`` in it."""
+    for artifact in job.get("artifacts", []) or []:
+        url = artifact.get("url") if isinstance(artifact, dict) else None
+        if not isinstance(url, str) or not is_object_artifact(url, _custom_storage(job)):
+            continue
+        if factory is None:
+            return url
+        instances = expand(factory) if factory.get("type") != "repeat" else []
+        if "$" in url and instances:
+            name = url
+            for key, value in instances[0].parameters:
+                name = string.Template(name).safe_substitute({key: value})
+            return name.split("/")[-1]
+    return None
+
+
+def _check_objects(wf: Mapping[str, Any] | None, jobs: Iterable[dict[str, Any]]) -> None:
     """What the server's job sandbox step refuses: input files it cannot write, and, as
-    the sandbox has no object storage, any reference to an uploaded object."""
+    the sandbox has no object storage, any reference to an uploaded object it looks up."""
     for job in jobs:
         for entry in job.get("inputs", []) or []:
             if isinstance(entry, dict) and not input_name_ok(entry.get("filename")):
@@ -118,10 +134,10 @@ def _check_objects(jobs: Iterable[dict[str, Any]]) -> None:
         for task in job.get("tasks", []):
             if isinstance(task, dict) and is_object_image(str(task.get("image", ""))):
                 raise error(400, f"Image {task['image']} does not exist")
-        for artifact in job.get("artifacts", []) or []:
-            url = artifact.get("url") if isinstance(artifact, dict) else None
-            if isinstance(url, str) and is_object_artifact(url):
-                raise error(400, f"Artifact {url} does not exist")
+        factory = None if wf is None else factory_of(wf, str(job.get("name")))
+        missing = _missing_artifact(job, factory)
+        if missing is not None:
+            raise error(400, f"Artifact {missing} does not exist")
 
 
 __all__ = [
