@@ -929,9 +929,9 @@ def _zip_failure(
         ), 0
     if params[0]["values"] and not all(_hashable(p["name"]) for p in params):
         return _raises(_UNHASHABLE_NAME.format("zip")), 0
+    if extended and params[0]["values"] and any(_name_breaks_param(p) for p in params):
+        later.append(Failure(Answer.ACCEPTED, _PARAM_NAME_SPLIT.format("zip")))
     for param in params:
-        if extended and _name_breaks_param(param):
-            later.append(Failure(Answer.ACCEPTED, _PARAM_NAME_SPLIT.format("zip")))
         for value in param["values"]:
             text = _render_zip_value(value)
             if '"' in text or any(c.isspace() for c in text):
@@ -951,8 +951,6 @@ def _sweep_failure(
 ) -> tuple[Failure | None, int]:
     counts = []
     for param in params:
-        if extended and _name_breaks_param(param):
-            later.append(Failure(Answer.ACCEPTED, _PARAM_NAME_SPLIT.format("parameterSweep")))
         try:
             start, end = float(param["start"]), float(param["end"])
         except Exception:  # noqa: BLE001
@@ -980,6 +978,8 @@ def _sweep_failure(
     total = math.prod(counts)
     if total and not all(_hashable(p["name"]) for p in params):
         return _raises(_UNHASHABLE_NAME.format("parameterSweep")), 0
+    if extended and total and any(_name_breaks_param(p) for p in params):
+        later.append(Failure(Answer.ACCEPTED, _PARAM_NAME_SPLIT.format("parameterSweep")))
     if extended and total > SWEEP_LOOP_CAP:
         return _raises(
             "[source] parameterSweep with more than 10**6 instances (request times out)"
