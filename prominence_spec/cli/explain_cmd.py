@@ -7,11 +7,15 @@ import sys
 import typer
 
 from prominence_spec.cli import _options as shared
+from prominence_spec.cli._complete import code_names
 
 
 def explain(
     code: str | None = typer.Argument(
-        None, metavar="[CODE]", help="A code such as PS204 (ps204 and 204 work too)."
+        None,
+        metavar="[CODE]",
+        help="A code such as PS204 (ps204 and 204 work too).",
+        autocompletion=code_names,
     ),
     color: bool | None = shared.COLOR,
 ) -> None:

@@ -7,11 +7,15 @@ from pathlib import Path
 import typer
 
 from prominence_spec.cli import _options as shared
+from prominence_spec.cli._complete import starter_names
 
 
 def init(
     template: str | None = typer.Argument(
-        None, metavar="[TEMPLATE]", help="Starter to copy (omit to list them)."
+        None,
+        metavar="[TEMPLATE]",
+        help="Starter to copy (omit to list them).",
+        autocompletion=starter_names,
     ),
     directory: Path = typer.Argument(
         Path("."), metavar="[DIR]", help="Where to put it (default: here)."

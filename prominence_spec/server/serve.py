@@ -1,28 +1,43 @@
-"""Serving the sandbox with waitress (a multi-threaded production WSGI server) until
-Ctrl-C or SIGTERM; then running jobs are stopped and the database is closed."""
+"""Serving the sandbox in the foreground until Ctrl-C, SIGTERM, SIGHUP or the end of the
+parent's pipe (``--parent-fd``).
+
+Start-up, in this order: the settings are checked, the port is bound (so a port in use
+changes nothing on disk), the data folder is locked and the database opened, the token
+file is written, what a crashed run left is settled, the scheduler starts; then the
+start-up lines are printed and the ready line is written to ``--ready-fd``.
+
+Stop, in this order: no more jobs start, new connections are refused, the requests
+already received are answered (for ``listener.DRAIN_SECONDS`` at most) and waitress's
+threads end, the running jobs are stopped and go back to pending, and only then is the
+database closed and the folder released; last, ``--remove-on-exit`` removes the
+temporary folder of ``promspec run --local``.
+"""
 
 from __future__ import annotations
 
-import signal
+import shlex
 from collections.abc import Callable
-from types import FrameType
-
-import waitress
+from typing import Any
 
 from prominence_spec.server.app import create_app
-from prominence_spec.server.config import MAX_BODY_BYTES, SandboxConfig, is_loopback
+from prominence_spec.server.config import SandboxConfig, is_loopback
+from prominence_spec.server.handover import (
+    Handover,
+    StopRequest,
+    announce,
+    ready_line,
+    stop_on_signals,
+    watch_parent,
+)
+from prominence_spec.server.listener import DRAIN_SECONDS, bind, drain, make_server, serve_until
 from prominence_spec.server.recovery import Recovered
 from prominence_spec.server.service import Sandbox
 
-THREADS = 16
+Say = Callable[[str], None]
 
 
 def _url_host(host: str) -> str:
     return f"[{host}]" if ":" in host else host
-
-
-def _stop(signum: int, frame: FrameType | None) -> None:
-    raise KeyboardInterrupt
 
 
 def _recovery_note(found: Recovered) -> str | None:
@@ -34,35 +49,72 @@ def _recovery_note(found: Recovered) -> str | None:
     )
 
 
-def serve(config: SandboxConfig, say: Callable[[str], None]) -> None:
-    """Run the sandbox in the foreground; ``say`` prints a line for the user."""
-    box = Sandbox(config)
+def serve(config: SandboxConfig, say: Say, handover: Handover | None = None) -> None:
+    """Run the sandbox until it is asked to stop; ``say`` prints a line for the user.
+    Raises ConfigError (before anything is written) for settings it cannot start with."""
+    handover = handover or Handover()
+    stop = StopRequest()
+    with stop_on_signals(stop):
+        config.check()
+        handover.check(config)
+        if handover.parent_fd is not None:
+            watch_parent(handover.parent_fd, stop)
+        sock = bind(config.host, config.port)
+        try:
+            box = Sandbox(config)
+        except BaseException:
+            sock.close()
+            raise
+        try:
+            _serve(box, make_server(create_app(box), sock), say, handover, stop)
+        finally:
+            _close(box, say)
+            handover.remove_folder()
+
+
+def _serve(box: Sandbox, server: Any, say: Say, handover: Handover, stop: StopRequest) -> None:
     try:
+        box.write_token_file()
         note = _recovery_note(box.recover())
-        server = waitress.create_server(
-            create_app(box), host=config.host, port=config.port, threads=THREADS,
-            ident="promspec-sandbox", max_request_body_size=16 * MAX_BODY_BYTES,
-            connection_limit=1000, channel_timeout=120,
-        )  # fmt: skip
-        origin = f"http://{_url_host(config.host)}:{server.effective_port}"
-        box.start(origin)
-        if not is_loopback(config.host):
-            say(f"warning: listening on {config.host}: anyone who can reach it and holds a "
-                "token can run commands on this machine as you")  # fmt: skip
-        say(f"promspec sandbox: serving {origin}/api/v1")
-        say(f"token file: {config.resolved_token_file}")
-        say(f"data: {config.data_dir}")
-        say(f"executor: {box.executor.name}" + _auto_note(config, box))
-        if note:
-            say(note)
-        signal.signal(signal.SIGTERM, _stop)
-        server.run()
+        box.start(f"http://{_url_host(box.config.host)}:{server.effective_port}")
+        _say_started(box, say, note)
+        if handover.ready_fd is not None:
+            announce(handover.ready_fd, ready_line(box.base_url, box.config.resolved_token_file))
+        serve_until(server, stop)
     finally:
-        box.close()
+        if stop.is_set():
+            say(f"promspec sandbox: stopping ({stop.reason})")
+        box.stop_scheduling()
+        cut = drain(server)
+        if cut:
+            say(f"warning: {cut} connection(s) still busy after {DRAIN_SECONDS:g} s were closed")
 
 
-def _auto_note(config: SandboxConfig, box: Sandbox) -> str:
-    if config.executor != "auto":
+def _close(box: Sandbox, say: Say) -> None:
+    left = box.close()
+    if left:
+        say(f"warning: job(s) {', '.join(map(str, left))} did not stop in time; "
+            "the next start settles them")  # fmt: skip
+
+
+def _say_started(box: Sandbox, say: Say, note: str | None) -> None:
+    config = box.config
+    if not is_loopback(config.host):
+        say(f"warning: listening on {config.host}: anyone who can reach it and holds a "
+            "token can run commands on this machine as you")  # fmt: skip
+    say(f"promspec sandbox: serving {box.base_url}")
+    say(f"token file: {config.resolved_token_file}")
+    say(f"data: {config.data_dir}")
+    say(f"executor: {box.executor.name}" + _auto_note(box))
+    if note:
+        say(note)
+    say("# to use it from another shell:")
+    say(f"export PROMINENCE_URL={shlex.quote(box.base_url)}")
+    say(f"export PROMINENCE_TOKEN_FILE={shlex.quote(str(config.resolved_token_file))}")
+
+
+def _auto_note(box: Sandbox) -> str:
+    if box.config.executor != "auto":
         return ""
     return " (auto: tasks run on this machine; name a container executor to use one)"
 
