@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 
 from sandbox_support import shared_sandbox
-from server_support import fac, make_job, make_workflow, rep, sweep, zipf, zpar
+from server_support import DROP, fac, make_job, make_workflow, rep, sweep, zipf, zpar
 
 REASON = "X-Promspec-Sandbox-Reason"
 HTML = "html"  # as an expected body: Flask's HTML 500 page, production's own
@@ -103,6 +103,21 @@ CASES = [
     ("bad notification and a 64-bit overflow", "job",
      make_job(res={"memory": 2**60}, notifications=[{"event": "jobFinished"}]),
      (400, {"error": "Job submission failed with an exception: integer out of range"})),
+    # create_htcondor_job's order: inputs, images, resources, placement, artifacts, then
+    # totalCpusRange; a workflow's zip values fail only at condor_submit_dag, after every job
+    ("input named '.' with bad base64", "job",
+     make_job(inputs=[{"filename": ".", "content": "a"}]),
+     (400, {"error": "Unable to write input file to disk"})),
+    ("uploaded image and no disk", "job",
+     make_job(res={"disk": DROP}, task={"image": "pi.sif"}),
+     (400, {"error": "Image pi.sif does not exist"})),
+    ("uploaded artifact and a non-numeric totalCpusRange", "job",
+     make_job(res={"totalCpusRange": ["a", "b"]}, artifacts=[{"url": "data.tgz"}]),
+     (400, {"error": "Artifact data.tgz does not exist"})),
+    ("zip value with a space, then a job without disk", "workflow",
+     fac(zipf(zpar("x", ["a b"])),
+         jobs=[make_job(name="a"), make_job(name="b", res={"disk": DROP})]),
+     (500, HTML)),
 ]  # fmt: skip
 
 

@@ -42,6 +42,8 @@ import enum
 import math
 import posixpath
 import re
+import string
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -735,36 +737,211 @@ def _b64_ok(content: Any) -> bool:
     return True
 
 
-def _job_backend(
-    job: dict[str, Any], extended: bool, factory_instances: bool, later: list[Failure]
-) -> Failure | None:
-    res = job["resources"]
-    if "disk" not in res:
-        return _raises("resources.disk missing: the backend reads it unconditionally (HTTP 500)")
-    for task in job["tasks"]:
-        if not isinstance(task["image"], str):
-            return _raises("non-string image: the backend's string tests raise (HTTP 500)")
-    if "totalCpusRange" in res and not all(_is_real(v) for v in res["totalCpusRange"]):
-        return _raises(
-            "non-numeric totalCpusRange element: formatted with %d and divided (HTTP 500)"
-        )
+#: Which uploaded objects do not exist: called with an artifact url or image name that
+#: the backend turns into a presigned object URL. None: every object exists (the
+#: contract promspec checks against: the user uploaded what the job names).
+Missing = Callable[[str], bool] | None
+
+
+def is_object_image(image: str) -> bool:
+    """An image naming an uploaded object (``create_htcondor_job``'s image loop)."""
+    return (
+        "http" not in image
+        and not image.startswith("/")
+        and any(ext in image for ext in (".tar", ".tgz", ".simg", ".sif"))
+    )
+
+
+def _custom_storage(job: dict[str, Any]) -> bool:
+    storage = job.get("storage")
+    return isinstance(storage, dict) and bool(storage.get("default"))
+
+
+def _presigned(url: Any, job: dict[str, Any]) -> bool:
+    """The artifact url becomes a presigned object URL: ``'http' not in url`` (a
+    substring, element or key test) with the default storage."""
+    return "http" not in url and not _custom_storage(job)
+
+
+@dataclass
+class _Found:
+    """Failures met after the step being modelled: at submission (htcondor's or
+    condor_submit_dag's) and after production's 201."""
+
+    submit: list[Failure] = dataclasses.field(default_factory=list)
+    later: list[Failure] = dataclasses.field(default_factory=list)
+
+    def add(self, failure: Failure) -> None:
+        (self.later if failure.answer is Answer.ACCEPTED else self.submit).append(failure)
+
+    def first(self) -> Failure | None:
+        return next(iter(self.submit + self.later), None)
+
+
+def _inputs_failure(job: dict[str, Any], extended: bool) -> Failure | None:
+    """Each input: ``os.path.basename`` of its filename, ``open`` (a directory: 400), then
+    ``base64.b64decode`` of its content."""
     for entry in job.get("inputs", []):
         if not isinstance(entry, dict):
             return _raises(
                 "an inputs item that is not an object: the backend indexes it (HTTP 500)"
             )
+        if extended:
+            filename = entry["filename"]
+            if not isinstance(filename, str):
+                return _raises(
+                    "[source] non-string inputs filename: os.path.basename raises (HTTP 500)"
+                )
+            if posixpath.basename(filename) in ("", ".", ".."):
+                return Failure(
+                    Answer.INPUT_FILE,
+                    "[source] inputs filename names a directory: 'Unable to write input file'",
+                )
         if not _b64_ok(entry["content"]):
             return _raises("inputs content is not valid base64 (HTTP 500)")
+    return None
+
+
+def _images_failure(job: dict[str, Any], missing: Missing) -> Failure | None:
+    for task in job["tasks"]:
+        image = task["image"]
+        if not isinstance(image, str):
+            return _raises("non-string image: the backend's string tests raise (HTTP 500)")
+        if missing is not None and is_object_image(image) and missing(image):
+            return Failure(
+                Answer.NO_OBJECT,
+                "an uploaded image that does not exist",
+                _fmt("Image %s does not exist", image),
+            )
+    return None
+
+
+def _resources_failure(res: dict[str, Any], extended: bool) -> Failure | None:
+    """The CPU options formatted with %d, then the disk read."""
+    for key in ("cpusRange", "cpusOptions"):
+        if extended and key in res and not all(_is_real(v) for v in res[key]):
+            return _raises(f"[source] non-numeric {key} element: formatted with %d (HTTP 500)")
+    if "disk" not in res:
+        return _raises("resources.disk missing: the backend reads it unconditionally (HTTP 500)")
+    return None
+
+
+def _placement_failure(job: dict[str, Any]) -> Failure | None:
+    pol = job.get("policies")
+    if isinstance(pol, dict) and "placement" in pol:
+        try:
+            _placement_block(pol["placement"])
+        except Exception:  # noqa: BLE001
+            return _raises("[source] non-string placement site/region: ','.join raises (HTTP 500)")
+    return None
+
+
+def _artifacts_failure(
+    job: dict[str, Any], extended: bool, jobfactory: bool, missing: Missing
+) -> Failure | None:
+    """``create_htcondor_job``'s artifact loop: an object's existence is looked up except
+    for a factory's job (``jobfactory``)."""
     for artifact in job.get("artifacts", []):
         if not isinstance(artifact, dict):
             return _raises(
                 "an artifacts item that is not an object: the backend indexes it (HTTP 500)"
             )
+        if not extended:
+            continue
+        url = artifact["url"]
+        if not isinstance(url, str | list | dict):
+            return _raises(
+                "[source] artifact url that is not a string, list or object: 'http' in url raises"
+            )
+        looked_up = _presigned(url, job) and not jobfactory
+        absent = not isinstance(url, str) or (missing is not None and missing(url))
+        if looked_up and absent:  # a list or object names no object anyone could upload
+            return Failure(
+                Answer.NO_OBJECT,
+                "[source] the artifact names an uploaded object that does not exist",
+                _fmt("Artifact %s does not exist", url),
+            )
+    return None
+
+
+def _total_cpus_failure(res: dict[str, Any], extended: bool) -> Failure | None:
+    if "totalCpusRange" not in res:
+        return None
+    if not all(_is_real(v) for v in res["totalCpusRange"]):
+        return _raises(
+            "non-numeric totalCpusRange element: formatted with %d and divided (HTTP 500)"
+        )
+    ranged: Any = res.get("cpusRange") or res.get("cpusOptions")
+    cpus_max = res["cpus"] if "cpus" in res else ranged[1]
+    if extended and cpus_max <= 0:
+        return _raises("[source] totalCpusRange divided by a max CPUs per node <= 0")
+    return None
+
+
+def _submit_failures(job: dict[str, Any], found: _Found) -> None:
+    """What ``htcondor.Submit`` (a job) or ``condor_submit_dag`` (a workflow's) refuses in
+    the submit description the backend wrote."""
+    res = job["resources"]
+    pol = job.get("policies")
+    pol_ = pol if isinstance(pol, dict) else {}
+    priority = pol_.get("priority", 0)
+    if isinstance(priority, str) and not re.fullmatch("[0-9]+", priority):
+        priority = 0  # refused as an expression, not as a number
+        found.add(
+            Failure(
+                Answer.PRIORITY,
+                "[source] non-ASCII digit priority: +JobPrio is not a valid ClassAd expression",
+            )
+        )
+    cpus_top = res.get("cpus") or (res.get("cpusRange") or res.get("cpusOptions") or [1, 1])[1]
+    scaled = [
+        res.get("cpus", 0),
+        res.get("nodes", 0),
+        res.get("disk", 0) * 1024 * 1024,
+        res.get("memory", 0) * 1024,
+        res.get("memoryPerCpu", 0) * 1024 * cpus_top,
+        res.get("walltime", 0) * 180,
+        int(priority),
+    ]
+    if any(value >= INT64 for value in scaled):
+        found.add(
+            Failure(
+                Answer.INTEGER_RANGE,
+                "[source] integer beyond HTCondor's 64-bit ClassAd integers after scaling",
+            )
+        )
+    texts = [job.get("name", "")]
+    if isinstance(job.get("labels"), dict):
+        texts += [*job["labels"], *job["labels"].values()]
+    if any(isinstance(t, str) and any(c in t for c in LINE_BREAKS) for t in texts):
+        found.add(
+            Failure(
+                Answer.SUBMIT_DESCRIPTION,
+                "[source] line break in a name or label: breaks the HTCondor submit description",
+            )
+        )
+
+
+def _job_backend(
+    job: dict[str, Any], extended: bool, found: _Found, *, jobfactory: bool, missing: Missing
+) -> Failure | None:
+    """``create_htcondor_job`` in its order; what fails later goes to ``found``."""
+    res = job["resources"]
+    failure = (
+        _inputs_failure(job, extended)
+        or _images_failure(job, missing)
+        or _resources_failure(res, extended)
+        or (_placement_failure(job) if extended else None)
+        or _artifacts_failure(job, extended, jobfactory, missing)
+        or _total_cpus_failure(res, extended)
+    )
+    if failure:
+        return failure
     for notification in job.get("notifications", []):
         if not (
             isinstance(notification, dict) and "event" in notification and "type" in notification
         ):
-            later.append(
+            found.add(
                 Failure(
                     Answer.ACCEPTED,
                     "notification without both event and type: the completion handler fails",
@@ -772,7 +949,7 @@ def _job_backend(
             )
             break
     if extended:
-        return _job_backend_extended(job, factory_instances)
+        _submit_failures(job, found)
     return None
 
 
@@ -785,95 +962,38 @@ def _placement_block(placement: Any) -> None:
                 ",".join(req[key])
 
 
-def _artifact_failure(url: Any, custom_storage: bool, factory_instances: bool) -> Failure | None:
-    """``create_htcondor_job``'s artifact loop, and for a zip/parameterSweep job the
-    mapped-JSON rewrite: ``'http' not in url`` (a substring, element or key test) decides
-    whether the url becomes a presigned object URL."""
-    if not isinstance(url, str | list | dict):
-        return _raises(
-            "[source] artifact url that is not a string, list or object: 'http' in url raises"
-        )
-    presigned = "http" not in url and not custom_storage
-    if factory_instances and not presigned:
-        return _raises(
-            "[source] artifact in a zip/parameterSweep job is not a presigned object "
-            "URL: the mapped-JSON rewrite raises (HTTP 500)"
-        )
-    if presigned and not factory_instances and not isinstance(url, str):
-        return Failure(
-            Answer.NO_OBJECT,
-            "[source] a list or object artifact url names an uploaded object, which does not exist",
-            _fmt("Artifact %s does not exist", url),
-        )
-    return None
+def _first_mapping(factory: dict[str, Any]) -> list[tuple[Any, str]]:
+    """The first instance's (name, value text) pairs, as ``_create_mapped_json`` gets them."""
+    params = factory["parameters"]
+    if factory["type"] == "zip":
+        return [(p["name"], _render_zip_value(p["values"][0])) for p in params]
+    return [(p["name"], _render_zip_value(float(p["start"]))) for p in params]
 
 
-def _job_backend_extended(job: dict[str, Any], factory_instances: bool) -> Failure | None:
-    res = job["resources"]
-    for key in ("cpusRange", "cpusOptions"):
-        if key in res and not all(_is_real(v) for v in res[key]):
-            return _raises(f"[source] non-numeric {key} element: formatted with %d (HTTP 500)")
-    if "totalCpusRange" in res:
-        cpus_max = (
-            res["cpus"] if "cpus" in res else (res.get("cpusRange") or res.get("cpusOptions"))[1]
-        )
-        if cpus_max <= 0:
-            return _raises("[source] totalCpusRange divided by a max CPUs per node <= 0")
-    pol = job.get("policies")
-    if isinstance(pol, dict) and "placement" in pol:
-        try:
-            _placement_block(pol["placement"])
-        except Exception:  # noqa: BLE001
-            return _raises("[source] non-string placement site/region: ','.join raises (HTTP 500)")
-    if (
-        isinstance(pol, dict)
-        and isinstance(pol.get("priority"), str)
-        and not re.fullmatch("[0-9]+", pol["priority"])
-    ):
-        return Failure(
-            Answer.PRIORITY,
-            "[source] non-ASCII digit priority: +JobPrio is not a valid ClassAd expression",
-        )
-    for entry in job.get("inputs", []):
-        filename = entry["filename"]
-        if not isinstance(filename, str):
-            return _raises(
-                "[source] non-string inputs filename: os.path.basename raises (HTTP 500)"
-            )
-        if posixpath.basename(filename) in ("", ".", ".."):
-            return Failure(
-                Answer.INPUT_FILE,
-                "[source] inputs filename names a directory: 'Unable to write input file'",
-            )
-    custom_storage = isinstance(job.get("storage"), dict) and bool(job["storage"].get("default"))
+def _mapped_json_failure(
+    job: dict[str, Any], factory: dict[str, Any], missing: Missing
+) -> Failure | None:
+    """``_create_mapped_json`` for the first instance of a zip/parameterSweep job: each
+    artifact url must be a presigned object URL; one with ``$`` in its name is looked up
+    after the instance's values are put in."""
     for artifact in job.get("artifacts", []):
-        failure = _artifact_failure(artifact["url"], custom_storage, factory_instances)
-        if failure:
-            return failure
-    pol_ = pol if isinstance(pol, dict) else {}
-    cpus_top = res.get("cpus") or (res.get("cpusRange") or res.get("cpusOptions") or [1, 1])[1]
-    scaled = [
-        res.get("cpus", 0),
-        res.get("nodes", 0),
-        res.get("disk", 0) * 1024 * 1024,
-        res.get("memory", 0) * 1024,
-        res.get("memoryPerCpu", 0) * 1024 * cpus_top,
-        res.get("walltime", 0) * 180,
-        int(pol_.get("priority", 0)),
-    ]
-    if any(value >= INT64 for value in scaled):
-        return Failure(
-            Answer.INTEGER_RANGE,
-            "[source] integer beyond HTCondor's 64-bit ClassAd integers after scaling",
-        )
-    texts = [job.get("name", "")]
-    if isinstance(job.get("labels"), dict):
-        texts += [*job["labels"], *job["labels"].values()]
-    if any(isinstance(t, str) and any(c in t for c in LINE_BREAKS) for t in texts):
-        return Failure(
-            Answer.SUBMIT_DESCRIPTION,
-            "[source] line break in a name or label: breaks the HTCondor submit description",
-        )
+        url = artifact["url"]
+        if not _presigned(url, job):
+            return _raises(
+                "[source] artifact in a zip/parameterSweep job is not a presigned object "
+                "URL: the mapped-JSON rewrite raises (HTTP 500)"
+            )
+        name = _fmt("%s", url)
+        if "$" not in name or missing is None:
+            continue
+        for key, value in _first_mapping(factory):
+            name = string.Template(name).safe_substitute({key: value})
+        if missing(name):
+            return Failure(
+                Answer.NO_OBJECT,
+                "[source] a templated artifact names an uploaded object that does not exist",
+                _fmt("Artifact %s does not exist", name.split("/")[-1]),
+            )
     return None
 
 
@@ -912,9 +1032,7 @@ _PARAM_NAME_SPLIT = (
 _UNHASHABLE_NAME = "[source] {} parameter name that is a list or object: mapping[name] raises"
 
 
-def _zip_failure(
-    params: list[Any], extended: bool, later: list[Failure]
-) -> tuple[Failure | None, int]:
+def _zip_failure(params: list[Any], extended: bool, found: _Found) -> tuple[Failure | None, int]:
     if not params:
         return _raises(
             "zip factory with an empty parameters list: the backend indexes [0] (500)"
@@ -922,25 +1040,28 @@ def _zip_failure(
     if params[0]["values"] and not all(_hashable(p["name"]) for p in params):
         return _raises(_UNHASHABLE_NAME.format("zip")), 0
     if extended and params[0]["values"] and any(_name_breaks_param(p) for p in params):
-        later.append(Failure(Answer.ACCEPTED, _PARAM_NAME_SPLIT.format("zip")))
-    for param in params:
-        for value in param["values"]:
-            text = _render_zip_value(value)
-            if '"' in text or any(c.isspace() for c in text):
-                return Failure(
+        found.add(Failure(Answer.ACCEPTED, _PARAM_NAME_SPLIT.format("zip")))
+    texts = [_render_zip_value(value) for param in params for value in param["values"]]
+    for text in texts:  # written into the DAG's VARS lines: condor_submit_dag refuses them
+        if '"' in text or any(c.isspace() for c in text):
+            found.add(
+                Failure(
                     Answer.SUBMISSION_FAILED, f"zip value {text!r} has whitespace or a double quote"
-                ), 0
-            if extended and "\\" in text:
-                return Failure(
+                )
+            )
+            break
+        if extended and "\\" in text:
+            found.add(
+                Failure(
                     Answer.SUBMISSION_FAILED,
                     "[source] zip value with a backslash breaks the DAG VARS line",
-                ), 0
+                )
+            )
+            break
     return None, len(params[0]["values"])
 
 
-def _sweep_failure(
-    params: list[Any], extended: bool, later: list[Failure]
-) -> tuple[Failure | None, int]:
+def _sweep_failure(params: list[Any], extended: bool, found: _Found) -> tuple[Failure | None, int]:
     counts = []
     for param in params:
         try:
@@ -971,7 +1092,7 @@ def _sweep_failure(
     if total and not all(_hashable(p["name"]) for p in params):
         return _raises(_UNHASHABLE_NAME.format("parameterSweep")), 0
     if extended and total and any(_name_breaks_param(p) for p in params):
-        later.append(Failure(Answer.ACCEPTED, _PARAM_NAME_SPLIT.format("parameterSweep")))
+        found.add(Failure(Answer.ACCEPTED, _PARAM_NAME_SPLIT.format("parameterSweep")))
     if extended and total > SWEEP_LOOP_CAP:
         return _raises(
             "[source] parameterSweep with more than 10**6 instances (request times out)"
@@ -980,18 +1101,18 @@ def _sweep_failure(
 
 
 def _factory_failure(
-    factory: dict[str, Any], extended: bool, later: list[Failure]
+    factory: dict[str, Any], extended: bool, found: _Found
 ) -> tuple[Failure | None, int]:
     """(failure, number of instances) for a factory that the backend uses; failures
-    production only meets after it has answered 201 go to ``later``."""
+    production meets later (at submission, after its 201) go to ``found``."""
     kind = factory["type"]
     if kind == "repeat":
         if extended and factory["number"] > SWEEP_LOOP_CAP:
             return _raises("[source] repeat factory with more than 10**6 instances (times out)"), 0
         return None, factory["number"]
     if kind == "zip":
-        return _zip_failure(factory["parameters"], extended, later)
-    return _sweep_failure(factory["parameters"], extended, later)
+        return _zip_failure(factory["parameters"], extended, found)
+    return _sweep_failure(factory["parameters"], extended, found)
 
 
 def _has_cycle(nodes: list[str], edges: list[tuple[str, str]]) -> bool:
@@ -1039,42 +1160,53 @@ def _sandbox_collision(names: list[str]) -> bool:
     return False
 
 
-def _workflow_backend(wf: dict[str, Any], extended: bool, later: list[Failure]) -> Failure | None:
-    jobs = wf["jobs"] if isinstance(wf["jobs"], list) else []
+def _workflow_job_failure(
+    wf: dict[str, Any],
+    job: dict[str, Any],
+    extended: bool,
+    found: _Found,
+    missing: Missing,
+) -> tuple[Failure | None, list[str]]:
+    """One job of ``create_workflow``'s loop, in its order: the workflow's placement
+    copied in, ``create_htcondor_job``, the factory's expansion, the mapped JSON. Gives
+    the failure and the job's DAG node names."""
     pol = wf.get("policies")
     wf_placement = pol.get("placement") if isinstance(pol, dict) else None
-    factories = wf.get("factories", [])
+    checked = dict(job)
+    if wf_placement:
+        if "policies" in job and not isinstance(job["policies"], dict):
+            return _raises(
+                "workflow placement copied into a job whose policies is not an object"
+            ), []
+        checked["policies"] = {**job.get("policies", {}), "placement": wf_placement}
+        try:
+            _placement_block(wf_placement)
+        except Exception:  # noqa: BLE001
+            return _raises("workflow policies.placement is malformed: the backend raises (500)"), []
+    used = None
+    for factory in wf.get("factories", []):
+        for member in factory["jobs"]:
+            if job["name"] == member:
+                used = factory
+    failure = _job_backend(checked, extended, found, jobfactory=used is not None, missing=missing)
+    if failure or used is None:
+        return failure, [job["name"]]
+    failure, instances = _factory_failure(used, extended, found)
+    if not failure and extended and used["type"] != "repeat" and instances > 0:
+        failure = _mapped_json_failure(checked, used, missing)
+    return failure, [f"{job['name']}_{i}" for i in range(min(instances, DAG_INSTANCE_CAP))]
+
+
+def _workflow_backend(
+    wf: dict[str, Any], extended: bool, found: _Found, missing: Missing
+) -> Failure | None:
+    jobs = wf["jobs"] if isinstance(wf["jobs"], list) else []
     nodes: list[str] = []
     for job in jobs:
-        if wf_placement:
-            if "policies" in job and not isinstance(job["policies"], dict):
-                return _raises(
-                    "workflow placement copied into a job whose policies is not an object"
-                )
-            try:
-                _placement_block(wf_placement)
-            except Exception:  # noqa: BLE001
-                return _raises("workflow policies.placement is malformed: the backend raises (500)")
-        used = None
-        for factory in factories:
-            for member in factory["jobs"]:
-                if job["name"] == member:
-                    used = factory
-        instances = 0
-        if used is not None:
-            failure, instances = _factory_failure(used, extended, later)
-            if failure:
-                return failure.in_job(job["name"])
-            nodes += [f"{job['name']}_{i}" for i in range(min(instances, DAG_INSTANCE_CAP))]
-        else:
-            nodes.append(job["name"])
-        checked = dict(job)
-        if wf_placement:
-            checked["policies"] = {**job.get("policies", {}), "placement": wf_placement}
-        factory_instances = used is not None and used["type"] != "repeat" and instances > 0
-        failure = _job_backend(checked, extended, factory_instances, later)
+        failure, names = _workflow_job_failure(wf, job, extended, found, missing)
         if failure:
             return failure.in_job(job["name"])
+        nodes += names
     edges: list[tuple[str, str]] = []
     deps = wf.get("dependencies", {})
     parents: dict[str, str] = {}
@@ -1085,13 +1217,15 @@ def _workflow_backend(wf: dict[str, Any], extended: bool, later: list[Failure]) 
     for node, parent in parents.items():
         children = [item for child in deps[parent] for item in nodes if child in item]
         if extended and not children:
-            return Failure(
-                Answer.SUBMISSION_FAILED,
-                f"[source] 'PARENT {node} CHILD' with no children is not valid DAG syntax",
+            found.add(
+                Failure(
+                    Answer.SUBMISSION_FAILED,
+                    f"[source] 'PARENT {node} CHILD' with no children is not valid DAG syntax",
+                )
             )
         edges += [(node, child) for child in children]
     if _has_cycle(nodes, edges):
-        later.append(
+        found.add(
             Failure(
                 Answer.ACCEPTED,
                 "dependency cycle in the expanded DAG (substring matching): DAGMan fails",
@@ -1101,13 +1235,16 @@ def _workflow_backend(wf: dict[str, Any], extended: bool, later: list[Failure]) 
         if not (
             isinstance(notification, dict) and "event" in notification and "type" in notification
         ):
-            later.append(
+            found.add(
                 Failure(
                     Answer.ACCEPTED,
                     "notification without both event and type: the completion handler fails",
                 )
             )
-    return _dag_submission_failure(wf, jobs, nodes) if extended else None
+    failure = _dag_submission_failure(wf, jobs, nodes) if extended else None
+    if failure:
+        found.add(failure)
+    return None
 
 
 def _dag_submission_failure(
@@ -1138,20 +1275,23 @@ def _dag_submission_failure(
     return None
 
 
-def backend_verdict(doc: Any, kind: str, *, extended: bool = False) -> Failure | None:
+def backend_verdict(
+    doc: Any, kind: str, *, extended: bool = False, missing: Missing = None
+) -> Failure | None:
     """Why a validator-accepted document still fails after validation, and how production
     answers it; None if it runs (or if the validator rejects it: it never reaches the
-    backend). A failure production meets only after answering 201 (``Answer.ACCEPTED``)
-    is given only when nothing fails before it. ``extended`` adds the source-derived
-    failure modes (reasons start with ``[source]``)."""
+    backend). Failures come in production's order: what the backend meets while it
+    creates the job, then what the submission refuses, then what fails after the 201
+    (``Answer.ACCEPTED``). ``extended`` adds the source-derived failure modes (reasons
+    start with ``[source]``); ``missing`` says which uploaded objects do not exist."""
     if not validator_verdict(doc, kind).ok:
         return None
-    later: list[Failure] = []
+    found = _Found()
     if kind == "job":
-        failure = _job_backend(doc, extended, False, later)
+        failure = _job_backend(doc, extended, found, jobfactory=False, missing=missing)
     else:
-        failure = _workflow_backend(doc, extended, later)
-    return failure or (later[0] if later else None)
+        failure = _workflow_backend(doc, extended, found, missing)
+    return failure or found.first()
 
 
 def backend_failure(doc: Any, kind: str, *, extended: bool = False) -> str | None:
