@@ -802,17 +802,19 @@ def _inputs_failure(job: dict[str, Any], extended: bool) -> Failure | None:
     return None
 
 
+def _no_object(what: str, name: Any) -> Failure:
+    """400 ``<What> <name> does not exist``: a presigned URL of an absent object."""
+    message = _fmt("%s %s does not exist", what, name)
+    return Failure(Answer.NO_OBJECT, f"an uploaded object that does not exist: {message}", message)
+
+
 def _images_failure(job: dict[str, Any], missing: Missing) -> Failure | None:
     for task in job["tasks"]:
         image = task["image"]
         if not isinstance(image, str):
             return _raises("non-string image: the backend's string tests raise (HTTP 500)")
         if missing is not None and is_object_image(image) and missing(image):
-            return Failure(
-                Answer.NO_OBJECT,
-                "an uploaded image that does not exist",
-                _fmt("Image %s does not exist", image),
-            )
+            return _no_object("Image", image)
     return None
 
 
@@ -856,11 +858,7 @@ def _artifacts_failure(
         looked_up = _presigned(url, job) and not jobfactory
         absent = not isinstance(url, str) or (missing is not None and missing(url))
         if looked_up and absent:  # a list or object names no object anyone could upload
-            return Failure(
-                Answer.NO_OBJECT,
-                "[source] the artifact names an uploaded object that does not exist",
-                _fmt("Artifact %s does not exist", url),
-            )
+            return _no_object("Artifact", url)
     return None
 
 
@@ -922,6 +920,21 @@ def _submit_failures(job: dict[str, Any], found: _Found) -> None:
         )
 
 
+def _notification_failure(doc: dict[str, Any], found: _Found) -> None:
+    """The completion handler reads both ``event`` and ``type`` of each notification."""
+    for notification in doc.get("notifications", []):
+        if not (
+            isinstance(notification, dict) and "event" in notification and "type" in notification
+        ):
+            found.add(
+                Failure(
+                    Answer.ACCEPTED,
+                    "notification without both event and type: the completion handler fails",
+                )
+            )
+            return
+
+
 def _job_backend(
     job: dict[str, Any], extended: bool, found: _Found, *, jobfactory: bool, missing: Missing
 ) -> Failure | None:
@@ -937,17 +950,7 @@ def _job_backend(
     )
     if failure:
         return failure
-    for notification in job.get("notifications", []):
-        if not (
-            isinstance(notification, dict) and "event" in notification and "type" in notification
-        ):
-            found.add(
-                Failure(
-                    Answer.ACCEPTED,
-                    "notification without both event and type: the completion handler fails",
-                )
-            )
-            break
+    _notification_failure(job, found)
     if extended:
         _submit_failures(job, found)
     return None
@@ -989,11 +992,7 @@ def _mapped_json_failure(
         for key, value in _first_mapping(factory):
             name = string.Template(name).safe_substitute({key: value})
         if missing(name):
-            return Failure(
-                Answer.NO_OBJECT,
-                "[source] a templated artifact names an uploaded object that does not exist",
-                _fmt("Artifact %s does not exist", name.split("/")[-1]),
-            )
+            return _no_object("Artifact", name.split("/")[-1])
     return None
 
 
@@ -1231,16 +1230,7 @@ def _workflow_backend(
                 "dependency cycle in the expanded DAG (substring matching): DAGMan fails",
             )
         )
-    for notification in wf.get("notifications", []):
-        if not (
-            isinstance(notification, dict) and "event" in notification and "type" in notification
-        ):
-            found.add(
-                Failure(
-                    Answer.ACCEPTED,
-                    "notification without both event and type: the completion handler fails",
-                )
-            )
+    _notification_failure(wf, found)
     failure = _dag_submission_failure(wf, jobs, nodes) if extended else None
     if failure:
         found.add(failure)
