@@ -78,13 +78,18 @@ class RunListing:
 def list_run(client: Client, run: str, *, jobs: bool = True, workflows: bool = False) -> RunListing:
     """One listing per kind asked for (jobs, workflows) of everything labelled ``run``."""
     listing = RunListing(run)
+    found: dict[tuple[int, bool], RunJob] = {}
     for workflow in [kind for kind, wanted in ((False, jobs), (True, workflows)) if wanted]:
         listing.requests += 1
         for item in client.find(RUN_LABEL, run, workflows=workflow, detail=True):
             key = run_point_key(item, run)
             if key is not None and type(item.get("id")) is int:
-                listing.add(RunJob(key, item["id"], workflow, item))
-    listing.jobs.sort(key=lambda job: (job.id, job.workflow))
+                # once each: a job that ends while the server reads its queue and then its
+                # history is in both (production's listing has the same race); the later
+                # record is the newer one
+                found[(item["id"], workflow)] = RunJob(key, item["id"], workflow, item)
+    for job in sorted(found.values(), key=lambda job: (job.id, job.workflow)):
+        listing.add(job)
     return listing
 
 
