@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "prominence_spec"
-SHARED = {"diagnostics", "codes", "version", "counting"}
+SHARED = {"diagnostics", "codes", "version", "counting", "executor_names"}
 #: stage -> the stages it may import (besides itself and the shared modules)
 ALLOWED: dict[str, set[str]] = {
     "loading": set(),

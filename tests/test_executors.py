@@ -121,8 +121,9 @@ def test_apptainer_falls_back_to_singularity_when_apptainer_is_missing(monkeypat
     assert make_executor("apptainer").binary == "apptainer"  # type: ignore[attr-defined]
 
 
-def test_auto_is_host_when_no_runtime_is_installed(monkeypatch) -> None:
-    monkeypatch.setattr(executors.shutil, "which", lambda name: None)
+def test_auto_is_host_even_when_every_runtime_answers(monkeypatch) -> None:
+    monkeypatch.setattr(executors, "runtime_usable", lambda name: True)
+    monkeypatch.setattr(executors.shutil, "which", lambda name: f"/usr/bin/{name}")
     assert isinstance(make_executor("auto"), HostExecutor)
 
 

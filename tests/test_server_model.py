@@ -6,7 +6,15 @@ from __future__ import annotations
 
 import pytest
 
-from prominence_spec.server.validator import backend_failure, server_runs, server_validate
+from prominence_spec.server.validator import (
+    Answer,
+    Check,
+    backend_failure,
+    backend_verdict,
+    server_runs,
+    server_validate,
+    validator_verdict,
+)
 
 from server_support import DROP, fac, make_job, make_task, make_workflow, par, pol, sweep, zipf
 
@@ -594,3 +602,43 @@ def test_first_error_wins_and_document_order():
     assert server_validate(W(jobs="ab"), "workflow")[1] == 'invalid item "a" in job description'
     task_as_job = W(jobs=[T()])
     assert server_validate(task_as_job, "workflow")[1] == 'invalid item "image" in job description'
+
+
+# -- results as values: the validator's Check and the backend's Answer (issue 18) -----------
+@pytest.mark.parametrize(
+    ("doc", "check"),
+    [
+        (make_job(), Check.ACCEPTED),
+        (make_job(foo=1), Check.REJECTED),
+        (make_job(labels={"a": 1}), Check.RAISES),
+    ],
+)
+def test_the_validator_verdict_says_which_answer(doc, check) -> None:
+    verdict = validator_verdict(doc, "job")
+    assert verdict.check is check
+    assert verdict.pair() == server_validate(doc, "job")
+
+
+@pytest.mark.parametrize(
+    ("kind", "doc", "answer"),
+    [
+        ("job", make_job(artifacts=[{"url": 5}]), Answer.SERVER_ERROR),
+        ("job", make_job(artifacts=[{"url": ["a"]}]), Answer.NO_OBJECT),
+        ("job", make_job(artifacts=[{"url": ["http"]}]), None),
+        ("workflow", fac(zipf({"name": "a b", "values": [1]})), Answer.ACCEPTED),
+        ("workflow", fac(zipf({"name": ["a"], "values": [1]})), Answer.SERVER_ERROR),
+        ("workflow", fac(zipf({"name": ["a"], "values": []})), None),
+        ("workflow", fac(sweep(par(name={"a": 1}))), Answer.SERVER_ERROR),
+        ("workflow", fac(sweep(par(name={"a": 1}, start=2, end=1))), None),
+        ("workflow", fac(zipf({"name": 7, "values": [1]})), None),
+        ("workflow", make_workflow(dependencies={"a": ["b"], "b": ["a"]}), Answer.ACCEPTED),
+        (
+            "workflow",
+            make_workflow(name="w f", dependencies={"a": ["b"], "b": ["a"]}),
+            Answer.SUBMISSION_FAILED,
+        ),
+    ],
+)
+def test_the_backend_failure_kind_is_productions_answer(kind, doc, answer) -> None:
+    failure = backend_verdict(doc, kind, extended=True)
+    assert (failure and failure.answer) == answer

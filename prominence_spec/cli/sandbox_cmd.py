@@ -8,9 +8,7 @@ from pathlib import Path
 
 import typer
 
-#: The sandbox's executors, as ``server.config.EXECUTORS`` lists them: written out here so
-#: that help imports nothing of the server (tests/test_startup.py keeps the two equal).
-EXECUTORS = ("auto", "host", "docker", "podman", "apptainer", "noop")
+from prominence_spec.executor_names import EXECUTORS
 
 app = typer.Typer(
     name="sandbox",

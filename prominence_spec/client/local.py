@@ -29,8 +29,8 @@ from pathlib import Path
 from typing import Any
 
 from prominence_spec.client.errors import ConfigError
+from prominence_spec.executor_names import EXECUTORS
 
-EXECUTORS = ("auto", "host", "docker", "podman", "apptainer", "noop")
 #: The prefix of the temporary folder (the sandbox removes only folders named so).
 PREFIX = "promspec-local-"
 #: Seconds the sandbox has to stop in order (drain, kill grace, runners) before SIGKILL.

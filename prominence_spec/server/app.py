@@ -37,9 +37,17 @@ def _http_error(exc: HTTPException) -> HTTPException | Response:
     return exc
 
 
+#: The body of a 500 the sandbox answers for a fault of its own (not production's).
+UNEXPECTED = "Internal error in the sandbox (not in your request): see the sandbox's log"
+
+
 def _unexpected(exc: Exception) -> Response:
+    """A fault of the sandbox's own: a JSON 500 without the traceback, which goes to the
+    log (production would answer its HTML page; a client should see it is not that)."""
     log.exception("unexpected error answering %s %s", request.method, request.path)
-    return _server_error(f"sandbox error ({type(exc).__name__}): see the sandbox's log")
+    response = respond({"error": UNEXPECTED}, 500)
+    response.headers[REASON_HEADER] = f"sandbox error ({type(exc).__name__})"
+    return response
 
 
 def create_app(box: Sandbox) -> Flask:

@@ -6,7 +6,8 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-EXECUTORS = ("auto", "host", "docker", "podman", "apptainer", "noop")
+from prominence_spec.executor_names import EXECUTORS
+
 API_PREFIX = "/api/v1"
 SITE_NAME = "promspec-sandbox"
 #: A job's walltime when it gives none, in minutes (the worker's limit).
@@ -72,7 +73,7 @@ def is_loopback(host: str) -> bool:
     """True for ``localhost`` and loopback IP addresses."""
     if host == "localhost":
         return True
-    import ipaddress  # here, not above: `promspec --help` reads EXECUTORS from this module
+    import ipaddress  # here, not above: only a non-default host needs it
 
     try:
         return ipaddress.ip_address(host).is_loopback

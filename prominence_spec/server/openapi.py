@@ -30,10 +30,11 @@ R_401 = {"description": "Authentication failure (a missing, malformed, badly sig
 R_404 = {"description": "No such route: a non-integer id in the path (Flask's HTML page)",
          "content": _content(HTML_PAGE, "text/html")}  # fmt: skip
 R_500 = {
-    "description": "Flask's HTML 500 page, where the production server raises; the "
+    "description": "Flask's HTML 500 page, where the production server raises; a JSON "
+    "error for a fault of the sandbox's own (not production's); the "
     f"`{REASON_HEADER}` header says why",
     "headers": {REASON_HEADER: {"schema": {"type": "string"}}},
-    "content": _content(HTML_PAGE, "text/html"),
+    "content": {**_content(HTML_PAGE, "text/html"), **_content(_ref("Error"))},
 }
 R_400_JSON_OR_HTML = {
     "description": "The server's handled error, or Flask's page for a body that is not JSON",

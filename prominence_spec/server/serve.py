@@ -116,9 +116,7 @@ def _say_started(box: Sandbox, say: Say, note: str | None) -> None:
 def _auto_note(box: Sandbox) -> str:
     if box.config.executor != "auto":
         return ""
-    if box.executor.name == "host":
-        return " (auto: no usable container runtime, so tasks run on this machine)"
-    return f" (auto: {box.executor.name} is usable)"
+    return " (auto: tasks run on this machine; name a container executor to use one)"
 
 
 __all__ = ["serve"]

@@ -9,7 +9,13 @@ from typing import Any
 from prominence_spec.server.dag import workflow_jobs
 from prominence_spec.server.errors import ApiError, ProductionError, error
 from prominence_spec.server.staging import input_name_ok
-from prominence_spec.server.validator import backend_failure, server_validate
+from prominence_spec.server.validator import (
+    Answer,
+    Check,
+    Failure,
+    backend_verdict,
+    validator_verdict,
+)
 
 SUBMISSION_FAILED = "Workflow submission failed"
 HANG = (
@@ -17,59 +23,39 @@ HANG = (
     "answers this request (its counting loop does not end), so the sandbox refuses it"
 )
 
-#: Backend failures answered with a 400 ``{"error": ...}``: (part of the model's reason,
-#: message for a job, message for a workflow).
-_ANSWERED: tuple[tuple[str, str, str], ...] = (
-    (
-        "Currently only parameter sweeps up to 4D",
-        "",
-        "Currently only parameter sweeps up to 4D are supported",
-    ),
-    ("never finishes (request hangs)", HANG, HANG),
-    ("empty or whitespace workflow name", "", SUBMISSION_FAILED),
-    ("breaks the DAG JOB line", "", SUBMISSION_FAILED),
-    ("duplicate DAG node names", "", SUBMISSION_FAILED),
-    ("is not valid DAG syntax", "", SUBMISSION_FAILED),
-    ("line break in a workflow label", "", SUBMISSION_FAILED),
-    ("has whitespace or a double quote", "", SUBMISSION_FAILED),
-    ("breaks --param", "", SUBMISSION_FAILED),
-    ("breaks the DAG VARS line", "", SUBMISSION_FAILED),
-    ("job sandbox directories collide", "", "Unable to create job sandbox directories"),
-    (
-        "inputs filename names a directory",
-        "Unable to write input file to disk",
-        "Unable to write input file to disk",
-    ),
-    (
-        "breaks the HTCondor submit description",
+#: The 400 message production answers for each backend failure kind: (for a job, for a
+#: workflow); "" where that kind cannot happen.
+_MESSAGES: dict[Answer, tuple[str, str]] = {
+    Answer.UP_TO_4D: ("", "Currently only parameter sweeps up to 4D are supported"),
+    Answer.HANGS: (HANG, HANG),
+    Answer.SUBMISSION_FAILED: ("", SUBMISSION_FAILED),
+    Answer.SANDBOX_DIRS: ("", "Unable to create job sandbox directories"),
+    Answer.INPUT_FILE: ("Unable to write input file to disk", "Unable to write input file to disk"),
+    Answer.SUBMIT_DESCRIPTION: (
         "Job submission failed with an exception: invalid submit description",
         SUBMISSION_FAILED,
     ),
-    (
-        "64-bit ClassAd integers",
+    Answer.INTEGER_RANGE: (
         "Job submission failed with an exception: integer out of range",
         SUBMISSION_FAILED,
     ),
-    (
-        "not a valid ClassAd expression",
+    Answer.PRIORITY: (
         "Job submission failed with an exception: invalid priority expression",
         SUBMISSION_FAILED,
     ),
-)
-#: Backend failures production only meets after it has accepted the document.
-_ACCEPTED = ("dependency cycle", "notification without both event and type")
+}
 
 
-def _backend_answer(reason: str, kind: str) -> Exception | None:
+def _backend_answer(failure: Failure, kind: str) -> Exception | None:
     """The answer to a backend failure: an :class:`ApiError`, a
     :class:`ProductionError`, or None when production accepts it (201)."""
-    if any(part in reason for part in _ACCEPTED):
+    if failure.answer is Answer.ACCEPTED:
         return None
-    for part, job_message, workflow_message in _ANSWERED:
-        message = job_message if kind == "job" else workflow_message
-        if part in reason and message:
-            return error(400, message)
-    return ProductionError(reason)
+    if failure.answer is Answer.NO_OBJECT:
+        return error(400, failure.message)
+    job_message, workflow_message = _MESSAGES.get(failure.answer, ("", ""))
+    message = job_message if kind == "job" else workflow_message
+    return error(400, message) if message else ProductionError(failure.reason)
 
 
 def check_submission(doc: Any, kind: str) -> None:
@@ -80,48 +66,30 @@ def check_submission(doc: Any, kind: str) -> None:
             "the body is not JSON of type application/json: "
             "get_json() gives None and the validator raises"
         )
-    ok, message = server_validate(doc, kind)
-    if not ok:
-        if message.startswith("HTTP 500: "):
-            raise ProductionError("the validator raises: " + message[len("HTTP 500: ") :])
-        raise error(400, message)
-    reason = backend_failure(doc, kind, extended=True)
-    answer = None if reason is None else _backend_answer(reason, kind)
+    verdict = validator_verdict(doc, kind)
+    if verdict.check is Check.RAISES:
+        raise ProductionError("the validator raises: " + verdict.message)
+    if verdict.check is Check.REJECTED:
+        raise error(400, verdict.message)
+    failure = backend_verdict(doc, kind, extended=True, missing=sandbox_lacks)
+    answer = None if failure is None else _backend_answer(failure, kind)
     if answer is not None:
         raise answer
-    jobs = [doc] if kind == "job" else workflow_jobs(doc)
-    _check_objects(jobs)
+    _check_inputs([doc] if kind == "job" else workflow_jobs(doc))
 
 
-def is_object_image(image: str) -> bool:
-    """An image naming an uploaded object (production's ``prominence/backend/create_job.py``)."""
-    return (
-        "http" not in image
-        and not image.startswith("/")
-        and any(ext in image for ext in (".tar", ".tgz", ".simg", ".sif"))
-    )
+def sandbox_lacks(name: str) -> bool:
+    """The sandbox has no object storage: every uploaded object is missing, except that
+    it reads local paths (``/...``, ``file://``) itself."""
+    return not (name.startswith("/") or name.startswith("file://"))
 
 
-def is_object_artifact(url: str) -> bool:
-    """An artifact naming an uploaded object: not a URL and not a local absolute path
-    (the sandbox reads local paths itself)."""
-    return "://" not in url and not url.startswith("/")
-
-
-def _check_objects(jobs: Iterable[dict[str, Any]]) -> None:
-    """What the server's job sandbox step refuses: input files it cannot write, and, as
-    the sandbox has no object storage, any reference to an uploaded object."""
+def _check_inputs(jobs: Iterable[dict[str, Any]]) -> None:
+    """Input files the sandbox cannot write where the server could not either."""
     for job in jobs:
         for entry in job.get("inputs", []) or []:
             if isinstance(entry, dict) and not input_name_ok(entry.get("filename")):
                 raise error(400, "Unable to write input file to disk")
-        for task in job.get("tasks", []):
-            if isinstance(task, dict) and is_object_image(str(task.get("image", ""))):
-                raise error(400, f"Image {task['image']} does not exist")
-        for artifact in job.get("artifacts", []) or []:
-            url = artifact.get("url") if isinstance(artifact, dict) else None
-            if isinstance(url, str) and is_object_artifact(url):
-                raise error(400, f"Artifact {url} does not exist")
 
 
 __all__ = [
@@ -129,6 +97,5 @@ __all__ = [
     "SUBMISSION_FAILED",
     "ApiError",
     "check_submission",
-    "is_object_artifact",
-    "is_object_image",
+    "sandbox_lacks",
 ]

@@ -37,9 +37,14 @@ not state, or states as uncertain. They are kept apart because the reference is 
 from __future__ import annotations
 
 import base64
+import dataclasses
+import enum
 import math
 import posixpath
 import re
+import string
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from prominence_spec.counting import server_count
@@ -107,6 +112,33 @@ STANDARD_TYPES = ("openmpi", "mpich", "intelmpi", "basic")
 MPI_TYPES = ("openmpi", "mpich", "intelmpi")
 
 
+class Check(enum.Enum):
+    """What the server's validator does with a document."""
+
+    ACCEPTED = "accepted"  # it goes on to the backend
+    REJECTED = "rejected"  # 400 {"error": message}
+    RAISES = "raises"  # an exception escapes validate.py: Flask's HTML 500
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The validator's answer as a value: ``check`` says which, ``message`` is the 400
+    message (REJECTED) or the exception that escapes (RAISES)."""
+
+    check: Check
+    message: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.check is Check.ACCEPTED
+
+    def pair(self) -> tuple[bool, str]:
+        """The ``(ok, message)`` form: a raise reads ``"HTTP 500: <exception>"``."""
+        if self.check is Check.RAISES:
+            return False, "HTTP 500: " + self.message
+        return self.ok, self.message
+
+
 class _RejectError(Exception):
     def __init__(self, message: str) -> None:
         super().__init__(message)
@@ -126,14 +158,14 @@ def _isint(value: Any) -> bool:
     return str(value).isdigit()
 
 
-def _run(check: Any, doc: Any) -> tuple[bool, str]:
+def _run(check: Any, doc: Any) -> Verdict:
     try:
         check(doc)
     except _RejectError as rejected:
-        return False, rejected.message
+        return Verdict(Check.REJECTED, rejected.message)
     except Exception as exc:  # noqa: BLE001 - any exception in validate.py is an HTTP 500
-        return False, f"HTTP 500: {type(exc).__name__}: {exc}"
-    return True, ""
+        return Verdict(Check.RAISES, f"{type(exc).__name__}: {exc}")
+    return Verdict(Check.ACCEPTED)
 
 
 # --------------------------------------------------------------------------- validator: job
@@ -628,18 +660,23 @@ def _check_workflow(wf: Any) -> None:
         _check_notifications(wf["notifications"], ["workflowFinished"])
 
 
+def validator_verdict(doc: Any, kind: str) -> Verdict:
+    """What ``validate_job`` (``kind == "job"``) or ``validate_workflow`` does with ``doc``."""
+    return _run(_check_job if kind == "job" else _check_workflow, doc)
+
+
 def server_validate_job(doc: Any) -> tuple[bool, str]:
     """``validate_job`` of the production server: ``(True, "")`` or ``(False, message)``."""
-    return _run(_check_job, doc)
+    return validator_verdict(doc, "job").pair()
 
 
 def server_validate_workflow(doc: Any) -> tuple[bool, str]:
     """``validate_workflow`` of the production server."""
-    return _run(_check_workflow, doc)
+    return validator_verdict(doc, "workflow").pair()
 
 
 def server_validate(doc: Any, kind: str) -> tuple[bool, str]:
-    return server_validate_job(doc) if kind == "job" else server_validate_workflow(doc)
+    return validator_verdict(doc, kind).pair()
 
 
 # ------------------------------------------------------------------------------ backend
@@ -648,6 +685,41 @@ SWEEP_LOOP_CAP = 10**6  # beyond this many values the counting loop is not simul
 DAG_INSTANCE_CAP = 1000  # instance node names generated per job for dependency expansion
 LINE_BREAKS = "\n\r"
 INT64 = 2**63
+
+
+class Answer(enum.Enum):
+    """How production answers a document its validator accepts and its backend then fails
+    on (the HTTP form of each is ``server/submit.py``'s)."""
+
+    ACCEPTED = "accepted"  # 201: stored; it fails later (DAGMan, the worker, a handler)
+    SERVER_ERROR = "server error"  # the backend raises: Flask's HTML 500
+    UP_TO_4D = "up to 4D"  # 400 "Currently only parameter sweeps up to 4D are supported"
+    HANGS = "hangs"  # the counting loop never ends: production never answers
+    SUBMISSION_FAILED = "submission failed"  # condor_submit_dag fails (workflows)
+    SANDBOX_DIRS = "sandbox directories"  # 400 "Unable to create job sandbox directories"
+    INPUT_FILE = "input file"  # 400 "Unable to write input file to disk"
+    SUBMIT_DESCRIPTION = "submit description"  # htcondor.Submit refuses the description
+    INTEGER_RANGE = "integer range"  # a ClassAd integer beyond 64 bits
+    PRIORITY = "priority"  # +JobPrio is not a ClassAd expression
+    NO_OBJECT = "no object"  # 400 "Artifact ... does not exist" (``message``)
+
+
+@dataclass(frozen=True)
+class Failure:
+    """Why the backend fails on a validated document (``reason``, for people) and how
+    production answers it (``answer``, for the sandbox); ``message`` is the 400 text
+    where the document's own values make it."""
+
+    answer: Answer
+    reason: str
+    message: str = ""
+
+    def in_job(self, name: Any) -> Failure:
+        return dataclasses.replace(self, reason=f"job {name!r}: {self.reason}")
+
+
+def _raises(reason: str) -> Failure:
+    return Failure(Answer.SERVER_ERROR, reason)
 
 
 def _is_real(value: Any) -> bool:
@@ -665,30 +737,222 @@ def _b64_ok(content: Any) -> bool:
     return True
 
 
-def _job_backend(job: dict[str, Any], extended: bool, factory_instances: bool) -> str | None:
-    res = job["resources"]
-    if "disk" not in res:
-        return "resources.disk missing: the backend reads it unconditionally (HTTP 500)"
-    for task in job["tasks"]:
-        if not isinstance(task["image"], str):
-            return "non-string image: the backend's string tests raise (HTTP 500)"
-    if "totalCpusRange" in res and not all(_is_real(v) for v in res["totalCpusRange"]):
-        return "non-numeric totalCpusRange element: formatted with %d and divided (HTTP 500)"
+#: Which uploaded objects do not exist: called with an artifact url or image name that
+#: the backend turns into a presigned object URL. None: every object exists (the
+#: contract promspec checks against: the user uploaded what the job names).
+Missing = Callable[[str], bool] | None
+
+
+def is_object_image(image: str) -> bool:
+    """An image naming an uploaded object (``create_htcondor_job``'s image loop)."""
+    return (
+        "http" not in image
+        and not image.startswith("/")
+        and any(ext in image for ext in (".tar", ".tgz", ".simg", ".sif"))
+    )
+
+
+def _custom_storage(job: dict[str, Any]) -> bool:
+    storage = job.get("storage")
+    return isinstance(storage, dict) and bool(storage.get("default"))
+
+
+def _presigned(url: Any, job: dict[str, Any]) -> bool:
+    """The artifact url becomes a presigned object URL: ``'http' not in url`` (a
+    substring, element or key test) with the default storage."""
+    return "http" not in url and not _custom_storage(job)
+
+
+@dataclass
+class _Found:
+    """Failures met after the step being modelled: at submission (htcondor's or
+    condor_submit_dag's) and after production's 201."""
+
+    submit: list[Failure] = dataclasses.field(default_factory=list)
+    later: list[Failure] = dataclasses.field(default_factory=list)
+
+    def add(self, failure: Failure) -> None:
+        (self.later if failure.answer is Answer.ACCEPTED else self.submit).append(failure)
+
+    def first(self) -> Failure | None:
+        return next(iter(self.submit + self.later), None)
+
+
+def _inputs_failure(job: dict[str, Any], extended: bool) -> Failure | None:
+    """Each input: ``os.path.basename`` of its filename, ``open`` (a directory: 400), then
+    ``base64.b64decode`` of its content."""
     for entry in job.get("inputs", []):
         if not isinstance(entry, dict):
-            return "an inputs item that is not an object: the backend indexes it (HTTP 500)"
+            return _raises(
+                "an inputs item that is not an object: the backend indexes it (HTTP 500)"
+            )
+        if extended:
+            filename = entry["filename"]
+            if not isinstance(filename, str):
+                return _raises(
+                    "[source] non-string inputs filename: os.path.basename raises (HTTP 500)"
+                )
+            if posixpath.basename(filename) in ("", ".", ".."):
+                return Failure(
+                    Answer.INPUT_FILE,
+                    "[source] inputs filename names a directory: 'Unable to write input file'",
+                )
         if not _b64_ok(entry["content"]):
-            return "inputs content is not valid base64 (HTTP 500)"
+            return _raises("inputs content is not valid base64 (HTTP 500)")
+    return None
+
+
+def _no_object(what: str, name: Any) -> Failure:
+    """400 ``<What> <name> does not exist``: a presigned URL of an absent object."""
+    message = _fmt("%s %s does not exist", what, name)
+    return Failure(Answer.NO_OBJECT, f"an uploaded object that does not exist: {message}", message)
+
+
+def _images_failure(job: dict[str, Any], missing: Missing) -> Failure | None:
+    for task in job["tasks"]:
+        image = task["image"]
+        if not isinstance(image, str):
+            return _raises("non-string image: the backend's string tests raise (HTTP 500)")
+        if missing is not None and is_object_image(image) and missing(image):
+            return _no_object("Image", image)
+    return None
+
+
+def _resources_failure(res: dict[str, Any], extended: bool) -> Failure | None:
+    """The CPU options formatted with %d, then the disk read."""
+    for key in ("cpusRange", "cpusOptions"):
+        if extended and key in res and not all(_is_real(v) for v in res[key]):
+            return _raises(f"[source] non-numeric {key} element: formatted with %d (HTTP 500)")
+    if "disk" not in res:
+        return _raises("resources.disk missing: the backend reads it unconditionally (HTTP 500)")
+    return None
+
+
+def _placement_failure(job: dict[str, Any]) -> Failure | None:
+    pol = job.get("policies")
+    if isinstance(pol, dict) and "placement" in pol:
+        try:
+            _placement_block(pol["placement"])
+        except Exception:  # noqa: BLE001
+            return _raises("[source] non-string placement site/region: ','.join raises (HTTP 500)")
+    return None
+
+
+def _artifacts_failure(
+    job: dict[str, Any], extended: bool, jobfactory: bool, missing: Missing
+) -> Failure | None:
+    """``create_htcondor_job``'s artifact loop: an object's existence is looked up except
+    for a factory's job (``jobfactory``)."""
     for artifact in job.get("artifacts", []):
         if not isinstance(artifact, dict):
-            return "an artifacts item that is not an object: the backend indexes it (HTTP 500)"
-    for notification in job.get("notifications", []):
+            return _raises(
+                "an artifacts item that is not an object: the backend indexes it (HTTP 500)"
+            )
+        if not extended:
+            continue
+        url = artifact["url"]
+        if not isinstance(url, str | list | dict):
+            return _raises(
+                "[source] artifact url that is not a string, list or object: 'http' in url raises"
+            )
+        looked_up = _presigned(url, job) and not jobfactory
+        absent = not isinstance(url, str) or (missing is not None and missing(url))
+        if looked_up and absent:  # a list or object names no object anyone could upload
+            return _no_object("Artifact", url)
+    return None
+
+
+def _total_cpus_failure(res: dict[str, Any], extended: bool) -> Failure | None:
+    if "totalCpusRange" not in res:
+        return None
+    if not all(_is_real(v) for v in res["totalCpusRange"]):
+        return _raises(
+            "non-numeric totalCpusRange element: formatted with %d and divided (HTTP 500)"
+        )
+    ranged: Any = res.get("cpusRange") or res.get("cpusOptions")
+    cpus_max = res["cpus"] if "cpus" in res else ranged[1]
+    if extended and cpus_max <= 0:
+        return _raises("[source] totalCpusRange divided by a max CPUs per node <= 0")
+    return None
+
+
+def _submit_failures(job: dict[str, Any], found: _Found) -> None:
+    """What ``htcondor.Submit`` (a job) or ``condor_submit_dag`` (a workflow's) refuses in
+    the submit description the backend wrote."""
+    res = job["resources"]
+    pol = job.get("policies")
+    pol_ = pol if isinstance(pol, dict) else {}
+    priority = pol_.get("priority", 0)
+    if isinstance(priority, str) and not re.fullmatch("[0-9]+", priority):
+        priority = 0  # refused as an expression, not as a number
+        found.add(
+            Failure(
+                Answer.PRIORITY,
+                "[source] non-ASCII digit priority: +JobPrio is not a valid ClassAd expression",
+            )
+        )
+    cpus_top = res.get("cpus") or (res.get("cpusRange") or res.get("cpusOptions") or [1, 1])[1]
+    scaled = [
+        res.get("cpus", 0),
+        res.get("nodes", 0),
+        res.get("disk", 0) * 1024 * 1024,
+        res.get("memory", 0) * 1024,
+        res.get("memoryPerCpu", 0) * 1024 * cpus_top,
+        res.get("walltime", 0) * 180,
+        int(priority),
+    ]
+    if any(value >= INT64 for value in scaled):
+        found.add(
+            Failure(
+                Answer.INTEGER_RANGE,
+                "[source] integer beyond HTCondor's 64-bit ClassAd integers after scaling",
+            )
+        )
+    texts = [job.get("name", "")]
+    if isinstance(job.get("labels"), dict):
+        texts += [*job["labels"], *job["labels"].values()]
+    if any(isinstance(t, str) and any(c in t for c in LINE_BREAKS) for t in texts):
+        found.add(
+            Failure(
+                Answer.SUBMIT_DESCRIPTION,
+                "[source] line break in a name or label: breaks the HTCondor submit description",
+            )
+        )
+
+
+def _notification_failure(doc: dict[str, Any], found: _Found) -> None:
+    """The completion handler reads both ``event`` and ``type`` of each notification."""
+    for notification in doc.get("notifications", []):
         if not (
             isinstance(notification, dict) and "event" in notification and "type" in notification
         ):
-            return "notification without both event and type: the completion handler fails"
+            found.add(
+                Failure(
+                    Answer.ACCEPTED,
+                    "notification without both event and type: the completion handler fails",
+                )
+            )
+            return
+
+
+def _job_backend(
+    job: dict[str, Any], extended: bool, found: _Found, *, jobfactory: bool, missing: Missing
+) -> Failure | None:
+    """``create_htcondor_job`` in its order; what fails later goes to ``found``."""
+    res = job["resources"]
+    failure = (
+        _inputs_failure(job, extended)
+        or _images_failure(job, missing)
+        or _resources_failure(res, extended)
+        or (_placement_failure(job) if extended else None)
+        or _artifacts_failure(job, extended, jobfactory, missing)
+        or _total_cpus_failure(res, extended)
+    )
+    if failure:
+        return failure
+    _notification_failure(job, found)
     if extended:
-        return _job_backend_extended(job, factory_instances)
+        _submit_failures(job, found)
     return None
 
 
@@ -701,63 +965,34 @@ def _placement_block(placement: Any) -> None:
                 ",".join(req[key])
 
 
-def _job_backend_extended(job: dict[str, Any], factory_instances: bool) -> str | None:
-    res = job["resources"]
-    for key in ("cpusRange", "cpusOptions"):
-        if key in res and not all(_is_real(v) for v in res[key]):
-            return f"[source] non-numeric {key} element: formatted with %d (HTTP 500)"
-    if "totalCpusRange" in res:
-        cpus_max = (
-            res["cpus"] if "cpus" in res else (res.get("cpusRange") or res.get("cpusOptions"))[1]
-        )
-        if cpus_max <= 0:
-            return "[source] totalCpusRange divided by a max CPUs per node <= 0"
-    pol = job.get("policies")
-    if isinstance(pol, dict) and "placement" in pol:
-        try:
-            _placement_block(pol["placement"])
-        except Exception:  # noqa: BLE001
-            return "[source] non-string placement site/region: ','.join raises (HTTP 500)"
-    if (
-        isinstance(pol, dict)
-        and isinstance(pol.get("priority"), str)
-        and not re.fullmatch("[0-9]+", pol["priority"])
-    ):
-        return "[source] non-ASCII digit priority: +JobPrio is not a valid ClassAd expression"
-    for entry in job.get("inputs", []):
-        filename = entry["filename"]
-        if not isinstance(filename, str):
-            return "[source] non-string inputs filename: os.path.basename raises (HTTP 500)"
-        if posixpath.basename(filename) in ("", ".", ".."):
-            return "[source] inputs filename names a directory: 'Unable to write input file'"
-    storage_default = isinstance(job.get("storage"), dict) and bool(job["storage"].get("default"))
+def _first_mapping(factory: dict[str, Any]) -> list[tuple[Any, str]]:
+    """The first instance's (name, value text) pairs, as ``_create_mapped_json`` gets them."""
+    params = factory["parameters"]
+    if factory["type"] == "zip":
+        return [(p["name"], _render_zip_value(p["values"][0])) for p in params]
+    return [(p["name"], _render_zip_value(float(p["start"]))) for p in params]
+
+
+def _mapped_json_failure(
+    job: dict[str, Any], factory: dict[str, Any], missing: Missing
+) -> Failure | None:
+    """``_create_mapped_json`` for the first instance of a zip/parameterSweep job: each
+    artifact url must be a presigned object URL; one with ``$`` in its name is looked up
+    after the instance's values are put in."""
     for artifact in job.get("artifacts", []):
         url = artifact["url"]
-        if not isinstance(url, str):
-            return "[source] non-string artifact url (HTTP 500 or 'does not exist')"
-        if factory_instances and ("http" in url or storage_default):
-            return (
+        if not _presigned(url, job):
+            return _raises(
                 "[source] artifact in a zip/parameterSweep job is not a presigned object "
                 "URL: the mapped-JSON rewrite raises (HTTP 500)"
             )
-    pol_ = pol if isinstance(pol, dict) else {}
-    cpus_top = res.get("cpus") or (res.get("cpusRange") or res.get("cpusOptions") or [1, 1])[1]
-    scaled = [
-        res.get("cpus", 0),
-        res.get("nodes", 0),
-        res.get("disk", 0) * 1024 * 1024,
-        res.get("memory", 0) * 1024,
-        res.get("memoryPerCpu", 0) * 1024 * cpus_top,
-        res.get("walltime", 0) * 180,
-        int(pol_.get("priority", 0)),
-    ]
-    if any(value >= INT64 for value in scaled):
-        return "[source] integer beyond HTCondor's 64-bit ClassAd integers after scaling"
-    texts = [job.get("name", "")]
-    if isinstance(job.get("labels"), dict):
-        texts += [*job["labels"], *job["labels"].values()]
-    if any(isinstance(t, str) and any(c in t for c in LINE_BREAKS) for t in texts):
-        return "[source] line break in a name or label: breaks the HTCondor submit description"
+        name = _fmt("%s", url)
+        if "$" not in name or missing is None:
+            continue
+        for key, value in _first_mapping(factory):
+            name = string.Template(name).safe_substitute({key: value})
+        if missing(name):
+            return _no_object("Artifact", name.split("/")[-1])
     return None
 
 
@@ -781,53 +1016,102 @@ def _sweep_count(start: float, end: float, step: float) -> int | None:
     return server_count(start, end, step, SWEEP_LOOP_CAP)
 
 
-def _factory_failure(factory: dict[str, Any], extended: bool) -> tuple[str | None, int]:
-    """(failure, number of instances) for a factory that the backend uses."""
-    kind = factory["type"]
-    if kind == "repeat":
-        if extended and factory["number"] > SWEEP_LOOP_CAP:
-            return "[source] repeat factory with more than 10**6 instances (times out)", 0
-        return None, factory["number"]
-    params = factory["parameters"]
-    if kind == "zip":
-        if not params:
-            return "zip factory with an empty parameters list: the backend indexes [0] (500)", 0
-        for param in params:
-            if extended and any(c.isspace() for c in _fmt("%s", param["name"])):
-                return "[source] zip parameter name with whitespace breaks --param", 0
-            for value in param["values"]:
-                text = _render_zip_value(value)
-                if '"' in text or any(c.isspace() for c in text):
-                    return f"zip value {text!r} has whitespace or a double quote", 0
-                if extended and "\\" in text:
-                    return "[source] zip value with a backslash breaks the DAG VARS line", 0
-        return None, len(params[0]["values"])
+def _hashable(value: Any) -> bool:
+    return not isinstance(value, list | dict)
+
+
+def _name_breaks_param(param: dict[str, Any]) -> bool:
+    return any(c.isspace() for c in _fmt("%s", param["name"]))
+
+
+_PARAM_NAME_SPLIT = (
+    "[source] {} parameter name with whitespace: HTCondor splits the worker's "
+    "--param argument there, so every instance fails at the worker"
+)
+_UNHASHABLE_NAME = "[source] {} parameter name that is a list or object: mapping[name] raises"
+
+
+def _zip_failure(params: list[Any], extended: bool, found: _Found) -> tuple[Failure | None, int]:
+    if not params:
+        return _raises(
+            "zip factory with an empty parameters list: the backend indexes [0] (500)"
+        ), 0
+    if params[0]["values"] and not all(_hashable(p["name"]) for p in params):
+        return _raises(_UNHASHABLE_NAME.format("zip")), 0
+    if extended and params[0]["values"] and any(_name_breaks_param(p) for p in params):
+        found.add(Failure(Answer.ACCEPTED, _PARAM_NAME_SPLIT.format("zip")))
+    texts = [_render_zip_value(value) for param in params for value in param["values"]]
+    for text in texts:  # written into the DAG's VARS lines: condor_submit_dag refuses them
+        if '"' in text or any(c.isspace() for c in text):
+            found.add(
+                Failure(
+                    Answer.SUBMISSION_FAILED, f"zip value {text!r} has whitespace or a double quote"
+                )
+            )
+            break
+        if extended and "\\" in text:
+            found.add(
+                Failure(
+                    Answer.SUBMISSION_FAILED,
+                    "[source] zip value with a backslash breaks the DAG VARS line",
+                )
+            )
+            break
+    return None, len(params[0]["values"])
+
+
+def _sweep_failure(params: list[Any], extended: bool, found: _Found) -> tuple[Failure | None, int]:
     counts = []
     for param in params:
-        if extended and any(c.isspace() for c in _fmt("%s", param["name"])):
-            return "[source] parameterSweep parameter name with whitespace breaks --param", 0
         try:
             start, end = float(param["start"]), float(param["end"])
         except Exception:  # noqa: BLE001
-            return "non-numeric parameterSweep start/end: float() raises (HTTP 500)", 0
+            return _raises("non-numeric parameterSweep start/end: float() raises (HTTP 500)"), 0
         if "step" not in param:
-            return "parameterSweep parameter uses number instead of step: KeyError (500)", 0
+            return _raises(
+                "parameterSweep parameter uses number instead of step: KeyError (500)"
+            ), 0
         try:
             step = float(param["step"])
         except Exception:  # noqa: BLE001
-            return "non-numeric parameterSweep step: float() raises (HTTP 500)", 0
+            return _raises("non-numeric parameterSweep step: float() raises (HTTP 500)"), 0
         count = _sweep_count(start, end, step)
         if count is None:
-            return "parameterSweep counting loop never finishes (request hangs)", 0
+            return Failure(
+                Answer.HANGS, "parameterSweep counting loop never finishes (request hangs)"
+            ), 0
         counts.append(count)
     if len(params) > 4:
-        return "400 Currently only parameter sweeps up to 4D are supported", 0
+        return Failure(
+            Answer.UP_TO_4D, "400 Currently only parameter sweeps up to 4D are supported"
+        ), 0
     if not params:
         return None, 0
     total = math.prod(counts)
+    if total and not all(_hashable(p["name"]) for p in params):
+        return _raises(_UNHASHABLE_NAME.format("parameterSweep")), 0
+    if extended and total and any(_name_breaks_param(p) for p in params):
+        found.add(Failure(Answer.ACCEPTED, _PARAM_NAME_SPLIT.format("parameterSweep")))
     if extended and total > SWEEP_LOOP_CAP:
-        return "[source] parameterSweep with more than 10**6 instances (request times out)", 0
+        return _raises(
+            "[source] parameterSweep with more than 10**6 instances (request times out)"
+        ), 0
     return None, total
+
+
+def _factory_failure(
+    factory: dict[str, Any], extended: bool, found: _Found
+) -> tuple[Failure | None, int]:
+    """(failure, number of instances) for a factory that the backend uses; failures
+    production meets later (at submission, after its 201) go to ``found``."""
+    kind = factory["type"]
+    if kind == "repeat":
+        if extended and factory["number"] > SWEEP_LOOP_CAP:
+            return _raises("[source] repeat factory with more than 10**6 instances (times out)"), 0
+        return None, factory["number"]
+    if kind == "zip":
+        return _zip_failure(factory["parameters"], extended, found)
+    return _sweep_failure(factory["parameters"], extended, found)
 
 
 def _has_cycle(nodes: list[str], edges: list[tuple[str, str]]) -> bool:
@@ -875,40 +1159,53 @@ def _sandbox_collision(names: list[str]) -> bool:
     return False
 
 
-def _workflow_backend(wf: dict[str, Any], extended: bool) -> str | None:
-    jobs = wf["jobs"] if isinstance(wf["jobs"], list) else []
+def _workflow_job_failure(
+    wf: dict[str, Any],
+    job: dict[str, Any],
+    extended: bool,
+    found: _Found,
+    missing: Missing,
+) -> tuple[Failure | None, list[str]]:
+    """One job of ``create_workflow``'s loop, in its order: the workflow's placement
+    copied in, ``create_htcondor_job``, the factory's expansion, the mapped JSON. Gives
+    the failure and the job's DAG node names."""
     pol = wf.get("policies")
     wf_placement = pol.get("placement") if isinstance(pol, dict) else None
-    factories = wf.get("factories", [])
+    checked = dict(job)
+    if wf_placement:
+        if "policies" in job and not isinstance(job["policies"], dict):
+            return _raises(
+                "workflow placement copied into a job whose policies is not an object"
+            ), []
+        checked["policies"] = {**job.get("policies", {}), "placement": wf_placement}
+        try:
+            _placement_block(wf_placement)
+        except Exception:  # noqa: BLE001
+            return _raises("workflow policies.placement is malformed: the backend raises (500)"), []
+    used = None
+    for factory in wf.get("factories", []):
+        for member in factory["jobs"]:
+            if job["name"] == member:
+                used = factory
+    failure = _job_backend(checked, extended, found, jobfactory=used is not None, missing=missing)
+    if failure or used is None:
+        return failure, [job["name"]]
+    failure, instances = _factory_failure(used, extended, found)
+    if not failure and extended and used["type"] != "repeat" and instances > 0:
+        failure = _mapped_json_failure(checked, used, missing)
+    return failure, [f"{job['name']}_{i}" for i in range(min(instances, DAG_INSTANCE_CAP))]
+
+
+def _workflow_backend(
+    wf: dict[str, Any], extended: bool, found: _Found, missing: Missing
+) -> Failure | None:
+    jobs = wf["jobs"] if isinstance(wf["jobs"], list) else []
     nodes: list[str] = []
     for job in jobs:
-        if wf_placement:
-            if "policies" in job and not isinstance(job["policies"], dict):
-                return "workflow placement copied into a job whose policies is not an object"
-            try:
-                _placement_block(wf_placement)
-            except Exception:  # noqa: BLE001
-                return "workflow policies.placement is malformed: the backend raises (500)"
-        used = None
-        for factory in factories:
-            for member in factory["jobs"]:
-                if job["name"] == member:
-                    used = factory
-        instances = 0
-        if used is not None:
-            reason, instances = _factory_failure(used, extended)
-            if reason:
-                return f"job {job['name']!r}: {reason}"
-            nodes += [f"{job['name']}_{i}" for i in range(min(instances, DAG_INSTANCE_CAP))]
-        else:
-            nodes.append(job["name"])
-        checked = dict(job)
-        if wf_placement:
-            checked["policies"] = {**job.get("policies", {}), "placement": wf_placement}
-        factory_instances = used is not None and used["type"] != "repeat" and instances > 0
-        reason = _job_backend(checked, extended, factory_instances)
-        if reason:
-            return f"job {job['name']!r}: {reason}"
+        failure, names = _workflow_job_failure(wf, job, extended, found, missing)
+        if failure:
+            return failure.in_job(job["name"])
+        nodes += names
     edges: list[tuple[str, str]] = []
     deps = wf.get("dependencies", {})
     parents: dict[str, str] = {}
@@ -919,46 +1216,80 @@ def _workflow_backend(wf: dict[str, Any], extended: bool) -> str | None:
     for node, parent in parents.items():
         children = [item for child in deps[parent] for item in nodes if child in item]
         if extended and not children:
-            return f"[source] 'PARENT {node} CHILD' with no children is not valid DAG syntax"
+            found.add(
+                Failure(
+                    Answer.SUBMISSION_FAILED,
+                    f"[source] 'PARENT {node} CHILD' with no children is not valid DAG syntax",
+                )
+            )
         edges += [(node, child) for child in children]
     if _has_cycle(nodes, edges):
-        return "dependency cycle in the expanded DAG (substring matching): DAGMan fails"
-    for notification in wf.get("notifications", []):
-        if not (
-            isinstance(notification, dict) and "event" in notification and "type" in notification
-        ):
-            return "notification without both event and type: the completion handler fails"
-    if extended:
-        name = wf.get("name", "")
-        if name == "" or any(c.isspace() for c in name):
-            return "[source] empty or whitespace workflow name: -batch-name is malformed"
-        if isinstance(wf.get("labels"), dict) and any(
-            any(c in t for c in LINE_BREAKS) for kv in wf["labels"].items() for t in kv
-        ):
-            return "[source] line break in a workflow label breaks condor_submit_dag -append"
-        names = [job["name"] for job in jobs]
-        if any(any(c.isspace() for c in n) or n.upper() == "ALL_NODES" for n in names):
-            return "[source] job name with whitespace (or ALL_NODES) breaks the DAG JOB line"
-        if len(set(nodes)) != len(nodes):
-            return "[source] duplicate DAG node names (job name equals a factory instance)"
-        if _sandbox_collision(names):
-            return "[source] job sandbox directories collide: 'Unable to create job sandbox'"
+        found.add(
+            Failure(
+                Answer.ACCEPTED,
+                "dependency cycle in the expanded DAG (substring matching): DAGMan fails",
+            )
+        )
+    _notification_failure(wf, found)
+    failure = _dag_submission_failure(wf, jobs, nodes) if extended else None
+    if failure:
+        found.add(failure)
     return None
 
 
-def backend_failure(doc: Any, kind: str, *, extended: bool = False) -> str | None:
-    """Why a validator-accepted document still fails after validation, else None.
+def _dag_submission_failure(
+    wf: dict[str, Any], jobs: list[Any], nodes: list[str]
+) -> Failure | None:
+    """What makes ``condor_submit_dag`` fail: "Workflow submission failed"."""
 
-    Returns None for documents the validator rejects (they never reach the backend).
-    ``extended`` adds the source-derived failure modes (messages start with ``[source]``).
-    """
-    if not server_validate(doc, kind)[0]:
+    def failed(reason: str) -> Failure:
+        return Failure(Answer.SUBMISSION_FAILED, reason)
+
+    name = wf.get("name", "")
+    if name == "" or any(c.isspace() for c in name):
+        return failed("[source] empty or whitespace workflow name: -batch-name is malformed")
+    if isinstance(wf.get("labels"), dict) and any(
+        any(c in t for c in LINE_BREAKS) for kv in wf["labels"].items() for t in kv
+    ):
+        return failed("[source] line break in a workflow label breaks condor_submit_dag -append")
+    names = [job["name"] for job in jobs]
+    if any(any(c.isspace() for c in n) or n.upper() == "ALL_NODES" for n in names):
+        return failed("[source] job name with whitespace (or ALL_NODES) breaks the DAG JOB line")
+    if len(set(nodes)) != len(nodes):
+        return failed("[source] duplicate DAG node names (job name equals a factory instance)")
+    if _sandbox_collision(names):
+        return Failure(
+            Answer.SANDBOX_DIRS,
+            "[source] job sandbox directories collide: 'Unable to create job sandbox'",
+        )
+    return None
+
+
+def backend_verdict(
+    doc: Any, kind: str, *, extended: bool = False, missing: Missing = None
+) -> Failure | None:
+    """Why a validator-accepted document still fails after validation, and how production
+    answers it; None if it runs (or if the validator rejects it: it never reaches the
+    backend). Failures come in production's order: what the backend meets while it
+    creates the job, then what the submission refuses, then what fails after the 201
+    (``Answer.ACCEPTED``). ``extended`` adds the source-derived failure modes (reasons
+    start with ``[source]``); ``missing`` says which uploaded objects do not exist."""
+    if not validator_verdict(doc, kind).ok:
         return None
+    found = _Found()
     if kind == "job":
-        return _job_backend(doc, extended, factory_instances=False)
-    return _workflow_backend(doc, extended)
+        failure = _job_backend(doc, extended, found, jobfactory=False, missing=missing)
+    else:
+        failure = _workflow_backend(doc, extended, found, missing)
+    return failure or found.first()
+
+
+def backend_failure(doc: Any, kind: str, *, extended: bool = False) -> str | None:
+    """The reason of :func:`backend_verdict`, else None."""
+    failure = backend_verdict(doc, kind, extended=extended)
+    return None if failure is None else failure.reason
 
 
 def server_runs(doc: Any, kind: str, *, extended: bool = False) -> bool:
     """The validator accepts the document and the backend does not then fail on it."""
-    return server_validate(doc, kind)[0] and backend_failure(doc, kind, extended=extended) is None
+    return validator_verdict(doc, kind).ok and backend_verdict(doc, kind, extended=extended) is None
