@@ -294,16 +294,19 @@ def test_a_timeout_swallowed_by_a_gc_callback_is_raised_again(repo: Path) -> Non
         slow = tpl.evaluator(SLOW_GC, {})  # batch() makes a list per item: gc runs
         tpl.timeout = 0.05
         for watched in (True, False):
-            calls.clear()
-            with pytest.raises(TemplateError) as info:
-                if watched:
-                    with tpl.evaluating():
+            for _ in range(5):  # a loaded machine can let 0.05 s pass before any gc runs
+                calls.clear()
+                with pytest.raises(TemplateError) as info:
+                    if watched:
+                        with tpl.evaluating():
+                            slow({"n": 1})
+                    else:
                         slow({"n": 1})
-                else:
-                    slow({"n": 1})
-            assert info.value.code == "PS610"
-            assert info.value.message == "rendering took longer than 0.05 seconds"
-            assert calls == ["start"]  # the callback did run during the evaluation
+                assert info.value.code == "PS610"
+                assert info.value.message == "rendering took longer than 0.05 seconds"
+                if calls == ["start"]:  # the callback did run (and sleep) in the evaluation
+                    break
+            assert calls == ["start"]
     finally:
         gc.callbacks.remove(slow_callback)
         gc.set_threshold(*thresholds)
