@@ -14,6 +14,12 @@ Targets (issue 3, in one process):
   shown too. Importing rich, once per command that shows a bar, is left out of the pairs
   (one untimed render with the bar comes first).
 
+Headline (issue 19, printed first; ``--headline-only`` for it alone): ``promspec render SPEC
+-f jsonl -o FILE`` as a whole process, start-up included, at most 2.0 times ``json.dumps``
+alone on the documents it wrote (read back 10,000 at a time in a process of its own, only
+the calls timed), median of 5 ratios, the two taking turns; on 100,000 and 1,000,000 points,
+for the typical sweep and for the same sweep with every leaf of the body templated.
+
 Targets (issue 10, as users run it): ``promspec render SPEC -f jsonl -o FILE`` timed as a
 whole process (start-up, imports, schema compilation included) renders at least 50,000
 points a second and takes at most 4 times what ``json.dumps`` alone takes on the same
@@ -76,11 +82,50 @@ outputFiles:
 """
 
 
-def write_spec(folder: Path, points: int) -> Path:
+#: The worst case (issue 19): the same sweep with every leaf of the body templated.
+EVERY_LEAF_SPEC = """\
+promspec:
+  params:
+    image: eoscprominence/testpi
+    runtime: singularity
+    study: gas-sweep
+    cpus: 1
+    memory: 2
+    disk: 10
+    walltime: 60
+  sweep:
+    temperature: {{start: 250, end: {t_end}, step: 1}}
+    pressure: {{start: 1, end: 25, step: 1}}
+    model: [ideal, vdw, rk, pr]
+    seed: {{repeat: 10}}
+  name: "gas-{{{{ model }}}}-{{{{ index }}}}"
+name: gas
+labels:
+  study: "{{{{ study }}}}"
+resources:
+  cpus: "{{{{ cpus }}}}"
+  memory: "{{{{ memory }}}}"
+  disk: "{{{{ disk }}}}"
+  walltime: "{{{{ walltime }}}}"
+tasks:
+  - image: "{{{{ image }}}}"
+    runtime: "{{{{ runtime }}}}"
+    cmd: >-
+      simulate --model {{{{ model }}}} --temperature {{{{ temperature }}}}
+      --pressure {{{{ pressure }}}} --seed {{{{ seed }}}}
+    env:
+      MODEL: "{{{{ model }}}}"
+      TEMPERATURE: "{{{{ temperature }}}}"
+outputFiles:
+  - "result-{{{{ temperature }}}}-{{{{ pressure }}}}.json"
+"""
+
+
+def write_spec(folder: Path, points: int, text: str = SPEC) -> Path:
     per_temperature = 25 * 4 * 10
     temperatures = max(1, points // per_temperature)
     spec = folder / "gas-sweep.yaml"
-    spec.write_text(SPEC.format(t_end=250 + temperatures - 1), encoding="utf-8")
+    spec.write_text(text.format(t_end=250 + temperatures - 1), encoding="utf-8")
     (folder / ".git").mkdir(exist_ok=True)
     return spec
 
@@ -145,6 +190,68 @@ DUMPS_ALONE = (
     "    json.dumps(document)\n"
     "print(time.perf_counter() - start)\n"
 )
+
+
+#: The headline's baseline process: json.dumps of the CLI's own output documents, read back
+#: 10,000 at a time (1,000,000 documents at once would not fit beside other work), only the
+#: json.dumps calls timed.
+DUMPS_STREAMED = (
+    "import itertools, json, sys, time\n"
+    "total = 0.0\n"
+    "with open(sys.argv[1], encoding='utf-8') as f:\n"
+    "    while chunk := [json.loads(line) for line in itertools.islice(f, 10000)]:\n"
+    "        start = time.perf_counter()\n"
+    "        for document in chunk:\n"
+    "            json.dumps(document)\n"
+    "        total += time.perf_counter() - start\n"
+    "print(total)\n"
+)
+
+
+def headline(folder: Path, points: int, text: str, repeat: int) -> tuple[float, float, float]:
+    """Issue 19's figure: `promspec render SPEC -f jsonl -o FILE` as a whole process (start-up
+    included) against json.dumps alone on the documents it wrote, in turns (which goes first
+    alternates); (median CLI seconds, median json.dumps seconds, median of the ratios)."""
+    folder.mkdir()
+    spec = write_spec(folder, points, text)
+    env = cli_environment(folder / "pycache")
+    out = folder / "cli.jsonl"
+    command = cli_command(spec, out)
+    baseline = [sys.executable, "-c", DUMPS_STREAMED, str(out)]
+    subprocess.run(command, check=True, env=env)  # untimed: fills the byte-code cache
+    cli_s: list[float] = []
+    dumps_s: list[float] = []
+    for rep in range(repeat):
+        for which in ("cli", "dumps") if rep % 2 == 0 else ("dumps", "cli"):
+            if which == "cli":
+                start = time.perf_counter()
+                subprocess.run(command, check=True, env=env)
+                cli_s.append(time.perf_counter() - start)
+            else:
+                done = subprocess.run(baseline, check=True, capture_output=True, text=True)
+                dumps_s.append(float(done.stdout))
+    ratio = statistics.median(c / d for c, d in zip(cli_s, dumps_s, strict=True))
+    shutil.rmtree(folder)
+    return statistics.median(cli_s), statistics.median(dumps_s), ratio
+
+
+def headline_rows(folder: Path, sizes: list[int], repeat: int) -> list[tuple[str, str, str, str]]:
+    rows: list[tuple[str, str, str, str]] = []
+    for size in sizes:
+        for label, text in (("typical", SPEC), ("every leaf templated", EVERY_LEAF_SPEC)):
+            cli_s, dumps_s, ratio = headline(folder / f"{label[0]}{size}", size, text, repeat)
+            rows.append(
+                (
+                    f"{size:,} points, {label}: CLI / json.dumps",
+                    f"{ratio:.2f}x",
+                    "<= 2.0",
+                    _verdict(ratio <= 2.0),
+                )
+            )
+            rows.append(
+                ("  CLI whole process / json.dumps alone", f"{cli_s:.2f} s", f"{dumps_s:.2f} s", "")
+            )
+    return rows
 
 
 def cli_command(spec: Path, out: Path) -> list[str]:
@@ -230,7 +337,19 @@ def main() -> int:
         "--cli-repeat", type=int, default=5, help="whole-process runs of the CLI and baseline"
     )
     parser.add_argument("--json", metavar="OUT", help="also write the figures as JSON")
+    parser.add_argument(
+        "--headline-only",
+        action="store_true",
+        help="only issue 19's figure: CLI / json.dumps on 100,000 and 1,000,000 points",
+    )
+    parser.add_argument("--headline-points", type=int, nargs="+", default=[100_000, 1_000_000])
+    parser.add_argument("--headline-repeat", type=int, default=5)
     args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="promspec-bench-") as tmp:
+        top = headline_rows(Path(tmp), args.headline_points, args.headline_repeat)
+    _print_rows(top)
+    if args.headline_only:
+        return 0
     with tempfile.TemporaryDirectory(prefix="promspec-bench-") as tmp:
         folder = Path(tmp)
         spec = write_spec(folder, args.points)
@@ -297,14 +416,7 @@ def main() -> int:
         ),
         ("CLI, same run: wall time", f"{cli_s:.1f} s", "", ""),
     ]
-    width = max(len(r[0]) for r in rows)
-    when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
-    print(
-        f"{when}; machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}; "
-        f"load average {os.getloadavg()[0]:.2f}"
-    )
-    for name, value, target, verdict in rows:
-        print(f"{name:<{width}}  {value:>12}  {target:>10}  {verdict}")
+    _print_rows(rows)
     if args.json:
         Path(args.json).write_text(
             json.dumps(
@@ -334,6 +446,17 @@ def main() -> int:
             + "\n"
         )
     return 0
+
+
+def _print_rows(rows: list[tuple[str, str, str, str]]) -> None:
+    width = max(len(r[0]) for r in rows)
+    when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    print(
+        f"{when}; machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}; "
+        f"load average {os.getloadavg()[0]:.2f}"
+    )
+    for name, value, target, verdict in rows:
+        print(f"{name:<{width}}  {value:>12}  {target:>10}  {verdict}")
 
 
 def _verdict(ok: bool) -> str:

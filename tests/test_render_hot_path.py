@@ -8,6 +8,7 @@ same errors, the same diagnostics as :func:`validate`.
 
 from __future__ import annotations
 
+import datetime
 import functools
 import itertools
 import json
@@ -40,12 +41,31 @@ DOCUMENTS: list[Any] = [
     "a string on its own: ☃",
     42,
     None,
+    # where orjson's bytes differ from json.dumps's, or it refuses what json.dumps writes
+    {"small": [1e-05, -1.5e-07, 9.99e-05, 0.0001, 1e-300, 1e16, 1.5e22]},
+    {"text": ["null", "0.00001", "1e-7", "x1e-5y"], "none": None},
+    {1: "int key", 2.5: "float key", False: "bool key", None: "null key"},
+    {"sub": type("Text", (str,), {})("a str subclass"), "n": type("N", (int,), {})(7)},
+    functools.reduce(lambda inner, _: [inner], range(300), [1]),  # deeper than orjson goes
 ]
 
 
 @pytest.mark.parametrize("document", DOCUMENTS)
 def test_compact_encoder_gives_api_json_bytes(document: Any) -> None:
     assert compact_encoder()(document) == api_json(document)
+
+
+def test_compact_encoder_writes_every_float_as_api_json() -> None:
+    """Floats of every size and sign (the bits drawn at random, seeded), as values."""
+    import random
+    import struct
+
+    draw = random.Random(19)
+    floats = [struct.unpack("d", struct.pack("Q", draw.getrandbits(64)))[0] for _ in range(20000)]
+    floats += [float(f"{m}e{e}") for m in (1, -2.5, 9.999) for e in range(-320, 300)]
+    documents = [{"v": [f, "x"]} for f in floats if math.isfinite(f)]
+    encode = compact_encoder()
+    assert [encode(d) for d in documents] == [api_json(d) for d in documents]
 
 
 def test_one_encoder_serves_a_whole_stream() -> None:
@@ -69,8 +89,14 @@ def _circular() -> dict[str, Any]:
 
 @pytest.mark.parametrize(
     "document",
-    [{"memory": math.nan}, {"memory": math.inf}, {"when": object()}, _circular()],
-    ids=["nan", "infinity", "not-json", "circular"],
+    [
+        {"memory": math.nan},
+        {"memory": math.inf},
+        {"when": object()},
+        _circular(),
+        {"when": datetime.date(2026, 12, 7)},
+    ],
+    ids=["nan", "infinity", "not-json", "circular", "date"],
 )
 def test_compact_encoder_fails_as_api_json_fails(document: Any) -> None:
     assert _error_of(compact_encoder(), document) == _error_of(api_json, document)

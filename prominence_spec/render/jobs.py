@@ -26,7 +26,7 @@ def jobs_mode(
 ) -> Iterator[Rendered]:
     kind = prepared.spec.kind
     for point in checked_points(prepared, findings, check, only, kind):
-        if point is not None and not has_errors(point.found):
+        if point is not None and not (point.found and has_errors(point.found)):
             params = point.params if point.number is not None else None
             yield Rendered(point.document, kind, point.number, params)
 
@@ -44,12 +44,14 @@ def checked_points(
     """Each point's document, named and checked (problems recorded in ``findings``); None
     where it could not be built."""
     locator = prepared.places.body()
-    build, name = point_of.build, point_of.named  # looked up once: this loop is hot
+    # looked up once: this loop is hot
+    context, build, name = point_of.context, point_of.build, point_of.named
     for index, params in point_of.points(prepared, findings, only):
         named = index if index is not None else unnamed_index
         try:
-            document, plain = build(prepared, index, params)
-            document = name(prepared, document, named, params, width)
+            ctx = context(prepared, index, params)  # one for the body and the name
+            document, plain = build(prepared, index, params, ctx)
+            document = name(prepared, document, named, params, width, ctx)
         except BuildError as exc:
             rest = _rest_checked(prepared, exc, check, kind, named, params)
             found = [*exc.diagnostics(), *rest]

@@ -69,11 +69,24 @@ def _told(
     progress(label, findings.seen, findings.seen)
 
 
-def build(prepared: Prepared, index: int | None, params: dict[str, Any]) -> tuple[Any, bool]:
-    """The point's document, and whether it is plain data. Raises BuildError."""
+def context(prepared: Prepared, index: int | None, params: dict[str, Any]) -> dict[str, Any]:
+    """What the point's templates see: the spec's parameters, the point's, its index."""
     ctx = {**prepared.context, **params}
     if index is not None:
         ctx["index"] = index
+    return ctx
+
+
+def build(
+    prepared: Prepared,
+    index: int | None,
+    params: dict[str, Any],
+    ctx: dict[str, Any] | None = None,
+) -> tuple[Any, bool]:
+    """The point's document, and whether it is plain data. Raises BuildError. ``ctx``:
+    the point's :func:`context`, if the caller has it already (templates never change it)."""
+    if ctx is None:
+        ctx = context(prepared, index, params)
     plain = prepared.context_plain and all_plain(params.values())
     plain = plain and (index is None or index < 2**63)
     return prepared.body.build(ctx, known_plain=plain)
@@ -85,13 +98,16 @@ def named(
     index: int | None,
     params: dict[str, Any],
     width: int = 0,
+    ctx: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """A copy of a point's document with its name (name template, or ``<name>-<index>``)."""
+    """A copy of a point's document with its name (name template, or ``<name>-<index>``);
+    ``ctx`` as for :func:`build`."""
     if index is None:
         return document
     document = dict(document)
     if prepared.name_template is not None:
-        ctx = {**prepared.context, **params, "index": index}
+        if ctx is None or ctx.get("index") != index:
+            ctx = context(prepared, index, params)
         try:
             name, _ = prepared.name_template.build(ctx, known_plain=True)
         except BuildError as exc:  # reported at promspec.name
@@ -132,4 +148,4 @@ def _set_first(document: dict[str, Any], key: str, value: Any) -> None:
     document.update(items)
 
 
-__all__ = ["Point", "build", "count", "default_name", "named", "points", "stem"]
+__all__ = ["Point", "build", "context", "count", "default_name", "named", "points", "stem"]

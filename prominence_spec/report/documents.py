@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import json
 import json.encoder
+import re
 from collections.abc import Callable, Iterable
-from typing import Any, TextIO
+from typing import Any, Final, TextIO
+
+import orjson
 
 DOCUMENT_FORMATS = ("json", "jsonl", "yaml")
 
@@ -34,6 +37,41 @@ def compact_encoder() -> Callable[[Any], str]:
         if isinstance(document, str):
             return settings.encode(document)
         return join(chunks(document, 0))
+
+    return _with_orjson(encode)
+
+
+#: orjson's options: anything but plain str, int, float, bool, None, dict and list (a
+#: subclass, a dataclass, a datetime) is refused, so that the standard encoder decides.
+_ORJSON_OPTIONS: Final = (
+    orjson.OPT_PASSTHROUGH_SUBCLASS
+    | orjson.OPT_PASSTHROUGH_DATACLASS
+    | orjson.OPT_PASSTHROUGH_DATETIME
+)
+#: A float exponent of one digit after a minus (the standard encoder writes ``1e-07``,
+#: orjson ``1e-7``).
+_SHORT_EXPONENT: Final = re.compile(rb"\de-\d(?!\d)")
+
+
+def _with_orjson(standard: Callable[[Any], str]) -> Callable[[Any], str]:
+    """``standard`` (the standard library's bytes), computed by orjson where its bytes are
+    the same, about ten times faster. orjson writes ``null`` for NaN and infinity (the
+    standard encoder refuses them), ``0.00001`` and ``1e-7`` for the floats written
+    ``1e-05`` and ``1e-07``, and refuses what the standard encoder may still write
+    (integers beyond 64 bits, keys other than text, deep nesting): any of those, or
+    anything that only looks like one in a string, goes to ``standard``. UUIDs, enums and
+    numpy values, which orjson writes and the standard encoder refuses, are never in a
+    loaded or rendered document (plain data only: see loading.plain)."""
+    dumps, options, exponent = orjson.dumps, _ORJSON_OPTIONS, _SHORT_EXPONENT.search
+
+    def encode(document: Any) -> str:
+        try:
+            data = dumps(document, option=options)
+        except TypeError:  # orjson.JSONEncodeError included
+            return standard(document)
+        if b"null" in data or b"0.0000" in data or (b"e-" in data and exponent(data)):
+            return standard(document)
+        return data.decode()
 
     return encode
 
