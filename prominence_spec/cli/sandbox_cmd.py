@@ -41,6 +41,15 @@ def sandbox(
     max_jobs: int = typer.Option(os.cpu_count() or 1, help="Jobs running at once."),
     latency: int = typer.Option(0, metavar="MS", help="Delay every POST by MS milliseconds."),
     allow_remote: bool = typer.Option(False, help="Allow a non-loopback --host (exposes it)."),
+    allow_remote_host_executor: bool = typer.Option(
+        False, help="Accept --allow-remote with the host executor (no isolation between users)."
+    ),
+    artifacts_dir: list[Path] = typer.Option(
+        [],
+        "--artifacts-dir",
+        metavar="DIR",
+        help="A folder whose files jobs may name as local artifacts (repeatable; none by default).",
+    ),  # fmt: skip
     walltime_minute: float = typer.Option(
         60.0, hidden=True, help="Seconds in a walltime minute (for tests)."
     ),
@@ -59,6 +68,8 @@ def sandbox(
         token_file=token_file.expanduser().resolve() if token_file else None,
         executor=executor, max_jobs=max_jobs, latency_ms=latency, allow_remote=allow_remote,
         walltime_minute=walltime_minute, kill_grace=kill_grace,
+        allow_remote_host_executor=allow_remote_host_executor,
+        artifacts_dirs=tuple(d.expanduser().resolve() for d in artifacts_dir),
     )  # fmt: skip
     logging.basicConfig(level=logging.WARNING, format="promspec sandbox: %(message)s")
     try:
@@ -78,10 +89,10 @@ def token(
 ) -> None:
     """Print an access token (the JWT alone) for USER of the sandbox at DATA."""
     from prominence_spec.server.auth import load_or_create_secret, mint_user_token
-    from prominence_spec.server.config import ensure_private_dir
+    from prominence_spec.server.config import ensure_private_dir, secret_path
 
     if not user.strip():
         raise typer.BadParameter("the user name must not be empty", param_hint="--user")
     folder = _data(data)
     ensure_private_dir(folder)
-    typer.echo(mint_user_token(load_or_create_secret(folder), user))
+    typer.echo(mint_user_token(load_or_create_secret(secret_path(folder), folder), user))

@@ -39,10 +39,20 @@ class SandboxConfig:
     walltime_minute: float = 60.0
     #: Seconds between SIGTERM and SIGKILL when a job's processes are stopped.
     kill_grace: float = 2.0
+    #: Where the signing secret is kept (outside the data folder the jobs live in).
+    secret_file: Path | None = None
+    #: Folders whose files jobs may name as local artifacts (none by default).
+    artifacts_dirs: tuple[Path, ...] = ()
+    #: ``--allow-remote`` with the host executor (every user's commands run as you).
+    allow_remote_host_executor: bool = False
 
     @property
     def resolved_token_file(self) -> Path:
         return self.token_file if self.token_file is not None else self.data_dir / "token"
+
+    @property
+    def resolved_secret_file(self) -> Path:
+        return self.secret_file if self.secret_file is not None else secret_path(self.data_dir)
 
     def check(self) -> None:
         """Refuse settings the sandbox must not start with."""
@@ -58,6 +68,33 @@ class SandboxConfig:
             raise ConfigError(
                 f"{self.host} is not a loopback address: the sandbox binds loopback only "
                 "unless --allow-remote is given"
+            )
+        self.check_executor(self.executor)
+        self.check_artifacts_dirs()
+
+    def check_artifacts_dirs(self) -> None:
+        """Each ``--artifacts-dir`` is an existing folder, not the data folder nor inside
+        it, and does not hold it (jobs must never copy the sandbox's own files)."""
+        data = self.data_dir.resolve()
+        for folder in self.artifacts_dirs:
+            real = folder.resolve()
+            if not real.is_dir():
+                raise ConfigError(f"--artifacts-dir {folder}: not an existing folder")
+            if real == data or real.is_relative_to(data) or data.is_relative_to(real):
+                raise ConfigError(
+                    f"--artifacts-dir {folder}: overlaps the data folder {data}; name a "
+                    "folder that holds only what jobs may read"
+                )
+
+    def check_executor(self, name: str) -> None:
+        """Refuse the host executor on a non-loopback address unless it is accepted
+        explicitly (``name`` is the executor chosen, after ``auto``)."""
+        if name == "host" and not is_loopback(self.host) and not self.allow_remote_host_executor:
+            raise ConfigError(
+                f"--allow-remote with the host executor: anyone who reaches {self.host} and "
+                "holds a token would run commands on this machine as you, with no isolation "
+                "between users; use --executor docker, podman or apptainer, or add "
+                "--allow-remote-host-executor to accept that"
             )
 
 
@@ -81,6 +118,13 @@ def default_data_dir() -> Path:
     return base / "promspec" / "sandbox"
 
 
+def secret_path(data_dir: Path) -> Path:
+    """Where the signing secret of ``data_dir`` is kept by default: beside the folder,
+    never inside it (``DIR.secret`` for ``DIR``), so that nothing under the data folder
+    (the jobs' own folders, a job's ``../..`` walk, a copy of the folder) holds it."""
+    return data_dir.parent / f"{data_dir.name}.secret"
+
+
 def ensure_private_dir(path: Path) -> None:
     """Create ``path`` (and parents) with mode 0700 if it does not exist."""
     path.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -99,4 +143,5 @@ __all__ = [
     "default_data_dir",
     "ensure_private_dir",
     "is_loopback",
+    "secret_path",
 ]

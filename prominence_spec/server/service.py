@@ -63,11 +63,12 @@ class Sandbox:
         ensure_private_dir(config.data_dir)
         ensure_private_dir(config.data_dir / "jobs")
         self._lock = _lock(config.data_dir)
-        self.secret = load_or_create_secret(config.data_dir)
+        self.secret = load_or_create_secret(config.resolved_secret_file, config.data_dir)
         ensure_token_file(config.resolved_token_file, self.secret)
         self.store = Store(config.data_dir / "sandbox.db")
         self.marker = _marker(self.store)
         self.executor = choose_executor(config.executor)
+        config.check_executor(self.executor.name)
         self.started = time.time()
         self.base_url = ""
         self.origin = ""

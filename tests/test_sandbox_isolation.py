@@ -1,0 +1,177 @@
+"""Issue 16, the sandbox's side: nothing a job or a user sends reaches the sandbox's own
+files (its signing secret above all) or another user's jobs."""
+
+from __future__ import annotations
+
+import http.server
+import socket
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import jwt
+import pytest
+import requests
+
+from sandbox_support import Sandbox, make_job, start_sandbox
+
+HOST_ARGS = ("--walltime-minute", "0.5", "--kill-grace", "0.2")
+
+
+@pytest.fixture()
+def artifacts(tmp_path: Path) -> Path:
+    folder = tmp_path / "artifacts"
+    folder.mkdir()
+    (folder / "ok.txt").write_text("allowed\n")
+    return folder
+
+
+@pytest.fixture()
+def box(tmp_path: Path, artifacts: Path) -> Iterator[Sandbox]:
+    args = (*HOST_ARGS, "--artifacts-dir", str(artifacts))
+    with start_sandbox(tmp_path / "data", executor="host", args=args) as sandbox:
+        yield sandbox
+
+
+def _run(box: Sandbox, job: dict, token: str) -> tuple[int, dict]:
+    job_id = box.submit(job, token=token)
+    return job_id, box.wait_job(job_id, token=token)
+
+
+def _secret(box: Sandbox) -> bytes:
+    return box.secret_file.read_bytes().strip()
+
+
+def test_secret_lives_outside_the_data_folder(box):
+    assert box.secret_file.parent == box.data.parent
+    assert box.secret_file.stat().st_mode & 0o777 == 0o600
+    assert not (box.data / "secret").exists()
+    assert not [
+        p for p in box.data.rglob("*") if p.is_file() and p.read_bytes().strip() == _secret(box)
+    ]
+
+
+def test_a_job_cannot_stage_the_secret_as_an_artifact(box, tmp_path, artifacts):
+    bob = box.token_for("bob")
+    (artifacts / "link").symlink_to(box.secret_file)
+    for url in (str(box.secret_file), box.secret_file.as_uri(), str(box.data / "sandbox.db"),
+                str(artifacts / "link"), str(artifacts / ".." / box.secret_file.name)):  # fmt: skip
+        name = Path(url).name
+        job_id, done = _run(
+            box, make_job("true", artifacts=[{"url": url}], outputFiles=[name]), bob
+        )
+        assert (done["status"], done["statusReason"]) == ("failed", "Artifact download failed"), url
+        assert not list((box.data / "jobs" / str(job_id)).rglob(name)), url
+
+
+def test_named_artifacts_dir_is_usable(box, artifacts):
+    bob = box.token_for("bob")
+    job_id, done = _run(
+        box, make_job("cat ok.txt", artifacts=[{"url": str(artifacts / "ok.txt")}]), bob
+    )
+    assert done["status"] == "completed", done
+    assert box.get(f"/jobs/{job_id}/stdout", token=bob).text == "allowed\n"
+
+
+def test_relative_walk_from_scratch_finds_no_secret(box):
+    bob = box.token_for("bob")
+    job_id, done = _run(box, make_job("cat ../../../secret; ls -a ../../.."), bob)
+    out = box.get(f"/jobs/{job_id}/stdout", token=bob).text
+    assert _secret(box).decode() not in out
+    assert "secret" not in out.split()
+
+
+def test_without_artifacts_dir_no_local_path_is_staged(tmp_path):
+    (tmp_path / "plain.txt").write_text("x\n")
+    with start_sandbox(tmp_path / "data", executor="host", args=HOST_ARGS) as box:
+        _, done = _run(
+            box, make_job("true", artifacts=[{"url": str(tmp_path / "plain.txt")}]), box.token
+        )
+    assert (done["status"], done["statusReason"]) == ("failed", "Artifact download failed")
+
+
+def test_secret_left_in_the_data_folder_is_moved_and_tokens_stay_valid(tmp_path):
+    data = tmp_path / "data"
+    data.mkdir(mode=0o700)
+    (data / "secret").write_bytes(b"ab" * 32)
+    old = jwt.encode({"username": "carol", "exp": 4_000_000_000}, b"ab" * 32, "HS256")
+    with start_sandbox(data, executor="noop") as box:
+        assert box.get("/jobs", token=old).status_code == 200
+        assert not (data / "secret").exists()
+        assert _secret(box) == b"ab" * 32
+
+
+def _sandbox_cli(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    argv = [sys.executable, "-m", "prominence_spec", "sandbox", "--port", "0",
+            "--data", str(tmp_path / "data"), *args]  # fmt: skip
+    return subprocess.run(argv, capture_output=True, text=True, timeout=60, check=False)
+
+
+def test_remote_host_executor_needs_its_own_flag(tmp_path):
+    done = _sandbox_cli(tmp_path, "--host", "0.0.0.0", "--allow-remote", "--executor", "host")
+    assert done.returncode == 2
+    assert "--allow-remote-host-executor" in done.stderr
+    assert "no isolation between users" in done.stderr
+    assert not (tmp_path / "data.secret").exists()
+
+
+def test_remote_host_executor_starts_with_the_flag(tmp_path):
+    args = ("--host", "0.0.0.0", "--allow-remote", "--allow-remote-host-executor")
+    with start_sandbox(tmp_path / "data", executor="host", args=args) as box:
+        assert requests.get(box.url + "/health", timeout=10).status_code == 204
+
+
+@pytest.mark.parametrize("inside", ["", "jobs"])
+def test_artifacts_dir_overlapping_the_data_folder_is_refused(tmp_path, inside):
+    folder = tmp_path / "data" / inside
+    folder.mkdir(parents=True)
+    done = _sandbox_cli(tmp_path, "--artifacts-dir", str(folder))
+    assert done.returncode == 2
+    assert "overlaps the data folder" in done.stderr
+
+
+def _outside_address() -> str | None:
+    """A non-loopback address of this machine, if it has one."""
+    try:
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+            probe.connect(("192.0.2.1", 9))
+            address = probe.getsockname()[0]
+    except OSError:
+        return None
+    return None if address.startswith("127.") else address
+
+
+def test_redirect_off_loopback_is_not_followed(box):
+    outside = _outside_address()
+    if outside is None:
+        pytest.skip("this machine has no non-loopback address")
+    hits: list[str] = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 - the http.server name
+            hits.append(self.path)
+            if self.path == "/jump.txt":
+                self.send_response(302)
+                self.send_header("Location", f"http://{outside}:{port}/target.txt")
+                self.end_headers()
+                return
+            self.send_response(200)
+            self.end_headers()
+            self.wfile.write(b"reached\n")
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("0.0.0.0", 0), Handler)
+    port = server.server_address[1]
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        job = make_job("cat target.txt", artifacts=[{"url": f"http://127.0.0.1:{port}/jump.txt"}])
+        _, done = _run(box, job, box.token)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert (done["status"], done["statusReason"]) == ("failed", "Artifact download failed")
+    assert hits == ["/jump.txt"]
