@@ -15,7 +15,7 @@ import jwt
 import pytest
 import requests
 
-from sandbox_support import Sandbox, make_job, start_sandbox
+from sandbox_support import Sandbox, make_job, shared_sandbox, start_sandbox
 
 HOST_ARGS = ("--walltime-minute", "0.5", "--kill-grace", "0.2")
 
@@ -33,6 +33,11 @@ def box(tmp_path: Path, artifacts: Path) -> Iterator[Sandbox]:
     args = (*HOST_ARGS, "--artifacts-dir", str(artifacts))
     with start_sandbox(tmp_path / "data", executor="host", args=args) as sandbox:
         yield sandbox
+
+
+@pytest.fixture(scope="module")
+def shared_noop() -> Sandbox:
+    return shared_sandbox()
 
 
 def _run(box: Sandbox, job: dict, token: str) -> tuple[int, dict]:
@@ -175,3 +180,35 @@ def test_redirect_off_loopback_is_not_followed(box):
         server.server_close()
     assert (done["status"], done["statusReason"]) == ("failed", "Artifact download failed")
     assert hits == ["/jump.txt"]
+
+
+HUGE = "9" * 25
+
+
+@pytest.mark.parametrize(
+    ("query", "name"),
+    [
+        (f"/jobs?completed=true&num={HUGE}", "num"),
+        (f"/jobs?workflow=true&id={HUGE}", "id"),
+        (f"/jobs?id={HUGE}", "id"),
+        (f"/workflows?completed=true&num=-{HUGE}", "num"),
+    ],
+)
+def test_huge_numbers_in_lists_are_a_400(shared_noop, query, name):
+    r = shared_noop.get(query)
+    assert r.status_code == 400, r.text
+    assert r.json() == {
+        "error": f"{name}={int(query.rsplit('=', 1)[1])} is out of range (at most {2**63 - 1})"
+    }
+    assert "Traceback" not in shared_noop.log.read_text()
+
+
+@pytest.mark.parametrize("param", ["offset", "node"])
+def test_huge_stream_offset_is_a_400(shared_noop, param):
+    job_id = shared_noop.submit(make_job())
+    shared_noop.wait_job(job_id)
+    r = shared_noop.get(f"/jobs/{job_id}/stdout?{param}={HUGE}")
+    assert r.status_code == 400, r.text
+    assert r.json()["error"].startswith(f"{param}={HUGE} is out of range")
+    r = shared_noop.get(f"/jobs/{job_id}/stdout?offset={2**63 - 1}")
+    assert r.status_code == 200, r.text
