@@ -108,10 +108,13 @@ def test_secret_left_in_the_data_folder_is_moved_and_tokens_stay_valid(tmp_path)
         assert _secret(box) == b"ab" * 32
 
 
-def _sandbox_cli(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def _sandbox_cli(
+    tmp_path: Path, *args: str, data: Path | None = None
+) -> subprocess.CompletedProcess[str]:
+    """``promspec sandbox`` expected to refuse to start (it would serve forever)."""
     argv = [sys.executable, "-m", "prominence_spec", "sandbox", "--port", "0",
-            "--data", str(tmp_path / "data"), *args]  # fmt: skip
-    return subprocess.run(argv, capture_output=True, text=True, timeout=60, check=False)
+            "--data", str(data or tmp_path / "data"), *args]  # fmt: skip
+    return subprocess.run(argv, capture_output=True, text=True, timeout=30, check=False)
 
 
 def test_remote_host_executor_needs_its_own_flag(tmp_path):
@@ -212,3 +215,58 @@ def test_huge_stream_offset_is_a_400(shared_noop, param):
     assert r.json()["error"].startswith(f"{param}={HUGE} is out of range")
     r = shared_noop.get(f"/jobs/{job_id}/stdout?offset={2**63 - 1}")
     assert r.status_code == 200, r.text
+
+
+def _three_jobs(box: Sandbox) -> list[int]:
+    return [box.submit(make_job(labels={"n": str(i)})) for i in range(3)]
+
+
+def test_ids_of_a_wiped_data_folder_never_repeat(tmp_path):
+    with start_sandbox(tmp_path / "data") as box:
+        old = _three_jobs(box)
+    box.kill() if box.proc.poll() is None else None
+    import shutil
+
+    shutil.rmtree(tmp_path / "data")
+    with start_sandbox(tmp_path / "data") as box:
+        new = _three_jobs(box)
+    assert min(new) > max(old), (old, new)
+
+
+@pytest.mark.parametrize("damage", ["zero", "delete", "header", "pages"])
+def test_lost_or_damaged_database_is_refused_at_start(tmp_path, damage):
+    box = start_sandbox(tmp_path / "data")
+    _three_jobs(box)
+    box.kill() if damage in ("zero", "delete") else box.stop()  # stop: all in the file
+    db = box.data / "sandbox.db"
+    if damage == "zero":
+        db.write_bytes(b"")
+    elif damage == "delete":
+        db.unlink()
+    else:
+        with open(db, "r+b") as f:
+            f.seek(0 if damage == "header" else 4096)
+            f.write(b"this is not a database" * 400)
+    done = _sandbox_cli(tmp_path, data=box.data)
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert str(db) in done.stderr
+    assert "move the data folder aside" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_truncated_wal_after_kill_never_reuses_ids(tmp_path):
+    box = start_sandbox(tmp_path / "data")
+    old = _three_jobs(box)
+    box.kill()
+    (box.data / "sandbox.db-wal").write_bytes(b"")
+    done = _sandbox_cli(tmp_path, "--help", data=box.data)  # the options parse
+    assert done.returncode == 0
+    try:
+        again = box.restart()
+    except Exception as exc:  # refused: it must say which file
+        assert "sandbox.db" in str(exc)
+        return
+    with again:
+        new = _three_jobs(again)
+    assert not set(new) & set(old), (old, new)
+    assert min(new) > max(old)

@@ -16,7 +16,7 @@ from prominence_spec.server.executors import Executor, make_executor, runtime_us
 from prominence_spec.server.recovery import Recovered, recover
 from prominence_spec.server.runner import RunEnv
 from prominence_spec.server.scheduler import Scheduler
-from prominence_spec.server.store import Store
+from prominence_spec.server.store import Store, StoreError
 
 
 def _lock(data_dir: Path) -> IO[str]:
@@ -65,7 +65,11 @@ class Sandbox:
         self._lock = _lock(config.data_dir)
         self.secret = load_or_create_secret(config.resolved_secret_file, config.data_dir)
         ensure_token_file(config.resolved_token_file, self.secret)
-        self.store = Store(config.data_dir / "sandbox.db")
+        try:
+            self.store = Store(config.data_dir / "sandbox.db")
+        except StoreError as exc:
+            self._lock.close()
+            raise ConfigError(str(exc)) from None
         self.marker = _marker(self.store)
         self.executor = choose_executor(config.executor)
         config.check_executor(self.executor.name)
