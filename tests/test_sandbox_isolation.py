@@ -8,6 +8,7 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -270,3 +271,37 @@ def test_truncated_wal_after_kill_never_reuses_ids(tmp_path):
         new = _three_jobs(again)
     assert not set(new) & set(old), (old, new)
     assert min(new) > max(old)
+
+
+def _start_split(tmp_path: Path, *args: str) -> tuple[str, str]:
+    """Start ``promspec sandbox`` until it serves, stop it; its (stdout, stderr)."""
+    out, err = tmp_path / "out.txt", tmp_path / "err.txt"
+    argv = [sys.executable, "-m", "prominence_spec", "sandbox", "--port", "0",
+            "--data", str(tmp_path / "data"), *args]  # fmt: skip
+    with open(out, "wb") as o, open(err, "wb") as e:
+        proc = subprocess.Popen(argv, stdout=o, stderr=e)
+    try:
+        deadline = time.monotonic() + 30
+        while "serving " not in out.read_text() and time.monotonic() < deadline:
+            assert proc.poll() is None, err.read_text()
+            time.sleep(0.05)
+    finally:
+        proc.terminate()
+        proc.wait(30)
+    return out.read_text(), err.read_text()
+
+
+def test_allow_remote_warns_on_stderr_and_names_the_real_address(tmp_path):
+    stdout, stderr = _start_split(
+        tmp_path, "--executor", "noop", "--host", "0.0.0.0", "--allow-remote"
+    )
+    assert "cleartext" in stderr and "warning: listening on 0.0.0.0" in stderr
+    assert "warning" not in stdout
+    served = stdout.split("serving ", 1)[1].split()[0]
+    assert "0.0.0.0" not in served and served.startswith("http://")
+
+
+def test_host_executor_says_there_is_no_isolation(tmp_path):
+    _, stderr = _start_split(tmp_path, "--executor", "host")
+    assert "runs every user's commands as you" in stderr
+    assert "no isolation between users" in stderr

@@ -110,6 +110,23 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+def reachable_host(host: str) -> str:
+    """The address clients reach a sandbox bound to ``host`` at: the host itself, or for
+    a wildcard (``0.0.0.0``, ``::``) this machine's outward address (or its name)."""
+    if host not in ("0.0.0.0", "::", ""):
+        return host
+    import socket
+
+    family = socket.AF_INET6 if host == "::" else socket.AF_INET
+    probe_to = "2001:db8::1" if host == "::" else "192.0.2.1"  # documentation addresses
+    try:
+        with socket.socket(family, socket.SOCK_DGRAM) as probe:
+            probe.connect((probe_to, 9))  # UDP: sends nothing, picks the outward route
+            return str(probe.getsockname()[0])
+    except OSError:
+        return socket.gethostname()
+
+
 def default_data_dir() -> Path:
     """The per-user state folder: ``$XDG_STATE_HOME/promspec/sandbox`` or
     ``~/.local/state/promspec/sandbox``."""
@@ -143,5 +160,6 @@ __all__ = [
     "default_data_dir",
     "ensure_private_dir",
     "is_loopback",
+    "reachable_host",
     "secret_path",
 ]

@@ -3,6 +3,7 @@ Ctrl-C or SIGTERM; then running jobs are stopped and the database is closed."""
 
 from __future__ import annotations
 
+import logging
 import signal
 from collections.abc import Callable
 from types import FrameType
@@ -10,7 +11,12 @@ from types import FrameType
 import waitress
 
 from prominence_spec.server.app import create_app
-from prominence_spec.server.config import MAX_BODY_BYTES, SandboxConfig, is_loopback
+from prominence_spec.server.config import (
+    MAX_BODY_BYTES,
+    SandboxConfig,
+    is_loopback,
+    reachable_host,
+)
 from prominence_spec.server.recovery import Recovered
 from prominence_spec.server.service import Sandbox
 
@@ -44,11 +50,9 @@ def serve(config: SandboxConfig, say: Callable[[str], None]) -> None:
             ident="promspec-sandbox", max_request_body_size=16 * MAX_BODY_BYTES,
             connection_limit=1000, channel_timeout=120,
         )  # fmt: skip
-        origin = f"http://{_url_host(config.host)}:{server.effective_port}"
+        origin = f"http://{_url_host(reachable_host(config.host))}:{server.effective_port}"
         box.start(origin)
-        if not is_loopback(config.host):
-            say(f"warning: listening on {config.host}: anyone who can reach it and holds a "
-                "token can run commands on this machine as you")  # fmt: skip
+        _warn(config, box)
         say(f"promspec sandbox: serving {origin}/api/v1")
         say(f"token file: {config.resolved_token_file}")
         say(f"data: {config.data_dir}")
@@ -59,6 +63,21 @@ def serve(config: SandboxConfig, say: Callable[[str], None]) -> None:
         server.run()
     finally:
         box.close()
+
+
+def _warn(config: SandboxConfig, box: Sandbox) -> None:
+    """Say on stderr what this sandbox exposes (never a token)."""
+    log = logging.getLogger("promspec.sandbox")
+    if not is_loopback(config.host):
+        log.warning(
+            "warning: listening on %s: traffic, tokens included, is cleartext http; anyone "
+            "who can reach it and holds a token can submit jobs", config.host
+        )  # fmt: skip
+    if box.executor.name == "host":
+        log.warning(
+            "warning: the host executor runs every user's commands as you, with your "
+            "files and no isolation between users"
+        )
 
 
 def _auto_note(config: SandboxConfig, box: Sandbox) -> str:
