@@ -321,3 +321,48 @@ def test_accounting_never_shows_another_users_usage(shared_noop, extra):
         u["numberOfJobs"] for u in {**mine.get("users", {}), **mine.get("groups", {})}.values()
     ]
     assert counts == [2]
+
+
+def _repeat_workflow(number: int, jobs: int = 4) -> dict:
+    names = [f"j{i}" for i in range(jobs)]
+    return {
+        "name": "big",
+        "jobs": [make_job(name=n) for n in names],
+        "factories": [{"type": "repeat", "name": "r", "number": number, "jobs": names}],
+    }
+
+
+def _sweep_workflow(values: int) -> dict:
+    axis = {"start": 1, "end": values, "step": 1}
+    params = [{"name": f"p{i}", **axis} for i in range(4)]
+    return {
+        "name": "wide",
+        "jobs": [make_job(name="j")],
+        "factories": [{"type": "parameterSweep", "name": "s", "parameters": params, "jobs": ["j"]}],
+    }
+
+
+@pytest.mark.parametrize(
+    ("workflow", "size"),
+    [
+        (_repeat_workflow(1_000_000), "4,000,000"),
+        (_repeat_workflow(25_001), "100,004"),
+        (_sweep_workflow(1000), "1,000,000,000,000"),
+    ],  # fmt: skip
+)
+def test_oversized_workflow_is_refused_without_creating_anything(shared_noop, workflow, size):
+    db = shared_noop.data / "sandbox.db"
+    before = db.stat().st_size
+    r = shared_noop.post("/workflows", json=workflow)
+    assert r.status_code == 400, r.text
+    assert r.json() == {
+        "error": f"the workflow would create {size} jobs; the sandbox creates at most 100,000 per workflow"
+    }
+    assert db.stat().st_size < before + 1_000_000
+    assert shared_noop.get("/health").status_code == 204
+
+
+def test_workflow_at_the_limit_is_accepted(shared_noop):
+    r = shared_noop.post("/workflows", json=_repeat_workflow(25_000, 4))
+    assert r.status_code == 201, r.text
+    shared_noop.delete(f"/workflows/{r.json()['id']}")

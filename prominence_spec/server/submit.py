@@ -8,10 +8,13 @@ from typing import Any
 
 from prominence_spec.server.dag import workflow_jobs
 from prominence_spec.server.errors import ApiError, ProductionError, error
+from prominence_spec.server.factories import workflow_size
 from prominence_spec.server.staging import input_name_ok
 from prominence_spec.server.validator import backend_failure, server_validate
 
 SUBMISSION_FAILED = "Workflow submission failed"
+#: The most jobs one workflow may create in the sandbox (all its factories' instances).
+MAX_WORKFLOW_JOBS = 100_000
 HANG = (
     "a parameterSweep whose step never reaches its end: the production server never "
     "answers this request (its counting loop does not end), so the sandbox refuses it"
@@ -72,6 +75,18 @@ def _backend_answer(reason: str, kind: str) -> Exception | None:
     return ProductionError(reason)
 
 
+def _check_size(doc: Any) -> None:
+    """Refuse a workflow of more jobs than the sandbox creates in one request (counted
+    as the backend expands factories, before anything is expanded or stored)."""
+    size = workflow_size(doc)
+    if size > MAX_WORKFLOW_JOBS:
+        raise error(
+            400,
+            f"the workflow would create {size:,} jobs; the sandbox creates at most "
+            f"{MAX_WORKFLOW_JOBS:,} per workflow",
+        )
+
+
 def check_submission(doc: Any, kind: str) -> None:
     """Raise what production answers for a document it does not run (400, or its HTML
     500); return if the sandbox should store and run it."""
@@ -85,6 +100,8 @@ def check_submission(doc: Any, kind: str) -> None:
         if message.startswith("HTTP 500: "):
             raise ProductionError("the validator raises: " + message[len("HTTP 500: ") :])
         raise error(400, message)
+    if kind == "workflow":
+        _check_size(doc)
     reason = backend_failure(doc, kind, extended=True)
     answer = None if reason is None else _backend_answer(reason, kind)
     if answer is not None:
