@@ -365,3 +365,17 @@ def test_workflow_at_the_limit_is_accepted(shared_noop):
     r = shared_noop.post("/workflows", json=_repeat_workflow(25_000, 4))
     assert r.status_code == 201, r.text
     shared_noop.delete(f"/workflows/{r.json()['id']}")
+
+
+def test_queue_depth_warning_is_logged_once(tmp_path):
+    from concurrent.futures import ThreadPoolExecutor
+
+    with start_sandbox(tmp_path / "data", args=("--latency", "300", "--max-jobs", "1")) as box:
+        with ThreadPoolExecutor(80) as pool:
+            codes = list(
+                pool.map(lambda _: box.post("/jobs", json=make_job()).status_code, range(160))
+            )
+        assert codes == [201] * 160
+        log = box.log.read_text()
+    assert log.count("Task queue depth") == 1, log[-2000:]
+    assert "shown once" in log

@@ -20,7 +20,30 @@ from prominence_spec.server.config import (
 from prominence_spec.server.recovery import Recovered
 from prominence_spec.server.service import Sandbox
 
-THREADS = 16
+#: Request threads: enough for every running job's callbacks plus clients polling.
+MIN_THREADS = 16
+
+
+def _threads(config: SandboxConfig) -> int:
+    return max(MIN_THREADS, 4 * config.max_jobs)
+
+
+class _OnceFilter(logging.Filter):
+    """Let waitress's "Task queue depth" warning through once, then note it is muted."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.seen = False
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if self.seen:
+            return False
+        self.seen = True
+        record.msg = f"{record.msg} (requests are queueing; this warning is shown once)"
+        return True
+
+
+logging.getLogger("waitress.queue").addFilter(_OnceFilter())
 
 
 def _url_host(host: str) -> str:
@@ -46,7 +69,7 @@ def serve(config: SandboxConfig, say: Callable[[str], None]) -> None:
     try:
         note = _recovery_note(box.recover())
         server = waitress.create_server(
-            create_app(box), host=config.host, port=config.port, threads=THREADS,
+            create_app(box), host=config.host, port=config.port, threads=_threads(config),
             ident="promspec-sandbox", max_request_body_size=16 * MAX_BODY_BYTES,
             connection_limit=1000, channel_timeout=120,
         )  # fmt: skip
