@@ -10,6 +10,12 @@ Targets (issue 9):
 * ``submit --dry-run`` of a 100,000-point sweep written to a file at 50,000 points a second
   or more (the render of the same sweep, measured in the same run, for comparison).
 
+The label checks (issue 16): every submit lists the run's jobs by label once before it
+sends (and once more after, when it sent anything). Reported beside the submit figures:
+that listing alone for the run just sent (in process, median of 3), and a re-run of the
+same submit (nothing left to send: the listing, the render and the journal) against
+``submit --dry-run`` of the same spec (the same render, no network), both whole processes.
+
 The sandbox runs as a subprocess with the noop executor. promspec runs as the CLI, a
 subprocess timed whole (start-up included), each time with ``--new-run`` so that every
 job is really sent. The baseline is the page's loop, in this process.
@@ -68,15 +74,23 @@ def page_loop(url: str, token_file: Path, jobs: int) -> float:
 
 
 def promspec_submit(
-    url: str, token_file: Path, spec: Path, state: Path, concurrency: int, jobs: int
-) -> float:
+    url: str,
+    token_file: Path,
+    spec: Path,
+    state: Path,
+    concurrency: int,
+    jobs: int,
+    *,
+    new_run: bool = True,
+) -> tuple[float, str]:
+    """(seconds, run id) of one ``promspec submit`` as a whole process."""
     cmd = [
         sys.executable,
         "-m",
         "prominence_spec",
         "submit",
         str(spec),
-        "--new-run",
+        *(["--new-run"] if new_run else []),
         "--url",
         url,
         "--token-file",
@@ -94,13 +108,47 @@ def promspec_submit(
     elapsed = time.perf_counter() - start
     if proc.returncode != 0:
         raise SystemExit(f"promspec submit failed ({proc.returncode}): {proc.stderr[-2000:]}")
-    submitted = len(json.loads(proc.stdout)["submitted"])
-    if submitted != jobs:
-        raise SystemExit(f"promspec submitted {submitted} jobs, not {jobs}")
-    return elapsed
+    result = json.loads(proc.stdout)
+    done = len(result["submitted"]) + len(result["existing"])
+    if done != jobs or (new_run and len(result["existing"])):
+        raise SystemExit(f"promspec submit: {done} jobs, not {jobs}")
+    return elapsed, str(result["run"])
 
 
-def submit_cases(jobs: int, latency: int, folder: Path) -> list[tuple[str, float]]:
+def label_checks(
+    url: str, token_file: Path, spec: Path, state: Path, run: str, jobs: int
+) -> list[tuple[str, float]]:
+    """The listing by the run's label alone; a re-run that sends nothing; its dry run."""
+    from prominence_spec.client.api import Client
+    from prominence_spec.client.run_jobs import list_run
+
+    timings = []
+    with Client(url, token_file=str(token_file)) as client:
+        for _ in range(3):
+            start = time.perf_counter()
+            found = list_run(client, run)
+            timings.append(time.perf_counter() - start)
+            if len(found.jobs) != jobs:
+                raise SystemExit(f"the listing found {len(found.jobs)} jobs, not {jobs}")
+    rerun, _ = promspec_submit(url, token_file, spec, state, 8, jobs, new_run=False)
+    start = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "-m", "prominence_spec", "submit", str(spec), "--dry-run", "--url", url]
+        + ["-o", str(state / "dry-run.txt")],
+        check=True,
+        timeout=600,
+    )
+    dry = time.perf_counter() - start
+    return [
+        ("submit --dry-run, same spec (baseline)", dry),
+        ("re-run: nothing to send (one listing)", rerun),
+        ("the listing alone, in process (median)", statistics.median(timings)),
+    ]
+
+
+def submit_cases(
+    jobs: int, latency: int, folder: Path
+) -> tuple[list[tuple[str, float]], list[tuple[str, float]]]:
     from prominence_spec.client.local import LocalSandbox
 
     folder.mkdir(parents=True, exist_ok=True)
@@ -115,10 +163,14 @@ def submit_cases(jobs: int, latency: int, folder: Path) -> list[tuple[str, float
         results.append(
             ("page loop (sequential requests.post)", page_loop(sandbox.url, token, jobs))
         )
+        run = ""
         for concurrency in (16, 8):
-            seconds = promspec_submit(sandbox.url, token, spec, folder / "state", concurrency, jobs)
+            seconds, run = promspec_submit(
+                sandbox.url, token, spec, folder / "state", concurrency, jobs
+            )
             results.append((f"promspec submit --concurrency {concurrency}", seconds))
-    return results
+        checks = label_checks(sandbox.url, token, spec, folder / "state", run, jobs)
+    return results, checks
 
 
 def dry_run_rate(points: int, repeat: int, folder: Path) -> tuple[float, float, int]:
@@ -181,8 +233,9 @@ def main() -> int:
         folder = Path(tmp)
         if not args.skip_submit:
             for latency in (100, 0):
-                results = submit_cases(args.jobs, latency, folder / f"latency-{latency}")
+                results, checks = submit_cases(args.jobs, latency, folder / f"latency-{latency}")
                 _print_submit(args.jobs, latency, results)
+                _print_checks(args.jobs, checks)
         dry, rendered, count = dry_run_rate(args.points, args.repeat, folder / "dry")
         cli = dry_run_cli(args.points, folder / "dry-cli")
         print(f"\n--dry-run of a {count:,}-point sweep to a file (median of {args.repeat})")
@@ -212,6 +265,13 @@ def _print_submit(jobs: int, latency: int, results: list[tuple[str, float]]) -> 
         print(
             f"  {label:40s} {seconds:8.2f} s  {jobs / seconds:8.1f} jobs/s  {speedup:6.1f}x{target}"
         )
+
+
+def _print_checks(jobs: int, checks: list[tuple[str, float]]) -> None:
+    baseline = checks[0][1]
+    print(f"  label checks of the {jobs:,}-job run:")
+    for label, seconds in checks:
+        print(f"  {label:40s} {seconds:8.3f} s  {seconds / baseline:6.2f}x the dry run")
 
 
 if __name__ == "__main__":

@@ -279,22 +279,27 @@ def jobs_per_point(client: Any, run: str) -> dict[str, list[int]]:
     return found
 
 
-def journal_ids(spec: Any, url: str, run: str) -> dict[int, tuple[str, int | None]]:
+def journal_ids(
+    spec: Any, url: str, run: str, state: Any = None
+) -> dict[int, tuple[str, int | None]]:
     from prominence_spec.client.journal import Journal, state_dir_for
 
-    journal = Journal.read(state_dir_for(spec))
+    journal = Journal.read(state_dir_for(spec, state))
     assert journal is not None
     with journal:
         return {k: (p.state, p.job_id) for k, p in journal.points(url, run).items()}
 
 
-def assert_exactly_once(client: Any, spec: Any, run: str, points: int) -> None:
-    """Every point has exactly one job on the server, and the journal agrees."""
+def assert_exactly_once(
+    client: Any, spec: Any, run: str, points: int, *, state: Any = None
+) -> None:
+    """Every point has exactly one job on the server, and the journal (in the spec's
+    state folder, or ``state``) agrees."""
     on_server = jobs_per_point(client, run)
     assert sorted(on_server) == sorted(f"{run}-{i}" for i in range(points)), on_server
     twice = {k: v for k, v in on_server.items() if len(v) != 1}
     assert not twice, f"points with more than one job: {twice}"
-    journal = journal_ids(spec, client.url, run)
+    journal = journal_ids(spec, client.url, run, state)
     assert len(journal) == points
     for key, (state, job_id) in journal.items():
         assert state == "submitted", (key, state)

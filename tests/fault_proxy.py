@@ -6,6 +6,7 @@ Faults (``action``) are matched on ``"METHOD /path"`` prefixes, in the order add
 ``reset_after``   forward it, read the server's answer, then reset: the answer is lost
 ``hang_after``    forward it, then keep the connection silent (the client's read times out)
 ``delay``         forward it, answer after ``seconds``
+``trickle``       forward it, then send the answer one byte every ``seconds``
 ``status``        answer ``status`` (with ``headers``) without forwarding
 ``status_after``  forward it (the server acts on it), then answer ``status`` instead
 ``close``         accept and close at once (nothing read)
@@ -171,6 +172,11 @@ class FaultProxy:
             time.sleep(fault.seconds if fault and fault.seconds else 30)
             _reset(client)
             return False
+        if action == "trickle" and fault is not None:
+            for byte in answer:
+                client.sendall(bytes([byte]))
+                time.sleep(fault.seconds)
+            return True
         if action == "delay" and fault is not None:
             time.sleep(fault.seconds)
         if action == "status_after" and fault is not None:

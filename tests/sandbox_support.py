@@ -29,7 +29,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -271,6 +271,32 @@ def _stop_shared() -> None:
         _remove_shared(key)
 
 
+def poll_until(check: Callable[[], Any], timeout: float = 30.0, what: str = "") -> Any:
+    """``check()`` every 0.05 s until it is truthy (returned); fails after ``timeout`` s."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = check()
+        if found:
+            return found
+        time.sleep(0.05)
+    raise AssertionError(f"not within {timeout} s: {what}")
+
+
+def process_gone(pid: int) -> bool:
+    """The process has ended (no such process, or a zombie waiting to be reaped)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
+    except OSError:
+        return True
+
+
+#: A task's script that writes its process id to the file it is given, then sleeps (run
+#: as ``python FILE PIDFILE``; a ``$$`` in a cmd would be collapsed by the worker).
+WRITE_PID = (
+    "import os, sys, time\nopen(sys.argv[1], 'w').write(str(os.getpid()))\ntime.sleep(600)\n"
+)
+
+
 def make_job(cmd: str | None = None, **over: Any) -> dict[str, Any]:
     """A job the server runs (one task; ``cmd`` for the host executor)."""
     task: dict[str, Any] = {"image": "busybox", "runtime": "singularity"}
@@ -285,7 +311,10 @@ __all__ = [
     "TERMINAL",
     "Sandbox",
     "SandboxError",
+    "WRITE_PID",
     "make_job",
+    "poll_until",
+    "process_gone",
     "shared_sandbox",
     "start_sandbox",
 ]

@@ -15,6 +15,7 @@ from prominence_spec.client import (
     ConfigError,
     NotFoundError,
     PermissionDeniedError,
+    RateLimitedError,
     RejectedError,
     ServerError,
 )
@@ -104,10 +105,15 @@ def test_retry_after_is_honoured_and_capped(fake: FakeProminence) -> None:
     fake.scripted.clear()
     fake.script("POST /jobs", 429, '{"error":"slow down"}', {"Retry-After": "1"})
     fake.script("GET /jobs", 503, "{}", {"Retry-After": "999999"})
+    before = len(fake.seen)
     with Client(fake.url, token=CANARY, policy=fast_policy(retry_after_cap=0.3)) as capped:
-        started = time.monotonic()
-        capped.list_jobs()
-        assert 0.25 <= time.monotonic() - started < 5
+        with pytest.raises(RateLimitedError) as caught:  # not waited for, not retried
+            capped.list_jobs()
+        assert caught.value.message == (
+            "list jobs: HTTP 503: {}; the server asks to retry after 999999 s (Retry-After), more "
+            "than the 0.3 s promspec waits: not retried, try again later"
+        )
+        assert len(fake.seen) == before + 1  # one GET, no retry
     with Client(fake.url, token=CANARY, policy=fast_policy(retry_after_cap=5)) as patient:
         started = time.monotonic()
         patient.create_job(JOB)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import shlex
 import signal
 import subprocess
 import sys
@@ -62,7 +63,12 @@ def test_submit_prints_ids_and_rerun_says_all_are_there(
     code, out, err = cli(monkeypatch, capsys, ["submit", spec, "-f", "json"], env)
     result = json.loads(out)
     assert code == 0 and result["submitted"] == [] and len(result["existing"]) == 4
-    assert set(result) == {"run", "submitted", "existing", "failed"}
+    assert set(result) == {"run", "submitted", "existing", "failed"} | {
+        "unknown",
+        "lost",
+        "duplicates",
+    }
+    assert result["unknown"] == result["lost"] == result["duplicates"] == []
     assert "0 submitted, 4 already there" in err
 
 
@@ -110,7 +116,12 @@ def test_operations_by_id_and_by_spec(tmp_path: Path, proxy: FaultProxy, monkeyp
     code, out, _ = cli(monkeypatch, capsys, ["status", spec, "-f", "json"], env)
     assert code == 0 and [r["id"] for r in json.loads(out)] == ids
     assert {r["status"] for r in json.loads(out)} == {"completed"}
-    code, out, _ = cli(monkeypatch, capsys, ["status", spec], env)
+    code, out, _ = cli(monkeypatch, capsys, ["status", spec], env)  # a row per point
+    assert code == 0
+    header = ["INDEX", "i", "NAME", "ID", "STATUS", "REASON", "EXIT", "ATTEMPTS", "WALL"]
+    assert out.splitlines()[0].split() == header
+    assert out.splitlines()[-1] == "3 points: 3 completed"
+    code, out, _ = cli(monkeypatch, capsys, ["status", *map(str, ids)], env)
     assert code == 0
     assert out.splitlines()[0].split() == ["ID", "NAME", "STATUS", "CREATED", "ELAPSED", "REASON"]
     code, out, _ = cli(monkeypatch, capsys, ["describe", str(ids[0])], env)
@@ -123,7 +134,8 @@ def test_operations_by_id_and_by_spec(tmp_path: Path, proxy: FaultProxy, monkeyp
     )
     assert code == 0 and [r["id"] for r in json.loads(out)] == [ids[2]]
     code, out, err = cli(monkeypatch, capsys, ["delete", spec], env)
-    assert code == 1 and "No such job" in err  # finished jobs cannot be deleted
+    assert (code, err) == (0, "")  # finished jobs cannot be deleted, and that is no failure
+    assert out.splitlines() == [f"{i}: had already finished (completed)" for i in ids]
     code, _, err = cli(monkeypatch, capsys, ["describe", "424242"], env)
     assert code == 1 and "no such job 424242" in err
 
@@ -133,18 +145,27 @@ def test_ctrl_c_stops_cleanly_and_a_rerun_completes(
 ) -> None:
     spec = sweep_spec(tmp_path, 60)
     proxy.add("POST /jobs", "delay", seconds=0.05, times=1000)
-    proc = _start_submit(spec, proxy.url, tmp_path, "-j", "2")
+    token = tmp_path / "token file"
+    token.write_text(json.dumps({"access_token": TOKEN}))
+    token.chmod(0o600)
+    given = ("--url", proxy.url, "--token-file", str(token), "--state", str(tmp_path / "st"))
+    proc = _start_submit(spec, "http://127.0.0.1:9/unused", tmp_path, "-j", "2", *given)
     _wait_for_posts(proxy, 6)
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=30)
-    assert proc.returncode == 1, err
-    assert "interrupted" in err and "again to resume" in err and "Traceback" not in err
+    assert proc.returncode == 130, err  # as documented for Ctrl-C
+    # the resume hint repeats the options that chose the server and the token, so that
+    # following it literally never sends the rest to the default (production) server
+    again = shlex.join(["promspec", "submit", str(spec), *given])
+    assert f"run `{again}` to resume" in err, err
+    assert err.endswith("promspec: interrupted\n") and err.count("promspec: interrupted") == 1
+    assert "Traceback" not in err
     proxy.clear()
-    rerun = _start_submit(spec, proxy.url, tmp_path)
+    rerun = _start_submit(*shlex.split(again)[2:3], proxy.url, tmp_path, *shlex.split(again)[3:])
     _, err = rerun.communicate(timeout=60)
     assert rerun.returncode == 0, err
     with Client(proxy.url, token=TOKEN, policy=fast_policy()) as client:
-        assert_exactly_once(client, spec, _run_of(err), 60)
+        assert_exactly_once(client, spec, _run_of(err), 60, state=tmp_path / "st")
 
 
 def test_kill_9_at_random_moments_never_duplicates(tmp_path: Path, proxy: FaultProxy) -> None:
@@ -190,3 +211,20 @@ def _wait_for_posts(
 def _run_of(stderr: str) -> str:
     line = next(line for line in stderr.splitlines() if line.startswith("run "))
     return line.split()[1].rstrip(":")
+
+
+def test_a_reader_that_goes_away_is_exit_0_for_client_commands(tmp_path: Path) -> None:
+    """`promspec list -f json | head -0`: one policy for a closed pipe, cli.main's (exit 0,
+    nothing on stderr); guarded() used to make it exit 1 for every client command."""
+    box = shared_sandbox()
+    env = {**os.environ, "PROMINENCE_URL": box.url, "PROMINENCE_TOKEN": box.token}
+    env["HOME"] = str(tmp_path)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "prominence_spec", "list", "--all", "-f", "json"],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()  # before it has written anything
+    err = proc.stderr.read()
+    proc.stderr.close()
+    assert (proc.wait(60), err) == (0, b"")

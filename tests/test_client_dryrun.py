@@ -124,12 +124,18 @@ def test_curl_script_sends_the_same_bytes(
     env = env_for(proxy.url, tmp_path)
     _, text, _ = cli(monkeypatch, capsys, ["submit", str(spec), "--dry-run"], env)
     code, script, _ = cli(monkeypatch, capsys, ["submit", str(spec), "--dry-run", "--curl"], env)
-    assert code == 0 and TOKEN not in script and "Bearer $PROMINENCE_TOKEN" in script
+    assert code == 0 and TOKEN not in script and '"$PROMINENCE_TOKEN" > "$auth"' in script
     path = tmp_path / "send.sh"
     path.write_text(script)
+    shim, scratch = _curl_shim(tmp_path)
     run = subprocess.run(
         ["sh", str(path)],
-        env={**os.environ, "PROMINENCE_TOKEN": TOKEN},
+        env={
+            **os.environ,
+            "PROMINENCE_TOKEN": TOKEN,
+            "PATH": f"{shim.parent}{os.pathsep}{os.environ['PATH']}",
+            "TMPDIR": str(scratch),
+        },
         capture_output=True,
         text=True,
         timeout=30,
@@ -138,6 +144,23 @@ def test_curl_script_sends_the_same_bytes(
     assert run.stdout.count('"id"') == 3
     assert sorted(sent(proxy)) == sorted(dry_run_bodies(text))
     assert all(r.headers["authorization"] == f"Bearer {TOKEN}" for r in proxy.posts())
+    argv = (tmp_path / "curl-argv").read_text()
+    assert argv.count("--data-binary") == 3  # curl ran three times, through the shim...
+    assert TOKEN not in argv and "Authorization" not in argv  # ...never with the token
+    assert list(scratch.iterdir()) == []  # the header's temporary file is removed
+
+
+def _curl_shim(tmp_path: Path) -> tuple[Path, Path]:
+    """A `curl` first on PATH that records its argv (what `ps` shows), then runs curl."""
+    real = shutil.which("curl")
+    folder = tmp_path / "bin"
+    folder.mkdir()
+    shim = folder / "curl"
+    shim.write_text(f'#!/bin/sh\necho "$*" >> {tmp_path / "curl-argv"}\nexec {real} "$@"\n')
+    shim.chmod(0o755)
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    return shim, scratch
 
 
 def test_curl_script_refuses_to_run_without_a_token(tmp_path: Path, monkeypatch, capsys) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -15,7 +16,7 @@ from test_sandbox_run import HOST_ARGS
 
 from client_support import cli, sweep_spec
 from fault_proxy import FaultProxy
-from sandbox_support import Sandbox, make_job, shared_sandbox, start_sandbox
+from sandbox_support import Sandbox, make_job, poll_until, shared_sandbox, start_sandbox
 
 
 @pytest.fixture(scope="module")
@@ -96,7 +97,8 @@ def _wait_for_jobs(box: Sandbox, workflow_id: int, status: str) -> dict:
 
 def _wait_for_output(box: Sandbox, job_id: int) -> None:
     for _ in range(600):
-        if box.get(f"/jobs/{job_id}/stdout").text:
+        answer = box.get(f"/jobs/{job_id}/stdout")  # 404 until the job has started
+        if answer.status_code == 200 and answer.text:
             return
         time.sleep(0.01)
     raise AssertionError(f"job {job_id} wrote nothing")
@@ -230,3 +232,70 @@ def _start_cli(args: list[str], env: dict[str, str]) -> subprocess.Popen[str]:
         stderr=subprocess.PIPE,
         text=True,
     )
+
+
+def test_status_shows_a_short_jobs_time_to_the_hundredth(
+    box: Sandbox, tmp_path: Path, monkeypatch, capsys
+) -> None:
+    """The events are whole seconds, so a 0.3 s job showed 0.0s: ELAPSED of a finished
+    job is its tasks' wall time, shown as precisely as it is known (issue 18)."""
+    env = env_for(box, tmp_path)
+    ident = box.post("/jobs", json=make_job("sleep 0.3", name="short")).json()["id"]
+    box.wait_job(ident)
+    code, out, err = cli(monkeypatch, capsys, ["status", str(ident)], env)
+    assert code == 0, err
+    header, row = out.splitlines()
+    elapsed = row.split()[-1]  # the last column, REASON, is empty
+    assert re.fullmatch(r"\d\.\d\ds", elapsed) and 0.3 <= float(elapsed[:-1]) < 10, row
+
+
+def test_status_of_an_unknown_id_prints_no_empty_table(
+    box: Sandbox, tmp_path: Path, monkeypatch, capsys
+) -> None:
+    code, out, err = cli(monkeypatch, capsys, ["status", "987654"], env_for(box, tmp_path))
+    assert (code, out) == (1, "")
+    assert err.splitlines() == ["promspec: no such job: 987654 (for a workflow, add -w)"]
+
+
+def test_durations_keep_their_precision_below_a_minute() -> None:
+    from prominence_spec.cli._client_common import duration
+
+    assert [duration(x) for x in (0.55, 0, 3, 9.999, 12.34, 59.0, 61, 3725)] == [
+        "0.55s", "0s", "3s", "10.0s", "12.3s", "59s", "1m01s", "1h02m05s",
+    ]  # fmt: skip
+
+
+def test_delete_sends_one_request_and_says_which_had_already_finished(
+    tmp_path: Path, monkeypatch, capsys
+) -> None:
+    """One running job, three pending behind it (--max-jobs 1): delete sends one
+    DELETE /jobs?id=..., so no pending job starts in the slot the running one frees; a
+    second delete says they had already finished (exit 0), an unknown id is exit 1."""
+    with start_sandbox(tmp_path / "data", executor="host", args=["--max-jobs", "1"]) as box:
+        ids = [box.post("/jobs", json=make_job("sleep 60")).json()["id"] for _ in range(4)]
+        poll_until(lambda: box.get(f"/jobs/{ids[0]}").json()[0]["status"] == "running")
+        proxy = FaultProxy(("127.0.0.1", _port(box)))
+        try:
+            env = {"PROMINENCE_URL": proxy.url, "PROMINENCE_TOKEN": box.token}
+            env["HOME"] = str(tmp_path)
+            code, out, err = cli(monkeypatch, capsys, ["delete", *map(str, ids)], env)
+            assert (code, err) == (0, "")
+            assert out.splitlines() == [f"deleted {i}" for i in ids]
+            deletes = [r.path for r in proxy.requests if r.method == "DELETE"]
+            assert deletes == [f"/jobs?id={'%2C'.join(map(str, ids))}"]
+            for ident in ids:
+                record = box.wait_job(ident)
+                assert record["status"] == "deleted"
+                started = "startTime" in record.get("events", {})
+                assert started == (ident == ids[0]), record  # no pending one ever started
+            code, out, err = cli(monkeypatch, capsys, ["delete", *map(str, ids), "-f", "json"], env)
+            assert code == 0, err
+            assert [(d["id"], d["deleted"], d["already"]) for d in json.loads(out)] == [
+                (i, False, "deleted") for i in ids
+            ]
+            code, out, err = cli(monkeypatch, capsys, ["delete", str(ids[0]), "987654"], env)
+            assert code == 1
+            assert out == f"{ids[0]}: had already finished (deleted)\n"
+            assert err == "promspec: 987654: no such job\n"
+        finally:
+            proxy.close()

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import signal
 import subprocess
+import sys
 from pathlib import Path
 
+import pytest
+
 from client_support import cli, promspec
-from sandbox_support import shared_sandbox
+from sandbox_support import WRITE_PID, poll_until, process_gone, shared_sandbox
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -72,3 +77,57 @@ def test_local_sandbox_creates_the_data_folder_it_is_given(tmp_path: Path) -> No
         assert sandbox.token_file.is_file()
         process = sandbox.process
     assert process is not None and process.poll() is not None  # stopped on leaving
+
+
+def _start_local_run(tmp_path: Path) -> tuple[Path, int, subprocess.Popen[str]]:
+    """`promspec run SPEC --local` of one job that sleeps, with its own TMPDIR; returns
+    the TMPDIR, the job's process id once it runs, and the run's process."""
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "job.py").write_text(WRITE_PID)
+    pid_file = tmp_path / "job.pid"
+    spec = tmp_path / "slow.yaml"
+    spec.write_text(
+        "name: slow\nresources: {cpus: 1, memory: 1, disk: 1, walltime: 5}\n"
+        "tasks:\n  - image: busybox\n    runtime: singularity\n"
+        f"    cmd: exec {sys.executable} {tmp_path / 'job.py'} {pid_file}\n"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PROMINENCE_")}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "prominence_spec", "run", str(spec), "--local"],
+        cwd=tmp_path, env={**env, "HOME": str(tmp_path), "TMPDIR": str(temp)},
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        text = poll_until(lambda: pid_file.is_file() and pid_file.read_text(), what="the job")
+    except AssertionError:
+        proc.kill()
+        raise AssertionError(proc.communicate()) from None
+    return temp, int(text), proc
+
+
+def _nothing_left(temp: Path, job_pid: int) -> None:
+    poll_until(lambda: process_gone(job_pid), what="the job's process ending")
+    poll_until(lambda: _local_leftovers(temp) == ([], []), what="the sandbox and its folder")
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_run_local_interrupted_stops_its_sandbox_and_says_so_once(
+    tmp_path: Path, sig: signal.Signals
+) -> None:
+    temp, job_pid, proc = _start_local_run(tmp_path)
+    proc.send_signal(sig)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert err.endswith("local sandbox stopped\npromspec: interrupted\n"), err
+    assert err.count("interrupted") == 1 and "Traceback" not in err
+    _nothing_left(temp, job_pid)
+
+
+def test_run_local_killed_with_9_its_sandbox_stops_itself(tmp_path: Path) -> None:
+    temp, job_pid, proc = _start_local_run(tmp_path)
+    proc.kill()
+    assert proc.wait(30) == -signal.SIGKILL
+    proc.communicate()
+    _nothing_left(temp, job_pid)

@@ -208,8 +208,10 @@ def test_lost_journal_adopts_jobs_by_run_label(tmp_path: Path, proxy: FaultProxy
 
 def test_a_second_submit_on_the_same_state_is_locked(tmp_path: Path) -> None:
     folder = tmp_path / ".promspec"
-    with Journal.open(folder), pytest.raises(JournalError, match="run locked"):
+    with Journal.open(folder), pytest.raises(JournalError, match="run locked") as locked:
         Journal.open(folder)
+    assert "another --state" not in locked.value.message  # that would send points twice
+    assert "wait for it to finish, then run this one again" in locked.value.message
 
 
 def test_state_folder_is_private_and_ignored_by_git(tmp_path: Path, proxy: FaultProxy) -> None:
@@ -266,3 +268,48 @@ def test_workflow_mode_is_one_labelled_post(tmp_path: Path, proxy: FaultProxy) -
     assert workflow["labels"]["promspecid"] == f"{report.run}-0"
     assert len(workflow["jobs"]) == 4
     assert [r.path for r in proxy.posts()] == ["/workflows"]
+
+
+def test_a_workflow_is_checked_by_the_workflows_listing(tmp_path: Path, proxy: FaultProxy) -> None:
+    """The label check of a workflow-mode run lists /workflows (with detail, the only form
+    that carries labels): a re-run without its journal adopts the workflow."""
+    spec = sweep_spec(tmp_path, 3)
+    with client_for(proxy.url) as client:
+        first = Submit(client, SpecSource(spec, mode="workflow")).run()
+    assert first.ok and len(first.submitted) == 1
+    import shutil
+
+    shutil.rmtree(state_dir_for(spec))
+    with client_for(proxy.url) as client:
+        again = Submit(client, SpecSource(spec, mode="workflow")).run()
+    assert again.ok and again.submitted == [] and again.existing[0].id == first.submitted[0].id
+    listed = [r.path for r in proxy.requests if r.method == "GET"]
+    assert f"/workflows?all=true&constraint=promspecrun%3D{first.run}&detail=true" in listed
+    assert [r.path for r in proxy.posts()] == ["/workflows"]
+
+
+def test_a_connection_closed_before_an_answer_is_resent_in_the_same_submit(
+    tmp_path: Path, proxy: FaultProxy
+) -> None:
+    """A reset with no answer (a stale keep-alive connection, a proxy dropping it) means
+    the server is done with the request: after the label check finds nothing, the point is
+    sent again at once, not left unknown. Only a timeout leaves a point unknown."""
+    spec = sweep_spec(tmp_path, 6)
+    proxy.add("POST /jobs", "reset_before", times=3)
+    report = submit(proxy.url, spec)
+    assert report.ok and report.unknown == [] and len(report.submitted) == 6
+    assert len(proxy.posts()) == 9  # three dropped, each sent again once
+    with client_for(proxy.url) as client:
+        assert_exactly_once(client, spec, report.run, 6)
+
+
+def test_a_timeout_with_no_job_yet_leaves_the_point_unknown(
+    tmp_path: Path, proxy: FaultProxy
+) -> None:
+    spec = sweep_spec(tmp_path, 2)
+    proxy.add("POST /jobs", "hang_after", times=1, seconds=3.0, skip=1)
+    proxy.add("GET /jobs?all", "status", status=200, body=b"[]", times=3, skip=1)
+    report = submit(proxy.url, spec)
+    assert len(report.unknown) == 1 and len(report.submitted) == 1 and not report.ok
+    assert "the request may still reach it: not sent twice" in (report.unknown[0].error or "")
+    assert len(proxy.posts()) == 2  # the point in doubt was not sent again

@@ -12,7 +12,6 @@ from typing import Any
 
 import pytest
 
-from prominence_spec.diagnostics import has_errors
 from prominence_spec.render import points
 from prominence_spec.report.documents import api_json
 from prominence_spec.spec.values import load_values_file, merge, set_layer
@@ -144,9 +143,10 @@ def test_infinite_number_is_a_diagnostic_not_a_crash(repo) -> None:
         repo, "promspec: {params: {a: 1}}\nname: x\n" + TASK + '    env: {V: "{{ 1e308 * 10 }}"}\n'
     )
     documents, diagnostics = run(path)
-    for item in documents:
-        api_json(item.document)
-    assert has_errors(diagnostics)
+    assert documents == []  # the point is not kept, so nothing can print Infinity
+    [diag] = diagnostics
+    assert (diag.code, diag.pointer) == ("PS112", "/tasks/0/env/V")
+    assert diag.message.startswith("inf is not a finite number and cannot be sent as JSON")
 
 
 def test_mapping_with_integer_keys_gets_json_string_keys(repo) -> None:
@@ -155,7 +155,7 @@ def test_mapping_with_integer_keys_gets_json_string_keys(repo) -> None:
         repo, "promspec: {params: {a: 1}}\nname: x\n" + TASK + '    env: "{{ {1: 2, none: 3} }}"\n'
     )
     documents, diagnostics = run(path)
-    assert not has_errors(diagnostics)
+    assert diagnostics == []
     assert documents[0].document["tasks"][0]["env"] == {"1": 2, "null": 3}
 
 
@@ -487,3 +487,30 @@ def test_non_string_body_name_is_a_diagnostic_in_every_mode(repo, mode: str) -> 
     )
     documents, diagnostics = run(path, mode=mode)
     assert documents == [] and any(d.is_error for d in diagnostics)
+
+
+def test_a_value_that_cannot_be_built_does_not_hide_the_documents_other_problems(repo) -> None:
+    """A missing read_file (PS609) used to hide every schema error of the same document
+    until it was fixed: the rest of the document is checked too, and nothing is said about
+    the failed value itself (its placeholder is not a type error)."""
+    path = write(
+        repo,
+        "promspec:\n"
+        "  sweep: {n: [1, 2, 3]}\n"
+        "name: x\n"
+        "resources:\n"
+        '  cpus: "two"\n'
+        "  memory: 1\n"
+        "  disk: 10\n"
+        "tasks:\n"
+        "  - image: busybox\n"
+        "    runtime: singularity\n"
+        "    cmd: \"{{ read_file('missing.txt') }} {{ n }}\"\n",
+    )
+    documents, diagnostics = run(path)
+    assert documents == []
+    diagnostics.sort(key=lambda d: d.line or 0)
+    assert [where(d) for d in diagnostics] == [("PS203", 5, 9), ("PS609", 11, 10)]
+    schema, missing = diagnostics
+    assert (schema.pointer, missing.pointer) == ("/resources/cpus", "/tasks/0/cmd")
+    assert "fails for all 3 points" in schema.message

@@ -10,8 +10,6 @@ import textwrap
 
 import pytest
 
-from prominence_spec.diagnostics import has_errors
-
 from render_support import TASK, names, ok, run, where
 from support import write
 
@@ -414,7 +412,13 @@ def test_factory_mode_locates_workflow_settings_problems_at_the_value(repo) -> N
     assert diag.pointer == "/promspec/workflow/policies/maximumRetries" and diag.line == 4
 
 
-def test_factory_mode_keeps_or_refuses_setup_and_gather(repo) -> None:
+def test_factory_mode_keeps_setup_and_gather_around_the_factory_job(repo) -> None:
     documents, diagnostics = run(write(repo, WORKFLOW), mode="factory")
-    kept = documents and {"split", "gather"} <= set(names(documents[0].document["jobs"]))
-    assert kept or has_errors(diagnostics)
+    assert diagnostics == []
+    [workflow] = [d.document for d in documents]
+    assert names(workflow["jobs"]) == ["split", "work", "gather"]
+    assert workflow["dependencies"] == {"split": ["work"], "work": ["gather"]}
+    [factory] = workflow["factories"]
+    assert factory["jobs"] == ["work"] and factory["type"] == "parameterSweep"
+    assert factory["parameters"] == [{"name": "chunk", "start": 0, "end": 10, "step": 1}]
+    assert workflow["policies"] == {"maximumRetries": 2} and workflow["name"] == "study-abc"

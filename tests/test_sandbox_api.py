@@ -1,5 +1,5 @@
 """The sandbox's job routes and their query parameters, over real HTTP, against a noop
-sandbox started as a subprocess (rest-api reference 1.4, 1.6; job-spec reference 9)."""
+sandbox started as a subprocess (docs/openapi.json, docs/sandbox.md)."""
 
 from __future__ import annotations
 

@@ -31,7 +31,8 @@ def _pids(box, job_id, count=1, timeout=10.0):
     """The pids a job printed (one per line), once it printed ``count`` of them."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        lines = box.get(f"/jobs/{job_id}/stdout").text.split()
+        answer = box.get(f"/jobs/{job_id}/stdout")  # 404 until the job has started
+        lines = answer.text.split() if answer.status_code == 200 else []
         if len(lines) >= count:
             return [int(x) for x in lines]
         time.sleep(0.05)

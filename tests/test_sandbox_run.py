@@ -1,5 +1,5 @@
 """Jobs really running on the host executor: environment, inputs, artifacts, outputs,
-walltime, retries, sidecars, deletion (rest-api reference 1.4, 1.9; job-spec 9.2-9.3)."""
+walltime, retries, sidecars, deletion (docs/sandbox.md)."""
 
 from __future__ import annotations
 

@@ -149,6 +149,9 @@ def test_where_is_compiled_once_with_one_context_for_every_point(repo, monkeypat
 SLOW = " and ".join(["(range(100000)|map('string')|map('center', 10)|join|length) > n"] * 4)
 
 
+SLOW_GC = " and ".join(["(range(100000)|batch(1)|list|length) > n"] * 20)
+
+
 def alarm_state() -> tuple[Any, tuple[float, float]]:
     return signal.getsignal(signal.SIGALRM), signal.getitimer(signal.ITIMER_REAL)
 
@@ -260,3 +263,55 @@ def test_each_pass_over_a_filtered_sweep_is_one_scope(tmp_path: Path) -> None:
     events.clear()
     assert sweep.point(0) == {"a": 1}  # a pass left after its first point still ends
     assert events == ["enter", "where 1", "exit"]
+
+
+def test_a_timeout_swallowed_by_a_gc_callback_is_raised_again(repo: Path) -> None:
+    """The alarm can fire inside a gc callback, where Python swallows the exception (and
+    prints "Exception ignored"): the limit is raised again until it lands, and the lost
+    one is not reported (CI once failed on exactly this, with hypothesis's gc callback)."""
+    import gc
+    import sys
+
+    calls: list[str] = []
+
+    def slow_callback(phase: str, info: dict[str, int]) -> None:
+        if phase == "start" and not calls:
+            calls.append(phase)
+            time.sleep(0.2)  # the 0.05 s limit passes in here
+
+    unraisable: list[object] = []
+    previous_hook = sys.unraisablehook
+    sys.unraisablehook = unraisable.append
+    was_enabled, thresholds = gc.isenabled(), gc.get_threshold()
+    gc.enable()  # and collect often, whatever earlier tests in this process left set
+    gc.set_threshold(100)
+    gc.callbacks.append(slow_callback)
+    try:
+        # compiled under a generous limit (on a loaded machine compiling can take 50 ms,
+        # and an expression that does not compile in time fails every call at once),
+        # evaluated under 0.05 s
+        tpl = Templater(root=repo, base_dir=repo, timeout=30)
+        slow = tpl.evaluator(SLOW_GC, {})  # batch() makes a list per item: gc runs
+        tpl.timeout = 0.05
+        for watched in (True, False):
+            for _ in range(5):  # a loaded machine can let 0.05 s pass before any gc runs
+                calls.clear()
+                with pytest.raises(TemplateError) as info:
+                    if watched:
+                        with tpl.evaluating():
+                            slow({"n": 1})
+                    else:
+                        slow({"n": 1})
+                assert info.value.code == "PS610"
+                assert info.value.message == "rendering took longer than 0.05 seconds"
+                if calls == ["start"]:  # the callback did run (and sleep) in the evaluation
+                    break
+            assert calls == ["start"]
+    finally:
+        gc.callbacks.remove(slow_callback)
+        gc.set_threshold(*thresholds)
+        if not was_enabled:
+            gc.disable()
+        sys.unraisablehook = previous_hook
+    assert unraisable == []
+    assert alarm_state() == (signal.SIG_DFL, (0.0, 0.0))

@@ -14,6 +14,7 @@ import typer
 from typer.exceptions import TyperException
 
 from prominence_spec.cli import (
+    collect_cmd,
     explain_cmd,
     init_cmd,
     ops_cmd,
@@ -24,6 +25,7 @@ from prominence_spec.cli import (
     submit_cmd,
     validate_cmd,
 )
+from prominence_spec.cli._exit import INTERRUPTED
 from prominence_spec.cli._lazy import lazy_group
 
 #: How the app and its commands are built (the catalogue's commands are built with these).
@@ -50,6 +52,7 @@ commands.command("run", short_help="Submit, wait and show the results (--local: 
     run_cmd.run
 )
 ops_cmd.register(commands)
+commands.command("collect", short_help="One table of every point's results.")(collect_cmd.collect)
 
 app = typer.Typer(
     name="promspec",
@@ -77,9 +80,6 @@ def _root(
     ),
 ) -> None:
     """Validate, render, submit and run PROMINENCE job and workflow specs (or run them here)."""
-
-
-INTERRUPTED = 130
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -23,7 +23,10 @@ if TYPE_CHECKING:
 _SECRETS: list[str] = []
 
 URL_HELP = "API base URL (default: $PROMINENCE_URL, else https://eosc.prominence.cloud/api/v1)."
-TOKEN_HELP = "Read the token from this file (default: $PROMINENCE_TOKEN, else ~/.prominence/token)."
+TOKEN_HELP = (
+    "Read the token from this file (default: $PROMINENCE_TOKEN, which holds the token "
+    "itself, else the file $PROMINENCE_TOKEN_FILE names, else ~/.prominence/token)."
+)
 STATE_HELP = "Journal folder (default: .promspec/ next to the spec)."
 FORMAT_HELP = "text (default) or json."
 FORMATS = ("text", "json")
@@ -63,14 +66,43 @@ def make_client(
     verbose: bool = False,
 ) -> Any:
     from prominence_spec.client.api import Client
+    from prominence_spec.client.errors import CredentialsError
 
     configure_logging(verbose)
     connect = min(10.0, timeout)
-    client = Client(url, token_file=token_file, concurrency=concurrency, timeout=(connect, timeout))
+    try:
+        client = Client(
+            url, token_file=token_file, concurrency=concurrency, timeout=(connect, timeout)
+        )
+    except CredentialsError as exc:
+        raise _sandbox_hint(exc, url) from None
     _SECRETS.append(client.token.secret.reveal())
     for warning in client.token.warnings:
         warn(warning)
     return client
+
+
+def _sandbox_hint(exc: Any, url: str | None) -> Any:
+    """No token for a loopback URL: most likely a `promspec sandbox`, whose token is a file."""
+    from prominence_spec.client.config import is_loopback, resolve_url
+    from prominence_spec.client.credentials import NO_TOKEN
+    from prominence_spec.client.errors import CredentialsError
+
+    if exc.kind != NO_TOKEN:
+        return exc
+    from urllib.parse import urlsplit
+
+    if not is_loopback(urlsplit(resolve_url(url)).hostname or ""):
+        return exc
+    from prominence_spec.server.config import default_data_dir
+
+    sandbox_token = default_data_dir() / "token"
+    return CredentialsError(
+        f"{exc.message}. For a `promspec sandbox` on this machine, its token is in a file: "
+        f"--token-file {sandbox_token} (the default folder), or export the "
+        "PROMINENCE_TOKEN_FILE line the sandbox prints when it starts",
+        kind=NO_TOKEN,
+    )
 
 
 def configure_logging(verbose: bool) -> None:
@@ -145,11 +177,10 @@ def guarded() -> Iterator[None]:
     except ClientError as exc:
         error(exc.message)
         raise typer.Exit(1) from None
-    except KeyboardInterrupt:
-        error("interrupted")
+    except KeyboardInterrupt:  # said once, by cli.main, for every exit with 130
         raise typer.Exit(130) from None
-    except BrokenPipeError:
-        raise typer.Exit(1) from None
+    except BrokenPipeError:  # the reader went away (| head): cli.main's one policy, exit 0
+        raise
     except Exception as exc:  # a bug: one line, redacted
         error(f"internal error: {type(exc).__name__}: {exc}")
         sys.stderr.write("please report this at https://github.com/promspec/promspec/issues\n")
@@ -232,8 +263,10 @@ def duration(seconds: Any) -> str:
     if not isinstance(seconds, (int, float)) or isinstance(seconds, bool):
         return ""
     whole = int(round(seconds))
-    if seconds < 60:
-        return f"{seconds:.1f}s" if seconds < 10 else f"{whole}s"
+    if seconds < 60:  # as precise as the number: 0.55s, 12.3s; whole seconds as 3s
+        if float(seconds).is_integer():
+            return f"{int(seconds)}s"
+        return f"{seconds:.2f}s" if round(seconds, 2) < 10 else f"{seconds:.1f}s"
     minutes, secs = divmod(whole, 60)
     hours, minutes = divmod(minutes, 60)
     days, hours = divmod(hours, 24)

@@ -84,6 +84,17 @@ class LazyGroup(TyperGroup):
     def list_commands(self, ctx: Any) -> list[str]:
         return list(self.commands)
 
+    def invoke(self, ctx: Any) -> Any:
+        """A command whose reader went away (``| head``) ends as cli.main says, exit 0:
+        left to click, a broken pipe would be ``sys.exit(1)`` from inside the group."""
+        try:
+            return super().invoke(ctx)
+        except BrokenPipeError:
+            from prominence_spec.cli._output import quiet_broken_pipe
+
+            quiet_broken_pipe()
+            raise typer.Exit(0) from None
+
 
 def lazy_group(catalogue: typer.Typer) -> type[LazyGroup]:
     """A group class (for ``typer.Typer(cls=...)``) whose commands are ``catalogue``'s;

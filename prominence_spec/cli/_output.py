@@ -38,12 +38,9 @@ def output(path: str | None) -> Iterator[Output]:
         stream = io.TextIOWrapper(
             sys.stdout.buffer, encoding="utf-8", errors="backslashreplace", newline="\n"
         )
-        try:
+        try:  # a reader that goes away (| head) is the command group's to end (exit 0)
             yield Output(stream, None)
             stream.flush()
-        except BrokenPipeError:  # the reader went away (| head): not a problem found
-            quiet_broken_pipe()
-            raise typer.Exit(0) from None
         finally:
             _detach(stream)
         return

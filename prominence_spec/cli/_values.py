@@ -32,3 +32,18 @@ def collect_values(
         if key != name:
             where[key] = f"--set {key}"  # a value inside a mapping: res.cpus
     return merge(*layers), where, problems
+
+
+def spec_values(
+    spec: str, values_files: list[str] | None, sets: list[str] | None
+) -> dict[str, Any]:
+    """The merged values for ``spec``; their problems are shown and exit 2."""
+    import typer
+
+    params, _, problems = collect_values(values_files, sets)
+    if problems:
+        from prominence_spec.cli._diagnostics import show_diagnostics
+
+        show_diagnostics(spec, problems)
+        raise typer.Exit(2)
+    return params

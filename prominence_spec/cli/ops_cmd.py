@@ -7,13 +7,14 @@ bare ids workflow ids. Every command has ``--format json``.
 from __future__ import annotations
 
 import sys
-import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import typer
 
 from prominence_spec.cli import _client_common as common
+from prominence_spec.cli import _options as shared
 
 TARGETS_HELP = "Job ids, or spec files (their submitted jobs)."
 WORKFLOWS_HELP = "The ids are workflow ids."
@@ -29,40 +30,94 @@ def register(app: typer.Typer) -> None:
     app.command("wait")(wait)
 
 
-def _targets(client: Any, targets: list[str], workflows: bool, state: str | None) -> list[Any]:
+def _targets(client: Any, targets: list[str], workflows: bool, state: str | None) -> Any:
+    """The ids to act on (a ``Resolved``); each lost journal id is said, never acted on."""
     from prominence_spec.client.ops import resolve_targets
 
-    return resolve_targets(client, targets, workflows=workflows, state=state)
+    resolved = resolve_targets(client, targets, workflows=workflows, state=state)
+    for lost in resolved.lost:
+        common.error(lost.message)
+    return resolved
 
 
 # -- status ------------------------------------------------------------------------------------
+STATUS_FORMAT: Any = typer.Option(
+    "text", "--format", "-f", help="text (default), json; for a SPEC also jsonl or csv."
+)
+
+
 def status(
     targets: list[str] = typer.Argument(..., metavar="ID|SPEC...", help=TARGETS_HELP),
     workflows: bool = typer.Option(False, "--workflows", "-w", help=WORKFLOWS_HELP),
-    fmt: common.ClientFormat = common.FORMAT,
+    fmt: str = STATUS_FORMAT,
+    mode: shared.Mode | None = shared.MODE,
+    sets: list[str] | None = shared.SET,
+    values: list[str] | None = shared.VALUES,
+    root: Path | None = shared.ROOT,
+    watch: bool = typer.Option(
+        False, "--watch", help="For a SPEC: refresh until every point has ended."
+    ),
+    interval: float = typer.Option(2.0, "--interval", help="Seconds between refreshes."),
     url: str | None = common.url_option(),
     token_file: str | None = common.token_file_option(),
     state: str | None = common.state_option(),
     verbose: bool = common.verbose_option(),
 ) -> None:
-    """Show the status of jobs or workflows as a table."""
-    common.check_format(fmt)
+    """Show jobs or workflows as a table; for a SPEC, every point with its values."""
+    from prominence_spec.cli import status_spec
+
+    if fmt not in status_spec.FORMATS:
+        raise typer.BadParameter("choose text, json, jsonl or csv", param_hint="--format")
+    if len(targets) == 1 and not is_id_text(targets[0]) and Path(targets[0]).is_file():
+        from prominence_spec.cli._values import spec_values
+        from prominence_spec.client.source import SpecSource
+
+        source = SpecSource(Path(targets[0]), spec_values(targets[0], values, sets), mode, root)
+        with common.guarded():
+            client = common.make_client(url, token_file, verbose=verbose)
+            with client:
+                code = status_spec.show_points(
+                    client, source, state=state, fmt=fmt, watch=watch, interval=interval
+                )
+        raise typer.Exit(code)
+    if fmt not in common.FORMATS or watch or mode or sets or values:
+        raise typer.BadParameter(
+            "-f jsonl/csv, --watch, --mode, --set and --values go with one SPEC",
+            param_hint="ID|SPEC",
+        )
+    _status_of_targets(targets, workflows, fmt, url, token_file, state, verbose)
+
+
+def is_id_text(text: str) -> bool:
+    return text.isdigit()
+
+
+def _status_of_targets(
+    targets: list[str],
+    workflows: bool,
+    fmt: str,
+    url: str | None,
+    token_file: str | None,
+    state: str | None,
+    verbose: bool,
+) -> None:
     with common.guarded():
         client = common.make_client(url, token_file, verbose=verbose)
         with client:
             from prominence_spec.client.ops import records
 
-            found_targets = _targets(client, targets, workflows, state)
-            found = records(client, found_targets)
+            resolved = _targets(client, targets, workflows, state)
+            found_targets = resolved.targets
+            found = records(client, found_targets, detail=True)
         missing = [t for t in found_targets if (t.id, t.workflow) not in found]
         rows = [found[(t.id, t.workflow)] for t in found_targets if (t.id, t.workflow) in found]
         if fmt == "json":
             common.write_json(rows)
-        else:
+        elif rows:  # no header above nothing but errors
             show_status_table(rows)
         for target in missing:
             common.error(_not_found(target, given_as_id=str(target.id) in targets))
-    raise typer.Exit(1 if missing else 0)
+    raise typer.Exit(1 if missing or resolved.lost else 0)
 
 
 def _not_found(target: Any, *, given_as_id: bool) -> str:
@@ -71,6 +126,14 @@ def _not_found(target: Any, *, given_as_id: bool) -> str:
         return f"no such workflow: {target.id}"
     hint = " (for a workflow, add -w)" if given_as_id else ""
     return f"no such job: {target.id}{hint}"
+
+
+def _elapsed(row: dict[str, Any]) -> Any:
+    """A finished job's wall time from its tasks when the record has it (the events are
+    whole seconds: a 0.55 s job would show 0s or 1s), else the time since it started."""
+    if row["wall_time"] is not None and row["status"] not in ("idle", "running"):
+        return row["wall_time"]
+    return row["elapsed"]
 
 
 def show_status_table(records: list[dict[str, Any]], stream: Any = None) -> None:
@@ -93,7 +156,7 @@ def show_status_table(records: list[dict[str, Any]], stream: Any = None) -> None
                 row["name"],
                 row["status"],
                 common.when(row["created"]),
-                common.duration(row["elapsed"]),
+                common.duration(_elapsed(row)),
                 reason,
             ]
         )
@@ -119,7 +182,9 @@ def describe(
         client = common.make_client(url, token_file, verbose=verbose)
         with client:
             found = []
-            for target in _targets(client, targets, workflows, state):
+            resolved = _targets(client, targets, workflows, state)
+            missing += len(resolved.lost)
+            for target in resolved.targets:
                 try:
                     if target.workflow:
                         found.append(client.describe_workflow(target.id))
@@ -245,7 +310,10 @@ def _print_output(
         data = workflow_job_output(client, int(target), job_name, instance, stream_name)
         _emit({"workflow": int(target), "job": job_name, "instance": instance}, data, fmt)
         return
-    targets = _targets(client, [target], False, state)
+    resolved = _targets(client, [target], False, state)
+    if resolved.lost and not resolved.targets:
+        raise typer.Exit(1)
+    targets = resolved.targets
     workflow = next((t for t in targets if t.workflow), None)
     if follow and workflow is not None:
         raise typer.BadParameter(
@@ -256,13 +324,14 @@ def _print_output(
     if not jobs and workflow is not None:
         common.note(f"workflow {workflow.id} has no jobs yet")
     records: list[dict[str, Any]] = []  # -f json: one object, or an array for several jobs
+    points = _points_of(client, target, state) if fmt == "json" else {}
     for found in jobs:
         if follow:
             _follow(client, Follower(client, found.id, stream_name))
             continue
         output = _read_stream(client, stream_name, found.id, node, of_workflow=workflow is not None)
         if fmt == "json":
-            records.append(_record({"id": found.id}, output or b""))
+            records.append(_record({"id": found.id, **points.get(found.id, {})}, output or b""))
             continue
         if len(jobs) > 1:
             started = "" if output is not None else f" (no {stream_name}: not started)"
@@ -270,6 +339,16 @@ def _print_output(
         _emit({"id": found.id}, output or b"", fmt)
     if records:
         common.write_json(records[0] if len(records) == 1 else records)
+
+
+def _points_of(client: Any, target: str, state: str | None) -> dict[int, dict[str, Any]]:
+    """For a spec: job id -> the index and params of its point (nothing for an id)."""
+    if is_id_text(target):
+        return {}
+    from prominence_spec.client.points import point_of_job, point_statuses
+    from prominence_spec.client.source import SpecSource
+
+    return point_of_job(point_statuses(client, SpecSource(Path(target)), state=state))
 
 
 def _read_stream(
@@ -283,7 +362,7 @@ def _read_stream(
     try:
         data: bytes = reader(job_id, node=node)
     except NotFoundError as exc:
-        if of_workflow and "does not exist" in exc.message:
+        if of_workflow and exc.kind == "no-output":
             return None
         raise
     return data
@@ -308,16 +387,17 @@ FOLLOW_MAX_POLL = 2.0  # ...and a long one is asked at most every 2 s
 
 def _follow(client: Any, follower: Any) -> None:
     from prominence_spec.client.api import TERMINAL
+    from prominence_spec.client.polling import until
 
-    interval = FOLLOW_FIRST_POLL
-    while True:
-        record = client.describe_job(follower.job_id)
+    for _ in until(
+        lambda: client.describe_job(follower.job_id),
+        lambda record: record.get("status") in TERMINAL,
+        interval=FOLLOW_FIRST_POLL,
+        growth=1.5,
+        max_interval=FOLLOW_MAX_POLL,
+    ):
         _emit({}, follower.fetch(), "text")
-        if record.get("status") in TERMINAL:
-            _emit({}, follower.fetch(), "text")  # what arrived after the last read
-            return
-        time.sleep(interval)
-        interval = min(interval * 1.5, FOLLOW_MAX_POLL)
+    _emit({}, follower.fetch(), "text")  # what arrived after the last read
 
 
 stdout = _output_command("stdout")
@@ -334,29 +414,41 @@ def delete(
     state: str | None = common.state_option(),
     verbose: bool = common.verbose_option(),
 ) -> None:
-    """Delete jobs or workflows."""
+    """Delete jobs or workflows (those still pending or running; ended ones are said)."""
     common.check_format(fmt)
-    from prominence_spec.client.errors import NotFoundError
-
-    results = []
     with common.guarded():
         client = common.make_client(url, token_file, verbose=verbose)
         with client:
-            for target in _targets(client, targets, workflows, state):
-                try:
-                    client.delete([target.id], workflows=target.workflow)
-                    results.append({"id": target.id, "deleted": True, "error": None})
-                except NotFoundError as exc:
-                    results.append({"id": target.id, "deleted": False, "error": exc.message})
+            from prominence_spec.client.ops import delete_targets
+
+            resolved = _targets(client, targets, workflows, state)
+            outcomes = delete_targets(client, resolved.targets)
         if fmt == "json":
-            common.write_json(results)
-        for item in results:
-            if fmt == "text":
-                if item["deleted"]:
-                    sys.stdout.write(f"deleted {item['id']}\n")
-                else:
-                    common.error(f"{item['id']}: {item['error']}")
-    raise typer.Exit(0 if all(r["deleted"] for r in results) else 1)
+            common.write_json([_deletion_json(o) for o in outcomes])
+        else:
+            _show_deletions(outcomes)
+    raise typer.Exit(0 if all(o.ok for o in outcomes) and not resolved.lost else 1)
+
+
+def _deletion_json(outcome: Any) -> dict[str, Any]:
+    return {
+        "id": outcome.target.id,
+        "workflow": outcome.target.workflow,
+        "deleted": outcome.deleted,
+        "already": outcome.already,
+        "error": outcome.error,
+    }
+
+
+def _show_deletions(outcomes: list[Any]) -> None:
+    for outcome in outcomes:
+        ident = outcome.target.id
+        if outcome.deleted:
+            sys.stdout.write(f"deleted {ident}\n")
+        elif outcome.already is not None:
+            sys.stdout.write(f"{ident}: had already finished ({outcome.already})\n")
+        else:
+            common.error(f"{ident}: {outcome.error}")
 
 
 # -- wait --------------------------------------------------------------------------------------
@@ -377,11 +469,11 @@ def wait(
     with common.guarded():
         client = common.make_client(url, token_file, verbose=verbose)
         with client:
-            found = _targets(client, targets, workflows, state)
+            resolved = _targets(client, targets, workflows, state)
             final = wait_for(
-                client, found, interval=interval, timeout=timeout, follow=follow, fmt=fmt
+                client, resolved.targets, interval=interval, timeout=timeout, follow=follow, fmt=fmt
             )
-    raise typer.Exit(0 if final else 1)
+    raise typer.Exit(0 if final and not resolved.lost else 1)
 
 
 def wait_for(

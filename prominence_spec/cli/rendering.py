@@ -88,7 +88,7 @@ def run_render(request: RenderRequest) -> None:
                 fmt = request.fmt or "json"
                 write_documents(documents, out.stream, fmt, single=run.single(request.point))
                 out.keep = not has_errors(run.diagnostics)
-            if progress is not None and progress.shown and request.output and out.keep:
+            if show and request.output and out.keep:  # on a terminal, even without a bar
                 closing = written(counts, request.output)
     if closing is not None and not request.quiet:
         sys.stderr.write(closing + "\n")

@@ -51,7 +51,8 @@ def run(
     verbose: bool = common.verbose_option(),
 ) -> None:
     """Submit a spec, wait for its jobs, and show a table of how each ended."""
-    from prominence_spec.cli.submit_cmd import MODES, _values
+    from prominence_spec.cli._values import spec_values
+    from prominence_spec.cli.submit_cmd import MODES
 
     common.check_format(fmt)
     if mode is not None and mode not in MODES:
@@ -60,7 +61,7 @@ def run(
         raise typer.BadParameter(f"{spec}: no such file", param_hint="SPEC")
     if local and (url or token_file):
         raise typer.BadParameter("--local starts its own server", param_hint="--url")
-    params = _values(spec, values, sets)
+    params = spec_values(spec, values, sets)
     from prominence_spec.client.source import SpecSource
 
     source = SpecSource(Path(spec), params, mode, root)
@@ -89,11 +90,32 @@ def _server(
     from prominence_spec.client.local import LocalSandbox
 
     common.note(f"starting a local sandbox (executor {executor}) ...")
-    with LocalSandbox(executor=executor) as sandbox:
-        folder = state or str(sandbox.data / "journal")
-        common.note(f"local sandbox at {sandbox.url}")
-        yield sandbox.url, str(sandbox.token_file), folder
-    common.note("local sandbox stopped")
+    sandbox = LocalSandbox(executor=executor)
+    with _terminate_as_interrupt():
+        sandbox.start()
+        try:
+            common.note(f"local sandbox at {sandbox.url}")
+            yield sandbox.url, str(sandbox.token_file), state or str(sandbox.data / "journal")
+        finally:
+            sandbox.stop()
+            common.note("local sandbox stopped")
+
+
+@contextmanager
+def _terminate_as_interrupt() -> Iterator[None]:
+    """SIGTERM stops ``run --local`` as Ctrl-C does: the sandbox is stopped and its
+    folder removed, and the exit code is 130 (``kill -9`` is the sandbox's to notice:
+    the pipe it reads ends)."""
+    import signal
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _run(
@@ -122,7 +144,10 @@ def _run(
     )
     rows = final_rows(client, targets)
     if fmt == "json":
-        common.write_json([{k: v for k, v in row.items() if k != "record"} for row in rows])
+        from prominence_spec.client.points import point_of_job, point_statuses
+
+        points = point_of_job(point_statuses(client, source, state=state))
+        common.write_json([_json_row(row, points) for row in rows])
     else:
         _final_table(rows)
         _tails(client, rows)
@@ -156,6 +181,12 @@ def final_rows(client: Any, targets: list[Any]) -> list[dict[str, Any]]:
                 }
             )
     return rows
+
+
+def _json_row(row: dict[str, Any], points: dict[int, dict[str, Any]]) -> dict[str, Any]:
+    """A row of ``run -f json``: the job's point (index, params) first, no raw record."""
+    point = points.get(row["id"], {"index": None, "params": None})
+    return {**point, **{k: v for k, v in row.items() if k != "record"}}
 
 
 def _job_id(job: dict[str, Any]) -> int:

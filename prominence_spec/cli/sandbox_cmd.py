@@ -54,6 +54,15 @@ def sandbox(
         60.0, hidden=True, help="Seconds in a walltime minute (for tests)."
     ),
     kill_grace: float = typer.Option(2.0, hidden=True, help="Seconds from SIGTERM to SIGKILL."),
+    ready_fd: int | None = typer.Option(
+        None, metavar="FD", help='Once serving, write {"url", "token_file", "pid"} to FD.'
+    ),
+    parent_fd: int | None = typer.Option(
+        None, metavar="FD", help="Stop when FD reaches end of file (a pipe's read end)."
+    ),
+    remove_on_exit: Path | None = typer.Option(
+        None, hidden=True, help="The promspec-local-* folder to remove on stop (run --local)."
+    ),
 ) -> None:
     """Serve the PROMINENCE REST API at http://HOST:PORT/api/v1 until Ctrl-C or SIGTERM."""
     if ctx.invoked_subcommand is not None:
@@ -61,6 +70,7 @@ def sandbox(
     import logging
 
     from prominence_spec.server.config import ConfigError, SandboxConfig
+    from prominence_spec.server.handover import Handover
     from prominence_spec.server.serve import serve
 
     config = SandboxConfig(
@@ -73,7 +83,11 @@ def sandbox(
     )  # fmt: skip
     logging.basicConfig(level=logging.WARNING, format="promspec sandbox: %(message)s")
     try:
-        serve(config, lambda line: typer.echo(line, err=False))
+        handover = Handover(
+            ready_fd=ready_fd, parent_fd=parent_fd,
+            remove_on_exit=remove_on_exit.resolve() if remove_on_exit else None,
+        )  # fmt: skip
+        serve(config, lambda line: typer.echo(line, err=False), handover)
     except ConfigError as exc:
         typer.echo(f"promspec sandbox: {exc}", err=True)
         raise typer.Exit(2) from None

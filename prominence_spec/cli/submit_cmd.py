@@ -6,15 +6,13 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import typer
 
 from prominence_spec.cli import _client_common as common
 from prominence_spec.cli import _options as shared
-
-if TYPE_CHECKING:
-    from prominence_spec.diagnostics import Diagnostic
+from prominence_spec.cli._diagnostics import show_diagnostics
 
 MODES = ("jobs", "workflow", "factory")
 
@@ -41,17 +39,30 @@ def submit(
         8, "--concurrency", "-j", min=1, max=64, metavar="N", help="Requests at once."
     ),
     timeout: float = typer.Option(
-        150.0, "--timeout", metavar="SECONDS", help="Seconds to wait for an answer."
+        150.0, "--timeout", metavar="SECONDS", help="Seconds to wait for each whole answer."
     ),
     root: Path | None = shared.ROOT,
     verbose: bool = common.verbose_option(),
 ) -> None:
     """Submit a spec's jobs (or workflow); again, only what is missing."""
     options = _check_options(spec, fmt, mode, curl, dry_run, concurrency, timeout)
-    params = _values(spec, values, sets)
+    from prominence_spec.cli._values import spec_values
+
+    params = spec_values(spec, values, sets)
     from prominence_spec.client.source import SpecSource
 
     source = SpecSource(Path(spec), params, mode, root)
+    again = resume_command(
+        "submit",
+        spec,
+        mode=mode,
+        values=values,
+        sets=sets,
+        url=url,
+        token_file=token_file,
+        state=state,
+        root=root,
+    )
     with common.guarded():
         if dry_run:
             code = _dry_run(source, url, state, "curl" if curl else fmt, output)
@@ -60,8 +71,43 @@ def submit(
                 url, token_file, concurrency=concurrency, timeout=timeout, verbose=verbose
             )
             with client:
-                code = run_submit(client, source, state, new_run, retry_failed, options)
+                code = run_submit(
+                    client, source, state, new_run, retry_failed, options, again=again
+                )
     raise typer.Exit(code)
+
+
+def resume_command(
+    command: str,
+    spec: str,
+    *,
+    mode: str | None = None,
+    values: list[str] | None = None,
+    sets: list[str] | None = None,
+    url: str | None = None,
+    token_file: str | None = None,
+    state: str | None = None,
+    root: Path | None = None,
+) -> str:
+    """The command line that goes on with this run: the options that chose the spec's
+    values, the server, the token and the journal, repeated as given (so that following it
+    never sends the rest to another server); ``--new-run`` is left out, as the run now
+    exists. Environment variables are not repeated: they are still set."""
+    import shlex
+
+    words = ["promspec", command, spec]
+    if mode:
+        words += ["--mode", mode]
+    for value in values or []:
+        words += ["--values", value]
+    for item in sets or []:
+        words += ["--set", item]
+    for option, given in (("--url", url), ("--token-file", token_file), ("--state", state)):
+        if given:
+            words += [option, given]
+    if root is not None:
+        words += ["--root", str(root)]
+    return shlex.join(words)
 
 
 def _check_options(
@@ -85,25 +131,6 @@ def _check_options(
     if not Path(spec).is_file():
         raise typer.BadParameter(f"{spec}: no such file", param_hint="SPEC")
     return {"format": fmt, "concurrency": concurrency}
-
-
-def _values(spec: str, values: list[str] | None, sets: list[str] | None) -> dict[str, Any]:
-    from prominence_spec.cli._values import collect_values
-
-    params, _, problems = collect_values(values, sets)
-    if problems:
-        show_diagnostics(spec, problems)
-        raise typer.Exit(2)
-    return params
-
-
-def show_diagnostics(spec: str, diagnostics: list[Diagnostic]) -> None:
-    from prominence_spec.diagnostics import CheckReport, FileReport
-    from prominence_spec.report import ReportOptions, report
-
-    if diagnostics:
-        checked = CheckReport([FileReport(spec, list(diagnostics), documents=1)])
-        report(checked, sys.stderr, "text", ReportOptions(color=sys.stderr.isatty()))
 
 
 # -- dry run -----------------------------------------------------------------------------------
@@ -144,7 +171,11 @@ def run_submit(
     options: dict[str, Any],
     *,
     quiet_ids: bool = False,
+    again: str | None = None,
 ) -> int:
+    """Submit and report; 0 when every point is there, 1 when some failed, 130 when
+    interrupted (``again``: the command line that resumes, for the closing hint)."""
+    from prominence_spec.cli._exit import INTERRUPTED
     from prominence_spec.client.submit import Submit
 
     with _progress() as (on_progress, on_phase):
@@ -165,11 +196,13 @@ def run_submit(
     elif not quiet_ids:
         for item in result.submitted:
             sys.stdout.write(common.redact(f"{item.id}\t{item.name or ''}") + "\n")
-    _summary(source, result)
+    _summary(source, result, again or resume_command("submit", str(source.path)))
+    if result.interrupted:
+        return INTERRUPTED
     return 0 if result.ok else 1
 
 
-def _summary(source: Any, result: Any) -> None:
+def _summary(source: Any, result: Any, again: str) -> None:
     from prominence_spec.diagnostics import has_errors
 
     if has_errors(result.diagnostics):
@@ -177,11 +210,13 @@ def _summary(source: Any, result: Any) -> None:
         return
     found = f", {result.found_by_label} found by label" if result.found_by_label else ""
     retried = f", {result.retried} retried" if result.retried else ""
+    unknown = f", {len(result.unknown)} unknown" if result.unknown else ""
     common.note(
         f"run {result.run}: {result.total} point{'s' if result.total != 1 else ''}: "
         f"{len(result.submitted)} submitted, {len(result.existing)} already there, "
-        f"{len(result.failed)} failed{found}{retried} ({result.seconds:.1f} s)"
+        f"{len(result.failed)} failed{unknown}{found}{retried} ({result.seconds:.1f} s)"
     )
+    _label_notes(source, result)
     for item in result.failed[:10]:
         where = item.where or str(source.path)
         label = f"point {item.index}" + (f" ({item.name})" if item.name else "")
@@ -194,11 +229,41 @@ def _summary(source: Any, result: Any) -> None:
         common.note(
             f"interrupted: {result.not_sent} point(s) not sent"
             + (f", {result.in_flight_abandoned} in flight" if result.in_flight_abandoned else "")
-            + f"; run `promspec submit {source.path}` again to resume (points in flight "
+            + f"; run `{again}` to resume (points in flight "
             "are looked up by label first, so none is sent twice)"
         )
     elif result.failed:
-        common.note(f"run `promspec submit {source.path}` again to retry the failed points")
+        common.note(f"run `{again}` to retry the failed points")
+
+
+def _label_notes(source: Any, result: Any) -> None:
+    """What the label check found: lost jobs, points in doubt, points with two jobs."""
+    if result.lost:
+        shown = ", ".join(f"{p.index} (was {p.id})" for p in result.lost[:5])
+        more = f" and {len(result.lost) - 5} more" if len(result.lost) > 5 else ""
+        common.note(
+            f"{len(result.lost)} point(s) had job ids the server no longer has under this "
+            f"run's label: {shown}{more}; the server lost them (its data was reset or "
+            "restored), so they were submitted again"
+        )
+    if result.unknown:
+        common.note(
+            f"{len(result.unknown)} point(s) unknown: their POST got no answer and the job is "
+            "not on the server yet, but the request may still reach it; they were not sent "
+            f"twice. Run `promspec submit {source.path}` again later: it asks by label first"
+        )
+    for key, ids in result.duplicates[:10]:
+        extra = " ".join(str(i) for i in ids[1:])
+        common.note(
+            f"{source.path}: warning: point {key} has {len(ids)} jobs on the server "
+            f"({', '.join(map(str, ids))}): another submit of the same run sent it at the "
+            f"same time; {ids[0]} is kept as the point's job, delete the others with "
+            f"`promspec delete {extra}`"
+        )
+    if len(result.duplicates) > 10:
+        common.note(f"... and {len(result.duplicates) - 10} more points with two jobs")
+    if result.unchecked:
+        common.note(f"could not check for duplicate jobs after sending: {result.unchecked}")
 
 
 @contextmanager

@@ -20,6 +20,9 @@ _EXPORTS = {
     "Token": "credentials",
     "load_token": "credentials",
     "RetryPolicy": "http",
+    "RunJob": "run_jobs",
+    "RunListing": "run_jobs",
+    "list_run": "run_jobs",
     "AmbiguousSubmissionError": "errors",
     "AuthenticationError": "errors",
     "ChangedSpecError": "errors",
@@ -51,6 +54,8 @@ __all__ = [
     "RateLimitedError",
     "RejectedError",
     "RetryPolicy",
+    "RunJob",
+    "RunListing",
     "Secret",
     "ServerError",
     "Submitted",
@@ -58,6 +63,7 @@ __all__ = [
     "Token",
     "TokenExpiredError",
     "TransportError",
+    "list_run",
     "load_token",
     "resolve_url",
 ]
@@ -83,6 +89,7 @@ if TYPE_CHECKING:
         TransportError,
     )
     from prominence_spec.client.http import RetryPolicy
+    from prominence_spec.client.run_jobs import RunJob, RunListing, list_run
 
 
 def __getattr__(name: str) -> Any:

@@ -17,9 +17,8 @@ from __future__ import annotations
 
 import logging
 import os
-import time
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from prominence_spec.client.config import resolve_url
@@ -33,11 +32,20 @@ from prominence_spec.client.errors import (
     ServerError,
     TransportError,
 )
-from prominence_spec.client.http import LOG, Reply, RetryPolicy, Transport
+from prominence_spec.client.http import LOG, Reply, RetryPolicy, Transport, retry_after_note
 from prominence_spec.client.identity import ID_LABEL
-from prominence_spec.client.responses import expect_json, expect_list, fail, summary
+from prominence_spec.client.polling import until
+from prominence_spec.client.responses import (
+    expect_json,
+    expect_list,
+    fail,
+    looks_like_html_page,
+    page_title,
+    summary,
+)
 
 TERMINAL = frozenset({"completed", "failed", "deleted", "killed"})
+_GATEWAY = frozenset({502, 504})  # a proxy's answer: the server itself may still act on it
 _CHUNK = 100  # ids per ?id= query
 
 
@@ -145,7 +153,7 @@ class Client:
         reply = self.transport.call("GET", f"{_kind_path(workflows)}/{int(ident)}")
         found = expect_list(reply, token=self.token, what=what)
         if not found:
-            raise NotFoundError(f"no such {what}", status=reply.status)
+            raise NotFoundError(f"no such {what}", status=reply.status, kind="no-job")
         return found[0]
 
     def list_jobs(self, **filters: Any) -> list[dict[str, Any]]:
@@ -218,7 +226,23 @@ class Client:
         data = reply.json() if reply.content[:1] == b"{" else None
         if isinstance(data, dict) and isinstance(data.get("error"), str):
             fail(reply, token=self.token, what=what)
+        if looks_like_html_page(reply.content):
+            self._check_api(reply, what)
         return reply.content
+
+    def _check_api(self, reply: Reply, what: str) -> None:
+        """An HTML page as a job's output: the job's own, if the URL is the API's at all
+        (its /health answers 204 or JSON); else a portal or proxy answered, not the API."""
+        probe = self.transport.call("GET", "/health")
+        if probe.status == 204 or probe.decoded()[1] is None:
+            return
+        title = page_title(reply.content)
+        raise ServerError(
+            f"{what}: HTTP 200 with an HTML page{f' ({title})' if title else ''} instead of "
+            f"the output, and {self.url}/health is not the API's answer either: is the URL "
+            "right? (it should end in /api/v1)",
+            status=reply.status,
+        )
 
     # -- changing --------------------------------------------------------------------------
     def delete_job(self, job_id: int) -> None:
@@ -240,6 +264,18 @@ class Client:
         what = f"delete {'workflow' if workflows else 'job'} {_ids(wanted)}"
         expect_json(reply, (200,), token=self.token, what=what)
 
+    def rerun_workflow(self, workflow_id: int) -> int:
+        """``PUT /workflows/<id>``: re-run a finished workflow's failed jobs and the jobs
+        that never ran because of them, as a new workflow (its id); its completed jobs
+        stay done. Sent once: a PUT that may have arrived is not sent again."""
+        what = f"re-run workflow {int(workflow_id)}"
+        self.transport.wait_gate()
+        reply = self.transport.send("PUT", f"/workflows/{int(workflow_id)}")
+        data = expect_json(reply, (200, 201), token=self.token, what=what)
+        if not isinstance(data, dict) or type(data.get("id")) is not int:
+            raise ServerError(f"{what}: HTTP {reply.status} without a new id", status=reply.status)
+        return int(data["id"])
+
     # -- waiting ---------------------------------------------------------------------------
     def wait(
         self,
@@ -252,16 +288,16 @@ class Client:
     ) -> dict[int, dict[str, Any]]:
         """Poll until every job is terminal (or ``timeout`` s pass); the last records."""
         wanted = {int(i) for i in ids}
-        deadline = None if timeout is None else time.monotonic() + timeout
-        while True:
-            records = self.statuses(wanted, workflows=workflows)
+        records: dict[int, dict[str, Any]] = {}
+        for records in until(
+            lambda: self.statuses(wanted, workflows=workflows),
+            lambda found: all(found.get(i, {}).get("status") in TERMINAL for i in wanted),
+            interval=interval,
+            timeout=timeout,
+        ):
             if on_update is not None:
                 on_update(records)
-            if all(records.get(i, {}).get("status") in TERMINAL for i in wanted):
-                return records
-            if deadline is not None and time.monotonic() >= deadline:
-                return records
-            time.sleep(interval)
+        return records
 
     def health(self) -> bool:
         reply = self.transport.call("GET", "/health")
@@ -349,24 +385,36 @@ class _Submission:
             self.transport.wait_gate()
             if attempt > 1:
                 self.before_resend()
+            answered = False
             try:
                 reply = self.transport.send("POST", self.path, body=self.body)
             except TransportError as exc:
                 error: ClientError = exc
                 ambiguous = exc.sent
+                answered = exc.kind != "timeout"  # closed or reset: the server is done with it
             else:
                 created = _created(reply)
                 if created is not None:
                     return Submitted(created)
                 error, ambiguous = self._judge(reply)
+                answered = reply.status not in _GATEWAY
             if ambiguous:
                 found = self._reconcile(error)
                 if found is not None:
                     return found
+                if not answered:
+                    raise self._in_doubt(error)
             self._backoff_or_raise(attempt, error)
 
     def _judge(self, reply: Reply) -> tuple[ClientError, bool]:
         """(error, ambiguous) for an answer worth retrying; raises the final ones."""
+        if self.transport.asks_too_long(reply):  # not waited for: this point fails now
+            cap = self.policy.retry_after_cap
+            fail(
+                replace(reply, note=retry_after_note(reply, cap)),
+                token=self.client.token,
+                what=self.what,
+            )
         line = summary(reply, self.client.token)
         if reply.status == 429:
             self.transport.pause(reply)
@@ -401,6 +449,18 @@ class _Submission:
                 return Submitted(found, found=True)
         LOG.info("%s: not on the server; sending again", self.identity)
         return None
+
+    def _in_doubt(self, error: ClientError) -> AmbiguousSubmissionError:
+        """No answer in time (a read timeout, a 502/504 from a proxy): the server may still be
+        working on the POST and create the job later, so it is not sent again; the next
+        submit asks. (A connection closed or reset without an answer is not this case: the
+        server is done with the request, as with a stale keep-alive connection.)"""
+        LOG.info("%s: not on the server yet, may still arrive: not sent again", self.identity)
+        return AmbiguousSubmissionError(
+            f"{error.message}; the job is not on the server yet, but the request may still "
+            "reach it: not sent twice (the next submit asks by label first)",
+            status=error.status,
+        )
 
     def lookup(self) -> int | None:
         if self.identity is None:

@@ -217,6 +217,9 @@ class BulkSender:
     def _failed(self, item: Outgoing, exc: ClientError) -> None:
         ambiguous = _maybe_created(exc)
         self.journal.mark_failed(self.url, self.run, item.key, exc.message, ambiguous=ambiguous)
+        if ambiguous:  # it may still arrive: the next run lists it no sooner than a window on
+            later = time.time() + self.client.in_flight_seconds()
+            self.journal.extend_deadline(self.url, self.run, item.key, later)
         pointer = _pointer(exc, item.body)
         with self._lock:
             self.outcome.failed.append(Failed(item.key, item.name, exc.message, ambiguous, pointer))

@@ -1,4 +1,5 @@
-"""The bearer token: ``--token-file`` > ``PROMINENCE_TOKEN`` > ``~/.prominence/token``.
+"""The bearer token: ``--token-file PATH`` > ``PROMINENCE_TOKEN`` (the token itself) >
+``PROMINENCE_TOKEN_FILE`` (a path) > ``~/.prominence/token``; ``Client(token=...)`` first.
 
 The file holds JSON with ``access_token`` (what ``prominence login`` writes) or the raw
 token; either way it is stripped of whitespace. The token lives in a :class:`Secret`, whose
@@ -20,6 +21,8 @@ from pathlib import Path
 from prominence_spec.client.errors import CredentialsError, TokenExpiredError
 
 TOKEN_ENV = "PROMINENCE_TOKEN"
+TOKEN_FILE_ENV = "PROMINENCE_TOKEN_FILE"
+NO_TOKEN = "no-token"  # the kind of the CredentialsError when no token is found anywhere
 DEFAULT_TOKEN_FILE = "~/.prominence/token"
 LOGIN_HINT = "log in again with `prominence login`"
 
@@ -75,12 +78,17 @@ def load_token(
         token = _from_file(Path(token_file).expanduser(), f"--token-file {token_file}")
     elif environ.get(TOKEN_ENV, "").strip():
         token = _checked(environ[TOKEN_ENV].strip(), TOKEN_ENV, ())
+    elif environ.get(TOKEN_FILE_ENV, "").strip():
+        named = environ[TOKEN_FILE_ENV].strip()
+        token = _from_file(Path(named).expanduser(), f"{TOKEN_FILE_ENV}={named}")
     else:
         path = _home(environ) / ".prominence" / "token"
         if not path.exists():
             raise CredentialsError(
-                f"no token: {path} does not exist and {TOKEN_ENV} is not set; log in with "
-                f"`prominence login`, set {TOKEN_ENV}, or pass --token-file"
+                f"no token: {path} does not exist and neither {TOKEN_ENV} nor "
+                f"{TOKEN_FILE_ENV} is set; log in with `prominence login`, set {TOKEN_ENV} "
+                f"(the token) or {TOKEN_FILE_ENV} (a file holding it), or pass --token-file",
+                kind=NO_TOKEN,
             )
         token = _from_file(path, DEFAULT_TOKEN_FILE)
     check_expiry(token, now=now)
@@ -139,7 +147,11 @@ def _permission_warnings(path: Path) -> tuple[str, ...]:
         return ()
     found = []
     if info.st_mode & (stat.S_IRWXG | stat.S_IRWXO):
-        found.append(f"{path} can be read by other users; fix it with: chmod 600 {path}")
+        mode = stat.S_IMODE(info.st_mode)
+        found.append(
+            f"{path} has group or other permissions (mode {mode:04o}): other users may read "
+            f"or replace your token; fix it with: chmod 600 {path}"
+        )
     if info.st_uid != os.getuid():
         found.append(f"{path} belongs to another user (uid {info.st_uid})")
     return tuple(found)

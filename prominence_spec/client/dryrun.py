@@ -3,7 +3,8 @@
 ``text``  per request a line ``POST <url>`` and the body as one compact JSON line;
 ``json``  one array of ``{"method", "url", "body"}`` (the body embedded verbatim);
 ``curl``  a shell script that sends those same bytes with curl, reading the token from
-          ``$PROMINENCE_TOKEN`` at run time (its value is never written).
+          ``$PROMINENCE_TOKEN`` at run time (its value is never written, and never in
+          curl's argv: the header is read from a private temporary file).
 """
 
 from __future__ import annotations
@@ -54,11 +55,18 @@ def _json(points: Iterable[tuple[str, str]], base_url: str, stream: TextIO) -> i
 
 _CURL_HEAD = """#!/bin/sh
 # Written by `promspec submit --dry-run --curl`: the requests promspec would send.
-# The token is read from $PROMINENCE_TOKEN when this runs; it is not in this file.
+# The token is read from $PROMINENCE_TOKEN when this runs; it is not in this file. curl
+# reads the Authorization header from a private temporary file (-H @FILE), so the token
+# is never in curl's command line, where `ps` would show it to every user.
 set -eu
 : "${PROMINENCE_TOKEN:?set PROMINENCE_TOKEN to your access token}"
+auth=$(mktemp)
+trap 'rm -f "$auth"' EXIT
+trap 'rm -f "$auth"; exit 130' INT TERM
+chmod 600 "$auth"
+printf 'Authorization: Bearer %s\\n' "$PROMINENCE_TOKEN" > "$auth"
 post() {
-    curl -sS -X POST -H "Authorization: Bearer $PROMINENCE_TOKEN" \\
+    curl -sS -X POST -H @"$auth" \\
         -H "Content-Type: application/json" --data-binary @- "$1"
     echo
 }

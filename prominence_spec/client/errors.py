@@ -7,14 +7,24 @@ exception, whose attributes hold the request headers.
 
 from __future__ import annotations
 
+#: The kinds an error can carry: ``no-token`` (a CredentialsError: no token anywhere),
+#: ``no-output`` (a NotFoundError: the job exists but has no stdout/stderr yet),
+#: ``no-job`` (a NotFoundError: no such job or workflow), ``no-route`` (a NotFoundError:
+#: an HTML 404, the URL is wrong), ``refused`` (a TransportError: nothing listens there),
+#: ``timeout`` (a TransportError: no complete answer in time; the server may still act).
+KINDS = ("no-token", "no-output", "no-job", "no-route", "refused", "timeout")
+
 
 class ClientError(Exception):
-    """Base class: ``message`` is one line for a person; ``status`` the HTTP status, if any."""
+    """Base class: ``message`` is one line for a person; ``status`` the HTTP status, if any;
+    ``kind`` a stable name for what went wrong within the class (see :data:`KINDS`), for
+    code that must tell cases apart without reading the message."""
 
-    def __init__(self, message: str, *, status: int | None = None) -> None:
+    def __init__(self, message: str, *, status: int | None = None, kind: str | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.status = status
+        self.kind = kind
 
     def __str__(self) -> str:
         return self.message
@@ -55,8 +65,10 @@ class ServerError(ClientError):
 class TransportError(ClientError):
     """The network failed; ``sent`` is False when the request certainly did not leave."""
 
-    def __init__(self, message: str, *, sent: bool, status: int | None = None) -> None:
-        super().__init__(message, status=status)
+    def __init__(
+        self, message: str, *, sent: bool, status: int | None = None, kind: str | None = None
+    ) -> None:
+        super().__init__(message, status=status, kind=kind)
         self.sent = sent
 
 

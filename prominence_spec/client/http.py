@@ -19,16 +19,18 @@ import re
 import threading
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from email.utils import parsedate_to_datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
-from requests.adapters import HTTPAdapter
 from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 from urllib3.util.retry import Retry
 
+from prominence_spec.client.config import is_loopback
 from prominence_spec.client.credentials import Token
+from prominence_spec.client.deadline import BoundedAdapter, bounded, expired
 from prominence_spec.client.errors import ConfigError, TransportError
 
 LOG = logging.getLogger("prominence_spec.client")
@@ -62,16 +64,34 @@ class Reply:
     headers: Mapping[str, str]
     content: bytes
     elapsed: float
+    note: str = ""  # what the client made of it (a Retry-After it did not wait for)
 
     def json(self) -> Any:
         """The decoded JSON body, or ``None`` when the body is not JSON."""
+        return self.decoded()[0]
+
+    def decoded(self) -> tuple[Any, str | None]:
+        """(the JSON body, None), or (None, why it is not one)."""
         try:
-            return json.loads(self.content)
+            return json.loads(self.content), None
+        except RecursionError:  # the decoder recurses per level: [[[[... of a hostile body
+            return None, "JSON nested more deeply than any answer of the API"
         except ValueError:
-            return None
+            return None, "not JSON"
 
     def retry_after(self, cap: float) -> float | None:
         return parse_retry_after(self.headers.get("Retry-After"), cap)
+
+
+def retry_after_note(reply: Reply, cap: float) -> str:
+    """What the answer's Retry-After asked for, and that it was more than promspec waits."""
+    asked = reply.retry_after(float("inf"))
+    if asked is None or asked <= cap:
+        return ""
+    return (
+        f"; the server asks to retry after {asked:g} s (Retry-After), more than the "
+        f"{cap:g} s promspec waits: not retried, try again later"
+    )
 
 
 def parse_retry_after(value: str | None, cap: float) -> float | None:
@@ -175,16 +195,17 @@ class Transport:
         if self.token is not None:
             LOG.debug("  Authorization: Bearer ***")
         try:
-            response = self.session.request(
-                method,
-                url,
-                params=params,
-                data=body,
-                headers=headers,
-                timeout=self.timeout,
-                allow_redirects=False,
-            )
-            content = response.content
+            with bounded(self.timeout[1]):  # the whole answer, not only each read
+                response = self.session.request(
+                    method,
+                    url,
+                    params=params,
+                    data=body,
+                    headers=headers,
+                    timeout=self.timeout,
+                    allow_redirects=False,
+                )
+                content = response.content
         except requests.exceptions.RequestException as exc:
             raise self._failure(method, url, exc) from None
         elapsed = time.monotonic() - started
@@ -197,15 +218,21 @@ class Transport:
         if isinstance(exc, (requests.exceptions.InvalidURL, requests.exceptions.MissingSchema)):
             return ConfigError(f"{method} {url}: {_reason(exc)}")
         sent = not _not_sent(exc)
-        if isinstance(exc, requests.exceptions.ReadTimeout):
+        if expired():
+            why = f"no complete answer within {self.timeout[1]:g} s (the server answers too slowly)"
+        elif isinstance(exc, requests.exceptions.ReadTimeout):
             why = f"no answer within {self.timeout[1]:g} s"
         elif isinstance(exc, requests.exceptions.ConnectTimeout):
             why = f"could not connect within {self.timeout[0]:g} s"
         else:
             why = _reason(exc)
+        timed_out = expired() or isinstance(exc, requests.exceptions.ReadTimeout)
+        kind = "refused" if why == "connection refused" else ("timeout" if timed_out else None)
+        if kind and is_loopback(urlsplit(url).hostname or ""):
+            why += " (is `promspec sandbox` running? start it with `promspec sandbox`)"
         message = self.redact(f"{method} {url}: {why}")
         LOG.info("%s", message)
-        return TransportError(message, sent=sent)
+        return TransportError(message, sent=sent, kind=kind)
 
     # -- retries and pacing --------------------------------------------------------------
     def call(self, method: str, path: str, *, params: Mapping[str, str] | None = None) -> Reply:
@@ -223,6 +250,8 @@ class Transport:
                 continue
             if reply.status not in RETRY_STATUSES or not self._may_retry(attempt):
                 return reply
+            if self.asks_too_long(reply):
+                return replace(reply, note=retry_after_note(reply, self.policy.retry_after_cap))
             self.pause(reply)
             self.sleep(self.policy.delay(attempt))
 
@@ -235,6 +264,14 @@ class Transport:
                 return False
             self._budget -= 1
             return True
+
+    def asks_too_long(self, reply: Reply) -> bool:
+        """A Retry-After beyond the cap: not waited for (the answer says so, see
+        :func:`retry_after_note`), so that one header cannot hold a command for hours."""
+        if reply.status not in (429, 503):
+            return False
+        asked = reply.retry_after(float("inf"))
+        return asked is not None and asked > self.policy.retry_after_cap
 
     def pause(self, reply: Reply) -> float | None:
         """Hold every request of this client for the reply's Retry-After (429, 503)."""
@@ -260,7 +297,7 @@ def _session(token: Token | None, pool_size: int, user_agent: str) -> requests.S
     session.trust_env = False
     session.auth = BearerAuth(token)
     session.headers["User-Agent"] = user_agent
-    adapter = HTTPAdapter(
+    adapter = BoundedAdapter(
         pool_connections=2,
         pool_maxsize=max(1, pool_size),
         pool_block=True,

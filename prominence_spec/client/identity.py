@@ -58,6 +58,16 @@ def point_id(run_id: str, key: int) -> str:
     return f"{run_id}-{key}"
 
 
+def point_key(record: Mapping[str, Any], run: str) -> int | None:
+    """The point key a record's ``promspecid`` label gives in ``run`` (None: not the run's)."""
+    labels = record.get("labels")
+    value = labels.get(ID_LABEL) if isinstance(labels, dict) else None
+    prefix = f"{run}-"
+    if isinstance(value, str) and value.startswith(prefix) and value[len(prefix) :].isdigit():
+        return int(value[len(prefix) :])
+    return None
+
+
 def with_labels(document: Mapping[str, Any], run_id: str, key: int) -> dict[str, Any]:
     """A shallow copy with the identity labels added (the spec's own labels kept first)."""
     labelled = dict(document)

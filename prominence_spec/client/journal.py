@@ -260,6 +260,16 @@ class Journal:
                 (state, error, time.time(), url, run, key),
             )
 
+    def restore(self, url: str, run: str, key: int, job_id: int, attempt: int) -> None:
+        """A new attempt certainly made nothing (a refused re-run): the point is back to
+        its job ``job_id`` of attempt ``attempt``."""
+        with self._write() as db:
+            db.execute(
+                "UPDATE points SET state = 'submitted', job_id = ?, attempt = ?, error = NULL, "
+                "updated = ?, deadline = NULL WHERE url = ? AND run = ? AND key = ?",
+                (job_id, attempt, time.time(), url, run, key),
+            )
+
     def forget_sending(self, url: str, run: str, key: int) -> None:
         """The POST certainly never left (stopped before sending): back to 'rejected'."""
         self.mark_failed(url, run, key, "not sent", ambiguous=False)
@@ -330,7 +340,9 @@ def _take_lock(path: Path) -> IO[str]:
     except OSError:
         handle.close()
         raise JournalError(
-            f"run locked: another `promspec submit` is using {path.parent}; "
-            "wait for it to finish (or pass another --state)"
+            f"run locked: another `promspec submit` is using {path.parent}; wait for it "
+            "to finish, then run this one again: it sends only what is still missing (a "
+            "second submit of the same spec at the same time, with any --state, could send "
+            "points twice)"
         ) from None
     return handle

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from contextlib import suppress
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,8 @@ from prominence_spec.client.api import TERMINAL, Client
 from prominence_spec.client.errors import ConfigError, NotFoundError
 from prominence_spec.client.identity import RUN_LABEL
 from prominence_spec.client.journal import Journal, state_dir_for
+from prominence_spec.client.polling import until
+from prominence_spec.client.run_jobs import RunJob, list_run
 from prominence_spec.client.source import SpecSource
 
 
@@ -33,64 +36,111 @@ def is_id(text: str) -> bool:
     return text.isdigit()
 
 
+@dataclass(frozen=True)
+class Lost:
+    """A journal's job id that the server no longer shows under its point's label."""
+
+    spec: str
+    key: int
+    id: int
+
+    @property
+    def message(self) -> str:
+        return (
+            f"{self.spec}: point {self.key}: job {self.id} (in the journal) is not on the "
+            "server under this run's label: the server lost it (its data was reset or "
+            "restored; the id may now be another job's), so it is left alone; "
+            f"`promspec submit {self.spec}` submits the point again"
+        )
+
+
+@dataclass
+class Resolved:
+    """What to act on, and the journal ids that turned out lost (never acted on)."""
+
+    targets: list[Target] = field(default_factory=list)
+    lost: list[Lost] = field(default_factory=list)
+
+
 def resolve_targets(
     client: Client,
     args: Iterable[str],
     *,
     workflows: bool = False,
     state: str | Path | None = None,
-) -> list[Target]:
+) -> Resolved:
     """Ids as given (jobs, or workflows with ``workflows``), spec files as their jobs."""
-    found: list[Target] = []
+    resolved = Resolved()
     for arg in args:
         if is_id(arg):
-            found.append(Target(int(arg), workflows))
+            resolved.targets.append(Target(int(arg), workflows))
             continue
         path = Path(arg)
         if not path.is_file():
             raise ConfigError(f"{arg}: neither a job id nor a spec file")
-        found.extend(spec_targets(client, path, state=state))
+        found = spec_jobs(client, path, state=state)
+        resolved.targets.extend(found.targets)
+        resolved.lost.extend(found.lost)
     seen: set[tuple[int, bool]] = set()
     unique = []
-    for target in found:
+    for target in resolved.targets:
         if (target.id, target.workflow) not in seen:
             seen.add((target.id, target.workflow))
             unique.append(target)
-    return unique
+    resolved.targets = unique
+    return resolved
 
 
 def spec_targets(client: Client, spec: Path, *, state: str | Path | None = None) -> list[Target]:
-    """The jobs (or workflows) of the spec's latest run on this server."""
+    """The jobs (or workflows) of the spec's latest run on this server (lost ones left out)."""
+    return spec_jobs(client, spec, state=state).targets
+
+
+def spec_jobs(client: Client, spec: Path, *, state: str | Path | None = None) -> Resolved:
+    """The spec's latest run as one listing by its label shows it, checked against the
+    journal: a journal id the listing does not show under its point is :class:`Lost`."""
     folder = state_dir_for(spec, state)
     journal = Journal.read(folder)
-    if journal is not None:
-        with journal:
-            record = journal.latest_for_spec(client.url, str(spec.resolve()))
-            if record is not None:
-                points = journal.points(client.url, record.run)
-                return [
-                    Target(p.job_id, p.kind == "workflow", p.name)
-                    for _, p in sorted(points.items())
-                    if p.state == "submitted" and p.job_id is not None
-                ]
-    return _by_label(client, spec)
+    if journal is None:
+        return _by_label(client, spec)
+    with journal:
+        record = journal.latest_for_spec(client.url, str(spec.resolve()))
+        if record is None:
+            return _by_label(client, spec)
+        points = journal.points(client.url, record.run)
+        history = journal.known_ids(client.url, record.run)
+    kinds = {p.kind for p in points.values()}
+    listing = list_run(
+        client, record.run, jobs=kinds != {"workflow"}, workflows="workflow" in kinds
+    )
+    resolved = Resolved()
+    for key in sorted(set(points) | set(listing.by_key())):
+        point = points.get(key)
+        mine = point.job_id if point is not None and point.state == "submitted" else None
+        job: RunJob | None
+        if mine is not None and listing.has(key, mine):
+            job = next(j for j in listing.of(key) if j.id == mine)
+        else:
+            job = listing.current(key, history.get(key, ()))
+            if job is None and mine is not None:
+                resolved.lost.append(Lost(str(spec), key, mine))
+        if job is not None:
+            resolved.targets.append(Target(job.id, job.workflow, job.name))
+    return resolved
 
 
-def _by_label(client: Client, spec: Path) -> list[Target]:
+def _by_label(client: Client, spec: Path) -> Resolved:
     from prominence_spec.client.plan import run_identity
 
     ident = run_identity(SpecSource(spec), client.url, None, new_run=False)
-    found = []
-    for workflows in (False, True):
-        for item in client.find(RUN_LABEL, ident.run, workflows=workflows):
-            if type(item.get("id")) is int:
-                found.append(Target(item["id"], workflows, item.get("name")))
+    listing = list_run(client, ident.run, jobs=True, workflows=True)
+    found = [Target(job.id, job.workflow, job.name) for job in listing.jobs]
     if not found:
         raise NotFoundError(
             f"{spec}: no submitted jobs found (no journal run in {state_dir_for(spec)} for "
             f"{client.url}, and no jobs labelled {RUN_LABEL}={ident.run})"
         )
-    return sorted(found, key=lambda t: t.id)
+    return Resolved(found)
 
 
 def records(
@@ -107,6 +157,68 @@ def records(
     return found
 
 
+@dataclass(frozen=True)
+class Deletion:
+    """What became of one target of a delete: ``deleted``; or it had ``already`` ended
+    (its status: completed, failed, killed, deleted), which is not a failure; or an
+    ``error`` (no such job)."""
+
+    target: Target
+    deleted: bool = False
+    already: str | None = None
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+def delete_targets(client: Client, targets: Iterable[Target]) -> list[Deletion]:
+    """Delete every target that is still pending or running, in one ``DELETE ?id=...``
+    request per kind and chunk (so that pending jobs cannot start in slots freed by
+    running ones deleted before them), after one read of their records: a target that has
+    already ended is reported as such (the server would answer "No such job(s)"), an
+    unknown one as an error. The records are read again afterwards to tell which went."""
+    wanted = list(dict.fromkeys(targets))
+    before = records(client, wanted)
+    active = [t for t in wanted if before.get(_key(t), {}).get("status") not in (*TERMINAL, None)]
+    for workflows in (False, True):
+        ids = [t.id for t in active if t.workflow == workflows]
+        for start in range(0, len(ids), DELETE_CHUNK):
+            # NotFoundError: every one of them ended meanwhile; the second read says so
+            with suppress(NotFoundError):
+                client.delete(ids[start : start + DELETE_CHUNK], workflows=workflows)
+    after = records(client, active) if active else {}
+    return [_deletion(t, before.get(_key(t)), after.get(_key(t)), t in active) for t in wanted]
+
+
+#: Ids per DELETE request (the server takes a comma-separated list; URLs stay short).
+DELETE_CHUNK = 100
+
+
+def _key(target: Target) -> tuple[int, bool]:
+    return (target.id, target.workflow)
+
+
+def _deletion(
+    target: Target,
+    before: Mapping[str, Any] | None,
+    after: Mapping[str, Any] | None,
+    was_active: bool,
+) -> Deletion:
+    kind = "workflow" if target.workflow else "job"
+    if before is None:
+        return Deletion(target, error=f"no such {kind}")
+    if not was_active:
+        return Deletion(target, already=str(before.get("status")))
+    status = (after or {}).get("status")
+    if status == "deleted":
+        return Deletion(target, deleted=True)
+    if status in TERMINAL:
+        return Deletion(target, already=str(status))  # it ended before the DELETE came
+    return Deletion(target, error=f"the server did not delete it (still {status or 'unknown'})")
+
+
 def all_terminal(
     targets: Iterable[Target], found: Mapping[tuple[int, bool], dict[str, Any]]
 ) -> bool:
@@ -121,15 +233,12 @@ def poll(
     timeout: float | None = None,
 ) -> Iterator[dict[tuple[int, bool], dict[str, Any]]]:
     """Snapshots of the targets' records until all are terminal (or ``timeout`` s)."""
-    deadline = None if timeout is None else time.monotonic() + timeout
-    while True:
-        found = records(client, targets)
-        yield found
-        if all_terminal(targets, found):
-            return
-        if deadline is not None and time.monotonic() >= deadline:
-            return
-        time.sleep(interval)
+    return until(
+        lambda: records(client, targets),
+        lambda found: all_terminal(targets, found),
+        interval=interval,
+        timeout=timeout,
+    )
 
 
 class Follower:
@@ -143,17 +252,15 @@ class Follower:
         reader = self.client.stdout if self.stream == "stdout" else self.client.stderr
         try:
             data = reader(self.job_id, offset=self.offset)
-        except NotFoundError:
-            return b""
-        except Exception as exc:  # "stdout does not exist" before the job starts
-            if "does not exist" in str(exc):
+        except NotFoundError as exc:  # no output before the job starts
+            if exc.kind == "no-output":
                 return b""
             raise
         self.offset += len(data)
         return data
 
 
-def workflow_jobs(client: Client, workflow_id: int) -> list[Target]:
+def workflow_job_targets(client: Client, workflow_id: int) -> list[Target]:
     """The jobs a workflow has made so far (factory instances included), by id."""
     jobs = client.list_jobs(workflow=workflow_id, all=True)
     found = [Target(j["id"], False, j.get("name")) for j in jobs if type(j.get("id")) is int]
@@ -164,7 +271,7 @@ def jobs_of(client: Client, targets: Iterable[Target]) -> list[Target]:
     """Jobs as they are, each workflow as the jobs it has made (repeats left out)."""
     found: list[Target] = []
     for target in targets:
-        found.extend(workflow_jobs(client, target.id) if target.workflow else [target])
+        found.extend(workflow_job_targets(client, target.id) if target.workflow else [target])
     unique: dict[int, Target] = {}
     for target in found:
         unique.setdefault(target.id, target)

@@ -26,7 +26,17 @@ from prominence_spec.client.http import Reply
 
 _TITLE = re.compile(rb"<title>(.*?)</title>", re.IGNORECASE | re.DOTALL)
 _TAGS = re.compile(r"<[^>]+>")
-_NOT_FOUND = ("does not exist", "no such")
+#: Production's messages that mean "not there", and the kind each one is (others, like
+#: "Image x does not exist" for a POST, are rejections of the request).
+_NOT_FOUND = {
+    "job does not exist": "no-job",
+    "workflow does not exist": "no-job",
+    "no such job(s)": "no-job",
+    "no such job": "no-job",
+    "no such workflow(s)": "no-job",
+    "stdout does not exist": "no-output",
+    "stderr does not exist": "no-output",
+}
 
 
 def error_text(reply: Reply) -> str | None:
@@ -45,7 +55,7 @@ def summary(reply: Reply, token: Token | None = None) -> str:
     message = error_text(reply)
     if message is None:
         message = _page_summary(reply.content)
-    line = f"HTTP {reply.status}" + (f": {message}" if message else "")
+    line = f"HTTP {reply.status}" + (f": {message}" if message else "") + reply.note
     return token.redact(line) if token is not None else line
 
 
@@ -75,11 +85,12 @@ def failure(reply: Reply, *, token: Token | None = None, what: str = "") -> Clie
         return PermissionDeniedError(f"{where}{line}", status=status)
     if status == 404:
         if message:
-            return NotFoundError(f"{where}{line}", status=status)
+            return NotFoundError(f"{where}{line}", status=status, kind="no-job")
         return NotFoundError(
             f"{where}{line} for {reply.method} {reply.url}: no such route on the server "
             "(is the URL right? it should end in /v1)",
             status=status,
+            kind="no-route",
         )
     if 300 <= status < 400:
         location = reply.headers.get("Location", "?")
@@ -95,8 +106,9 @@ def failure(reply: Reply, *, token: Token | None = None, what: str = "") -> Clie
             f"{where}{line}: the request is larger than the server's 1 MiB limit", status=status
         )
     if 400 <= status < 500 or (status < 300 and message):
-        if message and any(m in message.lower() for m in _NOT_FOUND):
-            return NotFoundError(f"{where}{message}", status=status)
+        kind = _NOT_FOUND.get(message.strip().rstrip(".").lower())
+        if kind is not None:
+            return NotFoundError(f"{where}{message}", status=status, kind=kind)
         return RejectedError(f"{where}{message or line}", status=status)
     if status >= 500:
         return ServerError(f"{where}{line}", status=status)
@@ -120,15 +132,29 @@ def expect_json(reply: Reply, ok: tuple[int, ...], *, token: Token | None, what:
     """The JSON body of a success; an error body with a success status still fails."""
     if reply.status not in ok:
         fail(reply, token=token, what=what)
-    data = reply.json()
-    if data is None:
+    data, problem = reply.decoded()
+    if problem is not None:
+        shown = f" ({summary(reply, token)})" if problem == "not JSON" else ""
         raise ServerError(
-            f"{what}: HTTP {reply.status} but the body is not JSON ({summary(reply, token)})",
-            status=reply.status,
+            f"{what}: HTTP {reply.status} but the body is {problem}{shown}", status=reply.status
         )
     if isinstance(data, dict) and isinstance(data.get("error"), str):
         fail(reply, token=token, what=what)
     return data
+
+
+def looks_like_html_page(content: bytes) -> bool:
+    """Whether a body is an HTML document (a portal's or a proxy's page, or a job's output
+    that happens to be one: the caller tells which by asking the API)."""
+    head = content[:512].lstrip().lower()
+    return head.startswith((b"<!doctype html", b"<html"))
+
+
+def page_title(content: bytes) -> str:
+    found = _TITLE.search(content[:4096])
+    return (
+        " ".join(html.unescape(found.group(1).decode("utf-8", "replace")).split()) if found else ""
+    )
 
 
 def expect_list(reply: Reply, *, token: Token | None, what: str) -> list[dict[str, Any]]:

@@ -5,9 +5,14 @@
 2. Pass one renders every point, adds the identity labels and checks each body (valid,
    at most 1 MiB, and the same as the journal's digest for points already sent). Nothing
    is sent if anything is wrong. Only a small summary per point is kept.
-3. Points the journal has as ``sending``/``ambiguous`` are looked up by label; for a run the
-   journal has never seen, one query by the run label adopts jobs a lost journal forgot.
+3. One listing by the run's label (:mod:`run_jobs`) settles every point: a journal id the
+   server still shows under its point is "already there"; one it does not show was lost
+   by the server and the point is sent again; a point the journal lacks, or has as
+   ``sending``/``ambiguous``, is adopted when the listing has it (a POST that may still be
+   in flight is waited for until its deadline, then listed again).
 4. Pass two renders again and streams the points still missing to the bulk sender.
+5. When anything was sent, one more listing finds points with two jobs (another submit of
+   the same run at the same time): they are reported, never hidden.
 """
 
 from __future__ import annotations
@@ -20,8 +25,7 @@ from typing import Any
 
 from prominence_spec.client.api import Client
 from prominence_spec.client.bulk import BulkOutcome, BulkSender, Outgoing, Progress
-from prominence_spec.client.errors import ChangedSpecError
-from prominence_spec.client.identity import ID_LABEL, RUN_LABEL, point_id
+from prominence_spec.client.errors import ChangedSpecError, ClientError
 from prominence_spec.client.journal import Journal, PointRecord, RunRecord, state_dir_for
 from prominence_spec.client.plan import (
     MAX_BODY_BYTES,
@@ -29,10 +33,11 @@ from prominence_spec.client.plan import (
     labelled_points,
     run_identity,
 )
+from prominence_spec.client.run_jobs import RunListing, list_run
 from prominence_spec.client.source import SpecSource
 from prominence_spec.diagnostics import Diagnostic, has_errors
 
-_PER_POINT_LOOKUPS = 64  # more points to check than this: one query by the run label
+_UNSURE = frozenset({"sending", "ambiguous"})
 _RETRY_STATES = frozenset({"failed", "killed"})
 
 
@@ -53,6 +58,11 @@ class SubmitReport:
     submitted: list[PointResult] = field(default_factory=list)
     existing: list[PointResult] = field(default_factory=list)
     failed: list[PointResult] = field(default_factory=list)
+    lost: list[PointResult] = field(default_factory=list)  # ids the server no longer has
+    unknown: list[PointResult] = field(default_factory=list)  # may exist: not sent twice
+    duplicates: list[tuple[int, list[int]]] = field(default_factory=list)
+    label_checks: int = 0  # listings by the run's label
+    unchecked: str | None = None  # why the listing after sending failed
     retried: int = 0
     found_by_label: int = 0
     not_sent: int = 0
@@ -66,7 +76,8 @@ class SubmitReport:
     @property
     def ok(self) -> bool:
         complete = len(self.submitted) + len(self.existing) == self.total
-        return complete and not self.failed and not has_errors(self.diagnostics)
+        clean = not self.failed and not self.unknown and not self.duplicates
+        return complete and clean and not has_errors(self.diagnostics)
 
     def as_dict(self) -> dict[str, Any]:
         def rows(items: list[PointResult], *, error: bool) -> list[dict[str, Any]]:
@@ -79,6 +90,9 @@ class SubmitReport:
             "submitted": rows(self.submitted, error=False),
             "existing": rows(self.existing, error=False),
             "failed": rows(self.failed, error=True),
+            "unknown": rows(self.unknown, error=True),
+            "lost": rows(self.lost, error=False),
+            "duplicates": [{"index": key, "ids": ids} for key, ids in self.duplicates],
         }
 
 
@@ -137,7 +151,7 @@ class Submit:
             )
         )
         work = _Work(self, journal, ident.run, summaries, known, report)
-        work.settle(adopt=ident.record is None)
+        work.settle()
         self.on_phase("sending", len(work.to_send))
         outcome = BulkSender(
             self.client,
@@ -147,6 +161,8 @@ class Submit:
             on_progress=self.on_progress,
         ).send_all(work.outgoing())
         work.finish(outcome)
+        if outcome.sent:
+            work.check_duplicates()
         return report
 
     def _first_pass(
@@ -168,7 +184,13 @@ class Submit:
 
 
 class _Work:
-    """Which points exist, which to check, which to send; then the report."""
+    """Which points exist, which to check, which to send; then the report.
+
+    One listing by the run's label (:mod:`run_jobs`) is the truth: a journal id the
+    listing does not show under its point was lost by the server (it may now be someone
+    else's job) and the point is sent again; any point the journal does not show as
+    confirmed is looked up in the same listing before it is sent.
+    """
 
     def __init__(
         self,
@@ -185,90 +207,93 @@ class _Work:
         self.known, self.report = known, report
         self.history = journal.known_ids(self.url, run)
         self.existing: dict[int, int] = {}
+        self.status: dict[int, str | None] = {}
         self.to_send: dict[int, int] = {}  # key -> attempt
 
-    def settle(self, *, adopt: bool) -> None:
-        unsure: list[int] = []
-        for key in self.summaries:
-            record = self.known.get(key)
-            if record is None or record.state == "rejected":
-                self.to_send[key] = record.attempt if record else 1
-            elif record.state == "submitted" and record.job_id is not None:
-                self.existing[key] = record.job_id
-            else:
-                unsure.append(key)
-        if adopt:
-            self._adopt(list(self.to_send))
-        self._check(unsure)
+    def settle(self) -> None:
+        self.submit.on_phase("asking the server", len(self.summaries))
+        listing = self.listing()
+        in_flight = [key for key in self.summaries if self._classify(key, listing)]
+        self._after_deadlines(in_flight)
+        self.report.duplicates = self.duplicates(listing)
         if self.submit.retry_failed:
             self._retry_failed()
 
-    def _adopt(self, keys: list[int]) -> None:
-        """A run the journal never saw: jobs on the server with its label are adopted."""
-        if not keys:
-            return
-        found = self._by_run_label()
-        for key in keys:
-            if key in found:
-                self._found(key, found[key])
+    def listing(self) -> RunListing:
+        kinds = {s.kind for s in self.summaries.values()}
+        found = list_run(self.client, self.run, jobs="job" in kinds, workflows="workflow" in kinds)
+        self.report.label_checks += found.requests
+        return found
 
-    def _check(self, keys: list[int]) -> None:
+    def _classify(self, key: int, listing: RunListing) -> bool:
+        """Decide what the point needs; True when its POST may still be in flight."""
+        record = self.known.get(key)
+        confirmed = record.job_id if record is not None and record.state == "submitted" else None
+        if confirmed is not None and listing.has(key, confirmed):
+            self._exists(key, confirmed, listing)
+            return False
+        earlier = set(self.history.get(key, ()))
+        if confirmed is not None:
+            earlier.add(confirmed)
+        job = listing.current(key, earlier)
+        if job is not None:
+            self._found(key, job.id, job.status)
+            return False
+        attempt = record.attempt if record is not None else 1
+        if confirmed is not None:  # the server lost it: a new attempt
+            self.report.lost.append(PointResult(key, self.summaries[key].name, confirmed))
+            self.history.setdefault(key, []).append(confirmed)
+            self.to_send[key] = attempt + 1
+            return False
+        if record is not None and record.state in _UNSURE and (record.deadline or 0) > time.time():
+            return True
+        self.to_send[key] = attempt
+        return False
+
+    def _exists(self, key: int, job_id: int, listing: RunListing) -> None:
+        self.existing[key] = job_id
+        self.status[key] = next((j.status for j in listing.of(key) if j.id == job_id), None)
+
+    def _after_deadlines(self, keys: list[int]) -> None:
+        """Points whose POST may still be on its way: wait until it cannot be, list again."""
         if not keys:
             return
-        self.submit.on_phase("asking the server", len(keys))
-        if len(keys) > _PER_POINT_LOOKUPS:
-            found = self._by_run_label()
-        else:
-            found = {}
-            for key in keys:
-                job = self._lookup(key)
-                if job is not None:
-                    found[key] = job
-        missing = [key for key in keys if key not in found]
-        found.update(self._after_deadlines(missing))
+        until = max(self.known[k].deadline or 0 for k in keys)
+        self.submit.on_phase("waiting for requests that may still be in flight", len(keys))
+        time.sleep(max(0.0, until - time.time()))
+        listing = self.listing()
         for key in keys:
-            if key in found:
-                self._found(key, found[key])
+            job = listing.current(key, self.history.get(key, ()))
+            if job is not None:
+                self._found(key, job.id, job.status)
             else:
                 self.to_send[key] = self.known[key].attempt
 
-    def _after_deadlines(self, keys: list[int]) -> dict[int, int]:
-        """Points whose POST may still be on its way: wait until it cannot be, ask again."""
-        pending = [k for k in keys if (self.known[k].deadline or 0) > time.time()]
-        if not pending:
-            return {}
-        until = max(self.known[k].deadline or 0 for k in pending)
-        self.submit.on_phase("waiting for requests that may still be in flight", len(pending))
-        time.sleep(max(0.0, until - time.time()))
-        found = {}
-        for key in pending:
-            job = self._lookup(key)
-            if job is not None:
-                found[key] = job
+    def duplicates(self, listing: RunListing) -> list[tuple[int, list[int]]]:
+        """Jobs-mode points with more than one job of the current attempt (a concurrent
+        submit). A workflow point's later labelled workflows are what a re-run makes
+        (``prominence rerun``, ``--retry-failed``), so they are not duplicates."""
+        found = []
+        for key, jobs in sorted(listing.by_key().items()):
+            summary = self.summaries.get(key)
+            if summary is None or summary.kind == "workflow":
+                continue
+            earlier = set(self.history.get(key, ())) - {self.existing.get(key)}
+            ids = [job.id for job in jobs if job.id not in earlier]
+            if len(ids) > 1:
+                found.append((key, ids))
         return found
 
-    def _lookup(self, key: int) -> int | None:
-        workflows = self.summaries[key].kind == "workflow"
-        exclude = set(self.history.get(key, ()))
-        jobs = self.client.find(ID_LABEL, point_id(self.run, key), workflows=workflows)
-        ids = sorted(j["id"] for j in jobs if type(j.get("id")) is int and j["id"] not in exclude)
-        return ids[0] if ids else None
+    def check_duplicates(self) -> None:
+        """After sending: one more listing; a failing one leaves the report as it is."""
+        try:
+            self.report.duplicates = self.duplicates(self.listing())
+        except ClientError as exc:
+            self.report.unchecked = exc.message
+        for key, ids in self.report.duplicates:  # every submitter keeps the same one: the first
+            self.journal.mark_submitted(self.url, self.run, key, ids[0], found=True)
 
-    def _by_run_label(self) -> dict[int, int]:
-        kinds = {s.kind for s in self.summaries.values()}
-        found: dict[int, int] = {}
-        for kind in sorted(kinds):
-            items = self.client.find(RUN_LABEL, self.run, workflows=kind == "workflow", detail=True)
-            for item in items:
-                key = _key_of(item, self.run)
-                if key is None or type(item.get("id")) is not int:
-                    continue
-                if item["id"] in self.history.get(key, ()):
-                    continue
-                found[key] = min(found.get(key, item["id"]), item["id"])
-        return found
-
-    def _found(self, key: int, job_id: int) -> None:
+    def _found(self, key: int, job_id: int, status: str | None = None) -> None:
         summary = self.summaries[key]
         record = self.known.get(key)
         attempt = record.attempt if record else 1
@@ -285,23 +310,40 @@ class _Work:
         )
         self.to_send.pop(key, None)
         self.existing[key] = job_id
+        self.status[key] = status
         self.report.found_by_label += 1
 
     def _retry_failed(self) -> None:
-        by_kind: dict[bool, list[int]] = {}
-        for key, job_id in self.existing.items():
-            by_kind.setdefault(self.summaries[key].kind == "workflow", []).append(job_id)
-        ended: set[int] = set()
-        for workflows, ids in by_kind.items():
-            records = self.client.statuses(ids, workflows=workflows)
-            ended |= {i for i, r in records.items() if r.get("status") in _RETRY_STATES}
         for key, job_id in list(self.existing.items()):
-            if job_id in ended:
+            if self.status.get(key) in _RETRY_STATES:
                 del self.existing[key]
+                if self.summaries[key].kind == "workflow":
+                    self._rerun(key, job_id)
+                    continue
                 record = self.known.get(key)
                 self.to_send[key] = (record.attempt if record else 1) + 1
                 self.history.setdefault(key, []).append(job_id)
                 self.report.retried += 1
+
+    def _rerun(self, key: int, workflow_id: int) -> None:
+        """A failed workflow runs again as the server re-runs it (only what failed)."""
+        from prominence_spec.client.rerun import rerun_point
+
+        record = self.known.get(key)
+        summary = self.summaries[key]
+        done = rerun_point(
+            self.client,
+            self.journal,
+            self.run,
+            summary,
+            workflow_id,
+            record.attempt if record else 1,
+        )
+        self.report.retried += 1
+        if done.id is None:
+            self.report.failed.append(PointResult(key, summary.name, None, done.error))
+        else:
+            self.report.submitted.append(PointResult(key, summary.name, done.id))
 
     def outgoing(self) -> Iterator[Outgoing]:
         if not self.to_send:
@@ -334,7 +376,8 @@ class _Work:
             report.found_by_label += int(sent.found)
         for failed in sorted(outcome.failed, key=lambda f: f.key):
             where = self._where(failed.pointer)
-            report.failed.append(PointResult(failed.key, failed.name, None, failed.error, where))
+            result = PointResult(failed.key, failed.name, None, failed.error, where)
+            (report.unknown if failed.ambiguous else report.failed).append(result)
         report.interrupted = outcome.interrupted
         report.fatal = outcome.fatal
         report.in_flight_abandoned = outcome.in_flight_abandoned
@@ -346,15 +389,6 @@ class _Work:
             return None
         found = self.submit.source.position(pointer)
         return f"{found[0]}:{found[1]}:{found[2]}" if found else None
-
-
-def _key_of(item: dict[str, Any], run: str) -> int | None:
-    labels = item.get("labels")
-    value = labels.get(ID_LABEL) if isinstance(labels, dict) else None
-    prefix = f"{run}-"
-    if isinstance(value, str) and value.startswith(prefix) and value[len(prefix) :].isdigit():
-        return int(value[len(prefix) :])
-    return None
 
 
 def _too_large(source: SpecSource, summary: PointSummary, size: int) -> Diagnostic:

@@ -51,7 +51,9 @@ def checked_points(
             document, plain = build(prepared, index, params)
             document = name(prepared, document, named, params, width)
         except BuildError as exc:
-            findings.record(exc.diagnostics(), locator, index, params)
+            rest = _rest_checked(prepared, exc, check, kind, named, params)
+            found = [*exc.diagnostics(), *rest]
+            findings.record(found, locator, index, params)
             yield None
             continue
         plain = plain and plain_value(document.get("name"))
@@ -59,6 +61,33 @@ def checked_points(
         if found:
             findings.record(found, locator, index, params)
         yield CheckedPoint(index, params, document, found)
+
+
+def _rest_checked(
+    prepared: Prepared,
+    failure: BuildError,
+    check: Check,
+    kind: str,
+    index: int | None,
+    params: dict[str, Any],
+) -> list[Diagnostic]:
+    """The problems of the rest of a document that could not be built in full (a missing
+    ``read_file`` must not hide a schema error elsewhere): the partial document checked,
+    without what is said about the failed values themselves or anything inside them."""
+    if not isinstance(failure.partial, dict):
+        return []
+    try:
+        document = point_of.named(prepared, failure.partial, index, params)
+    except BuildError:
+        document = failure.partial
+    failed = failure.failed_pointers()
+    return [d for d in check(document, kind, False) if not _inside(d.pointer, failed)]
+
+
+def _inside(pointer: str | None, failed: frozenset[str]) -> bool:
+    if pointer is None:
+        return False
+    return any(pointer == f or pointer.startswith(f + "/") for f in failed)
 
 
 __all__ = ["CheckedPoint", "checked_points", "jobs_mode"]

@@ -25,6 +25,8 @@ from dataclasses import dataclass
 from itertools import product
 from typing import Any
 
+from prominence_spec.counting import server_count
+
 #: The counting loop of a ``parameterSweep`` is not simulated beyond this many values.
 MAX_SWEEP_VALUES = 10**6
 
@@ -64,18 +66,11 @@ def value_text(value: Any) -> str:
 
 def sweep_count(start: float, end: float, step: float) -> int:
     """How many values the backend's loop counts by adding ``step`` while ``<= end``."""
-    if not start <= end:
-        return 0
-    if math.isnan(step):
-        return 1
-    if step <= 0 or math.isinf(end) or start + step == start or end + step == end:
+    count = server_count(start, end, step, MAX_SWEEP_VALUES)
+    if count is None:
         raise FactoryError(f"step {step!r} never reaches end {end!r}: the request would hang")
-    if (end - start) / step > MAX_SWEEP_VALUES:
+    if count > MAX_SWEEP_VALUES:
         raise FactoryError(f"more than {MAX_SWEEP_VALUES:,} values from {start!r} to {end!r}")
-    count, value = 0, start
-    while value <= end:
-        value += step
-        count += 1
     return count
 
 

@@ -1,5 +1,5 @@
 """What a running job sees: its resources, the worker's substitutions and the
-environment the worker gives each task (rest-api reference 1.9, last list)."""
+environment the worker gives each task (production's worker, ``promlet.py``; docs/sandbox.md)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
 """``GET /jobs`` and ``GET /workflows`` query parameters, read as the server reads them
-(rest-api reference 1.4), and the database query they make."""
+(production's ``prominence/backend/list_jobs.py``; docs/sandbox.md), and the database
+query they make."""
 
 from __future__ import annotations
 

@@ -1,4 +1,6 @@
-"""The ``/jobs`` routes (rest-api reference 1.4 and 1.6)."""
+"""The ``/jobs`` routes, as production's ``prominence/jobs.py`` serves them
+(github.com/prominence-eosc/prominence); what they answer is in docs/openapi.json and
+docs/sandbox.md."""
 
 from __future__ import annotations
 

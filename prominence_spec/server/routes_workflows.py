@@ -1,4 +1,6 @@
-"""The ``/workflows`` routes (rest-api reference 1.5 and 1.6)."""
+"""The ``/workflows`` routes, as production's ``prominence/workflows.py`` serves them
+(github.com/prominence-eosc/prominence); what they answer is in docs/openapi.json and
+docs/sandbox.md."""
 
 from __future__ import annotations
 

@@ -49,11 +49,17 @@ class Scheduler:
         with self._lock:
             return len(self._running)
 
-    def stop(self, timeout: float = 30.0) -> None:
-        """Stop scheduling; running jobs are stopped and go back to pending."""
+    def stop_scheduling(self, timeout: float = 30.0) -> None:
+        """Start no more jobs (what is pending stays pending); running jobs carry on."""
         self._stopping.set()
         self._wake.set()
-        self._thread.join(timeout)
+        if self._thread.is_alive():
+            self._thread.join(timeout)
+
+    def stop_runners(self, timeout: float) -> list[int]:
+        """Stop the running jobs (they go back to pending) and wait ``timeout`` seconds at
+        most for their runners to record it; returns the jobs whose runner has not."""
+        self.stop_scheduling(timeout)
         with self._lock:
             runners = list(self._running.values())
         for runner in runners:
@@ -61,6 +67,7 @@ class Scheduler:
         deadline = time.monotonic() + timeout
         for runner in runners:
             runner.thread.join(max(0.0, deadline - time.monotonic()))
+        return [runner.job_id for runner in runners if runner.thread.is_alive()]
 
     def _loop(self) -> None:
         while not self._stopping.is_set():

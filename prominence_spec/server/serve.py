@@ -1,57 +1,51 @@
-"""Serving the sandbox with waitress (a multi-threaded production WSGI server) until
-Ctrl-C or SIGTERM; then running jobs are stopped and the database is closed."""
+"""Serving the sandbox in the foreground until Ctrl-C, SIGTERM, SIGHUP or the end of the
+parent's pipe (``--parent-fd``).
+
+Start-up, in this order: the settings are checked, the port is bound (so a port in use
+changes nothing on disk), the data folder is locked and the database opened, the token
+file is written, what a crashed run left is settled, the scheduler starts; then the
+start-up lines are printed and the ready line is written to ``--ready-fd``.
+
+Stop, in this order: no more jobs start, new connections are refused, the requests
+already received are answered (for ``listener.DRAIN_SECONDS`` at most) and waitress's
+threads end, the running jobs are stopped and go back to pending, and only then is the
+database closed and the folder released; last, ``--remove-on-exit`` removes the
+temporary folder of ``promspec run --local``.
+"""
 
 from __future__ import annotations
 
 import logging
-import signal
+import shlex
 from collections.abc import Callable
-from types import FrameType
-
-import waitress
+from typing import Any
 
 from prominence_spec.server.app import create_app
-from prominence_spec.server.config import (
-    MAX_BODY_BYTES,
-    SandboxConfig,
-    is_loopback,
-    reachable_host,
+from prominence_spec.server.config import SandboxConfig, is_loopback, reachable_host
+from prominence_spec.server.handover import (
+    Handover,
+    StopRequest,
+    announce,
+    ready_line,
+    stop_on_signals,
+    watch_parent,
+)
+from prominence_spec.server.listener import (
+    DRAIN_SECONDS,
+    bind,
+    drain,
+    make_server,
+    serve_until,
+    threads_for,
 )
 from prominence_spec.server.recovery import Recovered
 from prominence_spec.server.service import Sandbox
 
-#: Request threads: enough for every running job's callbacks plus clients polling.
-MIN_THREADS = 16
-
-
-def _threads(config: SandboxConfig) -> int:
-    return max(MIN_THREADS, 4 * config.max_jobs)
-
-
-class _OnceFilter(logging.Filter):
-    """Let waitress's "Task queue depth" warning through once, then note it is muted."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.seen = False
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if self.seen:
-            return False
-        self.seen = True
-        record.msg = f"{record.msg} (requests are queueing; this warning is shown once)"
-        return True
-
-
-logging.getLogger("waitress.queue").addFilter(_OnceFilter())
+Say = Callable[[str], None]
 
 
 def _url_host(host: str) -> str:
     return f"[{host}]" if ":" in host else host
-
-
-def _stop(signum: int, frame: FrameType | None) -> None:
-    raise KeyboardInterrupt
 
 
 def _recovery_note(found: Recovered) -> str | None:
@@ -63,38 +57,77 @@ def _recovery_note(found: Recovered) -> str | None:
     )
 
 
-def serve(config: SandboxConfig, say: Callable[[str], None]) -> None:
-    """Run the sandbox in the foreground; ``say`` prints a line for the user."""
-    box = Sandbox(config)
+def serve(config: SandboxConfig, say: Say, handover: Handover | None = None) -> None:
+    """Run the sandbox until it is asked to stop; ``say`` prints a line for the user.
+    Raises ConfigError (before anything is written) for settings it cannot start with."""
+    handover = handover or Handover()
+    stop = StopRequest()
+    with stop_on_signals(stop):
+        config.check()
+        handover.check(config)
+        if handover.parent_fd is not None:
+            watch_parent(handover.parent_fd, stop)
+        sock = bind(config.host, config.port)
+        try:
+            box = Sandbox(config)
+        except BaseException:
+            sock.close()
+            raise
+        try:
+            server = make_server(create_app(box), sock, threads=threads_for(config.max_jobs))
+            _serve(box, server, say, handover, stop)
+        finally:
+            _close(box, say)
+            handover.remove_folder()
+
+
+def _serve(box: Sandbox, server: Any, say: Say, handover: Handover, stop: StopRequest) -> None:
     try:
+        box.write_token_file()
         note = _recovery_note(box.recover())
-        server = waitress.create_server(
-            create_app(box), host=config.host, port=config.port, threads=_threads(config),
-            ident="promspec-sandbox", max_request_body_size=16 * MAX_BODY_BYTES,
-            connection_limit=1000, channel_timeout=120,
-        )  # fmt: skip
-        origin = f"http://{_url_host(reachable_host(config.host))}:{server.effective_port}"
-        box.start(origin)
-        _warn(config, box)
-        say(f"promspec sandbox: serving {origin}/api/v1")
-        say(f"token file: {config.resolved_token_file}")
-        say(f"data: {config.data_dir}")
-        say(f"executor: {box.executor.name}" + _auto_note(config, box))
-        if note:
-            say(note)
-        signal.signal(signal.SIGTERM, _stop)
-        server.run()
+        host = _url_host(reachable_host(box.config.host))
+        box.start(f"http://{host}:{server.effective_port}")
+        _say_started(box, say, note)
+        if handover.ready_fd is not None:
+            announce(handover.ready_fd, ready_line(box.base_url, box.config.resolved_token_file))
+        serve_until(server, stop)
     finally:
-        box.close()
+        if stop.is_set():
+            say(f"promspec sandbox: stopping ({stop.reason})")
+        box.stop_scheduling()
+        cut = drain(server)
+        if cut:
+            say(f"warning: {cut} connection(s) still busy after {DRAIN_SECONDS:g} s were closed")
 
 
-def _warn(config: SandboxConfig, box: Sandbox) -> None:
+def _close(box: Sandbox, say: Say) -> None:
+    left = box.close()
+    if left:
+        say(f"warning: job(s) {', '.join(map(str, left))} did not stop in time; "
+            "the next start settles them")  # fmt: skip
+
+
+def _say_started(box: Sandbox, say: Say, note: str | None) -> None:
+    config = box.config
+    _warn(box)
+    say(f"promspec sandbox: serving {box.base_url}")
+    say(f"token file: {config.resolved_token_file}")
+    say(f"data: {config.data_dir}")
+    say(f"executor: {box.executor.name}" + _auto_note(box))
+    if note:
+        say(note)
+    say("# to use it from another shell:")
+    say(f"export PROMINENCE_URL={shlex.quote(box.base_url)}")
+    say(f"export PROMINENCE_TOKEN_FILE={shlex.quote(str(config.resolved_token_file))}")
+
+
+def _warn(box: Sandbox) -> None:
     """Say on stderr what this sandbox exposes (never a token)."""
     log = logging.getLogger("promspec.sandbox")
-    if not is_loopback(config.host):
+    if not is_loopback(box.config.host):
         log.warning(
             "warning: listening on %s: traffic, tokens included, is cleartext http; anyone "
-            "who can reach it and holds a token can submit jobs", config.host
+            "who can reach it and holds a token can submit jobs", box.config.host
         )  # fmt: skip
     if box.executor.name == "host":
         log.warning(
@@ -103,8 +136,8 @@ def _warn(config: SandboxConfig, box: Sandbox) -> None:
         )
 
 
-def _auto_note(config: SandboxConfig, box: Sandbox) -> str:
-    if config.executor != "auto":
+def _auto_note(box: Sandbox) -> str:
+    if box.config.executor != "auto":
         return ""
     if box.executor.name == "host":
         return " (auto: no usable container runtime, so tasks run on this machine)"

@@ -6,6 +6,7 @@ from __future__ import annotations
 import fcntl
 import os
 import secrets
+import sqlite3
 import time
 from pathlib import Path
 from typing import IO
@@ -17,6 +18,9 @@ from prominence_spec.server.recovery import Recovered, recover
 from prominence_spec.server.runner import RunEnv
 from prominence_spec.server.scheduler import Scheduler
 from prominence_spec.server.store import Store, StoreError
+
+#: Seconds the runners have, on top of the kill grace, to record their end at a stop.
+RUNNERS_SECONDS = 30.0
 
 
 def _lock(data_dir: Path) -> IO[str]:
@@ -55,28 +59,36 @@ def choose_executor(name: str) -> Executor:
 
 
 class Sandbox:
-    """Everything behind the API, for one data folder."""
+    """Everything behind the API, for one data folder.
+
+    Made in an order that holds nothing when it fails: the executor is chosen first, then
+    the folder is locked, and whatever fails after the lock releases it. The token file is
+    written only by :meth:`write_token_file` (``serve`` calls it once the port is bound).
+    """
 
     def __init__(self, config: SandboxConfig) -> None:
         config.check()
         self.config = config
+        self.executor = choose_executor(config.executor)
+        config.check_executor(self.executor.name)
         ensure_private_dir(config.data_dir)
         ensure_private_dir(config.data_dir / "jobs")
         self._lock = _lock(config.data_dir)
-        self.secret = load_or_create_secret(config.resolved_secret_file, config.data_dir)
-        ensure_token_file(config.resolved_token_file, self.secret)
         try:
-            self.store = Store(config.data_dir / "sandbox.db")
-        except StoreError as exc:
+            self.secret = load_or_create_secret(config.resolved_secret_file, config.data_dir)
+            self.store, self.marker = _open_store(config.data_dir / "sandbox.db")
+        except BaseException:
             self._lock.close()
-            raise ConfigError(str(exc)) from None
-        self.marker = _marker(self.store)
-        self.executor = choose_executor(config.executor)
-        config.check_executor(self.executor.name)
+            raise
         self.started = time.time()
         self.base_url = ""
         self.origin = ""
         self.scheduler: Scheduler | None = None
+        self._closed = False
+
+    def write_token_file(self) -> None:
+        """Write the default user's token file (unless a valid one is there)."""
+        ensure_token_file(self.config.resolved_token_file, self.secret)
 
     def recover(self) -> Recovered:
         """Settle what a crashed sandbox left (before anything new runs)."""
@@ -101,12 +113,44 @@ class Sandbox:
         if self.scheduler is not None:
             self.scheduler.cancel(job_ids)
 
-    def close(self) -> None:
-        """Stop running jobs (they go back to pending), then close the database."""
+    def stop_scheduling(self) -> None:
+        """Start no more jobs; what is pending stays pending for the next start."""
         if self.scheduler is not None:
-            self.scheduler.stop()
+            self.scheduler.stop_scheduling()
+
+    def close(self, runner_timeout: float | None = None) -> list[int]:
+        """Stop running jobs (they go back to pending), wait for their runners to record
+        it, then close the database and release the folder. A job whose runner has not
+        ended within ``runner_timeout`` seconds (default: 30 plus the kill grace) is
+        returned, and the database and the lock stay open under it: the runner records
+        its end if it can, and the next start settles the job if it cannot."""
+        if self._closed:
+            return []
+        if runner_timeout is None:
+            runner_timeout = RUNNERS_SECONDS + self.config.kill_grace
+        if self.scheduler is not None:
+            left = self.scheduler.stop_runners(runner_timeout)
+            if left:
+                return left
+        self._closed = True
         self.store.close()
         self._lock.close()
+        return []
+
+
+def _open_store(path: Path) -> tuple[Store, str]:
+    """The database and this folder's marker (closed again if the marker cannot be read)."""
+    try:
+        store = Store(path)
+    except StoreError as exc:
+        raise ConfigError(str(exc)) from None
+    except sqlite3.Error as exc:
+        raise ConfigError(f"cannot open the database {path}: {exc}") from None
+    try:
+        return store, _marker(store)
+    except BaseException:
+        store.close()
+        raise
 
 
 __all__ = ["Sandbox", "choose_executor"]

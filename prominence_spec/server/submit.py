@@ -111,7 +111,7 @@ def check_submission(doc: Any, kind: str) -> None:
 
 
 def is_object_image(image: str) -> bool:
-    """An image naming an uploaded object (rest-api reference 1.4)."""
+    """An image naming an uploaded object (production's ``prominence/backend/create_job.py``)."""
     return (
         "http" not in image
         and not image.startswith("/")

@@ -1,10 +1,12 @@
-"""An executable model of the production PROMINENCE server, written from the reference.
+"""An executable model of the production PROMINENCE server.
 
-Ground truth: ``prominence-job-spec.md`` (sections 2-8). The validator half reproduces the
-server's ``validate.py`` check by check: the first error wins, the checks run in the
-documented order, the messages are the exact strings, and the Python semantics are kept on
-purpose (``str(x).isdigit()`` as the integer test, ``in`` as a substring / element test on
-strings and lists, ``re.match`` with the server's patterns, ``len()`` in code points, ``> 512``).
+Ground truth: production's ``prominence/validate.py`` and ``prominence/backend/``
+(github.com/prominence-eosc/prominence), summarised for users in docs/compatibility.md.
+The validator half reproduces the server's ``validate.py`` check by check: the first
+error wins, the checks run in the documented order, the messages are the exact strings,
+and the Python semantics are kept on purpose (``str(x).isdigit()`` as the integer test,
+``in`` as a substring / element test on strings and lists, ``re.match`` with the server's
+patterns, ``len()`` in code points, ``> 512``).
 Any exception the real validator would raise (type confusion) becomes
 ``(False, "HTTP 500: <why>")``: the checks are written the way the server writes them and any
 exception is caught and converted.
@@ -39,6 +41,8 @@ import math
 import posixpath
 import re
 from typing import Any
+
+from prominence_spec.counting import server_count
 
 JOB_NAME_RE = r"^[a-zA-Z0-9\-\_\s\/\.]+$"
 WORKFLOW_NAME_RE = r"^[a-zA-Z0-9\-\_\s\.\/]+$"
@@ -772,21 +776,9 @@ def _render_zip_value(value: Any) -> str:
 
 
 def _sweep_count(start: float, end: float, step: float) -> int | None:
-    """Number of values of the backend's counting loop; None if it never finishes."""
-    if not start <= end:
-        return 0
-    if math.isnan(step):
-        return 1
-    if step <= 0 or math.isinf(end) or start + step == start or end + step == end:
-        return None
-    estimate = (end - start) / step
-    if not math.isfinite(estimate) or estimate > SWEEP_LOOP_CAP:
-        return SWEEP_LOOP_CAP + 1  # too many to simulate; only the size matters then
-    count, value = 0, start
-    while value <= end:
-        value += step
-        count += 1
-    return count
+    """Number of values of the backend's counting loop; None if it never finishes; beyond
+    SWEEP_LOOP_CAP not simulated (only the size matters then)."""
+    return server_count(start, end, step, SWEEP_LOOP_CAP)
 
 
 def _factory_failure(factory: dict[str, Any], extended: bool) -> tuple[str | None, int]:

@@ -29,6 +29,8 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
 from typing import Any
 
+from prominence_spec.counting import server_count
+
 Number = int | float
 
 #: Float ranges are counted by simulating the server's loop up to this many additions;
@@ -93,26 +95,12 @@ def range_count(start: Number, end: Number, step: Number) -> tuple[int, bool]:
     if all(isinstance(v, int) for v in (start, end, step)):
         return max(0, (int(end) - int(start)) // int(step) + 1), True
     s, e, st = float(start), float(end), float(step)
-    if not s <= e:
-        return 0, True
-    estimate = (e - s) / st
-    if estimate > MAX_SIMULATED_STEPS:
-        if s + st == s or e + st == e:
-            raise RangeStallError(f"step {step} is below the floating-point resolution")
-        return math.floor(estimate) + 1, False
-    return _simulate(s, e, st, MAX_SIMULATED_STEPS + 2), True
-
-
-def _simulate(start: float, end: float, step: float, limit: int) -> int:
-    value, count = start, 0
-    while value <= end:
-        following = value + step
-        if following == value:
-            raise RangeStallError(f"adding step {step} to {value} leaves it unchanged")
-        value, count = following, count + 1
-        if count > limit:
-            raise RangeStallError(f"more than {limit} additions of step {step}")
-    return count
+    count = server_count(s, e, st, MAX_SIMULATED_STEPS)
+    if count is None:
+        raise RangeStallError(f"step {step} is below the floating-point resolution")
+    if count > MAX_SIMULATED_STEPS:
+        return math.floor((e - s) / st) + 1, False
+    return count, True
 
 
 def range_value(start: Number, step: Number, i: int) -> Number:
@@ -128,9 +116,11 @@ def server_parameter_sweep_values(start: Number, end: Number, step: Number) -> l
     loop for ever (step <= 0 with start <= end, or a step below float resolution) or would
     need more than ``MAX_SIMULATED_STEPS`` additions."""
     s, e, st = float(start), float(end), float(step)
-    if s <= e and st <= 0:
+    count = server_count(s, e, st, MAX_SIMULATED_STEPS)
+    if count is None:
         raise RangeStallError(f"step {step} never reaches end {end}")
-    count = _simulate(s, e, st, MAX_SIMULATED_STEPS)
+    if count > MAX_SIMULATED_STEPS:
+        raise RangeStallError(f"more than {MAX_SIMULATED_STEPS} additions of step {step}")
     return [whole_to_int(s + i * st) for i in range(count)]
 
 

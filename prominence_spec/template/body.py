@@ -37,10 +37,18 @@ class BuildError(Exception):
         message: str,
         hint: str | None = None,
         others: tuple[BuildError, ...] = (),
+        partial: Any = None,
     ) -> None:
         super().__init__(message)
         self.path, self.code, self.message, self.hint = path, code, message, hint
         self.others = others
+        #: The document as far as it could be built, each failed value as None (so that
+        #: the rest of it can still be checked: every problem at once).
+        self.partial = partial
+
+    def failed_pointers(self) -> frozenset[str]:
+        """JSON pointers of the values that could not be built."""
+        return frozenset(pointer_of(error.path) for error in (self, *self.others))
 
     def diagnostic(self, prefix: Path = ()) -> Diagnostic:
         return Diagnostic(
@@ -98,6 +106,17 @@ def all_plain(values: Iterable[Any]) -> bool:
         elif not plain_value(value):
             return False
     return True
+
+
+def _failed_as_none(value: Any) -> Any:
+    """``value`` with every failed slot's placeholder replaced by None."""
+    if value is _FAILED:
+        return None
+    if isinstance(value, dict):
+        return {k: _failed_as_none(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_failed_as_none(v) for v in value]
+    return value
 
 
 class _Slot:
@@ -198,7 +217,10 @@ class Compiled:
         value = self.root.build(ctx, state)
         if state.errors:
             first, *others = state.errors
-            raise BuildError(first.path, first.code, first.message, first.hint, tuple(others))
+            partial = _failed_as_none(value)
+            raise BuildError(
+                first.path, first.code, first.message, first.hint, tuple(others), partial
+            )
         return value, state.plain and self.static_plain
 
     @property

@@ -30,6 +30,7 @@ from __future__ import annotations
 import _signal  # type: ignore[import-not-found]
 import json
 import signal
+import sys
 import threading
 import time
 import types
@@ -220,14 +221,49 @@ class _Timeout(BaseException):
     """Raised by the SIGALRM handler; a BaseException so no ``except Exception`` eats it."""
 
 
+#: After a time limit has passed, how often the timeout is raised again until the
+#: evaluation ends: a raise that lands in a gc callback, a ``__del__`` or a weakref
+#: callback is swallowed by Python (reported as "Exception ignored"), so one raise
+#: alone can be lost and the evaluation would run on unbounded.
+_RETRY: Final = 0.01
+
+
+def _raise_timeout(frame: types.FrameType | None, cleanup: types.CodeType) -> None:
+    """Raise :class:`_Timeout` into ``frame``, unless it is the time limit's own clean-up
+    (the evaluation has ended; raising there would skip putting the handler back). A
+    raise Python swallows is not reported: :func:`_lost_timeouts_unreported`."""
+    _signal.setitimer(_ITIMER_REAL, _RETRY)
+    if frame is not None and frame.f_code is cleanup:
+        return
+    _lost_timeouts_unreported()
+    raise _Timeout
+
+
+def _drop_lost_timeouts(unraisable: Any) -> None:
+    if not isinstance(unraisable.exc_value, _Timeout):
+        _drop_lost_timeouts.previous(unraisable)  # type: ignore[attr-defined]
+
+
+def _lost_timeouts_unreported() -> None:
+    """Install :func:`_drop_lost_timeouts` as ``sys.unraisablehook`` (once): a swallowed
+    timeout is raised again anyway, so it is not an error worth printing."""
+    if sys.unraisablehook is not _drop_lost_timeouts:
+        _drop_lost_timeouts.previous = sys.unraisablehook  # type: ignore[attr-defined]
+        sys.unraisablehook = _drop_lost_timeouts
+
+
+def _restore_unraisablehook() -> None:
+    if sys.unraisablehook is _drop_lost_timeouts:
+        sys.unraisablehook = _drop_lost_timeouts.previous  # type: ignore[attr-defined]
+
+
 class _Alarm:
     def __init__(self) -> None:
         self.armed = True
 
     def handler(self, signum: int, frame: types.FrameType | None) -> None:
         if self.armed:
-            self.armed = False
-            raise _Timeout
+            _raise_timeout(frame, _with_time_limit.__code__)
 
 
 def _can_alarm() -> bool:
@@ -253,6 +289,7 @@ def _with_time_limit(action: Callable[[], _T], seconds: float) -> _T:
         alarm.armed = False
         _signal.setitimer(_ITIMER_REAL, 0)
         _signal.signal(_SIGALRM, signal.SIG_DFL if previous is None else previous)
+        _restore_unraisablehook()
         if old_delay > 0:
             left = max(old_delay - (time.monotonic() - started), 1e-6)
             _signal.setitimer(_ITIMER_REAL, left, old_interval)
@@ -309,6 +346,7 @@ class _Watchdog:
             return action()
         finally:
             self.deadline = None
+            _restore_unraisablehook()
 
     def _ready(self, seconds: float) -> bool:
         """Whether the watchdog's timer is running (started now if need be)."""
@@ -340,10 +378,9 @@ class _Watchdog:
         deadline = self.deadline
         if deadline is not None:
             left = deadline - time.monotonic()
-            if left <= 0:
-                self.deadline = None
-                _signal.setitimer(_ITIMER_REAL, self.period)
-                raise _Timeout
+            if left <= 0:  # raised again every _RETRY until run() ends it
+                _raise_timeout(frame, _Watchdog.run.__code__)
+                return
             _signal.setitimer(_ITIMER_REAL, left)
         elif self.used:
             self.used = False
