@@ -309,12 +309,14 @@ def test_host_executor_says_there_is_no_isolation(tmp_path):
 
 @pytest.mark.parametrize("extra", [{"show_all_users": "true"}, {"by_group": "true"}])
 def test_accounting_never_shows_another_users_usage(shared_noop, extra):
-    alice, mallory = shared_noop.token_for("alice-acct"), shared_noop.token_for("mallory-acct")
+    suffix = "-".join(extra)  # fresh users for each case (the sandbox is shared)
+    alice = shared_noop.token_for(f"alice-{suffix}")
+    mallory = shared_noop.token_for(f"mallory-{suffix}")
     for _ in range(2):
         shared_noop.wait_job(shared_noop.submit(make_job(), token=alice), token=alice)
     params = {"start": "2000-01-01", "end": "2100-01-01", **extra}
     usage = shared_noop.get("/accounting", params=params, token=mallory).json()["usage"]
-    assert "alice-acct" not in usage.get("users", {})
+    assert f"alice-{suffix}" not in usage.get("users", {})
     assert all(g["numberOfJobs"] == 0 for g in usage.get("groups", {}).values())
     mine = shared_noop.get("/accounting", params=params, token=alice).json()["usage"]
     counts = [

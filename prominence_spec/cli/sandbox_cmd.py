@@ -54,6 +54,9 @@ def sandbox(
         60.0, hidden=True, help="Seconds in a walltime minute (for tests)."
     ),
     kill_grace: float = typer.Option(2.0, hidden=True, help="Seconds from SIGTERM to SIGKILL."),
+    id_floor: bool = typer.Option(
+        True, hidden=True, help="Raise the id sequence to the time in ms at start (for tests)."
+    ),
     ready_fd: int | None = typer.Option(
         None, metavar="FD", help='Once serving, write {"url", "token_file", "pid"} to FD.'
     ),
@@ -78,7 +81,7 @@ def sandbox(
         token_file=token_file.expanduser().resolve() if token_file else None,
         executor=executor, max_jobs=max_jobs, latency_ms=latency, allow_remote=allow_remote,
         walltime_minute=walltime_minute, kill_grace=kill_grace,
-        allow_remote_host_executor=allow_remote_host_executor,
+        allow_remote_host_executor=allow_remote_host_executor, id_floor=id_floor,
         artifacts_dirs=tuple(d.expanduser().resolve() for d in artifacts_dir),
     )  # fmt: skip
     logging.basicConfig(level=logging.WARNING, format="promspec sandbox: %(message)s")

@@ -45,6 +45,9 @@ class SandboxConfig:
     artifacts_dirs: tuple[Path, ...] = ()
     #: ``--allow-remote`` with the host executor (every user's commands run as you).
     allow_remote_host_executor: bool = False
+    #: Raise the id sequence to the time in ms at each start (off only in tests that need a
+    #: server which hands out ids again, as one that lost its data may).
+    id_floor: bool = True
 
     @property
     def resolved_token_file(self) -> Path:

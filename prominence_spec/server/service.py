@@ -76,7 +76,9 @@ class Sandbox:
         self._lock = _lock(config.data_dir)
         try:
             self.secret = load_or_create_secret(config.resolved_secret_file, config.data_dir)
-            self.store, self.marker = _open_store(config.data_dir / "sandbox.db")
+            self.store, self.marker = _open_store(
+                config.data_dir / "sandbox.db", id_floor=config.id_floor
+            )
         except BaseException:
             self._lock.close()
             raise
@@ -138,10 +140,10 @@ class Sandbox:
         return []
 
 
-def _open_store(path: Path) -> tuple[Store, str]:
+def _open_store(path: Path, *, id_floor: bool = True) -> tuple[Store, str]:
     """The database and this folder's marker (closed again if the marker cannot be read)."""
     try:
-        store = Store(path)
+        store = Store(path, id_floor=id_floor)
     except StoreError as exc:
         raise ConfigError(str(exc)) from None
     except sqlite3.Error as exc:

@@ -54,6 +54,17 @@ def _integrity(conn: sqlite3.Connection, path: Path) -> None:
         )
 
 
+def _check_tables(conn: sqlite3.Connection, path: Path) -> None:
+    """Refuse a database without its tables where one was created (a lost WAL)."""
+    tables = conn.execute("SELECT count(*) FROM sqlite_master WHERE name = 'meta'").fetchone()
+    if tables[0] == 0 and path.with_name(CREATED_MARKER).exists():
+        raise StoreError(
+            f"{path} is missing its tables, but this data folder had a database (was its "
+            "write-ahead log lost?): restore the file from a backup, or move the data "
+            "folder aside to start a new sandbox"
+        )
+
+
 def _id_floor() -> int:
     """The least next id at a start: the time in milliseconds. A database that is new
     (or lost its last writes) so never hands out an id an earlier one did, unless that
@@ -134,7 +145,7 @@ CREATE TABLE IF NOT EXISTS labels (
 class Store:
     """The database of one data folder."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, id_floor: bool = True) -> None:
         self.path = path
         self._lock = threading.Lock()
         self._local = threading.local()
@@ -145,7 +156,7 @@ class Store:
             os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
         try:
             self._writer = self._connect()
-            self._open_schema()
+            self._open_schema(id_floor)
         except sqlite3.DatabaseError as exc:
             raise StoreError(
                 f"{path} is not a usable sandbox database ({exc}): restore it from a "
@@ -155,8 +166,9 @@ class Store:
         if not marker.exists():
             marker.write_text("this data folder's database has been created\n")
 
-    def _open_schema(self) -> None:
+    def _open_schema(self, id_floor: bool) -> None:
         _integrity(self._writer, self.path)
+        _check_tables(self._writer, self.path)
         self._writer.execute("PRAGMA journal_mode=WAL")
         self._writer.executescript(SCHEMA)
         with self.write() as conn:
@@ -167,7 +179,7 @@ class Store:
             conn.execute(
                 "INSERT INTO counters (name, value) VALUES ('id', ?) "
                 "ON CONFLICT (name) DO UPDATE SET value = max(value, excluded.value)",
-                (_id_floor() - 1,),
+                (_id_floor() - 1 if id_floor else 0,),
             )
 
     def _connect(self) -> sqlite3.Connection:
