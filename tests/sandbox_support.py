@@ -121,11 +121,18 @@ class Sandbox:
 
     # ------------------------------------------------------------------- requests
 
+    @property
+    def secret_file(self) -> Path:
+        """Where the sandbox keeps its signing secret (beside the data folder)."""
+        from prominence_spec.server.config import secret_path
+
+        return secret_path(self.data)
+
     def token_for(self, user: str) -> str:
         """A token for ``user``, made as ``promspec sandbox token --user`` makes it."""
         from prominence_spec.server.auth import load_or_create_secret, mint_user_token
 
-        return mint_user_token(load_or_create_secret(self.data), user)
+        return mint_user_token(load_or_create_secret(self.secret_file, self.data), user)
 
     def headers(self, token: str | None = None) -> dict[str, str]:
         return {"Authorization": f"Bearer {token or self.token}"}

@@ -189,12 +189,14 @@ def test_a_job_the_server_lost_is_missing_and_a_stranger_under_its_id_is_not_sho
     from prominence_spec.client import Client
 
     spec = study(tmp_path / "study", 2)
-    with start_sandbox(tmp_path / "before", executor="host") as first:
+    reuses_ids = "--no-id-floor"  # as a server that lost its data may (docs/sandbox.md)
+    with start_sandbox(tmp_path / "before", executor="host", args=[reuses_ids]) as first:
         with Client(first.url, token=first.token) as client:
             report = _submit_and_wait(client, spec, "jobs")
         port = str(urlsplit(first.url).port)
     journal_ids = {p.index: p.id for p in report.submitted}  # sent at once: in any order
-    with start_sandbox(tmp_path / "after", executor="host", args=["--port", port]) as second:
+    args = ["--port", port, reuses_ids]
+    with start_sandbox(tmp_path / "after", executor="host", args=args) as second:
         token = second.token
         with Client(second.url, token=token) as client:
             stranger = client.create_job({"name": "p-0", **make_job("true")})

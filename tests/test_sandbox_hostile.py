@@ -23,7 +23,7 @@ def box():
 
 
 def _secret(box):
-    return (box.data / "secret").read_bytes().strip()
+    return box.secret_file.read_bytes().strip()
 
 
 @pytest.mark.parametrize(
@@ -47,7 +47,7 @@ def test_bad_signature_and_expired_tokens(box):
 
 def test_token_file_is_private_and_in_cli_format(box):
     assert box.token_file.stat().st_mode & 0o777 == 0o600
-    assert (box.data / "secret").stat().st_mode & 0o777 == 0o600
+    assert box.secret_file.stat().st_mode & 0o777 == 0o600
     assert set(json.loads(box.token_file.read_text())) == {"access_token"}
     assert box.token not in box.log.read_text()
 

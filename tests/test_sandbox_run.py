@@ -3,12 +3,15 @@ walltime, retries, sidecars, deletion (docs/sandbox.md)."""
 
 from __future__ import annotations
 
+import atexit
 import base64
 import http.server
 import io
 import os
+import shutil
 import sys
 import tarfile
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -18,7 +21,11 @@ import requests
 
 from sandbox_support import make_job, shared_sandbox
 
-HOST_ARGS = ("--walltime-minute", "0.5", "--kill-grace", "0.2", "--max-jobs", "6")
+#: The folder jobs of the shared host sandbox may name local artifacts from.
+ARTIFACTS = Path(tempfile.mkdtemp(prefix="promspec-artifacts-"))
+atexit.register(shutil.rmtree, ARTIFACTS, ignore_errors=True)
+HOST_ARGS = ("--walltime-minute", "0.5", "--kill-grace", "0.2", "--max-jobs", "6",
+             "--artifacts-dir", str(ARTIFACTS))  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -96,8 +103,8 @@ def _tarball(path: Path, members: dict[str, bytes]) -> Path:
     return path
 
 
-def test_local_artifact_is_unpacked(box, tmp_path):
-    art = _tarball(tmp_path / "bundle.tar.gz", {"bundle/data.txt": b"42\n"})
+def test_local_artifact_is_unpacked(box):
+    art = _tarball(ARTIFACTS / "bundle.tar.gz", {"bundle/data.txt": b"42\n"})
     job_id, done = _run(box, make_job("cat bundle/data.txt", artifacts=[{"url": str(art)}]))
     assert done["status"] == "completed", done
     assert box.get(f"/jobs/{job_id}/stdout").text == "42\n"
@@ -106,8 +113,8 @@ def test_local_artifact_is_unpacked(box, tmp_path):
     assert done["status"] == "completed"
 
 
-def test_hostile_artifact_does_not_escape(box, tmp_path):
-    art = _tarball(tmp_path / "evil.tgz", {"../../../../tmp/promspec-evil": b"x"})
+def test_hostile_artifact_does_not_escape(box):
+    art = _tarball(ARTIFACTS / "evil.tgz", {"../../../../tmp/promspec-evil": b"x"})
     _, done = _run(box, make_job("true", artifacts=[{"url": str(art)}]))
     assert (done["status"], done["statusReason"]) == ("failed", "Artifact uncompress failed")
     assert not Path("/tmp/promspec-evil").exists()

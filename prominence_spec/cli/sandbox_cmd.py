@@ -42,12 +42,24 @@ def sandbox(
         0, metavar="MS", help="Delay every output download by MS milliseconds."
     ),
     allow_remote: bool = typer.Option(False, help="Allow a non-loopback --host (exposes it)."),
+    allow_remote_host_executor: bool = typer.Option(
+        False, help="Accept --allow-remote with the host executor (no isolation between users)."
+    ),
+    artifacts_dir: list[Path] = typer.Option(
+        [],
+        "--artifacts-dir",
+        metavar="DIR",
+        help="A folder whose files jobs may name as local artifacts (repeatable; none by default).",
+    ),  # fmt: skip
     walltime_minute: float = typer.Option(
         60.0, hidden=True, help="Seconds in a walltime minute (for tests)."
     ),
     kill_grace: float = typer.Option(2.0, hidden=True, help="Seconds from SIGTERM to SIGKILL."),
     output_url_lifetime: int = typer.Option(
         7 * 24 * 3600, metavar="SECONDS", help="How long output URLs stay valid [7 days]."
+    ),
+    id_floor: bool = typer.Option(
+        True, hidden=True, help="Raise the id sequence to the time in ms at start (for tests)."
     ),
     ready_fd: int | None = typer.Option(
         None, metavar="FD", help='Once serving, write {"url", "token_file", "pid"} to FD.'
@@ -74,6 +86,8 @@ def sandbox(
         executor=executor, max_jobs=max_jobs, latency_ms=latency, allow_remote=allow_remote,
         walltime_minute=walltime_minute, kill_grace=kill_grace,
         output_url_lifetime=output_url_lifetime, storage_latency_ms=storage_latency,
+        allow_remote_host_executor=allow_remote_host_executor, id_floor=id_floor,
+        artifacts_dirs=tuple(d.expanduser().resolve() for d in artifacts_dir),
     )  # fmt: skip
     logging.basicConfig(level=logging.WARNING, format="promspec sandbox: %(message)s")
     try:
@@ -97,10 +111,10 @@ def token(
 ) -> None:
     """Print an access token (the JWT alone) for USER of the sandbox at DATA."""
     from prominence_spec.server.auth import load_or_create_secret, mint_user_token
-    from prominence_spec.server.config import ensure_private_dir
+    from prominence_spec.server.config import ensure_private_dir, secret_path
 
     if not user.strip():
         raise typer.BadParameter("the user name must not be empty", param_hint="--user")
     folder = _data(data)
     ensure_private_dir(folder)
-    typer.echo(mint_user_token(load_or_create_secret(folder), user))
+    typer.echo(mint_user_token(load_or_create_secret(secret_path(folder), folder), user))

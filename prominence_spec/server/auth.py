@@ -1,7 +1,8 @@
-"""Tokens as the sandbox issues and checks them: HS256 JWTs signed with a secret kept in
-the data folder (mode 0600), written to a token file in the official CLI's format.
+"""Tokens as the sandbox issues and checks them: HS256 JWTs signed with a secret kept
+beside the data folder, never inside it (``DATA.secret``, mode 0600), written to a token
+file in the official CLI's format.
 
-The secret never leaves the data folder, and no function here logs a token.
+No function here logs a token or the secret.
 """
 
 from __future__ import annotations
@@ -39,9 +40,15 @@ def write_private(path: Path, data: bytes) -> None:
     os.replace(tmp, path)
 
 
-def load_or_create_secret(data_dir: Path) -> bytes:
-    """The signing secret of this data folder, created at first start."""
-    path = data_dir / "secret"
+def load_or_create_secret(path: Path, data_dir: Path) -> bytes:
+    """The signing secret kept at ``path``, created at first start. A secret an older
+    sandbox left inside ``data_dir`` (where jobs could reach it) is moved to ``path``, so
+    tokens already handed out stay valid."""
+    legacy = data_dir / "secret"
+    if legacy.is_file() and not path.exists():
+        write_private(path, legacy.read_bytes())
+    if legacy.exists():
+        legacy.unlink()
     if not path.exists():
         write_private(path, secrets.token_hex(32).encode())
     return path.read_bytes().strip()

@@ -45,10 +45,23 @@ class SandboxConfig:
     output_url_lifetime: int = OUTPUT_URL_LIFETIME
     #: Milliseconds before each output download is answered (an object store's latency).
     storage_latency_ms: int = 0
+    #: Where the signing secret is kept (outside the data folder the jobs live in).
+    secret_file: Path | None = None
+    #: Folders whose files jobs may name as local artifacts (none by default).
+    artifacts_dirs: tuple[Path, ...] = ()
+    #: ``--allow-remote`` with the host executor (every user's commands run as you).
+    allow_remote_host_executor: bool = False
+    #: Raise the id sequence to the time in ms at each start (off only in tests that need a
+    #: server which hands out ids again, as one that lost its data may).
+    id_floor: bool = True
 
     @property
     def resolved_token_file(self) -> Path:
         return self.token_file if self.token_file is not None else self.data_dir / "token"
+
+    @property
+    def resolved_secret_file(self) -> Path:
+        return self.secret_file if self.secret_file is not None else secret_path(self.data_dir)
 
     def check(self) -> None:
         """Refuse settings the sandbox must not start with."""
@@ -67,6 +80,33 @@ class SandboxConfig:
                 f"{self.host} is not a loopback address: the sandbox binds loopback only "
                 "unless --allow-remote is given"
             )
+        self.check_executor(self.executor)
+        self.check_artifacts_dirs()
+
+    def check_artifacts_dirs(self) -> None:
+        """Each ``--artifacts-dir`` is an existing folder, not the data folder nor inside
+        it, and does not hold it (jobs must never copy the sandbox's own files)."""
+        data = self.data_dir.resolve()
+        for folder in self.artifacts_dirs:
+            real = folder.resolve()
+            if not real.is_dir():
+                raise ConfigError(f"--artifacts-dir {folder}: not an existing folder")
+            if real == data or real.is_relative_to(data) or data.is_relative_to(real):
+                raise ConfigError(
+                    f"--artifacts-dir {folder}: overlaps the data folder {data}; name a "
+                    "folder that holds only what jobs may read"
+                )
+
+    def check_executor(self, name: str) -> None:
+        """Refuse the host executor on a non-loopback address unless it is accepted
+        explicitly (``name`` is the executor chosen, after ``auto``)."""
+        if name == "host" and not is_loopback(self.host) and not self.allow_remote_host_executor:
+            raise ConfigError(
+                f"--allow-remote with the host executor: anyone who reaches {self.host} and "
+                "holds a token would run commands on this machine as you, with no isolation "
+                "between users; use --executor docker, podman or apptainer, or add "
+                "--allow-remote-host-executor to accept that"
+            )
 
 
 def is_loopback(host: str) -> bool:
@@ -81,12 +121,36 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+def reachable_host(host: str) -> str:
+    """The address clients reach a sandbox bound to ``host`` at: the host itself, or for
+    a wildcard (``0.0.0.0``, ``::``) this machine's outward address (or its name)."""
+    if host not in ("0.0.0.0", "::", ""):
+        return host
+    import socket
+
+    family = socket.AF_INET6 if host == "::" else socket.AF_INET
+    probe_to = "2001:db8::1" if host == "::" else "192.0.2.1"  # documentation addresses
+    try:
+        with socket.socket(family, socket.SOCK_DGRAM) as probe:
+            probe.connect((probe_to, 9))  # UDP: sends nothing, picks the outward route
+            return str(probe.getsockname()[0])
+    except OSError:
+        return socket.gethostname()
+
+
 def default_data_dir() -> Path:
     """The per-user state folder: ``$XDG_STATE_HOME/promspec/sandbox`` or
     ``~/.local/state/promspec/sandbox``."""
     state = os.environ.get("XDG_STATE_HOME")
     base = Path(state) if state else Path.home() / ".local" / "state"
     return base / "promspec" / "sandbox"
+
+
+def secret_path(data_dir: Path) -> Path:
+    """Where the signing secret of ``data_dir`` is kept by default: beside the folder,
+    never inside it (``DIR.secret`` for ``DIR``), so that nothing under the data folder
+    (the jobs' own folders, a job's ``../..`` walk, a copy of the folder) holds it."""
+    return data_dir.parent / f"{data_dir.name}.secret"
 
 
 def ensure_private_dir(path: Path) -> None:
@@ -107,4 +171,6 @@ __all__ = [
     "default_data_dir",
     "ensure_private_dir",
     "is_loopback",
+    "reachable_host",
+    "secret_path",
 ]

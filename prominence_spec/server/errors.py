@@ -18,6 +18,18 @@ class ApiError(Exception):
         self.body = body
 
 
+#: The largest integer SQLite stores (and so the largest id, count or offset it can use).
+INT64_MAX = 2**63 - 1
+
+
+def bounded(value: int, name: str) -> int:
+    """``value`` of query parameter ``name``, if SQLite and the OS can use it; else 400
+    (never an OverflowError's 500)."""
+    if abs(value) > INT64_MAX:
+        raise error(400, f"{name}={value} is out of range (at most {INT64_MAX})")
+    return value
+
+
 def error(status: int, message: str) -> ApiError:
     """``{"error": message}`` with ``status``."""
     return ApiError(status, {"error": message})
@@ -32,4 +44,4 @@ class ProductionError(Exception):
         self.reason = reason
 
 
-__all__ = ["REASON_HEADER", "ApiError", "ProductionError", "error"]
+__all__ = ["INT64_MAX", "REASON_HEADER", "ApiError", "ProductionError", "bounded", "error"]

@@ -17,6 +17,7 @@ factory mode with jobs mode through them, so both follow one model of the server
 
 from __future__ import annotations
 
+import math
 import re
 import string
 from collections.abc import Iterator, Mapping, Sequence
@@ -105,6 +106,36 @@ def expand(factory: Mapping[str, Any]) -> list[Instance]:
     else:
         raise FactoryError(f"invalid factory type {kind!r}")
     return [Instance(i, tuple(zip(names, combo, strict=True))) for i, combo in enumerate(combos)]
+
+
+def instance_count(factory: Mapping[str, Any]) -> int:
+    """How many instances :func:`expand` would create, counted without creating them
+    (0 for a factory it would refuse: that answer comes from expanding it)."""
+    kind = factory.get("type")
+    params = factory.get("parameters") or []
+    try:
+        if kind == "repeat":
+            return max(int(factory["number"]), 0)
+        if kind == "parameterSweep":
+            counts = [
+                sweep_count(float(p["start"]), float(p["end"]), float(p["step"])) for p in params
+            ]
+            return math.prod(counts) if counts else 0
+        if kind == "zip":
+            return min((len(p["values"]) for p in params), default=0)
+    except (FactoryError, KeyError, TypeError, ValueError, OverflowError):
+        return 0
+    return 0
+
+
+def workflow_size(workflow: Mapping[str, Any]) -> int:
+    """How many jobs a workflow creates: one per plain job, each factory instance else."""
+    total = 0
+    for job in workflow.get("jobs") or []:
+        name = job.get("name") if isinstance(job, Mapping) else None
+        factory = factory_of(workflow, str(name))
+        total += 1 if factory is None else instance_count(factory)
+    return total
 
 
 def factory_of(workflow: Mapping[str, Any], job_name: str) -> Mapping[str, Any] | None:
@@ -208,6 +239,8 @@ def worker_environment(parameters: Parameters) -> dict[str, str]:
 __all__ = [
     "MAX_SWEEP_VALUES",
     "FactoryError",
+    "instance_count",
+    "workflow_size",
     "Instance",
     "expand",
     "factory_of",

@@ -10,6 +10,7 @@ stop can be requested from a signal handler or another thread.
 from __future__ import annotations
 
 import errno
+import logging
 import socket
 import time
 from typing import Any
@@ -21,6 +22,7 @@ from waitress.channel import HTTPChannel
 from prominence_spec.server.config import MAX_BODY_BYTES, ConfigError
 from prominence_spec.server.handover import StopRequest
 
+#: Request threads at least (running jobs' callbacks plus clients polling).
 THREADS = 16
 #: Seconds a poll of the loop waits at most (a stop also wakes it at once).
 POLL_SECONDS = 1.0
@@ -55,10 +57,33 @@ def _bind_error(host: str, port: int, exc: OSError) -> str:
     return f"cannot listen on {host}:{port}: {exc.strerror}"
 
 
-def make_server(app: Any, sock: socket.socket) -> Any:
+def threads_for(max_jobs: int) -> int:
+    """Request threads for a sandbox running ``max_jobs`` jobs at once."""
+    return max(THREADS, 4 * max_jobs)
+
+
+class _OnceFilter(logging.Filter):
+    """Let waitress's "Task queue depth" warning through once, then mute it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.seen = False
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if self.seen:
+            return False
+        self.seen = True
+        record.msg = f"{record.msg} (requests are queueing; this warning is shown once)"
+        return True
+
+
+logging.getLogger("waitress.queue").addFilter(_OnceFilter())
+
+
+def make_server(app: Any, sock: socket.socket, threads: int = THREADS) -> Any:
     """waitress on the bound socket ``sock``."""
     return waitress.create_server(
-        app, sockets=[sock], threads=THREADS, ident="promspec-sandbox",
+        app, sockets=[sock], threads=threads, ident="promspec-sandbox",
         max_request_body_size=16 * MAX_BODY_BYTES, connection_limit=1000, channel_timeout=120,
     )  # fmt: skip
 
@@ -114,4 +139,4 @@ def drain(server: Any, seconds: float = DRAIN_SECONDS) -> int:
     return len(busy)
 
 
-__all__ = ["DRAIN_SECONDS", "bind", "drain", "make_server", "serve_until"]
+__all__ = ["DRAIN_SECONDS", "bind", "drain", "make_server", "serve_until", "threads_for"]

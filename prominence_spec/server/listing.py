@@ -8,7 +8,7 @@ import sqlite3
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from prominence_spec.server.errors import ApiError, ProductionError, error
+from prominence_spec.server.errors import ApiError, ProductionError, bounded, error
 from prominence_spec.server.store import Store, dumps
 
 #: The HTCondor states ``status=`` may name, and the sandbox status each one is.
@@ -32,9 +32,10 @@ class ListQuery:
 
 def _int(text: str, what: str) -> int:
     try:
-        return int(text)
+        value = int(text)
     except ValueError:
         raise ProductionError(f"{what} {text!r} is not an integer: int() raises") from None
+    return bounded(value, what)
 
 
 def _ids(text: str) -> tuple[int, ...]:

@@ -80,17 +80,16 @@ def accounting() -> Response:
         raise error(400, "Start date must be provided")
     if not end:
         raise error(400, "End date must be provided")
+    # Production shows (show_all_users, by_group) the users of the caller's group; a
+    # sandbox user is a group of one, so nobody sees another user's usage.
     rows = sandbox().store.rows(
         "SELECT owner, description, execution, start_time, end_time FROM jobs "
-        "WHERE end_time >= ? AND end_time < ?",
-        (_day(start, False), _day(end, True)),
+        "WHERE owner = ? AND end_time >= ? AND end_time < ?",
+        (user(), _day(start, False), _day(end, True)),
     )
     if request.args.get("by_group") == "true":
         return respond({"usage": {"groups": {GROUP: _usage(rows)}}})
-    show_all = request.args.get("show_all_users") == "true"
-    owners = sorted({r["owner"] for r in rows}) if show_all else [user()]
-    users = {o: _usage([r for r in rows if r["owner"] == o]) for o in owners}
-    return respond({"usage": {"users": users}})
+    return respond({"usage": {"users": {user(): _usage(rows)}}})
 
 
 @bp.post("/token")

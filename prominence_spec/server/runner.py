@@ -140,7 +140,9 @@ class JobRunner:
             streams = Streams(out, err, folder / "job.0.out")
             started = time.monotonic()
             try:
-                stage_artifacts(self.doc.get("artifacts") or [], scratch)
+                stage_artifacts(
+                    self.doc.get("artifacts") or [], scratch, self.env.config.artifacts_dirs
+                )
                 write_inputs(self.doc.get("inputs") or [], scratch)
             except StageError as exc:
                 return Outcome("failed", exc.reason, execution)

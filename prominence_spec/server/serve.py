@@ -15,12 +15,13 @@ temporary folder of ``promspec run --local``.
 
 from __future__ import annotations
 
+import logging
 import shlex
 from collections.abc import Callable
 from typing import Any
 
 from prominence_spec.server.app import create_app
-from prominence_spec.server.config import SandboxConfig, is_loopback
+from prominence_spec.server.config import SandboxConfig, is_loopback, reachable_host
 from prominence_spec.server.handover import (
     Handover,
     StopRequest,
@@ -29,7 +30,14 @@ from prominence_spec.server.handover import (
     stop_on_signals,
     watch_parent,
 )
-from prominence_spec.server.listener import DRAIN_SECONDS, bind, drain, make_server, serve_until
+from prominence_spec.server.listener import (
+    DRAIN_SECONDS,
+    bind,
+    drain,
+    make_server,
+    serve_until,
+    threads_for,
+)
 from prominence_spec.server.recovery import Recovered
 from prominence_spec.server.service import Sandbox
 
@@ -66,7 +74,8 @@ def serve(config: SandboxConfig, say: Say, handover: Handover | None = None) -> 
             sock.close()
             raise
         try:
-            _serve(box, make_server(create_app(box), sock), say, handover, stop)
+            server = make_server(create_app(box), sock, threads=threads_for(config.max_jobs))
+            _serve(box, server, say, handover, stop)
         finally:
             _close(box, say)
             handover.remove_folder()
@@ -76,7 +85,8 @@ def _serve(box: Sandbox, server: Any, say: Say, handover: Handover, stop: StopRe
     try:
         box.write_token_file()
         note = _recovery_note(box.recover())
-        box.start(f"http://{_url_host(box.config.host)}:{server.effective_port}")
+        host = _url_host(reachable_host(box.config.host))
+        box.start(f"http://{host}:{server.effective_port}")
         _say_started(box, say, note)
         if handover.ready_fd is not None:
             announce(handover.ready_fd, ready_line(box.base_url, box.config.resolved_token_file))
@@ -99,9 +109,7 @@ def _close(box: Sandbox, say: Say) -> None:
 
 def _say_started(box: Sandbox, say: Say, note: str | None) -> None:
     config = box.config
-    if not is_loopback(config.host):
-        say(f"warning: listening on {config.host}: anyone who can reach it and holds a "
-            "token can run commands on this machine as you")  # fmt: skip
+    _warn(box)
     say(f"promspec sandbox: serving {box.base_url}")
     say(f"token file: {config.resolved_token_file}")
     say(f"data: {config.data_dir}")
@@ -111,6 +119,21 @@ def _say_started(box: Sandbox, say: Say, note: str | None) -> None:
     say("# to use it from another shell:")
     say(f"export PROMINENCE_URL={shlex.quote(box.base_url)}")
     say(f"export PROMINENCE_TOKEN_FILE={shlex.quote(str(config.resolved_token_file))}")
+
+
+def _warn(box: Sandbox) -> None:
+    """Say on stderr what this sandbox exposes (never a token)."""
+    log = logging.getLogger("promspec.sandbox")
+    if not is_loopback(box.config.host):
+        log.warning(
+            "warning: listening on %s: traffic, tokens included, is cleartext http; anyone "
+            "who can reach it and holds a token can submit jobs", box.config.host
+        )  # fmt: skip
+    if box.executor.name == "host":
+        log.warning(
+            "warning: the host executor runs every user's commands as you, with your "
+            "files and no isolation between users"
+        )
 
 
 def _auto_note(box: Sandbox) -> str:

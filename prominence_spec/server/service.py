@@ -17,7 +17,7 @@ from prominence_spec.server.executors import Executor, make_executor, runtime_us
 from prominence_spec.server.recovery import Recovered, recover
 from prominence_spec.server.runner import RunEnv
 from prominence_spec.server.scheduler import Scheduler
-from prominence_spec.server.store import Store
+from prominence_spec.server.store import Store, StoreError
 
 #: Seconds the runners have, on top of the kill grace, to record their end at a stop.
 RUNNERS_SECONDS = 30.0
@@ -70,12 +70,15 @@ class Sandbox:
         config.check()
         self.config = config
         self.executor = choose_executor(config.executor)
+        config.check_executor(self.executor.name)
         ensure_private_dir(config.data_dir)
         ensure_private_dir(config.data_dir / "jobs")
         self._lock = _lock(config.data_dir)
         try:
-            self.secret = load_or_create_secret(config.data_dir)
-            self.store, self.marker = _open_store(config.data_dir / "sandbox.db")
+            self.secret = load_or_create_secret(config.resolved_secret_file, config.data_dir)
+            self.store, self.marker = _open_store(
+                config.data_dir / "sandbox.db", id_floor=config.id_floor
+            )
         except BaseException:
             self._lock.close()
             raise
@@ -137,10 +140,12 @@ class Sandbox:
         return []
 
 
-def _open_store(path: Path) -> tuple[Store, str]:
+def _open_store(path: Path, *, id_floor: bool = True) -> tuple[Store, str]:
     """The database and this folder's marker (closed again if the marker cannot be read)."""
     try:
-        store = Store(path)
+        store = Store(path, id_floor=id_floor)
+    except StoreError as exc:
+        raise ConfigError(str(exc)) from None
     except sqlite3.Error as exc:
         raise ConfigError(f"cannot open the database {path}: {exc}") from None
     try:

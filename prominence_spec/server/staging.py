@@ -1,7 +1,9 @@
 """Stage-in and stage-out as the worker does them, confined to the job's folders.
 
-* artifacts: fetched from a local path, a ``file://`` URL or a loopback ``http(s)`` URL
-  into the scratch folder and unpacked (``.tar``, ``.tar.gz``, ``.tgz``, ``.tar.bz2``,
+* artifacts: fetched from a local path or a ``file://`` URL inside one of the folders the
+  person starting the sandbox names (``--artifacts-dir``; none by default, and never the
+  data folder), or from a loopback ``http(s)`` URL (redirects off loopback are not
+  followed), into the scratch folder and unpacked (``.tar``, ``.tar.gz``, ``.tgz``, ``.tar.bz2``,
   ``.gz``, ``.bz2``, ``.zip``); nothing may unpack outside the scratch folder;
 * inputs: base64-decoded into the scratch folder under their basename, never through a
   symbolic link;
@@ -52,6 +54,29 @@ def _loopback_url(parsed: urllib.parse.ParseResult) -> bool:
         return False
 
 
+class _LoopbackRedirects(urllib.request.HTTPRedirectHandler):
+    """Follow a redirect only to another loopback ``http(s)`` URL."""
+
+    def redirect_request(
+        self, req: Any, fp: Any, code: int, msg: str, headers: Any, newurl: str
+    ) -> urllib.request.Request | None:
+        parsed = urllib.parse.urlparse(newurl)
+        if parsed.scheme not in ("http", "https") or not _loopback_url(parsed):
+            raise StageError(DOWNLOAD_FAILED)
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+
+_OPENER = urllib.request.build_opener(_LoopbackRedirects)
+
+
+def _allowed(path: Path, allowed_dirs: Sequence[Path]) -> Path:
+    """``path`` with its links resolved, if that lies inside one of ``allowed_dirs``."""
+    real = path.resolve()
+    if any(real.is_relative_to(folder.resolve()) for folder in allowed_dirs):
+        return real
+    raise StageError(DOWNLOAD_FAILED)
+
+
 def _local_source(url: str) -> Path | None:
     if url.startswith("/"):
         return Path(url)
@@ -68,12 +93,14 @@ def _target(scratch: Path, name: str) -> Path:
     return scratch / base
 
 
-def fetch_artifact(url: str, scratch: Path) -> Path:
-    """Copy or download one artifact into ``scratch``; returns the file written."""
+def fetch_artifact(url: str, scratch: Path, allowed_dirs: Sequence[Path] = ()) -> Path:
+    """Copy or download one artifact into ``scratch``; returns the file written. Local
+    paths must lie inside one of ``allowed_dirs``."""
     local = _local_source(url)
     try:
         if local is not None:
             target = _target(scratch, str(local))
+            local = _allowed(local, allowed_dirs)
             if local.is_dir():
                 shutil.copytree(local, target, symlinks=True)
             else:
@@ -84,7 +111,7 @@ def fetch_artifact(url: str, scratch: Path) -> Path:
             raise StageError(DOWNLOAD_FAILED)
         target = _target(scratch, urllib.parse.unquote(parsed.path))
         with (
-            urllib.request.urlopen(url, timeout=FETCH_TIMEOUT) as response,
+            _OPENER.open(url, timeout=FETCH_TIMEOUT) as response,
             open(target, "wb") as out,
         ):
             shutil.copyfileobj(response, out)
@@ -143,9 +170,11 @@ def unpack(path: Path, scratch: Path) -> None:
         raise StageError(UNCOMPRESS_FAILED) from None
 
 
-def stage_artifacts(artifacts: Sequence[Any], scratch: Path) -> None:
+def stage_artifacts(
+    artifacts: Sequence[Any], scratch: Path, allowed_dirs: Sequence[Path] = ()
+) -> None:
     for artifact in artifacts:
-        path = fetch_artifact(str(artifact["url"]), scratch)
+        path = fetch_artifact(str(artifact["url"]), scratch, allowed_dirs)
         if artifact.get("executable") and path.is_file():
             path.chmod(0o755)
         if path.is_file():

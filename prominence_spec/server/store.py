@@ -12,12 +12,65 @@ import json
 import os
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 SCHEMA_VERSION = 1
+#: Written beside the database once it holds its schema: a later start that finds the
+#: database missing or empty while this remains refuses to begin again from nothing.
+CREATED_MARKER = "sandbox.db.created"
+
+
+class StoreError(Exception):
+    """The database cannot be used as it is; ``message`` names the file and what to do."""
+
+
+def _check_existing(path: Path) -> None:
+    """Refuse a database that is missing, empty or damaged where one existed."""
+    marker = path.with_name(CREATED_MARKER)
+    wal = path.with_name(path.name + "-wal")
+    empty = not path.exists() or path.stat().st_size == 0
+    if empty and (marker.exists() or (wal.exists() and wal.stat().st_size > 0)):
+        state = "missing" if not path.exists() else "empty"
+        raise StoreError(
+            f"{path} is {state}, but this data folder had a database: restore the file "
+            "from a backup, or move the data folder aside to start a new sandbox "
+            "(starting afresh here would hand out job ids again)"
+        )
+
+
+def _integrity(conn: sqlite3.Connection, path: Path) -> None:
+    try:
+        result = [str(row[0]) for row in conn.execute("PRAGMA quick_check").fetchall()]
+    except sqlite3.DatabaseError as exc:
+        result = [str(exc)]
+    if result != ["ok"]:
+        raise StoreError(
+            f"{path} is damaged ({'; '.join(result[:3])}): restore it from a backup, or "
+            "move the data folder aside to start a new sandbox"
+        )
+
+
+def _check_tables(conn: sqlite3.Connection, path: Path) -> None:
+    """Refuse a database without its tables where one was created (a lost WAL)."""
+    tables = conn.execute("SELECT count(*) FROM sqlite_master WHERE name = 'meta'").fetchone()
+    if tables[0] == 0 and path.with_name(CREATED_MARKER).exists():
+        raise StoreError(
+            f"{path} is missing its tables, but this data folder had a database (was its "
+            "write-ahead log lost?): restore the file from a backup, or move the data "
+            "folder aside to start a new sandbox"
+        )
+
+
+def _id_floor() -> int:
+    """The least next id at a start: the time in milliseconds. A database that is new
+    (or lost its last writes) so never hands out an id an earlier one did, unless that
+    one gave out more than a thousand ids a second over its life."""
+    return int(time.time() * 1000)
+
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -92,21 +145,41 @@ CREATE TABLE IF NOT EXISTS labels (
 class Store:
     """The database of one data folder."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, id_floor: bool = True) -> None:
         self.path = path
         self._lock = threading.Lock()
         self._local = threading.local()
         self._readers: list[sqlite3.Connection] = []
         self._readers_lock = threading.Lock()
+        _check_existing(path)
         if not path.exists():
             os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
-        self._writer = self._connect()
+        try:
+            self._writer = self._connect()
+            self._open_schema(id_floor)
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(
+                f"{path} is not a usable sandbox database ({exc}): restore it from a "
+                "backup, or move the data folder aside to start a new sandbox"
+            ) from None
+        marker = path.with_name(CREATED_MARKER)
+        if not marker.exists():
+            marker.write_text("this data folder's database has been created\n")
+
+    def _open_schema(self, id_floor: bool) -> None:
+        _integrity(self._writer, self.path)
+        _check_tables(self._writer, self.path)
         self._writer.execute("PRAGMA journal_mode=WAL")
         self._writer.executescript(SCHEMA)
         with self.write() as conn:
             conn.execute(
                 "INSERT OR IGNORE INTO meta (key, value) VALUES ('schema', ?)",
                 (str(SCHEMA_VERSION),),
+            )
+            conn.execute(
+                "INSERT INTO counters (name, value) VALUES ('id', ?) "
+                "ON CONFLICT (name) DO UPDATE SET value = max(value, excluded.value)",
+                (_id_floor() - 1 if id_floor else 0,),
             )
 
     def _connect(self) -> sqlite3.Connection:
@@ -187,4 +260,13 @@ def put_labels(conn: sqlite3.Connection, kind: str, obj: int, labels: Any) -> No
     )
 
 
-__all__ = ["SCHEMA_VERSION", "Store", "dumps", "loads", "next_id", "put_labels"]
+__all__ = [
+    "CREATED_MARKER",
+    "SCHEMA_VERSION",
+    "Store",
+    "StoreError",
+    "dumps",
+    "loads",
+    "next_id",
+    "put_labels",
+]

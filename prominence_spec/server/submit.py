@@ -8,6 +8,7 @@ from typing import Any
 
 from prominence_spec.server.dag import workflow_jobs
 from prominence_spec.server.errors import ApiError, ProductionError, error
+from prominence_spec.server.factories import workflow_size
 from prominence_spec.server.staging import input_name_ok
 from prominence_spec.server.validator import (
     Answer,
@@ -18,6 +19,8 @@ from prominence_spec.server.validator import (
 )
 
 SUBMISSION_FAILED = "Workflow submission failed"
+#: The most jobs one workflow may create in the sandbox (all its factories' instances).
+MAX_WORKFLOW_JOBS = 100_000
 HANG = (
     "a parameterSweep whose step never reaches its end: the production server never "
     "answers this request (its counting loop does not end), so the sandbox refuses it"
@@ -58,6 +61,18 @@ def _backend_answer(failure: Failure, kind: str) -> Exception | None:
     return error(400, message) if message else ProductionError(failure.reason)
 
 
+def _check_size(doc: Any) -> None:
+    """Refuse a workflow of more jobs than the sandbox creates in one request (counted
+    as the backend expands factories, before anything is expanded or stored)."""
+    size = workflow_size(doc)
+    if size > MAX_WORKFLOW_JOBS:
+        raise error(
+            400,
+            f"the workflow would create {size:,} jobs; the sandbox creates at most "
+            f"{MAX_WORKFLOW_JOBS:,} per workflow",
+        )
+
+
 def check_submission(doc: Any, kind: str) -> None:
     """Raise what production answers for a document it does not run (400, or its HTML
     500); return if the sandbox should store and run it."""
@@ -71,6 +86,8 @@ def check_submission(doc: Any, kind: str) -> None:
         raise ProductionError("the validator raises: " + verdict.message)
     if verdict.check is Check.REJECTED:
         raise error(400, verdict.message)
+    if kind == "workflow":
+        _check_size(doc)
     failure = backend_verdict(doc, kind, extended=True, missing=sandbox_lacks)
     answer = None if failure is None else _backend_answer(failure, kind)
     if answer is not None:

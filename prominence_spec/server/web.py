@@ -12,11 +12,10 @@ from typing import Any, TypeVar, cast
 from flask import Response, abort, current_app, g, request
 
 from prominence_spec.server.auth import username_from
-from prominence_spec.server.errors import ApiError, ProductionError, error
+from prominence_spec.server.errors import INT64_MAX, ApiError, ProductionError, bounded, error
 from prominence_spec.server.service import Sandbox
 
 F = TypeVar("F", bound=Callable[..., Any])
-INT64_MAX = 2**63 - 1
 EXTENSION = "promspec_sandbox"
 
 
@@ -95,9 +94,10 @@ def int_arg(name: str, default: int) -> int:
     if text is None:
         return default
     try:
-        return int(text)
+        value = int(text)
     except ValueError:
         raise ProductionError(f"{name}={text!r}: int() raises") from None
+    return bounded(value, name)
 
 
 __all__ = [
