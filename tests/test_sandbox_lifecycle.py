@@ -84,7 +84,9 @@ def test_a_database_that_cannot_open_is_a_config_error_and_frees_the_lock(
 ) -> None:
     data = tmp_path / "data"
     (data / "sandbox.db").mkdir(parents=True)
-    with pytest.raises(ConfigError, match=r"cannot open the database .*sandbox\.db"):
+    with pytest.raises(
+        ConfigError, match=r"sandbox\.db is not a usable sandbox database .*restore it"
+    ):
         Sandbox(SandboxConfig(data_dir=data, executor="noop"))
     (data / "sandbox.db").rmdir()
     Sandbox(SandboxConfig(data_dir=data, executor="noop")).close()
