@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -70,7 +71,7 @@ def test_kill_9_recovery_kills_leftovers_and_settles_jobs(tmp_path):
     assert all(_alive(p) for p in pids)  # kill -9 of the sandbox leaves them running
     box = box.restart()
     try:
-        deadline = time.monotonic() + 5
+        deadline = time.monotonic() + 10
         while any(_alive(p) for p in pids) and time.monotonic() < deadline:
             time.sleep(0.05)
         assert not any(_alive(p) for p in pids)
@@ -82,6 +83,26 @@ def test_kill_9_recovery_kills_leftovers_and_settles_jobs(tmp_path):
         new = box.submit(make_job("true"))
         assert new > retried
         assert box.delete(f"/jobs/{retried}").json() == {}
+    finally:
+        box.stop()
+
+
+def test_kill_9_before_the_group_was_recorded_still_kills_the_task(tmp_path):
+    """The window between starting a task and recording its process group: the crash
+    leaves no group in the database, and the marker in the task's environment finds it."""
+    box = start_sandbox(tmp_path / "data", executor="host", args=FAST)
+    job_id = box.submit(make_job("sleep 60 & echo $!; echo $$$$; sleep 60"))
+    pids = _pids(box, job_id, 2)
+    box.kill()
+    with sqlite3.connect(tmp_path / "data" / "sandbox.db") as conn:
+        conn.execute("UPDATE jobs SET pgids = NULL WHERE id = ?", (job_id,))
+    box = box.restart()
+    try:
+        deadline = time.monotonic() + 10
+        while any(_alive(p) for p in pids) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not any(_alive(p) for p in pids)
+        assert box.get(f"/jobs/{job_id}").json()[0]["status"] == "failed"
     finally:
         box.stop()
 

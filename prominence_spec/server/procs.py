@@ -3,11 +3,13 @@ with ``wait4`` so that its CPU time and peak memory are known, and killed as a g
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
@@ -197,6 +199,41 @@ def kill_leftovers(pgid: int, ticks: str | None, marker: str) -> int:
     return 0
 
 
+def marked_processes(prefix: str) -> dict[str, list[int]]:
+    """Every process whose environment carries ``MARKER_VARIABLE=<prefix>/<job id>``, by
+    marker: what a sandbox that died between starting a task and recording its process
+    group left behind (the group alone cannot find those)."""
+    found: dict[str, list[int]] = {}
+    needle = f"{MARKER_VARIABLE}={prefix}/".encode()
+    for entry in Path("/proc").iterdir() if Path("/proc").is_dir() else []:
+        if not entry.name.isdigit():
+            continue
+        try:
+            environ = (entry / "environ").read_bytes()
+        except OSError:
+            continue
+        for item in environ.split(b"\0"):
+            if item.startswith(needle):
+                found.setdefault(item.split(b"=", 1)[1].decode(), []).append(int(entry.name))
+    return found
+
+
+def kill_marked(pids: Sequence[int]) -> int:
+    """SIGKILL each process and its group; the number still there to be killed."""
+    killed = 0
+    for pid in pids:
+        try:
+            pgid = os.getpgid(pid)
+        except ProcessLookupError:
+            continue
+        if pgid != os.getpgrp():
+            signal_group(pgid, signal.SIGKILL)
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.kill(pid, signal.SIGKILL)
+        killed += 1
+    return killed
+
+
 __all__ = [
     "MARKER_VARIABLE",
     "Ended",
@@ -205,6 +242,8 @@ __all__ = [
     "has_marker",
     "kill_group",
     "kill_leftovers",
+    "kill_marked",
+    "marked_processes",
     "signal_group",
     "spawn",
     "start_ticks",

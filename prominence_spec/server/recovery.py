@@ -1,6 +1,7 @@
 """Start-up after a crash: jobs the database says are running were left by a sandbox that
 died (the data folder is locked, so no other sandbox runs them). Their processes are
-killed first; then each job is re-queued if its ``maximumRetries`` allow, else failed."""
+killed first, found by recorded process group and by the marker in their environment;
+then each job is re-queued if its ``maximumRetries`` allow, else failed."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import time
 from dataclasses import dataclass
 
 from prominence_spec.server import jobstore, wfstore
-from prominence_spec.server.procs import kill_leftovers
+from prominence_spec.server.procs import kill_leftovers, kill_marked, marked_processes
 from prominence_spec.server.store import Store, loads
 
 #: The server's reason for a job whose worker went away under it.
@@ -37,6 +38,10 @@ def recover(store: Store, marker: str) -> Recovered:
     for row in rows:
         for pgid, ticks in loads(row["pgids"], []):
             killed += kill_leftovers(int(pgid), ticks, f"{marker}/{row['id']}")
+    # A task started just before the crash may not have had its group recorded yet; its
+    # processes still carry this folder's marker, and nothing else of ours runs yet.
+    for pids in marked_processes(marker).values():
+        killed += kill_marked(pids)
     requeued = failed = 0
     now = int(time.time())
     with store.write() as conn:
