@@ -219,17 +219,7 @@ def headline(folder: Path, points: int, text: str, repeat: int) -> tuple[float, 
     command = cli_command(spec, out)
     baseline = [sys.executable, "-c", DUMPS_STREAMED, str(out)]
     subprocess.run(command, check=True, env=env)  # untimed: fills the byte-code cache
-    cli_s: list[float] = []
-    dumps_s: list[float] = []
-    for rep in range(repeat):
-        for which in ("cli", "dumps") if rep % 2 == 0 else ("dumps", "cli"):
-            if which == "cli":
-                start = time.perf_counter()
-                subprocess.run(command, check=True, env=env)
-                cli_s.append(time.perf_counter() - start)
-            else:
-                done = subprocess.run(baseline, check=True, capture_output=True, text=True)
-                dumps_s.append(float(done.stdout))
+    cli_s, dumps_s = interleaved(command, env, baseline, repeat)
     ratio = statistics.median(c / d for c, d in zip(cli_s, dumps_s, strict=True))
     shutil.rmtree(folder)
     return statistics.median(cli_s), statistics.median(dumps_s), ratio
@@ -286,6 +276,14 @@ def whole_process(
     subprocess.run(command, check=True, env=env)  # untimed: fills the byte-code cache
     if out.read_bytes() != reference.read_bytes():
         raise SystemExit("bench_render: the CLI's JSONL differs from the in-process render's")
+    return interleaved(command, env, baseline, repeat)
+
+
+def interleaved(
+    command: list[str], env: dict[str, str], baseline: list[str], repeat: int
+) -> tuple[list[float], list[float]]:
+    """``repeat`` wall times of ``command`` and the seconds ``baseline`` prints, taking
+    turns (which goes first alternates, so that neither always runs on a warmer machine)."""
     cli_s: list[float] = []
     dumps_s: list[float] = []
     for rep in range(repeat):
