@@ -343,3 +343,20 @@ def test_the_python_api_collects_and_fetches(tmp_path: Path) -> None:
             client, SpecSource(spec), "result.json", tmp_path / "empty", fetch=False
         )
     assert [p.code for p in offline.problems] == ["not-downloaded"] * 3
+
+
+def test_only_the_outputs_from_can_be_are_fetched() -> None:
+    from prominence_spec.client.collect.fetch import only_for
+
+    exact = only_for("out/result.json")
+    assert exact("file", "out/result.json") and exact("file", "./out/result.json")
+    assert not exact("file", "result.json") and not exact("file", "out/other.json")
+    assert exact("dir", "out") and not exact("dir", "logs") and not exact("dir", "out/result.json")
+    assert not exact("stream", "stdout.txt") and not exact("file", "../out/result.json")
+    glob = only_for("*.json")
+    assert glob("file", "a.json") and not glob("file", "a.csv") and not glob("dir", "a.json")
+    deep = only_for("**/r.json")
+    assert deep("dir", "anything") and not deep("stream", "stdout.txt")
+    stdout = only_for("stdout")
+    assert stdout("stream", "stdout.txt") and not stdout("stream", "stderr.txt")
+    assert not stdout("file", "stdout")
