@@ -1,14 +1,17 @@
 """Download benchmark (issue 17): promspec download against a sequential requests loop.
 
     python benchmarks/bench_download.py [--points 1000] [--size 100000] [--repeat 3]
-                                        [--big 1000000000]
+                                        [--storage-latency 0 20 50] [-j 8] [--big 1000000000]
 
 * ``--points`` jobs each write one ``--size``-byte file, run by a sandbox (host executor)
-  on loopback. Then, in turns in every repetition, into a fresh folder each time:
-  the baseline, a sequential loop of ``requests.get`` over the same presigned URLs (each
-  written to a file, as a user's script would), and ``promspec download ID... -d DIR``
-  as a whole subprocess (start-up, the records, params.json, stdout.txt and stderr.txt of
-  every point included). Target: promspec at least 5 times faster.
+  on loopback. For each ``--storage-latency`` in turn the sandbox is restarted on the same
+  jobs with that delay before each output download (an object store's first byte), and in
+  every repetition, in turns, each into a fresh folder: the baseline, a sequential loop of
+  ``requests.get`` over every URL promspec fetches (each point's presigned output URL, and
+  its stdout and stderr from the API with the token; each answer written to a file, as a
+  user's script would), and ``promspec download ID... -d DIR`` as a whole subprocess
+  (start-up, the records, params.json, stdout.txt and stderr.txt of every point
+  included). Medians. Target: promspec at least 5 times faster.
 * Peak memory: ``promspec download`` of one job's ``--big``-byte file against the same
   command for one 100 kB file: the peak RSS of the subprocess (``wait4``), which must not
   grow with the file (target: under 1.5 times the small file's).
@@ -124,8 +127,14 @@ def main() -> None:
     parser.add_argument("--size", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--big", type=int, default=1_000_000_000)
-    parser.add_argument("--storage-latency", type=int, nargs="+", default=[0, 20, 50],
-                        metavar="MS", help="The sandbox's --storage-latency, each in turn.")
+    parser.add_argument(
+        "--storage-latency",
+        type=int,
+        nargs="+",
+        default=[0, 20, 50],
+        metavar="MS",
+        help="The sandbox's --storage-latency, each in turn.",
+    )
     parser.add_argument("--jobs", "-j", type=int, default=8, help="promspec's -j.")  # fmt: skip
     parser.add_argument("--json", type=Path, help="Also write the figures here.")
     args = parser.parse_args()
