@@ -529,6 +529,7 @@ _FILTERS = [
     "max",
     "min",
     "pprint",
+    "promspec ticking",  # every loop's iterable, for the time limit; no template can name it
     "reject",
     "rejectattr",
     "replace",
