@@ -17,7 +17,6 @@ from pathlib import Path
 import pytest
 
 from prominence_spec.cli import commands as catalogue
-from prominence_spec.cli.sandbox_cmd import EXECUTORS as HELP_EXECUTORS
 from prominence_spec.server.config import EXECUTORS
 
 from support import write
@@ -150,6 +149,10 @@ def test_a_mistyped_command_is_still_suggested(typo: str, tmp_path: Path) -> Non
 
 
 def test_the_executor_names_have_one_definition() -> None:
+    from typing import get_args
+
+    from prominence_spec.cli.sandbox_cmd import Executor as HelpExecutor
     from prominence_spec.client.local import EXECUTORS as LOCAL_EXECUTORS
 
-    assert HELP_EXECUTORS is EXECUTORS is LOCAL_EXECUTORS
+    assert get_args(HelpExecutor) == EXECUTORS
+    assert EXECUTORS is LOCAL_EXECUTORS
