@@ -7,6 +7,8 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 from prominence_spec.codes import CODES
 from prominence_spec.spec.starters import starters
 
@@ -49,6 +51,7 @@ def test_zsh_completion_shows_each_starters_summary() -> None:
     assert f'"mpi":"{starters()["mpi"].summary}"' in proc.stdout
 
 
+@pytest.mark.slow
 def test_executor_values_complete_and_show_in_help() -> None:
     from prominence_spec.executor_names import EXECUTORS
 

@@ -45,6 +45,7 @@ def _env(home: Path) -> dict[str, str]:
 # ------------------------------------------------------------------------ start-up
 
 
+@pytest.mark.slow
 def test_a_held_port_is_exit_2_with_a_fix_and_leaves_the_token_file_alone(
     tmp_path: Path,
 ) -> None:
@@ -215,6 +216,7 @@ def _refused(origin: str) -> bool:
     return False
 
 
+@pytest.mark.slow
 def test_sigterm_answers_requests_in_flight_then_lets_the_runner_finish(tmp_path: Path) -> None:
     box = start_sandbox(tmp_path / "data", executor="host", args=["--kill-grace", "20"])
     running = box.submit(
@@ -255,6 +257,7 @@ def test_sigterm_answers_requests_in_flight_then_lets_the_runner_finish(tmp_path
     assert rows == {running: "pending", created["id"]: "pending"}
 
 
+@pytest.mark.slow
 def test_close_never_closes_the_database_under_a_runner_still_recording(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:

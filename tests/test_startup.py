@@ -82,6 +82,7 @@ def test_help_imports_no_core_and_no_heavy_library(tmp_path: Path) -> None:
     assert "prominence_spec.cli.rendering" not in modules  # render's own work
 
 
+@pytest.mark.slow
 def test_a_command_help_imports_no_core_either(tmp_path: Path) -> None:
     for command in ("validate", "render", "submit", "sandbox", "status"):
         modules, proc = imported(command, "--help", cwd=tmp_path)

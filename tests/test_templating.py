@@ -606,6 +606,7 @@ def _template_text(pieces: list[str | tuple[str, str]]) -> str:
     return "".join(p if isinstance(p, str) else p[0] % p[1] for p in pieces)
 
 
+@pytest.mark.slow
 @given(st.lists(_PIECE, max_size=6), st.fixed_dictionaries({n: _VALUES for n in _NAMES}))
 @settings(max_examples=examples(600), deadline=None)
 def test_fast_path_matches_jinja(
