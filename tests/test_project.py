@@ -42,6 +42,7 @@ def test_ruff_format_is_clean() -> None:
     _passes(_ruff(), "format", "--check", ".")  # the package, tests, benchmarks and docs' code
 
 
+@pytest.mark.slow  # about 7 s without a mypy cache, as on a fresh clone
 def test_mypy_is_clean() -> None:
     _passes(sys.executable, "-m", "mypy")
 
