@@ -145,6 +145,7 @@ def test_parquet_without_pyarrow_is_a_clear_message(tmp_path: Path, monkeypatch,
     assert not out.exists()
 
 
+@pytest.mark.slow
 def test_collect_reads_stdout_with_kv_and_regex(tmp_path: Path, monkeypatch, capsys) -> None:
     spec, env = _run_study(tmp_path, 3, (0,))
     code, out, err = _collect(
