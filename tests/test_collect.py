@@ -361,3 +361,24 @@ def test_only_the_outputs_from_can_be_are_fetched() -> None:
     stdout = only_for("stdout")
     assert stdout("stream", "stdout.txt") and not stdout("stream", "stderr.txt")
     assert not stdout("file", "stdout")
+
+
+def test_download_then_collect_share_their_default_folder(
+    tmp_path: Path, monkeypatch, capsys
+) -> None:
+    """Without -d, `download SPEC` and `collect SPEC` both use ./<spec name>-results, so a
+    collect after a download reads what it fetched and works offline."""
+    spec, env = _run_study(tmp_path, 3, (1,), fetched=False)
+    monkeypatch.chdir(tmp_path)
+    code, _out, err = cli(monkeypatch, capsys, ["download", str(spec), "--all", "-q"], env)
+    assert code == 0, err
+    assert (tmp_path / f"{spec.stem}-results" / "manifest.jsonl").is_file()
+    args = ["collect", str(spec), "--from", "result.json", "--offline", "-f", "json"]
+    code, out, err = cli(monkeypatch, capsys, args, env)
+    assert code == 0, err
+    rows = json.loads(out)
+    assert [(r["index"], r["status"], r.get("square")) for r in rows] == [
+        (0, "completed", 0),
+        (1, "failed", None),
+        (2, "completed", 4),
+    ]

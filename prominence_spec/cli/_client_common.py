@@ -13,6 +13,7 @@ import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from functools import cache
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TextIO
 
 import typer
@@ -50,6 +51,12 @@ FORMAT: Any = typer.Option("text", "--format", "-f", help=FORMAT_HELP)
 
 def verbose_option() -> Any:
     return typer.Option(False, "--verbose", "-v", help="Log every request (token shown as ***).")
+
+
+def results_folder(spec: str | None) -> Path:
+    """Where ``run``, ``download`` and ``collect`` keep a study's outputs by default:
+    ``./<spec name>-results`` for a spec, ``./results`` for job ids."""
+    return Path(f"{Path(spec).stem}-results") if spec else Path("results")
 
 
 def check_format(fmt: str) -> None:

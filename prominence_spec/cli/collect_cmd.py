@@ -29,7 +29,7 @@ def collect(
         "--dir",
         "-d",
         metavar="DIR",
-        help="Where download put the points (default: ./<spec name>).",
+        help="Where download put the points [./<spec name>-results].",
     ),
     output: str | None = typer.Option(None, "--output", "-o", metavar="FILE", help="Write here."),
     fmt: str | None = typer.Option(
@@ -63,7 +63,7 @@ def collect(
     from prominence_spec.diagnostics import has_errors
 
     chosen = _check(spec, source, parse, output, fmt)
-    where = Path(directory) if directory else Path.cwd() / Path(spec).stem
+    where = Path(directory) if directory else common.results_folder(spec)
     src = SpecSource(Path(spec), spec_values(spec, values, sets), mode, root)
     with common.guarded():
         layout = spec_layout(src)

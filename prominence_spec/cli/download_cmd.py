@@ -18,8 +18,12 @@ TARGETS_HELP = "A spec file (its latest run's points), or job ids (workflow ids 
 def download(
     targets: list[str] = typer.Argument(..., metavar="SPEC|ID...", help=TARGETS_HELP),
     workflows: bool = typer.Option(False, "--workflows", "-w", help="The ids are workflow ids."),
-    directory: Path = typer.Option(
-        Path("results"), "--dir", "-d", metavar="DIR", help="Where the folders go [results]."
+    directory: Path | None = typer.Option(
+        None,
+        "--dir",
+        "-d",
+        metavar="DIR",
+        help="Where the folders go [./<spec name>-results; for ids ./results].",
     ),
     layout: str | None = typer.Option(
         None,
@@ -52,7 +56,8 @@ def download(
         with client:
             spec = _spec_source(targets, mode, sets, values, root)
             selection = _select(client, targets, spec, workflows, state, layout, include_all)
-            code = download_into(client, selection, directory, jobs=jobs, force=force,
+            folder = directory or common.results_folder(str(spec.path) if spec else None)
+            code = download_into(client, selection, folder, jobs=jobs, force=force,
                                  quiet=quiet, resume=_resume_hint())  # fmt: skip
     raise typer.Exit(code)
 

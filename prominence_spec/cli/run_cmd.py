@@ -87,7 +87,7 @@ def run(
                 client, source, state, new_run, retry_failed, concurrency, fmt, poll, timeout
             )
             if not no_results:
-                folder = results or Path(f"{Path(spec).stem}-results")
+                folder = results or common.results_folder(spec)
                 code = max(code, _results(client, source, state, folder, concurrency))
     raise typer.Exit(code)
 
