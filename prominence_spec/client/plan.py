@@ -17,7 +17,7 @@ from prominence_spec.client.identity import (
     with_labels,
 )
 from prominence_spec.client.journal import Journal, RunRecord
-from prominence_spec.client.source import SpecSource, body_bytes, body_text
+from prominence_spec.client.source import SpecSource, body_encoder
 
 MAX_BODY_BYTES = 1024 * 1024
 
@@ -51,14 +51,16 @@ def run_identity(
 
 def request_bodies(source: SpecSource, run: str) -> Iterator[tuple[str, str]]:
     """(kind, body text) of each valid point, identity labels included: the dry run's path."""
+    encode = body_encoder()
     for point in source.points():
-        yield point.kind, body_text(with_labels(point.document, run, point.key))
+        yield point.kind, encode(with_labels(point.document, run, point.key))
 
 
 def labelled_points(source: SpecSource, run: str) -> Iterator[tuple[PointSummary, bytes]]:
     """Each valid point's summary and exact request body, identity labels included."""
+    encode = body_encoder()
     for point in source.points():
-        body = body_bytes(with_labels(point.document, run, point.key))
+        body = encode(with_labels(point.document, run, point.key)).encode("utf-8")
         name = point.document.get("name")
         summary = PointSummary(
             point.key, name if isinstance(name, str) else None, point.kind, body_digest(body)
