@@ -27,10 +27,11 @@ def body_text(document: Any) -> str:
     return api_json(document)
 
 
-def body_encoder() -> Callable[[Any], str]:
+def body_encoder(*, floats: bool = True) -> Callable[[Any], str]:
     """:func:`body_text` for one stream of bodies, encoded by one thread (the render
-    writer's encoder: the same text, without setting up an encoder per body)."""
-    return compact_encoder()
+    writer's encoder: the same text, without setting up an encoder per body);
+    ``floats=False``: no body holds a float (:attr:`SpecSource.floats`)."""
+    return compact_encoder(floats=floats)
 
 
 def body_bytes(document: Any) -> bytes:
@@ -58,6 +59,8 @@ class SpecSource:
     mode: str | None = None
     root: Path | None = None
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    #: whether a body may hold a float: set by :meth:`points` before its first point
+    floats: bool = True
 
     def open(self) -> RenderRun:
         return RenderRun(load(str(self.path)), dict(self.values), mode=self.mode, root=self.root)
@@ -69,6 +72,7 @@ class SpecSource:
         a file with several documents numbers them in order.
         """
         run = self.open()
+        self.floats = run.may_write_floats()
         single = len(run.items) == 1
         for ordinal, item in enumerate(run.documents()):
             key = (item.index or 0) if single else ordinal
