@@ -47,16 +47,18 @@ def may_write_floats(prepared: Prepared) -> bool:
             continue
         if name not in prepared.context or holds_float(prepared.context[name]):
             return True
-    return any(n in swept for n in placed | named) and sweep_floats(prepared.sweep)
+    return sweep_floats(prepared.sweep, placed | named)
 
 
-def sweep_floats(sweep: Sweep | None) -> bool:
-    """Whether a value of the sweep may be a float (True when unsure)."""
+def sweep_floats(sweep: Sweep | None, names: frozenset[str]) -> bool:
+    """Whether a value the sweep gives one of ``names`` may be a float (True when unsure)."""
     if sweep is None:
         return False
-    if any(holds_float(entry.values) for entry in sweep.include):
-        return True
-    return any(_leaf_floats(leaf) for leaf in sweep.space.leaves())
+    for entry in sweep.include:
+        if any(holds_float(v) for k, v in entry.values.items() if k in names):
+            return True
+    leaves = (leaf for leaf in sweep.space.leaves() if names.intersection(leaf.names))
+    return any(_leaf_floats(leaf) for leaf in leaves)
 
 
 def _leaf_floats(leaf: Space) -> bool:
