@@ -175,3 +175,24 @@ def test_a_leaf_placing_a_list_keeps_its_bytes(tmp_path: Path) -> None:
     assert '"outputFiles":["a.txt","b \\"q\\".txt"]' in expected
     proc = cli_support.promspec("render", str(spec), "-f", "jsonl", cwd=tmp_path)
     assert (proc.returncode, proc.stdout) == (0, expected)
+
+
+def _params_plain(path: Path) -> bool:
+    (item,) = RenderRun(load(str(path)), {}).items
+    return bool(item.prepared.params_plain)  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    ("sweep", "plain"),
+    [
+        ("    x: [1, 2]\n    y: {repeat: 3}\n    z: {start: 1, end: 9, step: 2}", True),
+        ('    x: ["a", true, null, 0.5]', True),
+        ('    x: ["ünï"]', False),  # the compiled validator's Unicode classes differ
+        ("    x: [9223372036854775808]", False),  # beyond 64 bits
+        ("    x: {start: 9223372036854775806, end: 9223372036854775808, step: 1}", False),
+        ("    x: {start: 0, end: 1, step: 0.5}", False),  # 0 and 1.0 would be checked
+        ("    x: [2.0]", False),  # an integral float
+    ],
+)
+def test_sweep_values_are_known_plain_once(tmp_path: Path, sweep: str, plain: bool) -> None:
+    assert _params_plain(_spec(tmp_path, sweep=sweep)) is plain
