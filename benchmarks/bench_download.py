@@ -1,14 +1,17 @@
 """Download benchmark (issue 17): promspec download against a sequential requests loop.
 
     python benchmarks/bench_download.py [--points 1000] [--size 100000] [--repeat 3]
-                                        [--big 1000000000]
+                                        [--storage-latency 0 20 50] [-j 8] [--big 1000000000]
 
 * ``--points`` jobs each write one ``--size``-byte file, run by a sandbox (host executor)
-  on loopback. Then, in turns in every repetition, into a fresh folder each time:
-  the baseline, a sequential loop of ``requests.get`` over the same presigned URLs (each
-  written to a file, as a user's script would), and ``promspec download ID... -d DIR``
-  as a whole subprocess (start-up, the records, params.json, stdout.txt and stderr.txt of
-  every point included). Target: promspec at least 5 times faster.
+  on loopback. For each ``--storage-latency`` in turn the sandbox is restarted on the same
+  jobs with that delay before each output download (an object store's first byte), and in
+  every repetition, in turns, each into a fresh folder: the baseline, a sequential loop of
+  ``requests.get`` over every URL promspec fetches (each point's presigned output URL, and
+  its stdout and stderr from the API with the token; each answer written to a file, as a
+  user's script would), and ``promspec download ID... -d DIR`` as a whole subprocess
+  (start-up, the records, params.json, stdout.txt and stderr.txt of every point
+  included). Medians. Target: promspec at least 5 times faster.
 * Peak memory: ``promspec download`` of one job's ``--big``-byte file against the same
   command for one 100 kB file: the peak RSS of the subprocess (``wait4``), which must not
   grow with the file (target: under 1.5 times the small file's).
@@ -55,31 +58,37 @@ def make_jobs(box: Any, points: int, size: int) -> list[int]:
     return ids
 
 
-def urls(box: Any, ids: list[int]) -> list[str]:
+def urls(box: Any, ids: list[int]) -> list[tuple[str, bool]]:
+    """What promspec fetches, (URL, whether it is the API's): every point's output file
+    (a presigned URL, no token), its stdout and its stderr (the API, with the token)."""
     found = []
     for start in range(0, len(ids), 100):
         chunk = ",".join(map(str, ids[start : start + 100]))
         for record in box.get(f"/jobs?id={chunk}&detail=1").json():
-            found += [item["url"] for item in record["outputFiles"]]
+            found += [(item["url"], False) for item in record["outputFiles"]]
+            found += [(f"{box.url}/jobs/{record['id']}/{s}", True) for s in ("stdout", "stderr")]
     return found
 
 
-def baseline(found: list[str], folder: Path) -> float:
+def baseline(box: Any, found: list[tuple[str, bool]], folder: Path) -> float:
+    """A user's script: one ``requests.get`` after another, each answer written to a file."""
     import requests
 
     folder.mkdir()
+    headers = box.headers()
     start = time.perf_counter()
-    for n, url in enumerate(found):
-        answer = requests.get(url, timeout=60)
+    for n, (url, api) in enumerate(found):
+        answer = requests.get(url, timeout=60, headers=headers if api else None)
         answer.raise_for_status()
         (folder / f"{n}.bin").write_bytes(answer.content)
     return time.perf_counter() - start
 
 
-def promspec(box: Any, ids: list[int], folder: Path) -> tuple[float, int]:
+def promspec(box: Any, ids: list[int], folder: Path, jobs: int = 8) -> tuple[float, int]:
     """Wall seconds and peak RSS (kB) of `promspec download` as a whole subprocess."""
     argv = [sys.executable, "-m", "prominence_spec", "download", *map(str, ids), "-d",
-            str(folder), "-q", "--url", box.url, "--token-file", str(box.token_file)]  # fmt: skip
+            str(folder), "-q", "-j", str(jobs), "--url", box.url,
+            "--token-file", str(box.token_file)]  # fmt: skip
     start = time.perf_counter()
     proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     _, status, usage = os.wait4(proc.pid, 0)
@@ -92,36 +101,56 @@ def promspec(box: Any, ids: list[int], folder: Path) -> tuple[float, int]:
     return elapsed, usage.ru_maxrss
 
 
+def _compare(
+    box: Any, ids: list[int], found: list[tuple[str, bool]], args: Any, tmp: Path
+) -> dict[str, Any]:
+    """The loop and promspec in turns, each into a fresh folder; medians."""
+    base, mine = [], []
+    for turn in range(args.repeat):
+        base.append(baseline(box, found, tmp / f"base{turn}"))
+        mine.append(promspec(box, ids, tmp / f"mine{turn}", args.jobs)[0])
+        shutil.rmtree(tmp / f"base{turn}")
+        shutil.rmtree(tmp / f"mine{turn}")
+    b, m = statistics.median(base), statistics.median(mine)
+    latency = box._args[-1] if "--storage-latency" in box._args else "0"
+    print(f"storage latency {latency} ms, {args.points:,} points x {args.size:,} B "
+          f"({len(found):,} URLs): promspec download -j {args.jobs} {m:.2f} s, "
+          f"requests.get loop {b:.2f} s: {b / m:.1f}x faster (target >= 5x)",
+          flush=True)  # fmt: skip
+    return {"promspec_s": m, "baseline_s": b, "ratio": b / m,
+            "runs": {"promspec": mine, "baseline": base}}  # fmt: skip
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--points", type=int, default=1000)
     parser.add_argument("--size", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--big", type=int, default=1_000_000_000)
-    parser.add_argument("--storage-latency", type=int, default=0, metavar="MS",
-                        help="The sandbox's --storage-latency.")  # fmt: skip
+    parser.add_argument(
+        "--storage-latency",
+        type=int,
+        nargs="+",
+        default=[0, 20, 50],
+        metavar="MS",
+        help="The sandbox's --storage-latency, each in turn.",
+    )
+    parser.add_argument("--jobs", "-j", type=int, default=8, help="promspec's -j.")  # fmt: skip
     parser.add_argument("--json", type=Path, help="Also write the figures here.")
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="bench-download-"))
     figures: dict[str, Any] = {}
     try:
-        options = ["--max-jobs", "4", "--storage-latency", str(args.storage_latency)]
-        with start_sandbox(tmp / "data", executor="host", args=options) as box:
+        options = ["--max-jobs", "4"]
+        box = start_sandbox(tmp / "data", executor="host", args=options)
+        try:
             print(f"making {args.points:,} jobs of one {args.size:,}-byte file ...", flush=True)
             ids = make_jobs(box, args.points, args.size)
-            found = urls(box, ids)
-            base, mine = [], []
-            for turn in range(args.repeat):
-                base.append(baseline(found, tmp / f"base{turn}"))
-                mine.append(promspec(box, ids, tmp / f"mine{turn}")[0])
-                shutil.rmtree(tmp / f"base{turn}")
-                shutil.rmtree(tmp / f"mine{turn}")
-            b, m = statistics.median(base), statistics.median(mine)
-            print(f"storage latency {args.storage_latency} ms, "
-                  f"{args.points:,} points x {args.size:,} B: promspec download {m:.2f} s, "
-                  f"requests.get loop {b:.2f} s: {b / m:.1f}x faster (target >= 5x)")  # fmt: skip
-            figures["download"] = {"promspec_s": m, "baseline_s": b, "ratio": b / m,
-                                   "runs": {"promspec": mine, "baseline": base}}  # fmt: skip
+            figures["download"] = {}
+            for latency in args.storage_latency:
+                box = box.restart(["--storage-latency", str(latency)])
+                found = urls(box, ids)  # the port is new: so are the URLs
+                figures["download"][latency] = _compare(box, ids, found, args, tmp)
             small = make_jobs(box, 1, 100_000)
             _, small_rss = promspec(box, small, tmp / "small")
             print(f"making one job of a {args.big:,}-byte file ...", flush=True)
@@ -134,6 +163,8 @@ def main() -> None:
                   f"{big_rss / small_rss:.2f}x (target < 1.5x)")  # fmt: skip
             figures["memory"] = {"big_rss_kb": big_rss, "small_rss_kb": small_rss,
                                  "big_bytes": args.big, "big_s": seconds}  # fmt: skip
+        finally:
+            box.stop()
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     if args.json:

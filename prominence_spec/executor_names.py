@@ -4,6 +4,10 @@ nothing, so that help stays free of the server)."""
 
 from __future__ import annotations
 
-EXECUTORS = ("auto", "host", "docker", "podman", "apptainer", "noop")
+from typing import Literal, get_args
 
-__all__ = ["EXECUTORS"]
+#: An executor's name; the CLI's ``--executor`` shows, checks and completes these.
+Executor = Literal["auto", "host", "docker", "podman", "apptainer", "noop"]
+EXECUTORS: tuple[str, ...] = get_args(Executor)
+
+__all__ = ["EXECUTORS", "Executor"]

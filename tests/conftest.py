@@ -51,3 +51,25 @@ def repo(tmp_path: Path) -> Path:
     root = tmp_path / "repo"
     (root / ".git").mkdir(parents=True)
     return root
+
+
+# -- keeping the README's suite quick ---------------------------------------------------
+#: An unmarked test slower than this (setup, call and teardown) is named at the end of the
+#: run, to be marked ``@pytest.mark.slow`` (the README's command leaves those out).
+UNMARKED_SLOW_SECONDS = 2.0
+_unmarked_slow: dict[str, float] = {}
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if "slow" not in report.keywords:
+        took = _unmarked_slow.get(report.nodeid, 0.0) + report.duration
+        _unmarked_slow[report.nodeid] = took
+
+
+def pytest_terminal_summary(terminalreporter: object) -> None:
+    slow = sorted((t, n) for n, t in _unmarked_slow.items() if t > UNMARKED_SLOW_SECONDS)
+    if slow:
+        write = terminalreporter.write_line  # type: ignore[attr-defined]
+        write(f"unmarked tests over {UNMARKED_SLOW_SECONDS:g} s (mark them slow):")
+        for took, nodeid in reversed(slow):
+            write(f"  {took:5.1f} s  {nodeid}")

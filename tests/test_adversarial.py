@@ -227,6 +227,7 @@ def test_generated_file(worker: CliWorker, tmp_path: Path, name: str) -> None:
             (tmp_path / name).chmod(0o644)  # let tmp_path be cleaned up
 
 
+@pytest.mark.slow
 def test_a_stuck_command_fails_and_the_next_one_gets_a_new_worker(tmp_path: Path) -> None:
     """What the per-file tests rely on: a command that never answers fails its test (here
     the worker is stopped with SIGSTOP), and the next command runs in a fresh worker."""

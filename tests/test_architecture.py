@@ -144,6 +144,7 @@ def test_the_checks_see_the_imports() -> None:
     assert "render.entry" in GRAPH["validation.templated"]
 
 
+@pytest.mark.slow
 def test_every_module_imports_both_ordinary_ways() -> None:
     """``import prominence_spec.x.y as m`` and ``from prominence_spec.x import y`` both work
     for every module, in a fresh interpreter (no public function shadows a folder), and the

@@ -547,6 +547,7 @@ def test_readme_actions_example_installs_from_the_checkout() -> None:
     assert not any("pip install promspec" in r for r in runs)
 
 
+@pytest.mark.slow
 def test_readme_actions_example_commands_run(tmp_path: Path) -> None:
     workflow = yaml.safe_load(_readme_block("In GitHub Actions", "yaml"))
     runs = [s["run"] for s in workflow["jobs"]["validate"]["steps"] if "run" in s][1:]

@@ -129,6 +129,7 @@ def test_missing_file_is_reported_with_other_files(tmp_path: Path) -> None:
 
 
 # -- stdin ---------------------------------------------------------------------------------
+@pytest.mark.slow
 def test_stdin_yaml(tmp_path: Path) -> None:
     """A real process reading a real pipe."""
     assert promspec_process("validate", "-", cwd=tmp_path, stdin=VALID.encode()).returncode == 0
@@ -376,6 +377,7 @@ HOSTILE: dict[str, bytes] = {
 }
 
 
+@pytest.mark.slow
 def test_no_traceback_for_hostile_input(tmp_path: Path) -> None:
     """As users start it: a real process on every hostile file, in every format."""
     for name, raw in HOSTILE.items():

@@ -101,6 +101,7 @@ def test_html_500_on_post_is_ambiguous_without_a_label(
         client.create_job(JOB)
 
 
+@pytest.mark.slow
 def test_retry_after_is_honoured_and_capped(fake: FakeProminence) -> None:
     fake.scripted.clear()
     fake.script("POST /jobs", 429, '{"error":"slow down"}', {"Retry-After": "1"})
@@ -141,6 +142,7 @@ def test_netrc_is_ignored(fake: FakeProminence, tmp_path: Path, monkeypatch, cap
     assert headers and all(h["Authorization"] == f"Bearer {CANARY}" for h in headers)
 
 
+@pytest.mark.slow
 def test_canary_token_never_printed(
     fake: FakeProminence, tmp_path: Path, monkeypatch, capsys
 ) -> None:

@@ -50,6 +50,7 @@ def job_spec(folder: Path, job: dict[str, object], name: str) -> Path:
     return path
 
 
+@pytest.mark.slow
 def test_page_sequence_and_promspec_agree(box: Sandbox, tmp_path: Path, monkeypatch, capsys):
     env = env_for(box, tmp_path)
     (tmp_path / "testpi.json").write_text(json.dumps(TESTPI))

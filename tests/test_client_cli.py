@@ -51,6 +51,7 @@ def env_for(url: str, home: Path) -> dict[str, str]:
     return {"PROMINENCE_URL": url, "PROMINENCE_TOKEN": TOKEN, "HOME": str(home)}
 
 
+@pytest.mark.slow
 def test_submit_prints_ids_and_rerun_says_all_are_there(
     tmp_path: Path, proxy: FaultProxy, monkeypatch, capsys
 ) -> None:
@@ -140,6 +141,7 @@ def test_operations_by_id_and_by_spec(tmp_path: Path, proxy: FaultProxy, monkeyp
     assert code == 1 and "no such job 424242" in err
 
 
+@pytest.mark.slow
 def test_ctrl_c_stops_cleanly_and_a_rerun_completes(
     tmp_path: Path, proxy: FaultProxy, server: Sandbox
 ) -> None:
@@ -168,6 +170,7 @@ def test_ctrl_c_stops_cleanly_and_a_rerun_completes(
         assert_exactly_once(client, spec, _run_of(err), 60, state=tmp_path / "st")
 
 
+@pytest.mark.slow
 def test_kill_9_at_random_moments_never_duplicates(tmp_path: Path, proxy: FaultProxy) -> None:
     points = 300  # the seeded kills land by about 160 posts; the rest go in the final run
     spec = sweep_spec(tmp_path, points)

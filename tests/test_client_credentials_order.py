@@ -76,6 +76,7 @@ def test_a_token_file_with_group_or_other_permissions_is_warned_about(
     assert box.token not in done.stderr + done.stdout
 
 
+@pytest.mark.slow
 def test_a_private_token_file_gets_no_warning(tmp_path: Path) -> None:
     box = shared_sandbox("noop")
     token = _file(tmp_path / "token", box.token, 0o600)
@@ -106,6 +107,7 @@ def test_no_token_for_a_loopback_url_names_the_sandbox_token_file(tmp_path: Path
     assert remote.returncode == 2 and "promspec sandbox" not in remote.stderr
 
 
+@pytest.mark.slow
 def test_connection_refused_on_loopback_asks_whether_the_sandbox_runs(tmp_path: Path) -> None:
     url = f"http://127.0.0.1:{_closed_port()}/api/v1"
     env = {"PROMINENCE_URL": url, "PROMINENCE_TOKEN": make_token(), "HOME": str(tmp_path)}

@@ -174,6 +174,7 @@ def test_curl_script_refuses_to_run_without_a_token(tmp_path: Path, monkeypatch,
     assert run.returncode != 0 and "PROMINENCE_TOKEN" in run.stderr
 
 
+@pytest.mark.slow
 def test_dry_run_streams_a_big_sweep_fast(tmp_path: Path, monkeypatch, capsys) -> None:
     spec = sweep_spec(tmp_path, 20_000)
     env = env_for("https://example.org/api/v1", tmp_path)

@@ -83,6 +83,7 @@ def _truncate_wal(box: Sandbox) -> None:
     wal.write_bytes(b"")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "lose",
     [_wipe_folder, _delete_database, _truncate_wal],
@@ -134,6 +135,7 @@ def test_a_server_that_lost_its_jobs_gets_the_points_again_and_strangers_are_lef
         box.stop()
 
 
+@pytest.mark.slow
 def test_status_and_delete_refuse_a_journal_id_the_server_lost(tmp_path: Path) -> None:
     """Without a re-submit: the lost ids are named and never acted on (exit 1)."""
     port = _free_port()
@@ -199,6 +201,7 @@ def _kill_after_posts(proc: subprocess.Popen[str], proxy: FaultProxy, posts: int
     proc.communicate(timeout=10)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("damage", ["older copy restored", "WAL truncated"])
 def test_a_journal_lacking_points_asks_the_server_before_sending_them(
     tmp_path: Path, proxy: FaultProxy, damage: str
@@ -238,6 +241,7 @@ def test_a_journal_lacking_points_asks_the_server_before_sending_them(
 
 
 # -- a slow server ------------------------------------------------------------------------------
+@pytest.mark.slow
 def test_a_server_slower_than_the_timeout_gets_each_point_once(tmp_path: Path) -> None:
     spec = sweep_spec(tmp_path / "repo", 4)
     token_file = tmp_path / "token"
@@ -259,6 +263,7 @@ def test_a_server_slower_than_the_timeout_gets_each_point_once(tmp_path: Path) -
 
 
 # -- two submits at once --------------------------------------------------------------------------
+@pytest.mark.slow
 def test_a_second_submit_with_another_state_adopts_what_the_first_sent(
     tmp_path: Path, proxy: FaultProxy
 ) -> None:
@@ -274,6 +279,7 @@ def test_a_second_submit_with_another_state_adopts_what_the_first_sent(
     assert "0 submitted, 20 already there" in err and len(proxy.posts()) == posts
 
 
+@pytest.mark.slow
 def test_two_submits_at_once_report_every_duplicate_and_agree_on_the_kept_job(
     tmp_path: Path,
 ) -> None:
@@ -307,6 +313,7 @@ def test_two_submits_at_once_report_every_duplicate_and_agree_on_the_kept_job(
             }
 
 
+@pytest.mark.slow
 def test_a_job_listed_twice_is_one_job_not_a_duplicate(tmp_path: Path) -> None:
     """A job that ends while the server reads its queue and then its history is in both
     halves of an ``all`` listing (production's has the same race; run --local of the

@@ -104,6 +104,7 @@ def _wait_for_output(box: Sandbox, job_id: int) -> None:
     raise AssertionError(f"job {job_id} wrote nothing")
 
 
+@pytest.mark.slow
 def test_stdout_follow_prints_a_running_jobs_output_and_ends_with_it(
     box: Sandbox, tmp_path: Path
 ) -> None:
@@ -119,6 +120,7 @@ def test_stdout_follow_prints_a_running_jobs_output_and_ends_with_it(
     assert box.get(f"/jobs/{job_id}").json()[0]["status"] == "completed"
 
 
+@pytest.mark.slow
 def test_stdout_follow_of_a_workflows_job(box: Sandbox, tmp_path: Path) -> None:
     job = dict(make_job("echo first; sleep 1; echo second"), name="w")
     workflow = {"name": "follow-me", "jobs": [job]}

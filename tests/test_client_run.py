@@ -25,6 +25,7 @@ def _local_leftovers(temp: Path) -> tuple[list[str], list[str]]:
     return running, [p.name for p in temp.iterdir()]
 
 
+@pytest.mark.slow
 def test_run_local_runs_the_bundled_study_and_leaves_nothing(tmp_path: Path) -> None:
     temp = tmp_path / "tmp"  # the run's own TMPDIR: other runs on the machine do not count
     temp.mkdir()
@@ -126,6 +127,7 @@ def _nothing_left(temp: Path, job_pid: int) -> None:
     poll_until(lambda: _local_leftovers(temp) == ([], []), what="the sandbox and its folder")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
 def test_run_local_interrupted_stops_its_sandbox_and_says_so_once(
     tmp_path: Path, sig: signal.Signals
@@ -139,6 +141,7 @@ def test_run_local_interrupted_stops_its_sandbox_and_says_so_once(
     _nothing_left(temp, job_pid)
 
 
+@pytest.mark.slow
 def test_run_local_killed_with_9_its_sandbox_stops_itself(tmp_path: Path) -> None:
     temp, job_pid, proc = _start_local_run(tmp_path)
     proc.kill()

@@ -42,6 +42,7 @@ def _env(proxy: FaultProxy, box: Sandbox, home: Path) -> dict[str, str]:
     }
 
 
+@pytest.mark.slow
 def test_a_trickling_answer_is_bounded_as_a_whole(
     tmp_path: Path, proxy: FaultProxy, box: Sandbox
 ) -> None:
@@ -75,6 +76,7 @@ def test_a_huge_retry_after_is_not_waited_for(
     assert len([r for r in proxy.requests if r.method == "GET"]) == 1
 
 
+@pytest.mark.slow
 def test_a_huge_retry_after_fails_a_post_at_once_and_it_is_sent_on_the_next_run(
     tmp_path: Path, proxy: FaultProxy, box: Sandbox
 ) -> None:

@@ -90,6 +90,7 @@ FAULTS = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("faults", list(FAULTS.values()), ids=list(FAULTS))
 def test_faults_then_rerun_give_each_job_exactly_once(
     tmp_path: Path, proxy: FaultProxy, faults: list[tuple[str, dict[str, object]]]
@@ -182,6 +183,7 @@ def test_changing_values_makes_a_new_run(tmp_path: Path, proxy: FaultProxy) -> N
     assert again.run == first.run and len(again.existing) == 3
 
 
+@pytest.mark.slow
 def test_new_run_then_resume_continues_the_new_run(tmp_path: Path, proxy: FaultProxy) -> None:
     spec = sweep_spec(tmp_path, 5)
     first = submit(proxy.url, spec)
@@ -303,6 +305,7 @@ def test_a_connection_closed_before_an_answer_is_resent_in_the_same_submit(
         assert_exactly_once(client, spec, report.run, 6)
 
 
+@pytest.mark.slow
 def test_a_timeout_with_no_job_yet_leaves_the_point_unknown(
     tmp_path: Path, proxy: FaultProxy
 ) -> None:

@@ -16,8 +16,11 @@ from points_support import fetch_like_download, study
 from sandbox_support import shared_sandbox
 
 
-def _run_study(tmp_path: Path, points: int, fail: tuple[int, ...], mode: str = "jobs"):  # type: ignore[no-untyped-def]
-    """Submit the study, wait, and download the completed points to tmp_path/results."""
+def _run_study(
+    tmp_path: Path, points: int, fail: tuple[int, ...], mode: str = "jobs", *, fetched: bool = True
+):  # type: ignore[no-untyped-def]
+    """Submit the study, wait, and (``fetched``) download the completed points to
+    tmp_path/results."""
     from prominence_spec.client import Client
     from prominence_spec.client.ops import poll, spec_targets
     from prominence_spec.client.points import point_statuses
@@ -32,7 +35,8 @@ def _run_study(tmp_path: Path, points: int, fail: tuple[int, ...], mode: str = "
         for _ in poll(client, spec_targets(client, spec), interval=0.1, timeout=60):
             pass
         found = point_statuses(client, SpecSource(spec, mode=mode_given))
-        fetch_like_download(client, found, tmp_path / "results")
+        if fetched:
+            fetch_like_download(client, found, tmp_path / "results")
     env = {"PROMINENCE_URL": box.url, "PROMINENCE_TOKEN": box.token, "HOME": str(tmp_path)}
     return spec, env
 
@@ -141,6 +145,7 @@ def test_parquet_without_pyarrow_is_a_clear_message(tmp_path: Path, monkeypatch,
     assert not out.exists()
 
 
+@pytest.mark.slow
 def test_collect_reads_stdout_with_kv_and_regex(tmp_path: Path, monkeypatch, capsys) -> None:
     spec, env = _run_study(tmp_path, 3, (0,))
     code, out, err = _collect(
@@ -175,8 +180,13 @@ def test_a_parse_error_is_reported_with_its_point_and_file(
     message = "line 2:3: Expecting property name enclosed in double quotes"
     assert f"point 1: {broken}: {message} [parse-error]" in err
     (tmp_path / "results" / "2-p-2" / "result.json").unlink()
-    code, _, err = _collect(monkeypatch, capsys, spec, env, "--from", "result.json")
+    code, _, err = _collect(monkeypatch, capsys, spec, env, "--from", "result.json", "--offline")
     assert code == 1 and "point 2: " in err and "no such file [no-file]" in err
+    code, out, err = _collect(
+        monkeypatch, capsys, spec, env, "--from", "result.json", "-f", "jsonl"
+    )
+    assert code == 1 and "point 2: " not in err  # fetched again: the file is back
+    assert [json.loads(x).get("square") for x in out.splitlines()] == [0, None, 4]
     code, _, err = _collect(monkeypatch, capsys, spec, env, "--from", "../result.json")
     assert code == 2 and "inside each point's folder" in err
 
@@ -220,3 +230,134 @@ def test_parsers_read_real_files(tmp_path: Path) -> None:
     with pytest.raises(ParseError) as none:
         parser_for("kv", "x")("nothing here\n")
     assert none.value.code == "no-match"
+
+
+class _Requests:
+    """Every request the client sends (``requests.Session.send`` wrapped, in this process)."""
+
+    def __init__(self, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+        import requests
+
+        self.urls: list[str] = []
+        send = requests.Session.send
+
+        def counted(session, request, **kw):  # type: ignore[no-untyped-def]
+            self.urls.append(str(request.url))
+            return send(session, request, **kw)
+
+        monkeypatch.setattr(requests.Session, "send", counted)
+
+    def count(self, part: str) -> int:
+        return sum(1 for url in self.urls if part in url)
+
+    def clear(self) -> None:
+        self.urls.clear()
+
+
+def test_collect_without_a_download_fetches_only_what_is_missing(
+    tmp_path: Path, monkeypatch, capsys
+) -> None:
+    """No prior `download`: collect fetches each completed point's result.json (and
+    nothing else), gives the values each job computed; a second collect fetches nothing."""
+    spec, env = _run_study(tmp_path, 4, (1,), fetched=False)
+    sent = _Requests(monkeypatch)
+    code, out, err = _collect(
+        monkeypatch, capsys, spec, env, "--from", "result.json", "-f", "jsonl"
+    )
+    assert code == 0, err
+    rows = [json.loads(x) for x in out.splitlines()]
+    assert [(r["index"], r["status"], r["exit_code"], r.get("square")) for r in rows] == [
+        (0, "completed", 0, 0),
+        (1, "failed", 3, None),
+        (2, "completed", 0, 4),
+        (3, "completed", 0, 9),
+    ]
+    assert sent.count("/storage/") == 3  # one result.json per completed point
+    assert sent.count("/stdout") == sent.count("/stderr") == 0  # --from names a file
+    results = tmp_path / "results"
+    assert json.loads((results / "2-p-2" / "result.json").read_text())["square"] == 4
+    assert json.loads((results / "2-p-2" / "params.json").read_text())["index"] == 2
+    assert not (results / "1-p-1").exists()  # failed: nothing to fetch
+    assert "downloaded 3 files" in err
+    assert not list(results.rglob("*.promspec-part"))
+    sent.clear()
+    code, again, err = _collect(
+        monkeypatch, capsys, spec, env, "--from", "result.json", "-f", "jsonl"
+    )
+    assert code == 0, err
+    assert again == out
+    assert sent.count("/storage/") == sent.count("/stdout") == sent.count("/stderr") == 0
+
+
+def test_collect_from_stdout_fetches_stdout_only(tmp_path: Path, monkeypatch, capsys) -> None:
+    spec, env = _run_study(tmp_path, 3, (0,), fetched=False)
+    sent = _Requests(monkeypatch)
+    code, out, err = _collect(
+        monkeypatch, capsys, spec, env, "--from", "stdout", "--parse", "kv", "-f", "jsonl"
+    )
+    assert code == 0, err
+    assert [json.loads(x).get("square") for x in out.splitlines()] == [None, 1, 4]
+    assert sent.count("/stdout") == 2 and sent.count("/stderr") == sent.count("/storage/") == 0
+    assert (tmp_path / "results" / "2-p-2" / "stdout.txt").is_file()
+    assert not (tmp_path / "results" / "2-p-2" / "result.json").exists()
+
+
+def test_offline_collect_never_contacts_the_server(tmp_path: Path, monkeypatch, capsys) -> None:
+    """--offline reads DIR only: with the server's URL dead, the downloaded points give
+    their values and the others are reported not-downloaded."""
+    import shutil
+
+    spec, env = _run_study(tmp_path, 3, (1,))
+    shutil.rmtree(tmp_path / "results" / "2-p-2")
+    env = {**env, "PROMINENCE_URL": "http://127.0.0.1:9/api/v1"}  # nothing listens there
+    sent = _Requests(monkeypatch)
+    code, out, err = _collect(
+        monkeypatch, capsys, spec, env, "--from", "result.json", "-f", "jsonl", "--offline"
+    )
+    assert code == 1
+    rows = [json.loads(x) for x in out.splitlines()]
+    assert [(r["status"], r.get("square")) for r in rows] == [
+        ("completed", 0),
+        (None, None),
+        (None, None),
+    ]
+    assert "point 1: no folder (and --offline" in err and "[not-downloaded]" in err
+    assert "point 2: " in err
+    assert sent.urls == []
+    code, _, err = _collect(monkeypatch, capsys, spec, env, "--from", "result.json")
+    assert code == 1 and sent.count("127.0.0.1:9/") > 0, err  # without --offline it asks
+
+
+def test_the_python_api_collects_and_fetches(tmp_path: Path) -> None:
+    from prominence_spec.client import Client
+    from prominence_spec.client.collect.fetch import collect_spec
+    from prominence_spec.client.source import SpecSource
+
+    spec, env = _run_study(tmp_path, 3, (2,), fetched=False)
+    root = tmp_path / "results"
+    with Client(env["PROMINENCE_URL"], token=env["PROMINENCE_TOKEN"]) as client:
+        table = collect_spec(client, SpecSource(spec), "result.json", root)
+        assert [r.get("square") for r in table.rows] == [0, 1, None]
+        assert table.download is not None and table.download.fetched == 2
+        assert collect_spec(client, SpecSource(spec), "result.json", root).download is None
+        offline = collect_spec(
+            client, SpecSource(spec), "result.json", tmp_path / "empty", fetch=False
+        )
+    assert [p.code for p in offline.problems] == ["not-downloaded"] * 3
+
+
+def test_only_the_outputs_from_can_be_are_fetched() -> None:
+    from prominence_spec.client.collect.fetch import only_for
+
+    exact = only_for("out/result.json")
+    assert exact("file", "out/result.json") and exact("file", "./out/result.json")
+    assert not exact("file", "result.json") and not exact("file", "out/other.json")
+    assert exact("dir", "out") and not exact("dir", "logs") and not exact("dir", "out/result.json")
+    assert not exact("stream", "stdout.txt") and not exact("file", "../out/result.json")
+    glob = only_for("*.json")
+    assert glob("file", "a.json") and not glob("file", "a.csv") and not glob("dir", "a.json")
+    deep = only_for("**/r.json")
+    assert deep("dir", "anything") and not deep("stream", "stdout.txt")
+    stdout = only_for("stdout")
+    assert stdout("stream", "stdout.txt") and not stdout("stream", "stderr.txt")
+    assert not stdout("file", "stdout")

@@ -7,6 +7,8 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 from prominence_spec.codes import CODES
 from prominence_spec.spec.starters import starters
 
@@ -47,3 +49,24 @@ def test_zsh_completion_shows_each_starters_summary() -> None:
     )
     proc = subprocess.run(COMMAND, env=env, capture_output=True, text=True, check=False)
     assert f'"mpi":"{starters()["mpi"].summary}"' in proc.stdout
+
+
+@pytest.mark.slow
+def test_executor_values_complete_and_show_in_help() -> None:
+    from prominence_spec.executor_names import EXECUTORS
+
+    for command in ("run", "sandbox"):
+        assert complete_bash(command, "--executor", "") == list(EXECUTORS)
+        assert complete_bash(command, "--executor", "ho") == ["host"]
+        shown = subprocess.run(
+            [*COMMAND, command, "--help"], capture_output=True, text=True, check=False
+        ).stdout
+        assert f"--executor <{'|'.join(EXECUTORS)}>" in shown
+
+
+def test_an_unknown_executor_is_a_usage_error() -> None:
+    proc = subprocess.run(
+        [*COMMAND, "sandbox", "--executor", "bogus"], capture_output=True, text=True, check=False
+    )
+    assert proc.returncode == 2
+    assert "Invalid value for '--executor': 'bogus' is not one of 'auto', 'host'" in proc.stderr

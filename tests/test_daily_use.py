@@ -105,6 +105,7 @@ def test_a_failed_render_leaves_the_output_file_as_it_was(repo) -> None:
     assert [p.name for p in repo.iterdir() if p.name.startswith(".promspec-")] == []
 
 
+@pytest.mark.slow
 def test_ctrl_c_leaves_the_output_file_and_says_so(repo) -> None:
     write(repo, SWEEP.replace("end: 17", "end: 900000"))
     good = repo / "big.jsonl"
@@ -135,6 +136,7 @@ def test_ctrl_c_leaves_the_output_file_and_says_so(repo) -> None:
     assert [p.name for p in repo.iterdir() if p.name.startswith(".promspec-")] == []
 
 
+@pytest.mark.slow
 def test_a_reader_that_stops_early_is_not_a_problem(repo) -> None:
     write(repo, SWEEP.replace("end: 17", "end: 200000"))
     shell = f"{sys.executable} -m prominence_spec render spec.yaml -f jsonl | head -1"

@@ -106,6 +106,7 @@ def test_the_examples_are_found() -> None:
     assert all(shown.where for places in EXAMPLES.values() for shown in places)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("command", list(EXAMPLES), ids=[" ".join(c.split()[1:]) for c in EXAMPLES])
 def test_console_example(command: str, workdir: Path) -> None:
     places = EXAMPLES[command]
@@ -119,6 +120,7 @@ def test_console_example(command: str, workdir: Path) -> None:
     assert proc.returncode == expected.pop(), (places, proc.stdout, proc.stderr)
 
 
+@pytest.mark.slow
 def test_readme_library_example_runs(workdir: Path) -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     section = readme.split("## As a library", 1)[1]

@@ -76,6 +76,7 @@ def _mtimes(root: Path) -> dict[str, int]:
     }
 
 
+@pytest.mark.slow
 def test_completed_jobs_byte_equal_then_all_then_nothing_rewritten(
     box, tmp_path, monkeypatch, capsys
 ):
@@ -176,6 +177,7 @@ def test_workflow_and_factory_jobs(box, tmp_path, monkeypatch, capsys):
     assert params == ['{"x": 1}', '{"x": 2}', '{"x": 3}', "{}"], params
 
 
+@pytest.mark.slow
 def test_spec_points_in_index_folders_with_their_values(box, tmp_path, monkeypatch, capsys):
     spec = sweep_spec(tmp_path, 3)
     text = (
@@ -218,6 +220,7 @@ def _part_under_way(out: Path) -> bool:
     return False
 
 
+@pytest.mark.slow
 def test_ctrl_c_and_kill_9_midway_then_resume_leaves_no_partial_file(tmp_path):
     big = 40 * 1024 * 1024
     with start_sandbox(tmp_path / "data", executor="host", args=HOST_ARGS) as own:
@@ -369,6 +372,7 @@ def test_hostile_names_and_archives_are_refused(box, files_server, tmp_path):
 
 
 # -- expiry and tokens -------------------------------------------------------------------------
+@pytest.mark.slow
 def test_expired_url_is_s3_403_and_fetched_anew_from_the_record(tmp_path):
     with start_sandbox(
         tmp_path / "data", executor="host", args=[*HOST_ARGS, "--output-url-lifetime", "1"]

@@ -8,6 +8,7 @@ import copy
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -81,6 +82,7 @@ def _mutate(node: Any, draw: Any, depth: int = 0) -> None:
             _mutate(node[index], draw, depth + 1)
 
 
+@pytest.mark.slow
 @settings(max_examples=examples(400), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.data())
 def test_mangled_specs_give_diagnostics_never_exceptions(data: st.DataObject) -> None:

@@ -40,6 +40,7 @@ def _statuses(client, spec: Path, mode: str):  # type: ignore[no-untyped-def]
     return point_statuses(client, SpecSource(spec, mode=mode))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("mode", MODES)
 def test_every_point_has_its_values_job_and_status(tmp_path: Path, mode: str) -> None:
     box = shared_sandbox("host")
@@ -136,6 +137,7 @@ def _retry_failed(client, spec: Path, mode: str):  # type: ignore[no-untyped-def
     return report
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("mode", MODES)
 def test_retry_failed_runs_only_the_failed_jobs_again(tmp_path: Path, mode: str) -> None:
     box = shared_sandbox("host")
@@ -179,6 +181,7 @@ def test_a_rerun_of_a_running_workflow_is_refused_and_changes_nothing(tmp_path: 
         client.delete_workflow(workflow)
 
 
+@pytest.mark.slow
 def test_a_job_the_server_lost_is_missing_and_a_stranger_under_its_id_is_not_shown(
     tmp_path: Path,
 ) -> None:
@@ -236,6 +239,7 @@ def test_run_and_stdout_json_carry_each_jobs_index_and_params(
     assert [s["text"] for s in shown] == ["square=0\n", "square=1\n", "square=4\n"]
 
 
+@pytest.mark.slow
 def test_status_watch_refreshes_until_every_point_has_ended(tmp_path: Path) -> None:
     """Through a pipe --watch says the summary line whenever it changes, then prints the
     final table once: the first line has points still going, the last has none."""
@@ -371,6 +375,7 @@ def test_a_refused_rerun_leaves_the_point_as_it_was(tmp_path: Path, proxied) -> 
     assert (again.attempt, history) == (2, [point.job_id, again.job_id])
 
 
+@pytest.mark.slow
 def test_kill_9_after_the_rerun_was_sent_never_reruns_twice(tmp_path: Path, proxied) -> None:
     """The PUT reaches the server, its answer never comes, the submit is killed: the next
     submit finds the re-run by its label (the journal said `sending` first) and sends no

@@ -89,6 +89,7 @@ def on_a_terminal(*args: str, cwd: Path, stdout_too: bool = False) -> tuple[int,
 
 
 # -- on a terminal ------------------------------------------------------------------------
+@pytest.mark.slow
 def test_render_to_a_file_shows_progress_and_what_it_wrote(big: Path) -> None:
     code, stdout, terminal = on_a_terminal(
         "render", "big.yaml", "-f", "jsonl", "-o", "out.jsonl", cwd=big.parent
@@ -101,6 +102,7 @@ def test_render_to_a_file_shows_progress_and_what_it_wrote(big: Path) -> None:
     assert len((big.parent / "out.jsonl").read_text().splitlines()) == 40_000
 
 
+@pytest.mark.slow
 def test_render_to_a_pipe_shows_progress_on_the_terminal_only(big: Path) -> None:
     code, stdout, terminal = on_a_terminal("render", "big.yaml", "-f", "jsonl", cwd=big.parent)
     assert code == 0 and len(stdout.splitlines()) == 40_000
@@ -108,6 +110,7 @@ def test_render_to_a_pipe_shows_progress_on_the_terminal_only(big: Path) -> None
     assert "rendering big.yaml" in terminal and "wrote" not in terminal
 
 
+@pytest.mark.slow
 def test_validate_shows_progress_then_its_summary(big: Path) -> None:
     code, stdout, terminal = on_a_terminal("validate", "big.yaml", cwd=big.parent)
     assert code == 0
@@ -115,6 +118,7 @@ def test_validate_shows_progress_then_its_summary(big: Path) -> None:
     assert "checking big.yaml" in terminal and "40,000/40,000" in terminal
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("command", ["render", "validate"])
 def test_quiet_shows_nothing_on_the_terminal(big: Path, command: str) -> None:
     args = ["-o", "out.jsonl", "-f", "jsonl"] if command == "render" else []
@@ -122,6 +126,7 @@ def test_quiet_shows_nothing_on_the_terminal(big: Path, command: str) -> None:
     assert (code, terminal) == (0, "")
 
 
+@pytest.mark.slow
 def test_a_small_file_shows_no_bar_but_says_what_it_wrote(repo: Path) -> None:
     """The closing line is there on a terminal whether or not a bar was shown (the README
     says render -o always ends with it); validate of a small file prints only its summary."""
@@ -133,6 +138,7 @@ def test_a_small_file_shows_no_bar_but_says_what_it_wrote(repo: Path) -> None:
     assert stdout == "1 file valid (1 document, 3 points)\n"
 
 
+@pytest.mark.slow
 def test_no_progress_into_output_printed_on_the_same_terminal(big: Path) -> None:
     code, _, terminal = on_a_terminal(
         "render", "big.yaml", "-f", "jsonl", cwd=big.parent, stdout_too=True
@@ -142,6 +148,7 @@ def test_no_progress_into_output_printed_on_the_same_terminal(big: Path) -> None
 
 
 # -- not on a terminal --------------------------------------------------------------------
+@pytest.mark.slow
 def test_piped_stderr_gets_no_progress(big: Path) -> None:
     rendered = promspec("render", str(big), "-f", "jsonl", "-o", str(big.parent / "o.jsonl"))
     checked = promspec("validate", str(big))

@@ -42,6 +42,7 @@ def test_ruff_format_is_clean() -> None:
     _passes(_ruff(), "format", "--check", ".")  # the package, tests, benchmarks and docs' code
 
 
+@pytest.mark.slow  # about 7 s without a mypy cache, as on a fresh clone
 def test_mypy_is_clean() -> None:
     _passes(sys.executable, "-m", "mypy")
 
@@ -102,6 +103,7 @@ def _prints_or_exits(node: ast.AST) -> bool:
     )
 
 
+@pytest.mark.slow
 def test_core_never_prints_or_exits() -> None:
     core = [
         p
@@ -134,6 +136,7 @@ def test_ci_runs_the_readme_test_command() -> None:
     assert test_command in (ROOT / ".ci" / "run").read_text(encoding="utf-8")
 
 
+@pytest.mark.slow
 def test_readme_main_job_runs(tmp_path: Path) -> None:
     """The first set-up command, minus the install (the package is installed for tests)."""
     install, _, job = _readme_commands()[0].partition(" && ")
@@ -171,6 +174,7 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return found
 
 
+@pytest.mark.slow
 def test_packaged_data_is_the_repository_copy(wheel: Path) -> None:
     """The wheel ships schemas/ and templates/, byte for byte, and nothing else as data."""
     with zipfile.ZipFile(wheel) as archive:
@@ -211,3 +215,12 @@ def test_the_installed_wheel_reads_its_own_data(wheel: Path, tmp_path: Path) -> 
     data = tmp_path / "prominence_spec" / "_data"
     starters = " ".join(sorted(p.stem for p in (ROOT / "templates").glob("*.yaml")))
     assert run.stdout.splitlines() == [str(data / "schemas"), str(data / "templates"), starters]
+
+
+def test_ci_runs_the_slow_tests_too() -> None:
+    """The README's command leaves the `slow` tests out; .ci/run runs them after it."""
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert '-m "not slow"' in _readme_commands()[1]
+    assert "python -m pytest -n 4 -m slow" in ci
+    pyproject = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    assert 'markers = ["slow:' in pyproject

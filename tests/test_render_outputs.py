@@ -109,6 +109,7 @@ def test_points_build_no_body(repo: Path) -> None:
     assert promspec("render", str(spec), cwd=repo).returncode == 1
 
 
+@pytest.mark.slow
 def test_points_of_a_large_sweep(repo: Path) -> None:
     spec = write(
         repo,

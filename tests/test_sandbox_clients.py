@@ -109,6 +109,7 @@ def _prominence(box, home: Path, *args: str) -> str:
     return done.stdout
 
 
+@pytest.mark.slow
 def test_official_cli(box, tmp_path):
     if not Path(sys.executable).with_name("prominence").exists():
         pytest.skip("the official prominence CLI is not installed (test extra)")

@@ -40,6 +40,7 @@ def _pids(box, job_id, count=1, timeout=10.0):
     raise AssertionError("the job did not print its pids")
 
 
+@pytest.mark.slow
 def test_restart_keeps_jobs_workflows_outputs_and_ids(tmp_path):
     box = start_sandbox(tmp_path / "data", executor="host", args=FAST)
     job_id = box.submit(make_job("echo kept > k.txt; echo out", outputFiles=["k.txt"]))
@@ -60,6 +61,7 @@ def test_restart_keeps_jobs_workflows_outputs_and_ids(tmp_path):
         box.stop()
 
 
+@pytest.mark.slow
 def test_kill_9_recovery_kills_leftovers_and_settles_jobs(tmp_path):
     box = start_sandbox(tmp_path / "data", executor="host", args=FAST)
     cmd = "sleep 60 & echo $!; echo $$$$; sleep 60"
@@ -87,6 +89,7 @@ def test_kill_9_recovery_kills_leftovers_and_settles_jobs(tmp_path):
         box.stop()
 
 
+@pytest.mark.slow
 def test_kill_9_before_the_group_was_recorded_still_kills_the_task(tmp_path):
     """The window between starting a task and recording its process group: the crash
     leaves no group in the database, and the marker in the task's environment finds it."""
@@ -107,6 +110,7 @@ def test_kill_9_before_the_group_was_recorded_still_kills_the_task(tmp_path):
         box.stop()
 
 
+@pytest.mark.slow
 def test_sigterm_stops_running_jobs_and_requeues_them(tmp_path):
     box = start_sandbox(tmp_path / "data", executor="host", args=FAST)
     job_id = box.submit(make_job("echo $$$$; sleep 60"))
@@ -120,6 +124,7 @@ def test_sigterm_stops_running_jobs_and_requeues_them(tmp_path):
         box.stop()
 
 
+@pytest.mark.slow
 def test_max_jobs_bounds_running_jobs(tmp_path):
     with start_sandbox(tmp_path / "data", executor="host", args=(*FAST, "--max-jobs", "1")) as box:
         ids = [box.submit(make_job("sleep 30")) for _ in range(3)]
@@ -139,6 +144,7 @@ def test_max_jobs_bounds_running_jobs(tmp_path):
 CLIENTS, JOBS = 32, 800
 
 
+@pytest.mark.slow
 def test_32_clients_submit_800_jobs():
     box = shared_sandbox()
     session_per_thread: dict[int, requests.Session] = {}
@@ -161,6 +167,7 @@ def test_32_clients_submit_800_jobs():
     assert sorted(j["id"] for j in listed) == sorted(ids)
 
 
+@pytest.mark.slow
 def test_one_sandbox_per_data_folder(tmp_path):
     with start_sandbox(tmp_path / "data") as box, pytest.raises(SandboxError, match="another"):
         start_sandbox(box.data)
@@ -174,11 +181,13 @@ def test_non_loopback_host_is_refused(tmp_path):
     assert "not a loopback address" in done.stderr and "--allow-remote" in done.stderr
 
 
+@pytest.mark.slow
 def test_allow_remote_warns(tmp_path):
     with start_sandbox(tmp_path / "data", args=("--host", "0.0.0.0", "--allow-remote")) as box:
         assert "warning: listening on 0.0.0.0" in box.log.read_text()
 
 
+@pytest.mark.slow
 def test_token_subcommand(tmp_path):
     with start_sandbox(tmp_path / "data") as box:
         argv = [sys.executable, "-m", "prominence_spec", "sandbox", "token", "--user", "alice",

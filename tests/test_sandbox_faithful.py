@@ -199,6 +199,7 @@ def predicted(kind: str, doc: Any) -> tuple[int, Any]:
     return (500, HTML) if failure.answer is Answer.SERVER_ERROR else (400, "error")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", ["job", "workflow"])
 def test_generated_type_confusion_is_answered_as_the_model_predicts(box, kind: str) -> None:
     disagreements = []
@@ -214,6 +215,7 @@ def test_generated_type_confusion_is_answered_as_the_model_predicts(box, kind: s
     assert disagreements == [], disagreements[:10]
 
 
+@pytest.mark.slow
 def test_the_corpus_reaches_every_kind_of_answer() -> None:
     """The corpus is not all rejections: it gets documents stored, refused by the
     validator, raising in the validator and failing in the backend."""

@@ -152,6 +152,7 @@ def _outside_address() -> str | None:
     return None if address.startswith("127.") else address
 
 
+@pytest.mark.slow
 def test_redirect_off_loopback_is_not_followed(box):
     outside = _outside_address()
     if outside is None:
@@ -222,6 +223,7 @@ def _three_jobs(box: Sandbox) -> list[int]:
     return [box.submit(make_job(labels={"n": str(i)})) for i in range(3)]
 
 
+@pytest.mark.slow
 def test_ids_of_a_wiped_data_folder_never_repeat(tmp_path):
     with start_sandbox(tmp_path / "data") as box:
         old = _three_jobs(box)
@@ -234,6 +236,7 @@ def test_ids_of_a_wiped_data_folder_never_repeat(tmp_path):
     assert min(new) > max(old), (old, new)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("damage", ["zero", "delete", "header", "pages"])
 def test_lost_or_damaged_database_is_refused_at_start(tmp_path, damage):
     box = start_sandbox(tmp_path / "data")
@@ -255,6 +258,7 @@ def test_lost_or_damaged_database_is_refused_at_start(tmp_path, damage):
     assert "Traceback" not in done.stderr
 
 
+@pytest.mark.slow
 def test_truncated_wal_after_kill_never_reuses_ids(tmp_path):
     box = start_sandbox(tmp_path / "data")
     old = _three_jobs(box)
@@ -363,12 +367,14 @@ def test_oversized_workflow_is_refused_without_creating_anything(shared_noop, wo
     assert shared_noop.get("/health").status_code == 204
 
 
+@pytest.mark.slow
 def test_workflow_at_the_limit_is_accepted(shared_noop):
     r = shared_noop.post("/workflows", json=_repeat_workflow(25_000, 4))
     assert r.status_code == 201, r.text
     shared_noop.delete(f"/workflows/{r.json()['id']}")
 
 
+@pytest.mark.slow
 def test_queue_depth_warning_is_logged_once(tmp_path):
     from concurrent.futures import ThreadPoolExecutor
 

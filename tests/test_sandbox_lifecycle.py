@@ -28,7 +28,7 @@ import pytest
 import requests
 
 from prominence_spec.server.auth import mint_user_token
-from prominence_spec.server.config import ConfigError, SandboxConfig
+from prominence_spec.server.config import SandboxConfig, SandboxConfigError
 from prominence_spec.server.executors import runtime_usable
 from prominence_spec.server.service import Sandbox
 
@@ -45,6 +45,7 @@ def _env(home: Path) -> dict[str, str]:
 # ------------------------------------------------------------------------ start-up
 
 
+@pytest.mark.slow
 def test_a_held_port_is_exit_2_with_a_fix_and_leaves_the_token_file_alone(
     tmp_path: Path,
 ) -> None:
@@ -73,7 +74,7 @@ def test_a_held_port_is_exit_2_with_a_fix_and_leaves_the_token_file_alone(
 @pytest.mark.skipif(runtime_usable("docker"), reason="docker is usable here")
 def test_an_executor_that_cannot_run_leaves_the_data_folder_free(tmp_path: Path) -> None:
     data = tmp_path / "data"
-    with pytest.raises(ConfigError, match="--executor docker: docker is not installed"):
+    with pytest.raises(SandboxConfigError, match="--executor docker: docker is not installed"):
         Sandbox(SandboxConfig(data_dir=data, executor="docker"))
     box = Sandbox(SandboxConfig(data_dir=data, executor="noop"))  # the lock is free
     box.close()
@@ -85,7 +86,7 @@ def test_a_database_that_cannot_open_is_a_config_error_and_frees_the_lock(
     data = tmp_path / "data"
     (data / "sandbox.db").mkdir(parents=True)
     with pytest.raises(
-        ConfigError, match=r"sandbox\.db is not a usable sandbox database .*restore it"
+        SandboxConfigError, match=r"sandbox\.db is not a usable sandbox database .*restore it"
     ):
         Sandbox(SandboxConfig(data_dir=data, executor="noop"))
     (data / "sandbox.db").rmdir()
@@ -215,6 +216,7 @@ def _refused(origin: str) -> bool:
     return False
 
 
+@pytest.mark.slow
 def test_sigterm_answers_requests_in_flight_then_lets_the_runner_finish(tmp_path: Path) -> None:
     box = start_sandbox(tmp_path / "data", executor="host", args=["--kill-grace", "20"])
     running = box.submit(
@@ -255,6 +257,7 @@ def test_sigterm_answers_requests_in_flight_then_lets_the_runner_finish(tmp_path
     assert rows == {running: "pending", created["id"]: "pending"}
 
 
+@pytest.mark.slow
 def test_close_never_closes_the_database_under_a_runner_still_recording(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:

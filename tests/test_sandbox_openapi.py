@@ -72,6 +72,7 @@ CHECKS = [
 ]
 
 
+@pytest.mark.slow
 def test_schemathesis_finds_nothing_undocumented(box):
     raw = json.loads(DOC.read_text())
     schema = schemathesis.openapi.from_dict(raw)

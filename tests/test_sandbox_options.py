@@ -6,9 +6,12 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+import pytest
+
 from sandbox_support import make_job, start_sandbox
 
 
+@pytest.mark.slow
 def test_latency_delays_every_post(tmp_path: Path) -> None:
     with start_sandbox(tmp_path / "data", args=["--latency", "200"]) as box:
         for _ in range(2):

@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 TESTS = Path(__file__).resolve().parent
 
 SCRIPT = """
@@ -17,6 +19,7 @@ print(box.data.parent, flush=True)
 """
 
 
+@pytest.mark.slow
 def test_a_shared_sandbox_removes_its_temporary_folder_when_it_stops() -> None:
     done = subprocess.run(
         [sys.executable, "-c", SCRIPT],

@@ -306,6 +306,7 @@ def _all_downloads(jobs) -> list[tuple[str, str]]:
     return sorted(found)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("text", FACTORY_SPECS.values(), ids=list(FACTORY_SPECS))
 def test_factory_and_jobs_mode_of_one_spec_leave_the_same_outputs(box, tmp_path, text):
     spec = tmp_path / "spec.yaml"

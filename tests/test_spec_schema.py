@@ -452,6 +452,7 @@ def _compat_documents() -> list[Any]:
     return [case.values[1] for case in CASES]
 
 
+@pytest.mark.slow
 def test_plain_bodies_are_judged_like_the_api_schemas():
     """Without Jinja or settings, spec = job or workflow (same verdict on every compat case)."""
     spec = promspec_validator()

@@ -17,7 +17,6 @@ from pathlib import Path
 import pytest
 
 from prominence_spec.cli import commands as catalogue
-from prominence_spec.cli.sandbox_cmd import EXECUTORS as HELP_EXECUTORS
 from prominence_spec.server.config import EXECUTORS
 
 from support import write
@@ -83,6 +82,7 @@ def test_help_imports_no_core_and_no_heavy_library(tmp_path: Path) -> None:
     assert "prominence_spec.cli.rendering" not in modules  # render's own work
 
 
+@pytest.mark.slow
 def test_a_command_help_imports_no_core_either(tmp_path: Path) -> None:
     for command in ("validate", "render", "submit", "sandbox", "status"):
         modules, proc = imported(command, "--help", cwd=tmp_path)
@@ -150,6 +150,10 @@ def test_a_mistyped_command_is_still_suggested(typo: str, tmp_path: Path) -> Non
 
 
 def test_the_executor_names_have_one_definition() -> None:
+    from typing import get_args
+
+    from prominence_spec.cli.sandbox_cmd import Executor as HelpExecutor
     from prominence_spec.client.local import EXECUTORS as LOCAL_EXECUTORS
 
-    assert HELP_EXECUTORS is EXECUTORS is LOCAL_EXECUTORS
+    assert get_args(HelpExecutor) == EXECUTORS
+    assert EXECUTORS is LOCAL_EXECUTORS

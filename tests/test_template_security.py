@@ -156,6 +156,7 @@ def test_j3_format_strings_stay_sandboxed(tpl: Templater, text: str) -> None:
     assert code == "PS603", message
 
 
+@pytest.mark.slow
 def test_j3_stored_format_passed_to_every_filter(tpl: Templater) -> None:
     leaks = []
     for name in sorted(tpl.environment.filters):
@@ -353,6 +354,7 @@ _DANGEROUS: dict[str, list[tuple[str, set[str]]]] = {
 SHORT_TIME_LIMIT = 0.3
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("group", sorted(_DANGEROUS))
 def test_j8_resource_exhaustion_is_refused(group: str) -> None:
     cases = _DANGEROUS[group]
@@ -377,6 +379,7 @@ def test_j8_the_default_time_limit_is_the_documented_one(tpl: Templater) -> None
     assert "Rendering one value is bounded in time (2 s)" in documented
 
 
+@pytest.mark.slow
 def test_j8_the_brief_nested_loop_fails_quickly() -> None:
     text = "{% for i in range(100000) %}{% for j in range(100000) %}x{% endfor %}{% endfor %}"
     [(_text, (code, _message), seconds)], _rss = run_isolated([text])
@@ -529,6 +532,7 @@ _FILTERS = [
     "max",
     "min",
     "pprint",
+    "promspec ticking",  # every loop's iterable, for the time limit; no template can name it
     "reject",
     "rejectattr",
     "replace",

@@ -9,6 +9,7 @@ import signal
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import jinja2
 import pytest
@@ -499,14 +500,28 @@ def test_native_value_limit(repo: Path) -> None:
     assert info.value.code in ("PS603", "PS610")
 
 
-def test_timeout_restores_signal_state(repo: Path) -> None:
+NESTED_LOOPS = "{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        NESTED_LOOPS,
+        "{% macro f(n) %}{{ f(n) if n else '' }}{% endmacro %}"
+        "{% for i in range(100000) %}{% for j in range(100000) %}{{ f(0) }}{% endfor %}"
+        "{% endfor %}",
+        "{% for i in range(100000) %}{{ range(100000)|map('string')|join|length }}{% endfor %}",
+        "{% for x in range(100000) recursive %}{% for y in range(100000) %}{% endfor %}"
+        "{% endfor %}",
+    ],
+    ids=["nested-loops", "macro-calls", "filters", "recursive-loop"],
+)
+def test_timeout_touches_no_signal_state(repo: Path, text: str) -> None:
     quick = Templater(root=repo, base_dir=repo, timeout=0.2)
     before = signal.getsignal(signal.SIGALRM)
     started = time.monotonic()
     with pytest.raises(TemplateError) as info:
-        quick.compile(
-            "{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}"
-        ).render({})
+        quick.compile(text).render({})
     assert info.value.code == "PS610"
     assert "longer than 0.2 seconds" in info.value.message
     assert time.monotonic() - started < 5
@@ -514,16 +529,46 @@ def test_timeout_restores_signal_state(repo: Path) -> None:
     assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
 
 
+def test_timeout_holds_in_threads_each_with_its_own_limit(repo: Path) -> None:
+    """Two threads at once: the one with the short limit stops at it, the other finishes."""
+    short = Templater(root=repo, base_dir=repo, timeout=0.1)
+    long = Templater(root=repo, base_dir=repo, timeout=60)
+    hostile = short.compile(NESTED_LOOPS)
+    bounded = long.compile("{% for i in range(300) %}{% for j in range(300) %}{% endfor %}"
+                           "{% endfor %}{{ 'done' }}")  # fmt: skip
+    results: dict[str, object] = {}
+
+    def render(name: str, compiled: Any) -> None:
+        try:
+            results[name] = compiled.render({})
+        except TemplateError as exc:
+            results[name] = exc.code
+
+    threads = [
+        threading.Thread(target=render, args=("hostile", hostile)),
+        threading.Thread(target=render, args=("bounded", bounded)),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert not any(thread.is_alive() for thread in threads)
+    assert results == {"hostile": "PS610", "bounded": "done"}
+
+
 def test_timeout_keeps_an_outer_timer(repo: Path) -> None:
     fired: list[int] = []
-    previous = signal.signal(signal.SIGALRM, lambda signum, frame: fired.append(signum))
+    handler = lambda signum, frame: fired.append(signum)  # noqa: E731
+    previous = signal.signal(signal.SIGALRM, handler)
     try:
         signal.setitimer(signal.ITIMER_REAL, 60)
-        tpl = Templater(root=repo, base_dir=repo)
+        tpl = Templater(root=repo, base_dir=repo, timeout=0.05)
         assert tpl.compile("{{ 1 + n }}").render({"n": 1}) == 2
+        with pytest.raises(TemplateError):
+            tpl.compile(NESTED_LOOPS).render({})
         remaining, _interval = signal.getitimer(signal.ITIMER_REAL)
         assert 50 < remaining <= 60
-        assert signal.getsignal(signal.SIGALRM) is not previous
+        assert signal.getsignal(signal.SIGALRM) is handler
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
@@ -561,6 +606,7 @@ def _template_text(pieces: list[str | tuple[str, str]]) -> str:
     return "".join(p if isinstance(p, str) else p[0] % p[1] for p in pieces)
 
 
+@pytest.mark.slow
 @given(st.lists(_PIECE, max_size=6), st.fixed_dictionaries({n: _VALUES for n in _NAMES}))
 @settings(max_examples=examples(600), deadline=None)
 def test_fast_path_matches_jinja(

@@ -75,7 +75,7 @@ class _Bar:
 
 def download_into(
     client: Any, selection: Any, directory: Path, *, jobs: int, force: bool, quiet: bool,
-    resume: str,
+    resume: str, only: Any = None,
 ) -> int:  # fmt: skip
     """Download the selection; the exit code (0 all fetched, 1 problems); Ctrl-C is raised
     on after the resume hint."""
@@ -83,7 +83,7 @@ def download_into(
     from prominence_spec.client.download.summary import closing_line, notes
 
     with _Bar(wanted(quiet)) as bar:
-        engine = Downloader(client, directory, jobs=jobs, force=force, on_event=bar)
+        engine = Downloader(client, directory, jobs=jobs, force=force, on_event=bar, only=only)
         try:
             report = engine.run(selection.points)
         except KeyboardInterrupt:

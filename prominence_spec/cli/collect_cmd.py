@@ -39,6 +39,11 @@ def collect(
         metavar="csv|json|jsonl|parquet",
         help="Default: -o's extension, else csv.",
     ),
+    offline: bool = typer.Option(
+        False, "--offline", help="Read only DIR: fetch nothing, never ask the server."
+    ),
+    jobs: int = typer.Option(8, "--jobs", "-j", min=1, max=64, metavar="N", help="Files at once."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
     mode: shared.Mode | None = shared.MODE,
     sets: list[str] | None = shared.SET,
     values: list[str] | None = shared.VALUES,
@@ -48,7 +53,8 @@ def collect(
     state: str | None = common.state_option(),
     verbose: bool = common.verbose_option(),
 ) -> None:
-    """Put every point's results in one table (CSV, JSON, JSON lines or Parquet)."""
+    """Put every point's results in one table (CSV, JSON, JSON lines or Parquet),
+    first downloading into DIR what is not there yet (as `download` does)."""
     from prominence_spec.cli._diagnostics import show_diagnostics
     from prominence_spec.cli._values import spec_values
     from prominence_spec.client.collect import collect
@@ -64,11 +70,13 @@ def collect(
         if has_errors(src.diagnostics):
             show_diagnostics(spec, src.diagnostics)
             raise typer.Exit(1)
-        inputs = _inputs(layout, where, src, url, token_file, state, verbose)
+        fetch = _Fetch(where, src, url, token_file, state, verbose, jobs=jobs, quiet=quiet)
+        with fetch:
+            inputs = fetch.inputs(layout.slots, source, offline=offline)
         table = collect(inputs, where, source, parse)
         _write(table, chosen, output)
     _report(table.problems)
-    raise typer.Exit(1 if table.problems else 0)
+    raise typer.Exit(1 if table.problems or fetch.code else 0)
 
 
 def _check(spec: str, source: str, parse: str, output: str | None, fmt: str | None) -> str:
@@ -93,29 +101,59 @@ def _check(spec: str, source: str, parse: str, output: str | None, fmt: str | No
     return str(chosen)
 
 
-def _inputs(
-    layout: Any,
-    where: Path,
-    source: Any,
-    url: str | None,
-    token_file: str | None,
-    state: str | None,
-    verbose: bool,
-) -> list[Any]:
-    """Each point, with the server's status for the points that have no folder yet."""
-    from prominence_spec.client.collect import PointInput
-    from prominence_spec.client.collect.folders import point_folders
+class _Fetch:
+    """The server, asked only when DIR lacks a point's file: one listing, then the
+    download (with its progress bar) of what is missing."""
 
-    slots = layout.slots
-    have = point_folders(where, ((s.index, s.name) for s in slots))
-    if len(have) == len(slots):
-        return [PointInput(s.index, s.params, s.name) for s in slots]
-    from prominence_spec.client.points import point_statuses
+    def __init__(
+        self,
+        where: Path,
+        source: Any,
+        url: str | None,
+        token_file: str | None,
+        state: str | None,
+        verbose: bool,
+        *,
+        jobs: int,
+        quiet: bool,
+    ) -> None:
+        self.where, self.source, self.state, self.jobs, self.quiet = (
+            where,
+            source,
+            state,
+            jobs,
+            quiet,
+        )
+        self.connect = (url, token_file, verbose)
+        self.client: Any = None
+        self.code = 0
 
-    client = common.make_client(url, token_file, verbose=verbose)
-    with client:
-        points = point_statuses(client, source, state=state)
-    return [PointInput(p.index, p.params, p.name, p.status, p.exit_code) for p in points]
+    def __enter__(self) -> _Fetch:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.client is not None:
+            self.client.close()
+
+    def inputs(self, slots: Any, pattern: str, *, offline: bool) -> list[Any]:
+        from prominence_spec.client.collect.fetch import gather
+
+        statuses = None if offline else self._statuses
+        return gather(slots, self.where, pattern, statuses=statuses, download=self._download)
+
+    def _statuses(self) -> list[Any]:
+        from prominence_spec.client.points import point_statuses
+
+        url, token_file, verbose = self.connect
+        self.client = common.make_client(url, token_file, concurrency=self.jobs, verbose=verbose)
+        return point_statuses(self.client, self.source, state=self.state)
+
+    def _download(self, selection: Any, only: Any) -> None:
+        from prominence_spec.cli._download_view import download_into
+        from prominence_spec.cli.download_cmd import _resume_hint
+
+        self.code = download_into(self.client, selection, self.where, jobs=self.jobs, force=False,
+                                  quiet=self.quiet, resume=_resume_hint(), only=only)  # fmt: skip
 
 
 def _write(table: Any, fmt: str, output: str | None) -> None:

@@ -12,6 +12,7 @@ import typer
 
 from prominence_spec.cli import _client_common as common
 from prominence_spec.cli import _options as shared
+from prominence_spec.executor_names import Executor
 
 TAIL_LINES = 20
 REMOTE_POLL = 2.0  # seconds between status polls of a real server
@@ -24,7 +25,7 @@ def run(
     local: bool = typer.Option(
         False, "--local", help="Run on this machine, in a temporary `promspec sandbox`."
     ),
-    executor: str = typer.Option("host", "--executor", help="With --local: the executor."),
+    executor: Executor = typer.Option("host", "--executor", help="With --local: the executor."),
     mode: shared.Mode | None = shared.MODE,
     sets: list[str] | None = shared.SET,
     values: list[str] | None = shared.VALUES,

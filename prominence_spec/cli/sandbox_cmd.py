@@ -8,7 +8,7 @@ from pathlib import Path
 
 import typer
 
-from prominence_spec.executor_names import EXECUTORS
+from prominence_spec.executor_names import Executor
 
 app = typer.Typer(
     name="sandbox",
@@ -35,7 +35,9 @@ def sandbox(
     token_file: Path | None = typer.Option(
         None, help="Where to write the access token [default: DATA/token]."
     ),
-    executor: str = typer.Option("auto", help=f"How tasks run: {'|'.join(EXECUTORS)}."),
+    executor: Executor = typer.Option(
+        "auto", help="How tasks run (auto: host; see docs/sandbox.md)."
+    ),
     max_jobs: int = typer.Option(os.cpu_count() or 1, help="Jobs running at once."),
     latency: int = typer.Option(0, metavar="MS", help="Delay every POST by MS milliseconds."),
     storage_latency: int = typer.Option(
@@ -76,7 +78,7 @@ def sandbox(
         return
     import logging
 
-    from prominence_spec.server.config import ConfigError, SandboxConfig
+    from prominence_spec.server.config import SandboxConfig, SandboxConfigError
     from prominence_spec.server.handover import Handover
     from prominence_spec.server.serve import serve
 
@@ -96,7 +98,7 @@ def sandbox(
             remove_on_exit=remove_on_exit.resolve() if remove_on_exit else None,
         )  # fmt: skip
         serve(config, lambda line: typer.echo(line, err=False), handover)
-    except ConfigError as exc:
+    except SandboxConfigError as exc:
         typer.echo(f"promspec sandbox: {exc}", err=True)
         raise typer.Exit(2) from None
     except KeyboardInterrupt:

@@ -140,7 +140,6 @@ def _sweep(
         base_dir=base_dir,
         root=spec.root,
         where_fn=where,
-        where_scope=templater.evaluating,
     )
     problems.extend(places.in_spec(d) for d in found)
     if sweep is None:

@@ -21,7 +21,7 @@ WORKFLOW_MAX_IDLE = 20
 OUTPUT_URL_LIFETIME = 7 * 24 * 3600
 
 
-class ConfigError(ValueError):
+class SandboxConfigError(ValueError):
     """The sandbox cannot start with these settings."""
 
 
@@ -66,17 +66,19 @@ class SandboxConfig:
     def check(self) -> None:
         """Refuse settings the sandbox must not start with."""
         if self.executor not in EXECUTORS:
-            raise ConfigError(f"unknown executor {self.executor!r}: choose {', '.join(EXECUTORS)}")
+            raise SandboxConfigError(
+                f"unknown executor {self.executor!r}: choose {', '.join(EXECUTORS)}"
+            )
         if self.max_jobs < 1:
-            raise ConfigError("--max-jobs must be at least 1")
+            raise SandboxConfigError("--max-jobs must be at least 1")
         if self.latency_ms < 0 or self.storage_latency_ms < 0:
-            raise ConfigError("--latency and --storage-latency must not be negative")
+            raise SandboxConfigError("--latency and --storage-latency must not be negative")
         if self.output_url_lifetime < 1:
-            raise ConfigError("--output-url-lifetime must be at least 1 second")
+            raise SandboxConfigError("--output-url-lifetime must be at least 1 second")
         if not 0 <= self.port <= 65535:
-            raise ConfigError("--port must be between 0 and 65535")
+            raise SandboxConfigError("--port must be between 0 and 65535")
         if not self.allow_remote and not is_loopback(self.host):
-            raise ConfigError(
+            raise SandboxConfigError(
                 f"{self.host} is not a loopback address: the sandbox binds loopback only "
                 "unless --allow-remote is given"
             )
@@ -90,9 +92,9 @@ class SandboxConfig:
         for folder in self.artifacts_dirs:
             real = folder.resolve()
             if not real.is_dir():
-                raise ConfigError(f"--artifacts-dir {folder}: not an existing folder")
+                raise SandboxConfigError(f"--artifacts-dir {folder}: not an existing folder")
             if real == data or real.is_relative_to(data) or data.is_relative_to(real):
-                raise ConfigError(
+                raise SandboxConfigError(
                     f"--artifacts-dir {folder}: overlaps the data folder {data}; name a "
                     "folder that holds only what jobs may read"
                 )
@@ -101,7 +103,7 @@ class SandboxConfig:
         """Refuse the host executor on a non-loopback address unless it is accepted
         explicitly (``name`` is the executor chosen, after ``auto``)."""
         if name == "host" and not is_loopback(self.host) and not self.allow_remote_host_executor:
-            raise ConfigError(
+            raise SandboxConfigError(
                 f"--allow-remote with the host executor: anyone who reaches {self.host} and "
                 "holds a token would run commands on this machine as you, with no isolation "
                 "between users; use --executor docker, podman or apptainer, or add "
@@ -166,7 +168,7 @@ __all__ = [
     "OUTPUT_URL_LIFETIME",
     "SITE_NAME",
     "WORKFLOW_MAX_IDLE",
-    "ConfigError",
+    "SandboxConfigError",
     "SandboxConfig",
     "default_data_dir",
     "ensure_private_dir",

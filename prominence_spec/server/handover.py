@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from prominence_spec.server.config import ConfigError, SandboxConfig
+from prominence_spec.server.config import SandboxConfig, SandboxConfigError
 
 #: The prefix of the temporary folders ``promspec run --local`` makes (``tempfile``).
 LOCAL_PREFIX = "promspec-local-"
@@ -40,12 +40,12 @@ class Handover:
         """Refuse descriptors that are not open and a folder the sandbox does not own."""
         for option, fd in (("--ready-fd", self.ready_fd), ("--parent-fd", self.parent_fd)):
             if fd is not None and not _is_open(fd):
-                raise ConfigError(f"{option} {fd}: not an open file descriptor")
+                raise SandboxConfigError(f"{option} {fd}: not an open file descriptor")
         folder = self.remove_on_exit
         if folder is not None and not (
             folder.name.startswith(LOCAL_PREFIX) and config.data_dir.is_relative_to(folder)
         ):
-            raise ConfigError(
+            raise SandboxConfigError(
                 f"--remove-on-exit {folder}: only a {LOCAL_PREFIX}* folder that holds --data"
             )
 

@@ -19,7 +19,7 @@ import waitress
 from waitress import wasyncore
 from waitress.channel import HTTPChannel
 
-from prominence_spec.server.config import MAX_BODY_BYTES, ConfigError
+from prominence_spec.server.config import MAX_BODY_BYTES, SandboxConfigError
 from prominence_spec.server.handover import StopRequest
 
 #: Request threads at least (running jobs' callbacks plus clients polling).
@@ -34,16 +34,16 @@ THREADS_SECONDS = 5.0
 
 def bind(host: str, port: int) -> socket.socket:
     """A listening socket on ``host:port`` (IPv4 first where a name has both), or a
-    ConfigError that says what to do."""
+    SandboxConfigError that says what to do."""
     try:
         found = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
     except socket.gaierror as exc:
-        raise ConfigError(f"--host {host}: {exc.strerror}") from None
+        raise SandboxConfigError(f"--host {host}: {exc.strerror}") from None
     family, _, _, _, address = min(found, key=lambda info: info[0] != socket.AF_INET)
     try:
         return socket.create_server(address, family=family, backlog=1024)
     except OSError as exc:
-        raise ConfigError(_bind_error(host, port, exc)) from None
+        raise SandboxConfigError(_bind_error(host, port, exc)) from None
 
 
 def _bind_error(host: str, port: int, exc: OSError) -> str:

@@ -59,7 +59,7 @@ def _recovery_note(found: Recovered) -> str | None:
 
 def serve(config: SandboxConfig, say: Say, handover: Handover | None = None) -> None:
     """Run the sandbox until it is asked to stop; ``say`` prints a line for the user.
-    Raises ConfigError (before anything is written) for settings it cannot start with."""
+    Raises SandboxConfigError (before anything is written) for settings it cannot start with."""
     handover = handover or Handover()
     stop = StopRequest()
     with stop_on_signals(stop):

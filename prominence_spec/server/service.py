@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import IO
 
 from prominence_spec.server.auth import ensure_token_file, load_or_create_secret
-from prominence_spec.server.config import ConfigError, SandboxConfig, ensure_private_dir
+from prominence_spec.server.config import SandboxConfig, SandboxConfigError, ensure_private_dir
 from prominence_spec.server.executors import Executor, make_executor, runtime_usable
 from prominence_spec.server.recovery import Recovered, recover
 from prominence_spec.server.runner import RunEnv
@@ -29,7 +29,7 @@ def _lock(data_dir: Path) -> IO[str]:
         fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except OSError:
         handle.close()
-        raise ConfigError(
+        raise SandboxConfigError(
             f"another sandbox is using {data_dir}: stop it first, or give another --data"
         ) from None
     handle.seek(0)
@@ -52,7 +52,7 @@ def _marker(store: Store) -> str:
 def choose_executor(name: str) -> Executor:
     """The executor to run with; an explicit container runtime must be usable."""
     if name in ("docker", "podman", "apptainer") and not runtime_usable(name):
-        raise ConfigError(
+        raise SandboxConfigError(
             f"--executor {name}: {name} is not installed or its engine is not running"
         )
     return make_executor(name)
@@ -145,9 +145,9 @@ def _open_store(path: Path, *, id_floor: bool = True) -> tuple[Store, str]:
     try:
         store = Store(path, id_floor=id_floor)
     except StoreError as exc:
-        raise ConfigError(str(exc)) from None
+        raise SandboxConfigError(str(exc)) from None
     except sqlite3.Error as exc:
-        raise ConfigError(f"cannot open the database {path}: {exc}") from None
+        raise SandboxConfigError(f"cannot open the database {path}: {exc}") from None
     try:
         return store, _marker(store)
     except BaseException:

@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
@@ -81,7 +80,6 @@ __all__ = [
     "SweepError",
     "TableSpace",
     "WhereFn",
-    "WhereScope",
     "ZipParameter",
     "ZipPlan",
     "ZipSpace",
@@ -92,9 +90,6 @@ __all__ = [
 
 #: ``where_fn(expression, params, pointer) -> bool``; may raise :class:`SweepError`.
 WhereFn = Callable[[str, Mapping[str, Any], str], bool]
-#: ``where_scope()`` is entered for each pass over a filtered sweep (the evaluator may set
-#: up what its calls share, such as one timer for their time limits).
-WhereScope = Callable[[], AbstractContextManager[object]]
 #: Distinct ``where`` failures collected per iteration before the rest are ignored.
 MAX_WHERE_ERRORS = 10
 
@@ -114,13 +109,11 @@ def parse_sweep(
     root: Path,
     base_pointer: str = "/promspec/sweep",
     where_fn: WhereFn | None = None,
-    where_scope: WhereScope | None = None,
 ) -> tuple[Sweep | None, list[Diagnostic]]:
     """Parse a sweep definition; ``(None, diagnostics)`` when it has errors.
 
     ``base_dir`` is the spec's directory (row files are relative to it); row files must
-    resolve inside ``root``. ``where_fn`` evaluates ``where`` expressions, within
-    ``where_scope()`` when given (entered once per pass over the sweep).
+    resolve inside ``root``. ``where_fn`` evaluates ``where`` expressions.
     """
     parsed, diagnostics = parse_tree(
         data, base_dir=base_dir, root=root, pointer=base_pointer, has_where_fn=where_fn is not None
@@ -138,7 +131,6 @@ def parse_sweep(
         parsed.exclude,
         parsed.where,
         where_fn,
-        where_scope,
     )
     return sweep, diagnostics
 
@@ -154,7 +146,6 @@ class Sweep:
     exclude: tuple[Entry, ...] = ()
     where: str | None = None
     where_fn: WhereFn | None = None
-    where_scope: WhereScope | None = None
 
     @property
     def size(self) -> int:
@@ -253,15 +244,13 @@ class _FilteredRun:
             return
         n = 0
         excluding, filtering = bool(self.sweep.exclude), self.sweep.where is not None
-        scope = self.sweep.where_scope if filtering else None
-        with nullcontext() if scope is None else scope():
-            for params in self.sweep.space:
-                if excluding and self.excluded(params):
-                    continue
-                if filtering and not self.kept(params):
-                    continue
-                yield n, params
-                n += 1
+        for params in self.sweep.space:
+            if excluding and self.excluded(params):
+                continue
+            if filtering and not self.kept(params):
+                continue
+            yield n, params
+            n += 1
         for entry in self.sweep.include:
             yield n, copy.deepcopy(entry.values)
             n += 1

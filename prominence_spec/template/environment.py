@@ -15,7 +15,8 @@ Safety (docs: reliability checklist, section 2):
   filters are removed.
 * ``**``, ``*``, ``+`` and ``%`` are intercepted, ``~`` and every filter, method call, block
   buffer and output value are size-checked, so no intermediate value grows far past
-  ``max_output``; each render is bounded in time with ``SIGALRM`` (main thread only).
+  ``max_output``; each render is bounded in time (``timeout``) in whichever thread runs
+  it, by checks at every loop iteration, call, filter and operator (:mod:`.deadline`).
   These are best-effort, in-process limits: untrusted templates should additionally be
   rendered in a subprocess with ``RLIMIT_AS``/``RLIMIT_CPU``.
 * Every filter and global is pure and never calls its arguments. The render context must
@@ -27,13 +28,7 @@ Every failure is a :class:`TemplateError` with a ``PS6xx`` code and a one-line m
 
 from __future__ import annotations
 
-import _signal  # type: ignore[import-not-found]
 import json
-import signal
-import sys
-import threading
-import time
-import types
 from collections.abc import (
     Callable,
     Generator,
@@ -44,7 +39,6 @@ from collections.abc import (
     Mapping,
     ValuesView,
 )
-from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final, TypeVar
@@ -57,6 +51,7 @@ from jinja2.parser import Parser
 from jinja2.runtime import Context, Undefined, markup_join, str_join
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
+from prominence_spec.template import deadline
 from prominence_spec.template.errors import (
     OMIT,
     TemplateError,
@@ -131,8 +126,23 @@ class CompiledString:
 # --------------------------------------------------------------- environment
 
 
+#: The filter every loop's iterable is read through (the time limit's check); a name
+#: with a space, so no template can name it.
+_TICKING: Final = "promspec ticking"
+
+
 class _CodeGenerator(CodeGenerator):
-    """Routes ``a ~ b`` through a size-checked join."""
+    """Routes ``a ~ b`` through a size-checked join and every loop's iterable through the
+    time limit's check."""
+
+    def visit_Template(  # noqa: N802
+        self, node: nodes.Template, frame: Frame | None = None
+    ) -> None:
+        for loop in node.find_all(nodes.For):  # before the filters in use are collected
+            inner = loop.iter
+            if not (isinstance(inner, nodes.Filter) and inner.name == _TICKING):
+                loop.iter = nodes.Filter(inner, _TICKING, [], [], None, None, lineno=inner.lineno)
+        super().visit_Template(node, frame)
 
     def visit_Concat(self, node: nodes.Concat, frame: Frame) -> None:  # noqa: N802
         self.write("environment.join_checked(context.eval_ctx.autoescape, (")
@@ -159,14 +169,17 @@ class _Environment(ImmutableSandboxedEnvironment):
         filters = {k: v for k, v in self.filters.items() if k not in _REMOVED_FILTERS}
         filters.update(b64encode=_b64encode, shell_quote=_shell_quote, to_json=_to_json)
         self.filters = {k: _guard_filter(k, v, max_output) for k, v in filters.items()}
+        self.filters[_TICKING] = deadline.ticking
 
     def call_binop(self, context: Context, operator: str, left: Any, right: Any) -> Any:
+        deadline.check()
         _check_binop(operator, left, right, self.max_output)
         result = self.binop_table[operator](left, right)
         _need(_size(result, self.max_output), self.max_output, f"`{operator}`")
         return result
 
     def call(self, context: Context, obj: Any, /, *args: Any, **kwargs: Any) -> Any:
+        deadline.check()
         args = _check_call(obj, args, kwargs, self.max_output)
         result = super().call(context, obj, *args, **kwargs)
         _need(_size(result, self.max_output), self.max_output, "the call")
@@ -212,184 +225,6 @@ def _output_too_large(limit: int) -> TemplateError:
         f"the rendered value is longer than the limit of {limit} characters",
         "a spec value cannot be that large",
     )
-
-
-# --------------------------------------------------------------- time limit
-
-
-class _Timeout(BaseException):
-    """Raised by the SIGALRM handler; a BaseException so no ``except Exception`` eats it."""
-
-
-#: After a time limit has passed, how often the timeout is raised again until the
-#: evaluation ends: a raise that lands in a gc callback, a ``__del__`` or a weakref
-#: callback is swallowed by Python (reported as "Exception ignored"), so one raise
-#: alone can be lost and the evaluation would run on unbounded.
-_RETRY: Final = 0.01
-
-
-def _raise_timeout(frame: types.FrameType | None, cleanup: types.CodeType) -> None:
-    """Raise :class:`_Timeout` into ``frame``, unless it is the time limit's own clean-up
-    (the evaluation has ended; raising there would skip putting the handler back). A
-    raise Python swallows is not reported: :func:`_lost_timeouts_unreported`."""
-    _signal.setitimer(_ITIMER_REAL, _RETRY)
-    if frame is not None and frame.f_code is cleanup:
-        return
-    _lost_timeouts_unreported()
-    raise _Timeout
-
-
-def _drop_lost_timeouts(unraisable: Any) -> None:
-    if not isinstance(unraisable.exc_value, _Timeout):
-        _drop_lost_timeouts.previous(unraisable)  # type: ignore[attr-defined]
-
-
-def _lost_timeouts_unreported() -> None:
-    """Install :func:`_drop_lost_timeouts` as ``sys.unraisablehook`` (once): a swallowed
-    timeout is raised again anyway, so it is not an error worth printing."""
-    if sys.unraisablehook is not _drop_lost_timeouts:
-        _drop_lost_timeouts.previous = sys.unraisablehook  # type: ignore[attr-defined]
-        sys.unraisablehook = _drop_lost_timeouts
-
-
-def _restore_unraisablehook() -> None:
-    if sys.unraisablehook is _drop_lost_timeouts:
-        sys.unraisablehook = _drop_lost_timeouts.previous  # type: ignore[attr-defined]
-
-
-class _Alarm:
-    def __init__(self) -> None:
-        self.armed = True
-
-    def handler(self, signum: int, frame: types.FrameType | None) -> None:
-        if self.armed:
-            _raise_timeout(frame, _with_time_limit.__code__)
-
-
-def _can_alarm() -> bool:
-    return hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
-
-
-_SIGALRM: Final = int(signal.SIGALRM)
-_ITIMER_REAL: Final = int(signal.ITIMER_REAL)
-
-
-def _with_time_limit(action: Callable[[], _T], seconds: float) -> _T:
-    if seconds <= 0 or not _can_alarm():
-        return action()
-    # _signal is what the signal module wraps (converting to enums, which costs several
-    # microseconds a call); the semantics are the same.
-    alarm = _Alarm()
-    previous = _signal.signal(_SIGALRM, alarm.handler)
-    started = time.monotonic()
-    old_delay, old_interval = _signal.setitimer(_ITIMER_REAL, seconds)
-    try:
-        return action()
-    finally:  # an outer timer that would have fired meanwhile fires right after
-        alarm.armed = False
-        _signal.setitimer(_ITIMER_REAL, 0)
-        _signal.signal(_SIGALRM, signal.SIG_DFL if previous is None else previous)
-        _restore_unraisablehook()
-        if old_delay > 0:
-            left = max(old_delay - (time.monotonic() - started), 1e-6)
-            _signal.setitimer(_ITIMER_REAL, left, old_interval)
-
-
-class _Watchdog:
-    """The time limit of :func:`_with_time_limit` for many short evaluations (a sweep's
-    ``where``, once per point), from one timer instead of four system calls each.
-
-    It works only inside :meth:`scope` (a pass over a sweep); elsewhere each evaluation
-    arms its own timer. In a scope, the first evaluation installs the handler and starts
-    ``ITIMER_REAL``; each evaluation then only notes its deadline. When the timer fires
-    during an evaluation past its deadline, the handler raises :class:`_Timeout` into it;
-    during one that is not, it sets the timer for that deadline; between evaluations, one
-    period on, and after a whole period without an evaluation it stops. When the last
-    scope ends, or the watchdog stops, the previous handler is put back and no timer is
-    left running. If another timer is already running (an outer time limit), or the
-    handler or the timer turn out to have been taken over, evaluations fall back to
-    :func:`_with_time_limit`, which nests.
-    """
-
-    #: How often (in evaluations) the watchdog checks that its timer still runs.
-    CHECK_EVERY: Final = 1024
-
-    def __init__(self) -> None:
-        self.scopes = 0
-        self.deadline: float | None = None  # of the evaluation running now
-        self.period = 0.0
-        self.used = False  # an evaluation began since the timer last fired
-        self.armed = False
-        self.calls = 0
-        self.previous: Any = None
-        self.handler = self._on_alarm  # one bound method, compared by identity
-
-    @contextmanager
-    def scope(self) -> Iterator[None]:
-        self.scopes += 1
-        try:
-            yield
-        finally:
-            self.scopes -= 1
-            if not self.scopes and self.armed and _can_alarm():
-                self._disarm()
-
-    def run(self, action: Callable[[], _T], seconds: float) -> _T:
-        """``action()``, raising :class:`_Timeout` if it runs longer than ``seconds``."""
-        if seconds <= 0 or not _can_alarm():
-            return action()
-        if not (self.scopes and self._ready(seconds)):
-            return _with_time_limit(action, seconds)
-        self.used = True
-        try:
-            self.deadline = time.monotonic() + seconds
-            return action()
-        finally:
-            self.deadline = None
-            _restore_unraisablehook()
-
-    def _ready(self, seconds: float) -> bool:
-        """Whether the watchdog's timer is running (started now if need be)."""
-        self.calls += 1
-        ours = _signal.getsignal(_SIGALRM) is self.handler
-        running = self.calls % self.CHECK_EVERY or _signal.getitimer(_ITIMER_REAL)[0] > 0
-        if self.armed and ours and running:
-            return True
-        self.armed = False
-        if _signal.getitimer(_ITIMER_REAL)[0] > 0:
-            return False  # someone else's timer: leave it alone
-        previous = _signal.signal(_SIGALRM, self.handler)
-        if not ours:
-            self.previous = previous
-        self.period = seconds
-        _signal.setitimer(_ITIMER_REAL, seconds)
-        self.armed = True
-        return True
-
-    def _disarm(self) -> None:
-        """Stop the timer and put the previous handler back (if they are still ours)."""
-        self.armed = False
-        if _signal.getsignal(_SIGALRM) is self.handler:
-            _signal.setitimer(_ITIMER_REAL, 0)
-            _signal.signal(_SIGALRM, signal.SIG_DFL if self.previous is None else self.previous)
-        self.previous = None
-
-    def _on_alarm(self, signum: int, frame: types.FrameType | None) -> None:
-        deadline = self.deadline
-        if deadline is not None:
-            left = deadline - time.monotonic()
-            if left <= 0:  # raised again every _RETRY until run() ends it
-                _raise_timeout(frame, _Watchdog.run.__code__)
-                return
-            _signal.setitimer(_ITIMER_REAL, left)
-        elif self.used:
-            self.used = False
-            _signal.setitimer(_ITIMER_REAL, self.period)
-        else:
-            self._disarm()
-
-
-_WATCHDOG: Final = _Watchdog()
 
 
 # -------------------------------------------------------------- native values
@@ -630,8 +465,7 @@ class Templater:
         ``evaluator(expr, values)(params)`` gives the value, or raises the TemplateError,
         that ``expression(expr).render({**values, **params})`` would, in a fraction of the
         time: the globals and ``values`` are merged once, and one Jinja context is reused
-        instead of a new one per call, and inside :meth:`evaluating` the time limit comes
-        from one timer for all calls. A syntax error is found once and raised by every call.
+        instead of a new one per call. A syntax error is found once and raised by every call.
         """
         try:
             compiled = self.expression(expr)
@@ -646,12 +480,6 @@ class Templater:
         except TemplateError as exc:
             return _failing(exc)
         return self._evaluate_with(template, values)
-
-    def evaluating(self) -> AbstractContextManager[None]:
-        """A block of many evaluations (a pass over a sweep): in it, evaluators take their
-        time limit from one shared timer instead of one per call. When the last such block
-        ends, the timer is stopped and the previous SIGALRM handler put back."""
-        return _WATCHDOG.scope()
 
     # -- compiling
 
@@ -689,7 +517,7 @@ class Templater:
             parent = base.copy()
             parent.update(params)
             context.parent = parent
-            return self._run(run, parent, False, watched=True)
+            return self._run(run, parent, False)
 
         return evaluate
 
@@ -796,21 +624,11 @@ class Templater:
 
     # -- running
 
-    def _run(
-        self,
-        action: Callable[[], _T],
-        names: Iterable[str],
-        multiline: bool,
-        *,
-        watched: bool = False,
-    ) -> _T:
-        """``action()`` within the time limit, every failure as a TemplateError.
-        ``watched``: the limit comes from the shared watchdog (for many short calls)."""
+    def _run(self, action: Callable[[], _T], names: Iterable[str], multiline: bool) -> _T:
+        """``action()`` within the time limit, every failure as a TemplateError."""
         try:
-            if watched:
-                return _WATCHDOG.run(action, self.timeout)
-            return _with_time_limit(action, self.timeout)
-        except _Timeout:
+            return deadline.within(action, self.timeout)
+        except deadline.Timeout:
             raise TemplateError(
                 "PS610",
                 f"rendering took longer than {self.timeout:g} seconds",

@@ -82,7 +82,7 @@ def _syntax_error(exc: TemplateSyntaxError, env: Environment, multiline: bool) -
     unknown = _UNKNOWN_NAME.fullmatch(detail)
     if unknown:
         kind, name = unknown.groups()
-        known = env.filters if kind == "filter" else env.tests
+        known = [k for k in (env.filters if kind == "filter" else env.tests) if " " not in k]
         return TemplateError("PS601", f"unknown {kind} `{name}`{where}", _did_you_mean(name, known))
     return TemplateError("PS601", f"template syntax error: {detail}{where}")
 

@@ -19,6 +19,7 @@ from typing import Any, Final
 
 from jinja2.runtime import Undefined
 
+from prominence_spec.template import deadline
 from prominence_spec.template.errors import OMIT, TemplateError
 
 #: Integers made by ``*`` and ``**`` may have at most this many bits (about 4900 digits).
@@ -67,7 +68,7 @@ def _need(size: int, limit: int, what: str) -> None:
 
 def _counted(items: Iterable[Any], limit: int, what: str) -> Iterator[Any]:
     total = 0
-    for item in items:
+    for item in deadline.ticking(items):
         total += _size(item, limit) + 1
         _need(total, limit, what)
         yield item
@@ -411,6 +412,7 @@ def _guard_filter(name: str, func: Callable[..., Any], limit: int) -> Callable[.
     what = f"the {name} filter"
 
     def guarded(*args: Any, **kwargs: Any) -> Any:
+        deadline.check()
         if len(args) > offset:
             value = args[offset]
             if isinstance(value, Iterator):

@@ -51,6 +51,8 @@ class Collected:
     columns: list[str]
     rows: list[dict[str, Any]]
     problems: list[CollectProblem] = field(default_factory=list)
+    #: What ``Client.collect`` downloaded first (a download ``Report``; None: nothing).
+    download: Any = None
 
 
 def collect(points: Iterable[PointInput], root: Path, source: str, parse: str) -> Collected:
@@ -64,7 +66,10 @@ def collect(points: Iterable[PointInput], root: Path, source: str, parse: str) -
     out = Collected(fixed, [])
     for point in listed:
         row = _fixed(point, names, folders.get(point.index))
-        if row["status"] == "completed":
+        if row["status"] is None and point.index not in folders:
+            why = "no folder (and --offline: not asked of the server): download it"
+            out.problems.append(CollectProblem("not-downloaded", point.index, None, why))
+        elif row["status"] == "completed":
             found = _values(point.index, folders.get(point.index), source, parse, out.problems)
             for key, value in found.items():
                 column = f"output.{key}" if key in taken else key
@@ -97,7 +102,7 @@ def _values(
     if folder is None:
         problems.append(CollectProblem("not-downloaded", index, None, "no folder: download it"))
         return {}
-    files = _files(folder, source)
+    files = source_files(folder, source)
     if not files:
         problems.append(CollectProblem("no-file", index, str(folder / source), "no such file"))
         return {}
@@ -115,7 +120,8 @@ def _values(
     return found
 
 
-def _files(folder: Path, source: str) -> list[Path]:
+def source_files(folder: Path, source: str) -> list[Path]:
+    """The files of ``folder`` that ``--from`` names, in name order."""
     if source == "stdout":
         path = folder / STDOUT_FILE
         return [path] if path.is_file() else []
@@ -133,4 +139,4 @@ def check_source(source: str) -> str | None:
     return None
 
 
-__all__ = ["CollectProblem", "Collected", "PointInput", "check_source", "collect"]
+__all__ = ["CollectProblem", "Collected", "PointInput", "check_source", "collect", "source_files"]

@@ -25,6 +25,7 @@ from prominence_spec.client.download.model import (
     FileDone,
     Found,
     OnEvent,
+    Only,
     Output,
     Planned,
     Point,
@@ -80,8 +81,10 @@ class Downloader:
         jobs: int = 8,
         force: bool = False,
         on_event: OnEvent | None = None,
+        only: Only | None = None,
     ) -> None:
         self.client, self.root, self.jobs, self.force = client, root, max(1, jobs), force
+        self.only: Only = only or (lambda kind, name: True)
         self.tell: OnEvent = on_event or (lambda event: None)
         self.stop = threading.Event()
         self.report = Report(str(root))
@@ -140,6 +143,8 @@ class Downloader:
             return None
         keep = []
         for output in outputs_of(dict(point.record)):
+            if not self.only(output.kind, output.name):
+                continue
             if not output.url:
                 with self._lock:
                     self.report.unavailable += 1
@@ -260,7 +265,7 @@ class Downloader:
         if not point.streams:
             return
         for stream, name in STREAMS:
-            if self._streams_kept(point, folder, name, entry):
+            if not self.only("stream", name) or self._streams_kept(point, folder, name, entry):
                 continue
             data = self._stream(point, stream, name)
             if data is not None:

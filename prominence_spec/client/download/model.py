@@ -123,6 +123,9 @@ class Found:
 
 
 Event = Planned | Received | FileDone | PointDone | Found
+#: Which of a point's outputs to fetch: called with ``"file"``, ``"dir"`` or ``"stream"``
+#: and the name inside the point's folder (``stdout.txt`` for a stream); None fetches all.
+Only = Callable[[str, str], bool]
 #: Called from the engine's worker threads: it must be thread-safe and quick.
 OnEvent = Callable[[Event], None]
 

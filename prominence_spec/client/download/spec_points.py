@@ -4,6 +4,7 @@ its own values), in jobs, workflow and factory modes alike."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from prominence_spec.client.api import Client
@@ -23,8 +24,16 @@ def from_spec(
     include_all: bool = False,
 ) -> Selection:
     """The points of the spec's latest run that have a job; the others count as left out."""
+    points = point_statuses(client, source, state=state)
+    return selection_of(points, layout=layout, include_all=include_all)
+
+
+def selection_of(
+    points: Iterable[PointStatus], *, layout: str | None = None, include_all: bool = False
+) -> Selection:
+    """These points, each in its folder; the points without a job count as left out."""
     selection = Selection()
-    for point in point_statuses(client, source, state=state):
+    for point in points:
         if point.record is None or point.id is None:
             selection.left_out += 1
             continue

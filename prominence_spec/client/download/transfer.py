@@ -20,7 +20,8 @@ import requests
 from prominence_spec.client.download.names import PART_SUFFIX
 from prominence_spec.client.http import pooled_session
 
-CHUNK = 1 << 16
+#: Bytes per read of an answer: a whole small file in one read, one progress event per MB.
+CHUNK = 1 << 20
 TIMEOUT = (10.0, 150.0)
 
 
