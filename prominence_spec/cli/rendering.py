@@ -86,7 +86,8 @@ def run_render(request: RenderRequest) -> None:
             with open_output(request.output) as out:
                 documents = _counted(run.documents(request.point), counts)
                 fmt = request.fmt or "json"
-                write_documents(documents, out.stream, fmt, single=run.single(request.point))
+                single, floats = run.single(request.point), run.may_write_floats()
+                write_documents(documents, out.stream, fmt, single=single, floats=floats)
                 out.keep = not has_errors(run.diagnostics)
             if show and request.output and out.keep:  # on a terminal, even without a bar
                 closing = written(counts, request.output)

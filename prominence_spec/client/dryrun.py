@@ -28,15 +28,25 @@ def write_requests(
     return writer(points, base_url, stream)
 
 
+#: Requests handed to the stream at once (as the JSONL writer batches its lines).
+_REQUESTS_PER_WRITE = 64
+
+
 def _text(points: Iterable[tuple[str, str]], base_url: str, stream: TextIO) -> int:
     count = 0
     jobs, workflows = f"POST {base_url}/jobs\n", f"POST {base_url}/workflows\n"
-    write = stream.write
-    for kind, body in points:
-        write(workflows if kind == "workflow" else jobs)
-        write(body)
-        write("\n")
-        count += 1
+    pending: list[str] = []
+    try:
+        for kind, body in points:
+            pending.append((workflows if kind == "workflow" else jobs) + body + "\n")
+            count += 1
+            if len(pending) == _REQUESTS_PER_WRITE:
+                text = "".join(pending)
+                pending.clear()  # before writing: a failed write is never repeated
+                stream.write(text)
+    finally:
+        if pending:
+            stream.write("".join(pending))
     return count
 
 

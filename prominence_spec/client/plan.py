@@ -5,6 +5,7 @@ Kept apart from :mod:`submit` so that ``--dry-run`` never imports ``requests``.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -17,7 +18,7 @@ from prominence_spec.client.identity import (
     with_labels,
 )
 from prominence_spec.client.journal import Journal, RunRecord
-from prominence_spec.client.source import SpecSource, body_bytes, body_text
+from prominence_spec.client.source import RenderedPoint, SpecSource, body_encoder
 
 MAX_BODY_BYTES = 1024 * 1024
 
@@ -51,16 +52,27 @@ def run_identity(
 
 def request_bodies(source: SpecSource, run: str) -> Iterator[tuple[str, str]]:
     """(kind, body text) of each valid point, identity labels included: the dry run's path."""
-    for point in source.points():
-        yield point.kind, body_text(with_labels(point.document, run, point.key))
+    for point, body in _labelled_bodies(source, run):
+        yield point.kind, body
 
 
 def labelled_points(source: SpecSource, run: str) -> Iterator[tuple[PointSummary, bytes]]:
     """Each valid point's summary and exact request body, identity labels included."""
-    for point in source.points():
-        body = body_bytes(with_labels(point.document, run, point.key))
+    for point, text in _labelled_bodies(source, run):
+        body = text.encode("utf-8")
         name = point.document.get("name")
         summary = PointSummary(
             point.key, name if isinstance(name, str) else None, point.kind, body_digest(body)
         )
         yield summary, body
+
+
+def _labelled_bodies(source: SpecSource, run: str) -> Iterator[tuple[RenderedPoint, str]]:
+    """Each valid point and its request body's text, identity labels included."""
+    points = source.points()
+    first = next(points, None)
+    if first is None:
+        return
+    encode = body_encoder(floats=source.floats)  # known once the points have begun
+    for point in itertools.chain((first,), points):
+        yield point, encode(with_labels(point.document, run, point.key))

@@ -87,7 +87,7 @@ def build(
     the point's :func:`context`, if the caller has it already (templates never change it)."""
     if ctx is None:
         ctx = context(prepared, index, params)
-    plain = prepared.context_plain and all_plain(params.values())
+    plain = prepared.context_plain and (prepared.params_plain or all_plain(params.values()))
     plain = plain and (index is None or index < 2**63)
     return prepared.body.build(ctx, known_plain=plain)
 

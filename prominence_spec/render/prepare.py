@@ -13,6 +13,7 @@ from typing import Any
 from prominence_spec.diagnostics import NAME_CUTOFF, Diagnostic, did_you_mean, pointer_of
 from prominence_spec.loading.loader import Document
 from prominence_spec.render.places import Places, under
+from prominence_spec.render.plain_sweep import sweep_values_plain
 from prominence_spec.render.values_used import (
     inside_origin,
     unused_values,
@@ -45,6 +46,7 @@ class Prepared:
     problems: list[Diagnostic] = field(default_factory=list)
     data_files: set[str] = field(default_factory=set)  # row files the sweep reads
     context_plain: bool = True  # every value of the context is plain data
+    params_plain: bool = False  # every value of every sweep point is (known once)
     #: what is wrong in the settings (each read as its default): checked, never rendered
     settings_problems: list[Diagnostic] = field(default_factory=list)
 
@@ -99,6 +101,7 @@ def prepare(
         data_files,
         all(plain_value(v) for v in context.values()),
     )
+    prepared.params_plain = sweep_values_plain(sweep)
     if not (spec.has_sweep and sweep is None):  # else its names would all look undefined
         problems.extend(_variable_problems(prepared))
         problems.extend(_unused_values(prepared, origins or {}))

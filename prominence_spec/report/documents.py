@@ -19,9 +19,11 @@ def api_json(document: Any) -> str:
     return json.dumps(document, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
 
 
-def compact_encoder() -> Callable[[Any], str]:
+def compact_encoder(*, floats: bool = True) -> Callable[[Any], str]:
     """:func:`api_json` as one function for one stream of documents, written by one thread:
-    the same bytes, without setting up a new encoder for every document."""
+    the same bytes, without setting up a new encoder for every document. ``floats=False``
+    promises that no document holds a float (see render.floats), which saves checking the
+    bytes for what orjson writes differently: every such difference comes from a float."""
     settings = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False)
     make_encoder = getattr(json.encoder, "c_make_encoder", None)
     if make_encoder is None:  # no C accelerator: the standard path
@@ -38,7 +40,7 @@ def compact_encoder() -> Callable[[Any], str]:
             return settings.encode(document)
         return join(chunks(document, 0))
 
-    return _with_orjson(encode)
+    return _with_orjson(encode, floats)
 
 
 #: orjson's options: anything but plain str, int, float, bool, None, dict and list (a
@@ -53,7 +55,7 @@ _ORJSON_OPTIONS: Final = (
 _SHORT_EXPONENT: Final = re.compile(rb"\de-\d(?!\d)")
 
 
-def _with_orjson(standard: Callable[[Any], str]) -> Callable[[Any], str]:
+def _with_orjson(standard: Callable[[Any], str], floats: bool) -> Callable[[Any], str]:
     """``standard`` (the standard library's bytes), computed by orjson where its bytes are
     the same, about ten times faster. orjson writes ``null`` for NaN and infinity (the
     standard encoder refuses them), ``0.00001`` and ``1e-7`` for the floats written
@@ -63,6 +65,15 @@ def _with_orjson(standard: Callable[[Any], str]) -> Callable[[Any], str]:
     numpy values, which orjson writes and the standard encoder refuses, are never in a
     loaded or rendered document (plain data only: see loading.plain)."""
     dumps, options, exponent = orjson.dumps, _ORJSON_OPTIONS, _SHORT_EXPONENT.search
+
+    def encode_without_floats(document: Any) -> str:
+        try:
+            return dumps(document, option=options).decode()
+        except TypeError:  # orjson.JSONEncodeError included
+            return standard(document)
+
+    if not floats:
+        return encode_without_floats
 
     def encode(document: Any) -> str:
         try:
@@ -77,11 +88,17 @@ def _with_orjson(standard: Callable[[Any], str]) -> Callable[[Any], str]:
 
 
 def write_documents(
-    documents: Iterable[dict[str, Any]], stream: TextIO, fmt: str, *, single: bool
+    documents: Iterable[dict[str, Any]],
+    stream: TextIO,
+    fmt: str,
+    *,
+    single: bool,
+    floats: bool = True,
 ) -> None:
-    """Write ``documents`` as ``fmt``; ``single``: one pretty JSON object, not a list."""
+    """Write ``documents`` as ``fmt``; ``single``: one pretty JSON object, not a list;
+    ``floats=False``: no document holds a float (see :func:`compact_encoder`)."""
     if fmt == "jsonl":
-        _write_jsonl(documents, stream)
+        _write_jsonl(documents, stream, floats)
     elif fmt == "yaml":
         _write_yaml(documents, stream)
     else:
@@ -93,8 +110,8 @@ def write_documents(
 _LINES_PER_WRITE = 64
 
 
-def _write_jsonl(documents: Iterable[dict[str, Any]], stream: TextIO) -> None:
-    encode = compact_encoder()
+def _write_jsonl(documents: Iterable[dict[str, Any]], stream: TextIO, floats: bool) -> None:
+    encode = compact_encoder(floats=floats)
     pending: list[str] = []
 
     def write_pending() -> None:

@@ -223,6 +223,24 @@ class Compiled:
             )
         return value, state.plain and self.static_plain
 
+    def placed_variables(self) -> frozenset[str] | None:
+        """The variables whose values the body places as they are (bare ``{{ name }}``
+        leaves); every other leaf of the fast path is a constant or a string. None when a
+        leaf's type is not known before rendering (no fast path, or a leaf computed by a
+        renderer). A static body places none."""
+        if self.root is None:
+            return frozenset()
+        if self.fast is None:
+            return None
+        placed: set[str] = set()
+        for _, compiled in self.slots:
+            variable = _bare_variable(compiled)
+            if variable is not None:
+                placed.add(variable)
+            elif not any(isinstance(part, Var) for part in compiled.parts):
+                return None  # the renderer's value (see _Generator.slot)
+        return frozenset(placed)
+
     @property
     def variables(self) -> frozenset[str]:
         names: set[str] = set()

@@ -9,6 +9,7 @@ from typing import Any
 
 from prominence_spec.diagnostics import Diagnostic, has_errors
 from prominence_spec.loading.loader import Document, LoadResult
+from prominence_spec.render.floats import holds_float
 from prominence_spec.render.progress import Progress
 from prominence_spec.render.rendered import Rendered
 from prominence_spec.spec.settings import is_templated, stray_template
@@ -125,6 +126,14 @@ class RenderRun:
                 item.findings.problems.append(Diagnostic("PS604", str(exc), path=path))
             found.extend(item.diagnostics())
         self._found = found
+
+    def may_write_floats(self) -> bool:
+        """Whether a body of this file may hold a float (True when unsure): what the JSON
+        writer may leave unchecked (see report.documents.compact_encoder)."""
+        return any(
+            item.may_write_floats() if isinstance(item, TemplatedRun) else holds_float(item.data)
+            for item in self.items
+        )
 
     def single(self, point: int | None) -> bool:
         """Whether the output is one document (else a list of them)."""

@@ -13,6 +13,7 @@ from prominence_spec.loading.loader import Document
 from prominence_spec.render import points
 from prominence_spec.render.entry import new_findings, open_spec, render, sweep_points
 from prominence_spec.render.findings import Findings
+from prominence_spec.render.floats import may_write_floats
 from prominence_spec.render.points import Point
 from prominence_spec.render.prepare import Prepared
 from prominence_spec.render.progress import Progress
@@ -58,6 +59,10 @@ class TemplatedRun:
     def points(self, only: int | None = None) -> Iterator[Point]:
         """``(index, params)`` of each point the bodies would come from; none is built."""
         yield from sweep_points(self.prepared, self.findings, only=only)
+
+    def may_write_floats(self) -> bool:
+        """Whether a body of this spec may hold a float (True when unsure)."""
+        return may_write_floats(self.prepared)
 
     def diagnostics(self) -> list[Diagnostic]:
         return self.findings.diagnostics()
