@@ -302,6 +302,7 @@ def test_collect_from_stdout_fetches_stdout_only(tmp_path: Path, monkeypatch, ca
     assert not (tmp_path / "results" / "2-p-2" / "result.json").exists()
 
 
+@pytest.mark.slow
 def test_offline_collect_never_contacts_the_server(tmp_path: Path, monkeypatch, capsys) -> None:
     """--offline reads DIR only: with the server's URL dead, the downloaded points give
     their values and the others are reported not-downloaded."""

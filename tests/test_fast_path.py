@@ -209,6 +209,7 @@ def test_bases_are_valid_and_take_the_fast_path(kind: str) -> None:
     assert schema_diagnostics(doc, kind) == []
 
 
+@pytest.mark.slow
 @settings(max_examples=examples(300), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(mutations("job"))
 def test_job_fast_path_agrees(changes) -> None:
