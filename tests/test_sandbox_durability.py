@@ -3,29 +3,30 @@ jobs; ``--max-jobs`` bounds what runs; a data folder serves one sandbox at a tim
 
 from __future__ import annotations
 
-import os
 import signal
 import sqlite3
 import subprocess
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import pytest
 import requests
 
-from sandbox_support import SandboxError, make_job, shared_sandbox, start_sandbox
+from sandbox_support import (
+    SandboxError,
+    make_job,
+    poll_until,
+    process_gone,
+    shared_sandbox,
+    start_sandbox,
+)
 
 FAST = ("--kill-grace", "0.2")
 
 
 def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    return Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"
+    return not process_gone(pid)
 
 
 def _pids(box, job_id, count=1, timeout=10.0):
@@ -73,10 +74,7 @@ def test_kill_9_recovery_kills_leftovers_and_settles_jobs(tmp_path):
     assert all(_alive(p) for p in pids)  # kill -9 of the sandbox leaves them running
     box = box.restart()
     try:
-        deadline = time.monotonic() + 10
-        while any(_alive(p) for p in pids) and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert not any(_alive(p) for p in pids)
+        poll_until(lambda: not any(_alive(p) for p in pids), 10, "the leftovers killed")
         failed = box.get(f"/jobs/{lost}").json()[0]
         assert (failed["status"], failed["statusReason"]) == ("failed", "Job was evicted")
         again = box.wait_job(retried, ["running"])
@@ -101,10 +99,7 @@ def test_kill_9_before_the_group_was_recorded_still_kills_the_task(tmp_path):
         conn.execute("UPDATE jobs SET pgids = NULL WHERE id = ?", (job_id,))
     box = box.restart()
     try:
-        deadline = time.monotonic() + 10
-        while any(_alive(p) for p in pids) and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert not any(_alive(p) for p in pids)
+        poll_until(lambda: not any(_alive(p) for p in pids), 10, "the leftovers killed")
         assert box.get(f"/jobs/{job_id}").json()[0]["status"] == "failed"
     finally:
         box.stop()

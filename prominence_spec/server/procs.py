@@ -9,7 +9,7 @@ import signal
 import subprocess
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
@@ -162,20 +162,25 @@ def kill_group(proc: Proc, grace: float) -> Ended:
     return Ended("killed", code, time.monotonic() - proc.started, cpu, rss)
 
 
-def group_members(pgid: int) -> list[int]:
-    """The processes (pids) in process group ``pgid``, read from ``/proc``."""
-    members = []
-    for entry in Path("/proc").iterdir() if Path("/proc").is_dir() else []:
+def _each_process(name: str) -> Iterator[tuple[int, bytes]]:
+    """``(pid, contents of /proc/<pid>/<name>)`` of every process that can be read."""
+    proc = Path("/proc")
+    for entry in proc.iterdir() if proc.is_dir() else []:
         if not entry.name.isdigit():
             continue
         try:
-            stat = (entry / "stat").read_text()
+            yield int(entry.name), (entry / name).read_bytes()
         except OSError:
             continue
-        fields = stat.rsplit(")", 1)[1].split()
-        if int(fields[2]) == pgid:
-            members.append(int(entry.name))
-    return members
+
+
+def group_members(pgid: int) -> list[int]:
+    """The processes (pids) in process group ``pgid``, read from ``/proc``."""
+    return [
+        pid
+        for pid, stat in _each_process("stat")
+        if int(stat.rsplit(b")", 1)[1].split()[2]) == pgid
+    ]
 
 
 def has_marker(pid: int, marker: str) -> bool:
@@ -205,16 +210,10 @@ def marked_processes(prefix: str) -> dict[str, list[int]]:
     group left behind (the group alone cannot find those)."""
     found: dict[str, list[int]] = {}
     needle = f"{MARKER_VARIABLE}={prefix}/".encode()
-    for entry in Path("/proc").iterdir() if Path("/proc").is_dir() else []:
-        if not entry.name.isdigit():
-            continue
-        try:
-            environ = (entry / "environ").read_bytes()
-        except OSError:
-            continue
+    for pid, environ in _each_process("environ"):
         for item in environ.split(b"\0"):
             if item.startswith(needle):
-                found.setdefault(item.split(b"=", 1)[1].decode(), []).append(int(entry.name))
+                found.setdefault(item.split(b"=", 1)[1].decode(), []).append(pid)
     return found
 
 
