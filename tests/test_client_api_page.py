@@ -51,7 +51,12 @@ def job_spec(folder: Path, job: dict[str, object], name: str) -> Path:
 
 
 @pytest.mark.slow
-def test_page_sequence_and_promspec_agree(box: Sandbox, tmp_path: Path, monkeypatch, capsys):
+def test_page_sequence_and_promspec_agree(
+    box: Sandbox,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     env = env_for(box, tmp_path)
     (tmp_path / "testpi.json").write_text(json.dumps(TESTPI))
     # Submitting a job
@@ -104,7 +109,12 @@ def test_page_sequence_and_promspec_agree(box: Sandbox, tmp_path: Path, monkeypa
             assert out.encode() == body
 
 
-def test_deleting_jobs_agrees(box: Sandbox, tmp_path: Path, monkeypatch, capsys) -> None:
+def test_deleting_jobs_agrees(
+    box: Sandbox,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     env = env_for(box, tmp_path)
     sleeper = {
         **TESTPI,

@@ -53,7 +53,10 @@ def env_for(url: str, home: Path) -> dict[str, str]:
 
 @pytest.mark.slow
 def test_submit_prints_ids_and_rerun_says_all_are_there(
-    tmp_path: Path, proxy: FaultProxy, monkeypatch, capsys
+    tmp_path: Path,
+    proxy: FaultProxy,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     spec = str(sweep_spec(tmp_path, 4))
     env = env_for(proxy.url, tmp_path)
@@ -74,7 +77,10 @@ def test_submit_prints_ids_and_rerun_says_all_are_there(
 
 
 def test_server_message_is_shown_at_the_spec_line(
-    tmp_path: Path, proxy: FaultProxy, monkeypatch, capsys
+    tmp_path: Path,
+    proxy: FaultProxy,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     spec = sweep_spec(tmp_path, 3)
     proxy.add(
@@ -90,7 +96,9 @@ def test_server_message_is_shown_at_the_spec_line(
     assert f"{spec}:{line}:" in err and "point 0 (p-0)" in err
 
 
-def test_bad_usage_and_configuration_exit_2(tmp_path: Path, monkeypatch, capsys) -> None:
+def test_bad_usage_and_configuration_exit_2(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     spec = str(sweep_spec(tmp_path, 1))
     env = {
         "HOME": str(tmp_path),
@@ -106,7 +114,12 @@ def test_bad_usage_and_configuration_exit_2(tmp_path: Path, monkeypatch, capsys)
     assert code == 2 and "prominence login" in err
 
 
-def test_operations_by_id_and_by_spec(tmp_path: Path, proxy: FaultProxy, monkeypatch, capsys):
+def test_operations_by_id_and_by_spec(
+    tmp_path: Path,
+    proxy: FaultProxy,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     spec = str(sweep_spec(tmp_path, 3))
     env = env_for(proxy.url, tmp_path)
     code, out, _ = cli(monkeypatch, capsys, ["submit", spec, "-f", "json"], env)

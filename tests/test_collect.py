@@ -41,14 +41,16 @@ def _run_study(
     return spec, env
 
 
-def _collect(monkeypatch, capsys, spec: Path, env, *args: str):  # type: ignore[no-untyped-def]
+def _collect(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], spec: Path, env, *args: str
+):  # type: ignore[no-untyped-def]
     results = str(spec.parent.parent / "results")
     return cli(monkeypatch, capsys, ["collect", str(spec), "-d", results, *args], env)
 
 
 @pytest.mark.parametrize("mode", ["jobs", "factory"])
 def test_collect_gives_each_point_the_values_its_job_computed(
-    tmp_path: Path, mode: str, monkeypatch, capsys
+    tmp_path: Path, mode: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     spec, env = _run_study(tmp_path, 4, (1,), mode)
     args = ["--from", "result.json"] + ([] if mode == "jobs" else ["-m", mode])
@@ -92,7 +94,9 @@ def test_collect_gives_each_point_the_values_its_job_computed(
     ]
 
 
-def test_collect_writes_the_format_of_the_output_file(tmp_path: Path, monkeypatch, capsys) -> None:
+def test_collect_writes_the_format_of_the_output_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     spec, env = _run_study(tmp_path, 3, (2,))
     table = tmp_path / "table"
     code, _, err = _collect(
@@ -135,7 +139,9 @@ def test_collect_writes_the_format_of_the_output_file(tmp_path: Path, monkeypatc
     assert code == 2 and ".parquet" in err
 
 
-def test_parquet_without_pyarrow_is_a_clear_message(tmp_path: Path, monkeypatch, capsys) -> None:
+def test_parquet_without_pyarrow_is_a_clear_message(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     spec, env = _run_study(tmp_path, 2, ())
     monkeypatch.setitem(sys.modules, "pyarrow", None)  # import pyarrow now fails
     out = tmp_path / "t.parquet"
@@ -146,7 +152,9 @@ def test_parquet_without_pyarrow_is_a_clear_message(tmp_path: Path, monkeypatch,
 
 
 @pytest.mark.slow
-def test_collect_reads_stdout_with_kv_and_regex(tmp_path: Path, monkeypatch, capsys) -> None:
+def test_collect_reads_stdout_with_kv_and_regex(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     spec, env = _run_study(tmp_path, 3, (0,))
     code, out, err = _collect(
         monkeypatch, capsys, spec, env, "--from", "stdout", "--parse", "kv", "-f", "jsonl"
@@ -166,7 +174,7 @@ def test_collect_reads_stdout_with_kv_and_regex(tmp_path: Path, monkeypatch, cap
 
 
 def test_a_parse_error_is_reported_with_its_point_and_file(
-    tmp_path: Path, monkeypatch, capsys
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     spec, env = _run_study(tmp_path, 3, ())
     broken = tmp_path / "results" / "1-p-1" / "result.json"
@@ -192,7 +200,7 @@ def test_a_parse_error_is_reported_with_its_point_and_file(
 
 
 def test_points_without_a_folder_take_their_status_from_the_server(
-    tmp_path: Path, monkeypatch, capsys
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """Failed points are not downloaded by default: their row still says how they ended."""
     import shutil
@@ -235,13 +243,13 @@ def test_parsers_read_real_files(tmp_path: Path) -> None:
 class _Requests:
     """Every request the client sends (``requests.Session.send`` wrapped, in this process)."""
 
-    def __init__(self, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
         import requests
 
         self.urls: list[str] = []
         send = requests.Session.send
 
-        def counted(session, request, **kw):  # type: ignore[no-untyped-def]
+        def counted(session, request: pytest.FixtureRequest, **kw):  # type: ignore[no-untyped-def]
             self.urls.append(str(request.url))
             return send(session, request, **kw)
 
@@ -255,7 +263,7 @@ class _Requests:
 
 
 def test_collect_without_a_download_fetches_only_what_is_missing(
-    tmp_path: Path, monkeypatch, capsys
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """No prior `download`: collect fetches each completed point's result.json (and
     nothing else), gives the values each job computed; a second collect fetches nothing."""
@@ -289,7 +297,9 @@ def test_collect_without_a_download_fetches_only_what_is_missing(
     assert sent.count("/storage/") == sent.count("/stdout") == sent.count("/stderr") == 0
 
 
-def test_collect_from_stdout_fetches_stdout_only(tmp_path: Path, monkeypatch, capsys) -> None:
+def test_collect_from_stdout_fetches_stdout_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     spec, env = _run_study(tmp_path, 3, (0,), fetched=False)
     sent = _Requests(monkeypatch)
     code, out, err = _collect(
@@ -303,7 +313,9 @@ def test_collect_from_stdout_fetches_stdout_only(tmp_path: Path, monkeypatch, ca
 
 
 @pytest.mark.slow
-def test_offline_collect_never_contacts_the_server(tmp_path: Path, monkeypatch, capsys) -> None:
+def test_offline_collect_never_contacts_the_server(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     """--offline reads DIR only: with the server's URL dead, the downloaded points give
     their values and the others are reported not-downloaded."""
     import shutil
@@ -365,7 +377,7 @@ def test_only_the_outputs_from_can_be_are_fetched() -> None:
 
 
 def test_download_then_collect_share_their_default_folder(
-    tmp_path: Path, monkeypatch, capsys
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """Without -d, `download SPEC` and `collect SPEC` both use ./<spec name>-results, so a
     collect after a download reads what it fetched and works offline."""

@@ -1026,7 +1026,7 @@ def _validator_message(doc, kind):
 
 
 @pytest.mark.parametrize(("kind", "doc", "expectation", "code", "pointer", "reason"), CASES)
-def test_compat(kind, doc, expectation, code, pointer, reason):
+def test_compat(kind, doc, expectation, code, pointer, reason) -> None:
     runs = server_runs(doc, kind)
     server = server_validate(doc, kind)[1] or backend_failure(doc, kind) or "runs"
     if expectation == ACCEPT:
@@ -1047,12 +1047,12 @@ def test_compat(kind, doc, expectation, code, pointer, reason):
         assert any("server" in d.message for d in hits), _show(hits)
 
 
-def test_table_size():
+def test_table_size() -> None:
     assert len(CASES) >= 120
     assert {c.values[2] for c in CASES} == {ACCEPT, REJECT, STRICTER}
 
 
-def test_every_rejection_names_its_code():
+def test_every_rejection_names_its_code() -> None:
     """A REJECT or STRICTER case without a code would pass on a rejection for any reason."""
     for c in CASES:
         kind, doc, expectation, code, pointer, reason = c.values
@@ -1063,7 +1063,7 @@ def test_every_rejection_names_its_code():
             assert pointer is None or pointer == "" or pointer.startswith("/"), c.id
 
 
-def test_server_message_cases_name_their_pointer():
+def test_server_message_cases_name_their_pointer() -> None:
     """Where the server answers with a validator message, the case says where the problem is."""
     missing = []
     for c in CASES:
@@ -1073,7 +1073,7 @@ def test_server_message_cases_name_their_pointer():
     assert not missing
 
 
-def test_code_tables_follow_the_server_model():
+def test_code_tables_follow_the_server_model() -> None:
     assert [m for m, _, _ in MESSAGE_CODES] == [m for _, _, m in MESSAGES]
     assert set(CRASH_CODES) == {i for i, (_, doc) in enumerate(CRASHES) if isinstance(doc, dict)}
     assert set(BACKEND_CODES) == set(range(len(BACKEND_FAILURES)))
@@ -1120,7 +1120,7 @@ SOURCE_CASES = [
 
 # Failures beyond the reference, read from the backend source: promspec rejects them all.
 @pytest.mark.parametrize(("kind", "doc"), SOURCE_CASES)
-def test_source_derived_failures(kind, doc):
+def test_source_derived_failures(kind, doc) -> None:
     assert server_runs(doc, kind) and not server_runs(doc, kind, extended=True)
     assert _errors(doc, kind), "promspec accepts: " + backend_failure(doc, kind, extended=True)
 

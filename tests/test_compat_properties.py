@@ -762,17 +762,17 @@ def _check(doc: dict[str, Any], kind: str) -> None:
 
 @SETTINGS
 @given(mutated(JOB_BASES))
-def test_job_properties(doc):
+def test_job_properties(doc) -> None:
     _check(doc, "job")
 
 
 @SETTINGS
 @given(mutated(WORKFLOW_BASES))
-def test_workflow_properties(doc):
+def test_workflow_properties(doc) -> None:
     _check(doc, "workflow")
 
 
-def test_bases_run_and_are_accepted():
+def test_bases_run_and_are_accepted() -> None:
     for kind, bases in (("job", JOB_BASES), ("workflow", WORKFLOW_BASES)):
         for doc in bases:
             assert server_runs(doc, kind) and not _errors(doc, kind)

@@ -112,7 +112,9 @@ def test_apptainer_image_names(image: str, uri: str) -> None:
     assert ApptainerExecutor.image_uri(image) == uri
 
 
-def test_apptainer_falls_back_to_singularity_when_apptainer_is_missing(monkeypatch) -> None:
+def test_apptainer_falls_back_to_singularity_when_apptainer_is_missing(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     installed = {"singularity": "/usr/bin/singularity"}
     monkeypatch.setattr(executors.shutil, "which", installed.get)
     executor = make_executor("apptainer")
@@ -121,7 +123,7 @@ def test_apptainer_falls_back_to_singularity_when_apptainer_is_missing(monkeypat
     assert make_executor("apptainer").binary == "apptainer"  # type: ignore[attr-defined]
 
 
-def test_auto_is_host_even_when_every_runtime_answers(monkeypatch) -> None:
+def test_auto_is_host_even_when_every_runtime_answers(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(executors, "runtime_usable", lambda name: True)
     monkeypatch.setattr(executors.shutil, "which", lambda name: f"/usr/bin/{name}")
     assert isinstance(make_executor("auto"), HostExecutor)

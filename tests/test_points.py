@@ -9,12 +9,12 @@ import pytest
 
 from client_support import cli
 from points_support import executions, study
-from sandbox_support import make_job, poll_until, shared_sandbox, start_sandbox
+from sandbox_support import Sandbox, make_job, poll_until, shared_sandbox, start_sandbox
 
 MODES = ["jobs", "workflow", "factory"]
 
 
-def _client(box):  # type: ignore[no-untyped-def]
+def _client(box: Sandbox):  # type: ignore[no-untyped-def]
     from prominence_spec.client import Client
 
     return Client(box.url, token=box.token)
@@ -67,13 +67,13 @@ def test_every_point_has_its_values_job_and_status(tmp_path: Path, mode: str) ->
     assert sorted(executions(tmp_path)) == [0, 1, 2, 3, 4]
 
 
-def _env(box, home: Path) -> dict[str, str]:  # type: ignore[no-untyped-def]
+def _env(box: Sandbox, home: Path) -> dict[str, str]:  # type: ignore[no-untyped-def]
     return {"PROMINENCE_URL": box.url, "PROMINENCE_TOKEN": box.token, "HOME": str(home)}
 
 
 @pytest.mark.parametrize("mode", ["jobs", "factory"])
 def test_status_spec_prints_a_row_per_point_in_each_format(
-    tmp_path: Path, mode: str, monkeypatch, capsys
+    tmp_path: Path, mode: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     import csv
     import io
@@ -112,7 +112,7 @@ def test_status_spec_prints_a_row_per_point_in_each_format(
 
 
 def test_status_ids_keep_working_and_spec_only_options_are_refused(
-    tmp_path: Path, monkeypatch, capsys
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     box = shared_sandbox("host")
     spec = study(tmp_path, 2)
@@ -213,7 +213,7 @@ def test_a_job_the_server_lost_is_missing_and_a_stranger_under_its_id_is_not_sho
 
 
 def test_run_and_stdout_json_carry_each_jobs_index_and_params(
-    tmp_path: Path, monkeypatch, capsys
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     import json
 

@@ -335,11 +335,11 @@ MESSAGES = [
 
 
 @pytest.mark.parametrize(("kind", "doc", "message"), MESSAGES)
-def test_every_section5_message(kind, doc, message):
+def test_every_section5_message(kind, doc, message) -> None:
     assert server_validate(doc, kind) == (False, message)
 
 
-def test_section5_messages_all_covered():
+def test_section5_messages_all_covered() -> None:
     assert len({m for _, _, m in MESSAGES}) >= 130
 
 
@@ -362,7 +362,7 @@ def test_section5_messages_all_covered():
         (10**30, (True, ""), True),
     ],
 )
-def test_digit_test_table(value, cpus_result, priority_ok):
+def test_digit_test_table(value, cpus_result, priority_ok) -> None:
     ok, msg = server_validate(J(res={"cpus": value}), "job")
     assert (ok, msg[:8] if msg.startswith("HTTP 500") else msg) == cpus_result
     assert server_validate(pol(priority=value), "job")[0] is priority_ok
@@ -434,7 +434,7 @@ def test_digit_test_table(value, cpus_result, priority_ok):
         ("workflow", W(dependencies={"a": ["a"]})),
     ],
 )
-def test_section6_acceptances(kind, doc):
+def test_section6_acceptances(kind, doc) -> None:
     assert server_validate(doc, kind) == (True, "")
 
 
@@ -474,7 +474,7 @@ CRASHES = [
 
 
 @pytest.mark.parametrize(("kind", "doc"), CRASHES)
-def test_section7_validator_crashes(kind, doc):
+def test_section7_validator_crashes(kind, doc) -> None:
     ok, msg = server_validate(doc, kind)
     assert not ok and msg.startswith("HTTP 500"), msg
 
@@ -516,7 +516,7 @@ BACKEND_FAILURES = [
 
 
 @pytest.mark.parametrize(("kind", "doc", "gist"), BACKEND_FAILURES)
-def test_section7_backend_failures(kind, doc, gist):
+def test_section7_backend_failures(kind, doc, gist) -> None:
     assert server_validate(doc, kind) == (True, "")
     reason = backend_failure(doc, kind)
     assert reason is not None and gist in reason
@@ -548,7 +548,7 @@ def test_section7_backend_failures(kind, doc, gist):
         ),
     ],
 )
-def test_backend_runs(kind, doc):
+def test_backend_runs(kind, doc) -> None:
     assert server_runs(doc, kind), backend_failure(doc, kind)
 
 
@@ -585,13 +585,13 @@ def test_backend_runs(kind, doc):
         ),
     ],
 )
-def test_extended_source_failures(kind, doc):
+def test_extended_source_failures(kind, doc) -> None:
     assert server_runs(doc, kind)
     assert not server_runs(doc, kind, extended=True)
     assert "[source]" in backend_failure(doc, kind, extended=True)
 
 
-def test_first_error_wins_and_document_order():
+def test_first_error_wins_and_document_order() -> None:
     doc = J(labels={"ok": "v", "b-d": "v"}, name="$")
     assert server_validate(doc, "job") == (False, "invalid job name")
     assert server_validate(doc | {"foo": 1}, "job")[1] == 'invalid item "foo" in job description'
