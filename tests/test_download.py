@@ -37,7 +37,7 @@ WRITER = "mkdir -p res/sub && printf 'one {n}' > one.txt && printf 'a {n}' > res
 
 
 @pytest.fixture(scope="module")
-def box():
+def box() -> Sandbox:
     return shared_sandbox("host", HOST_ARGS)
 
 

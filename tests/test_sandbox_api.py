@@ -6,22 +6,23 @@ from __future__ import annotations
 import uuid
 
 import pytest
+import requests
 
 from sandbox_support import Sandbox, make_job, shared_sandbox
 
 
 @pytest.fixture(scope="module")
-def box():
+def box() -> Sandbox:
     return shared_sandbox()
 
 
 @pytest.fixture
-def tag():
+def tag() -> str:
     """A label value no other test uses, to find this test's jobs in the shared sandbox."""
     return uuid.uuid4().hex
 
 
-def _ids(response):
+def _ids(response: requests.Response) -> list[int]:
     assert response.status_code == 200, response.text
     return sorted(j["id"] for j in response.json())
 
@@ -61,13 +62,13 @@ def test_unknown_and_non_integer_ids(box: Sandbox) -> None:
     assert box.get("/jobs/-1").status_code == 404
 
 
-def test_default_list_is_active_only(box: Sandbox, tag) -> None:
+def test_default_list_is_active_only(box: Sandbox, tag: str) -> None:
     done = box.submit(make_job(labels={"t": tag}))
     box.wait_job(done)
     assert done not in _ids(box.get("/jobs", params={"constraint": f"t={tag}"}))
 
 
-def test_completed_and_num(box: Sandbox, tag) -> None:
+def test_completed_and_num(box: Sandbox, tag: str) -> None:
     ids = [box.submit(make_job(labels={"t": tag})) for _ in range(3)]
     for job_id in ids:
         box.wait_job(job_id)
@@ -82,14 +83,14 @@ def test_completed_and_num(box: Sandbox, tag) -> None:
     assert r.status_code == 500 and "X-Promspec-Sandbox-Reason" in r.headers
 
 
-def test_all_lists_active_and_completed(box: Sandbox, tag) -> None:
+def test_all_lists_active_and_completed(box: Sandbox, tag: str) -> None:
     ids = [box.submit(make_job(labels={"t": tag})) for _ in range(3)]
     for job_id in ids:
         box.wait_job(job_id)
     assert _ids(box.get("/jobs", params={"all": "x", "constraint": f"t={tag}"})) == ids
 
 
-def test_constraint_rules(box: Sandbox, tag) -> None:
+def test_constraint_rules(box: Sandbox, tag: str) -> None:
     a = box.submit(make_job(labels={"t": tag, "kind": "a"}))
     b = box.submit(make_job(labels={"t": tag, "kind": "b"}))
     for job_id in (a, b):

@@ -25,7 +25,7 @@ TESTPI = {
 
 
 @pytest.fixture(scope="module")
-def box():
+def box() -> Sandbox:
     return shared_sandbox("host", HOST_ARGS)
 
 

@@ -31,7 +31,7 @@ FAILED = {"error": "Workflow submission failed"}
 
 
 @pytest.fixture(scope="module")
-def box():
+def box() -> Sandbox:
     return shared_sandbox()
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import time
+from typing import Any
 
 import jwt
 import pytest
@@ -18,11 +19,11 @@ AUTH_FAILURE = {"error": "Authentication failure"}
 
 
 @pytest.fixture(scope="module")
-def box():
+def box() -> Sandbox:
     return shared_sandbox()
 
 
-def _secret(box: Sandbox):
+def _secret(box: Sandbox) -> bytes:
     return box.secret_file.read_bytes().strip()
 
 
@@ -82,10 +83,11 @@ def test_backend_failures_as_production(box: Sandbox) -> None:
 
 def test_workflow_backend_failures(box: Sandbox) -> None:
     job = dict(make_job(), name="a")
-    sweep = lambda params: {  # noqa: E731
-        "name": "wf", "jobs": [job],
-        "factories": [{"type": "parameterSweep", "name": "f", "jobs": ["a"], "parameters": params}],
-    }  # fmt: skip
+
+    def sweep(params: list[dict[str, Any]]) -> dict[str, Any]:
+        factory = {"type": "parameterSweep", "name": "f", "jobs": ["a"], "parameters": params}
+        return {"name": "wf", "jobs": [job], "factories": [factory]}
+
     five = [{"name": f"p{i}", "start": 1, "end": 2, "step": 1} for i in range(5)]
     r = box.post("/workflows", json=sweep(five))
     assert r.json() == {"error": "Currently only parameter sweeps up to 4D are supported"}
@@ -126,6 +128,7 @@ def test_deep_nesting_and_wrong_types(box: Sandbox) -> None:
     text = json.dumps(make_job())[:-1] + ', "policies": ' + nested + "}"
     r = box.post("/jobs", data=text, headers={"Content-Type": "application/json"})
     assert r.status_code in (400, 500)
+    doc: Any  # documents of every shape, on purpose
     for doc in ({"resources": [], "tasks": {}}, {"resources": {"cpus": "4"}, "tasks": [1]},
                 {"name": ["x"], "resources": None}, make_job(tasks=[None]),
                 make_job(inputs="x"), make_job(outputFiles=[1, {}])):  # fmt: skip

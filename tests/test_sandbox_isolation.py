@@ -11,6 +11,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import jwt
 import pytest
@@ -41,7 +42,7 @@ def shared_noop() -> Sandbox:
     return shared_sandbox()
 
 
-def _run(box: Sandbox, job: dict, token: str) -> tuple[int, dict]:
+def _run(box: Sandbox, job: dict[str, Any], token: str) -> tuple[int, dict[str, Any]]:
     job_id = box.submit(job, token=token)
     return job_id, box.wait_job(job_id, token=token)
 
@@ -60,7 +61,7 @@ def test_secret_lives_outside_the_data_folder(box: Sandbox) -> None:
 
 
 def test_a_job_cannot_stage_the_secret_as_an_artifact(
-    box: Sandbox, tmp_path: Path, artifacts
+    box: Sandbox, tmp_path: Path, artifacts: Path
 ) -> None:
     bob = box.token_for("bob")
     (artifacts / "link").symlink_to(box.secret_file)
@@ -74,7 +75,7 @@ def test_a_job_cannot_stage_the_secret_as_an_artifact(
         assert not list((box.data / "jobs" / str(job_id)).rglob(name)), url
 
 
-def test_named_artifacts_dir_is_usable(box: Sandbox, artifacts) -> None:
+def test_named_artifacts_dir_is_usable(box: Sandbox, artifacts: Path) -> None:
     bob = box.token_for("bob")
     job_id, done = _run(
         box, make_job("cat ok.txt", artifacts=[{"url": str(artifacts / "ok.txt")}]), bob
@@ -201,7 +202,7 @@ HUGE = "9" * 25
         (f"/workflows?completed=true&num=-{HUGE}", "num"),
     ],
 )
-def test_huge_numbers_in_lists_are_a_400(shared_noop: Sandbox, query, name) -> None:
+def test_huge_numbers_in_lists_are_a_400(shared_noop: Sandbox, query: str, name: str) -> None:
     r = shared_noop.get(query)
     assert r.status_code == 400, r.text
     assert r.json() == {
@@ -314,7 +315,9 @@ def test_host_executor_says_there_is_no_isolation(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("extra", [{"show_all_users": "true"}, {"by_group": "true"}])
-def test_accounting_never_shows_another_users_usage(shared_noop: Sandbox, extra) -> None:
+def test_accounting_never_shows_another_users_usage(
+    shared_noop: Sandbox, extra: dict[str, str]
+) -> None:
     suffix = "-".join(extra)  # fresh users for each case (the sandbox is shared)
     alice = shared_noop.token_for(f"alice-{suffix}")
     mallory = shared_noop.token_for(f"mallory-{suffix}")
@@ -331,7 +334,7 @@ def test_accounting_never_shows_another_users_usage(shared_noop: Sandbox, extra)
     assert counts == [2]
 
 
-def _repeat_workflow(number: int, jobs: int = 4) -> dict:
+def _repeat_workflow(number: int, jobs: int = 4) -> dict[str, Any]:
     names = [f"j{i}" for i in range(jobs)]
     return {
         "name": "big",
@@ -340,7 +343,7 @@ def _repeat_workflow(number: int, jobs: int = 4) -> dict:
     }
 
 
-def _sweep_workflow(values: int) -> dict:
+def _sweep_workflow(values: int) -> dict[str, Any]:
     axis = {"start": 1, "end": values, "step": 1}
     params = [{"name": f"p{i}", **axis} for i in range(4)]
     return {
@@ -359,7 +362,7 @@ def _sweep_workflow(values: int) -> dict:
     ],  # fmt: skip
 )
 def test_oversized_workflow_is_refused_without_creating_anything(
-    shared_noop: Sandbox, workflow, size
+    shared_noop: Sandbox, workflow: dict[str, Any], size: str
 ) -> None:
     db = shared_noop.data / "sandbox.db"
     before = db.stat().st_size

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pytest
 import requests
@@ -16,6 +17,9 @@ from sandbox_support import Sandbox, make_job, shared_sandbox
 schemathesis = pytest.importorskip("schemathesis")
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 from schemathesis import checks  # noqa: E402
+
+if TYPE_CHECKING:
+    from schemathesis import Case, CheckContext, Response
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "openapi.json"
 REGENERATE = (
@@ -27,7 +31,7 @@ EXAMPLES = 6
 
 
 @pytest.fixture(scope="module")
-def box():
+def box() -> Sandbox:
     return shared_sandbox()
 
 
@@ -50,11 +54,12 @@ def test_every_route_is_documented() -> None:
         path = path.replace("{job_id}", "{id}").replace("{wf_id}", "{id}")
         path = path.replace("{obj}", "{object}")
         assert path in documented, path
+        assert rule.methods is not None, path
         for method in rule.methods - {"HEAD", "OPTIONS"}:
             assert method.lower() in documented[path], (method, path)
 
 
-def production_faithful_5xx(ctx, response, case) -> None:
+def production_faithful_5xx(ctx: CheckContext, response: Response, case: Case[Any]) -> None:
     """A 5xx is one the production server gives too: it names the reason, and the
     reason is not a sandbox error."""
     if response.status_code >= 500:
@@ -86,7 +91,7 @@ def test_schemathesis_finds_nothing_undocumented(box: Sandbox) -> None:
         @given(case=operation.as_strategy())
         @settings(max_examples=EXAMPLES, deadline=None, database=None, derandomize=True,
                   suppress_health_check=list(HealthCheck))  # fmt: skip
-        def run(case) -> None:
+        def run(case: Case[Any]) -> None:
             case.call_and_validate(base_url=box.origin, session=session,
                                    headers=box.headers(), checks=CHECKS)  # fmt: skip
 

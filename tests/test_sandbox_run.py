@@ -29,7 +29,7 @@ HOST_ARGS = ("--walltime-minute", "0.5", "--kill-grace", "0.2", "--max-jobs", "6
 
 
 @pytest.fixture(scope="module")
-def box():
+def box() -> Sandbox:
     return shared_sandbox("host", HOST_ARGS)
 
 

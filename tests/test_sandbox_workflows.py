@@ -4,7 +4,9 @@ expanded and substituted as the server and its worker do (job-spec reference 4.5
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 import pytest
 import requests
@@ -14,25 +16,26 @@ from sandbox_support import Sandbox, make_job, shared_sandbox
 
 
 @pytest.fixture(scope="module")
-def box():
+def box() -> Sandbox:
     return shared_sandbox("host", HOST_ARGS)
 
 
-def _job(name, cmd, **over):
+def _job(name: str, cmd: str, **over: Any) -> dict[str, Any]:
     return dict(make_job(cmd, **over), name=name)
 
 
-def _wf(jobs, **over):
+def _wf(jobs: list[dict[str, Any]], **over: Any) -> dict[str, Any]:
     return {"name": f"wf-{uuid.uuid4().hex[:8]}", "jobs": jobs, **over}
 
 
-def _submit(box: Sandbox, wf):
+def _submit(box: Sandbox, wf: dict[str, Any]) -> int:
     r = box.post("/workflows", json=wf)
     assert r.status_code == 201, r.text
-    return r.json()["id"]
+    wf_id: int = r.json()["id"]
+    return wf_id
 
 
-def _jobs_of(box: Sandbox, wf_id):
+def _jobs_of(box: Sandbox, wf_id: int) -> dict[str, dict[str, Any]]:
     r = box.get("/jobs", params={"workflow": "true", "id": wf_id, "all": "1", "detail": "1"})
     return {j["name"].split("/", 1)[1]: j for j in r.json()}
 
@@ -164,7 +167,7 @@ def test_repeat_factory(box: Sandbox) -> None:
     assert {j["parameters"].__len__() for j in _jobs_of(box, wf_id).values()} == {0}
 
 
-def _downloads(jobs):
+def _downloads(jobs: Iterable[dict[str, Any]]) -> dict[str, str]:
     out = {}
     for job in jobs:
         assert job["status"] == "completed", job
@@ -205,7 +208,10 @@ def test_workflow_list_parameters(box: Sandbox) -> None:
     wf = _wf([_job("a", "true")], labels={"t": tag})
     wf_id = _submit(box, wf)
     box.wait_workflow(wf_id)
-    ids = lambda **p: [w["id"] for w in box.get("/workflows", params=p).json()]  # noqa: E731
+
+    def ids(**p: str) -> list[int]:
+        return [w["id"] for w in box.get("/workflows", params=p).json()]
+
     assert wf_id not in ids(constraint=f"t={tag}")  # finished: not active
     assert ids(all="1", constraint=f"t={tag}") == [wf_id]
     assert ids(completed="true", num="-1", name=wf["name"]) == [wf_id]
@@ -298,7 +304,7 @@ def _render(spec: Path, mode: str) -> object:
     return json.loads(done.stdout)
 
 
-def _all_downloads(jobs) -> list[tuple[str, str]]:
+def _all_downloads(jobs: Iterable[dict[str, Any]]) -> list[tuple[str, str]]:
     found = []
     for job in jobs:
         assert job["status"] == "completed", job
@@ -309,7 +315,7 @@ def _all_downloads(jobs) -> list[tuple[str, str]]:
 @pytest.mark.slow
 @pytest.mark.parametrize("text", FACTORY_SPECS.values(), ids=list(FACTORY_SPECS))
 def test_factory_and_jobs_mode_of_one_spec_leave_the_same_outputs(
-    box: Sandbox, tmp_path: Path, text
+    box: Sandbox, tmp_path: Path, text: str
 ) -> None:
     spec = tmp_path / "spec.yaml"
     spec.write_text(text)
