@@ -10,6 +10,7 @@ import subprocess
 import sys
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import pytest
 from test_sandbox_run import HOST_ARGS
@@ -17,7 +18,7 @@ from test_sandbox_run import HOST_ARGS
 from sandbox_support import Sandbox, shared_sandbox
 
 # The job of the "Using the API" page, unchanged.
-TESTPI = {
+TESTPI: dict[str, Any] = {
     "resources": {"memory": 1, "cpus": 1, "nodes": 1, "disk": 10},
     "name": "calculate-pi",
     "tasks": [{"image": "eoscprominence/testpi", "runtime": "singularity"}],

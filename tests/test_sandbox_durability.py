@@ -31,7 +31,7 @@ def _alive(pid: int) -> bool:
     return not process_gone(pid)
 
 
-def _pids(box: Sandbox, job_id, count=1, timeout=10.0):
+def _pids(box: Sandbox, job_id: int, count: int = 1, timeout: float = 10.0) -> list[int]:
     """The pids a job printed (one per line), once it printed ``count`` of them."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

@@ -88,14 +88,15 @@ CASES = [
     # create_workflow: '--param %s=...' % name is written into the job's arguments, which
     # HTCondor splits on whitespace: submission succeeds, the worker fails
     ("zip parameter name with a space", "workflow", fac(zipf(zpar("a b"))), (201, "stored")),
-    ("zip parameter name is a list of two", "workflow", fac(zipf(zpar(["a", "b"]))),
+    # (zpar's name given a wrong type on purpose, so the type: ignore of the next four)
+    ("zip parameter name is a list of two", "workflow", fac(zipf(zpar(["a", "b"]))),  # type: ignore[arg-type]
      (500, HTML)),
     # mapping[parameter['name']] raises for a list or an object
-    ("zip parameter name is a list", "workflow", fac(zipf(zpar(["a"]))), (500, HTML)),
+    ("zip parameter name is a list", "workflow", fac(zipf(zpar(["a"]))), (500, HTML)),  # type: ignore[arg-type]
     ("sweep parameter name is an object", "workflow",
      fac(sweep({"name": {"a": 1}, "start": 1, "end": 2, "step": 1})), (500, HTML)),
-    ("zip parameter name is an int", "workflow", fac(zipf(zpar(7))), (201, "stored")),
-    ("zip parameter name is null", "workflow", fac(zipf(zpar(None))), (201, "stored")),
+    ("zip parameter name is an int", "workflow", fac(zipf(zpar(7))), (201, "stored")),  # type: ignore[arg-type]
+    ("zip parameter name is null", "workflow", fac(zipf(zpar(None))), (201, "stored")),  # type: ignore[arg-type]
     # a failure met after the 201 (a dependency cycle) does not hide one met before it
     ("cycle and a workflow name with a space", "workflow",
      make_workflow(name="w f", dependencies={"a": ["b"], "b": ["a"]}), (400, FAILED)),

@@ -15,6 +15,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 import requests
@@ -45,7 +46,7 @@ def _alive(pid: int) -> bool:
     return Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"
 
 
-def _run(box: Sandbox, job, **kw):
+def _run(box: Sandbox, job: dict[str, Any], **kw: Any) -> tuple[int, dict[str, Any]]:
     job_id = box.submit(job)
     return job_id, box.wait_job(job_id, **kw)
 
@@ -75,7 +76,9 @@ def test_job_token_works_against_the_sandbox(box: Sandbox) -> None:
 
 def test_inputs_are_written_inside_the_job_folder(box: Sandbox) -> None:
     names = ["../../../escape-a", "/tmp/escape-b", "a/../../escape-c", "run.sh"]
-    inputs = [{"filename": n, "content": _b64(f"content of {n}\n")} for n in names]
+    inputs: list[dict[str, Any]] = [
+        {"filename": n, "content": _b64(f"content of {n}\n")} for n in names
+    ]
     inputs[-1].update(content=_b64("#!/bin/sh\necho ran\n"), executable=True)
     job_id, done = _run(box, make_job("ls; ./run.sh", inputs=inputs))
     assert done["status"] == "completed", done
@@ -124,10 +127,10 @@ def test_loopback_and_remote_artifacts(box: Sandbox, tmp_path: Path) -> None:
     (tmp_path / "served.txt").write_text("served\n")
 
     class Quiet(http.server.SimpleHTTPRequestHandler):
-        def __init__(self, *a, **kw) -> None:
+        def __init__(self, *a: Any, **kw: Any) -> None:
             super().__init__(*a, directory=str(tmp_path), **kw)
 
-        def log_message(self, *args) -> None:
+        def log_message(self, *args: Any) -> None:
             pass
 
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Quiet)
@@ -155,7 +158,9 @@ def test_outputs_are_downloadable(box: Sandbox) -> None:
     assert folder["url"].split("?")[0].endswith("/res.tgz")
     data = requests.get(folder["url"], timeout=10).content
     with tarfile.open(fileobj=io.BytesIO(data)) as tar:
-        assert tar.extractfile("res/sub/two.txt").read() == b"two\n"
+        member = tar.extractfile("res/sub/two.txt")
+        assert member is not None
+        assert member.read() == b"two\n"
     assert (
         requests.get(out["url"].replace("signature=", "signature=0"), timeout=10).status_code == 403
     )
