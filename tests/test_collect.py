@@ -8,6 +8,7 @@ import io
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -15,10 +16,13 @@ from client_support import cli
 from points_support import fetch_like_download, study
 from sandbox_support import shared_sandbox
 
+if TYPE_CHECKING:
+    import requests
+
 
 def _run_study(
     tmp_path: Path, points: int, fail: tuple[int, ...], mode: str = "jobs", *, fetched: bool = True
-):  # type: ignore[no-untyped-def]
+) -> tuple[Path, dict[str, str]]:
     """Submit the study, wait, and (``fetched``) download the completed points to
     tmp_path/results."""
     from prominence_spec.client import Client
@@ -42,8 +46,12 @@ def _run_study(
 
 
 def _collect(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], spec: Path, env, *args: str
-):  # type: ignore[no-untyped-def]
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    spec: Path,
+    env: dict[str, str],
+    *args: str,
+) -> tuple[int, str, str]:
     results = str(spec.parent.parent / "results")
     return cli(monkeypatch, capsys, ["collect", str(spec), "-d", results, *args], env)
 
@@ -243,13 +251,15 @@ def test_parsers_read_real_files(tmp_path: Path) -> None:
 class _Requests:
     """Every request the client sends (``requests.Session.send`` wrapped, in this process)."""
 
-    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
         import requests
 
         self.urls: list[str] = []
         send = requests.Session.send
 
-        def counted(session, request: pytest.FixtureRequest, **kw):  # type: ignore[no-untyped-def]
+        def counted(
+            session: requests.Session, request: requests.PreparedRequest, **kw: Any
+        ) -> requests.Response:
             self.urls.append(str(request.url))
             return send(session, request, **kw)
 
