@@ -7,6 +7,7 @@ import json
 import os
 import shutil
 import subprocess
+from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
@@ -43,7 +44,7 @@ def env_for(box: Sandbox, home: Path) -> dict[str, str]:
     return {"PROMINENCE_URL": box.url, "PROMINENCE_TOKEN": box.token, "HOME": str(home)}
 
 
-def job_spec(folder: Path, job: dict[str, object], name: str) -> Path:
+def job_spec(folder: Path, job: Mapping[str, object], name: str) -> Path:
     (folder / ".git").mkdir(parents=True, exist_ok=True)
     path = folder / name
     path.write_text(json.dumps(job), encoding="utf-8")

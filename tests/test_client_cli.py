@@ -176,7 +176,7 @@ def test_ctrl_c_stops_cleanly_and_a_rerun_completes(
     assert err.endswith("promspec: interrupted\n") and err.count("promspec: interrupted") == 1
     assert "Traceback" not in err
     proxy.clear()
-    rerun = _start_submit(*shlex.split(again)[2:3], proxy.url, tmp_path, *shlex.split(again)[3:])
+    rerun = _start_submit(shlex.split(again)[2], proxy.url, tmp_path, *shlex.split(again)[3:])
     _, err = rerun.communicate(timeout=60)
     assert rerun.returncode == 0, err
     with Client(proxy.url, token=TOKEN, policy=fast_policy()) as client:
@@ -202,7 +202,7 @@ def test_kill_9_at_random_moments_never_duplicates(tmp_path: Path, proxy: FaultP
         assert_exactly_once(client, spec, _run_of(err), points)
 
 
-def _start_submit(spec: Path, url: str, home: Path, *extra: str) -> subprocess.Popen[str]:
+def _start_submit(spec: Path | str, url: str, home: Path, *extra: str) -> subprocess.Popen[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("PROMINENCE_")}
     env.update(env_for(url, home))
     return subprocess.Popen(

@@ -9,6 +9,7 @@ import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -217,7 +218,7 @@ def test_a_dry_run_renders_each_point_once(
     built: list[int] = []
     real_build = points.build
 
-    def counting_build(*args, **kwargs):
+    def counting_build(*args: Any, **kwargs: Any) -> tuple[Any, bool]:
         built.append(1)
         return real_build(*args, **kwargs)
 

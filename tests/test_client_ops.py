@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from test_sandbox_run import HOST_ARGS
@@ -34,7 +35,7 @@ def _submit(
     env: dict[str, str],
     spec: Path,
     *extra: str,
-) -> dict:
+) -> dict[str, Any]:
     code, out, err = cli(monkeypatch, capsys, ["submit", str(spec), "-f", "json", *extra], env)
     assert code == 0, err
     return dict(json.loads(out))
@@ -97,7 +98,7 @@ def test_stdout_of_a_workflow_says_which_jobs_have_not_started(
         assert len(waiting) == 1 and running["name"] not in waiting[0]
 
 
-def _wait_for_jobs(box: Sandbox, workflow_id: int, status: str) -> dict:
+def _wait_for_jobs(box: Sandbox, workflow_id: int, status: str) -> dict[str, Any]:
     """The first of a workflow's jobs to reach ``status``, once two are listed."""
     params = {"workflow": "true", "id": workflow_id, "all": "1"}
     for _ in range(600):
