@@ -18,6 +18,7 @@ import sys
 import tarfile
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -270,6 +271,7 @@ def test_ctrl_c_and_kill_9_midway_then_resume_leaves_no_partial_file(tmp_path: P
             str(own.token_file),
         ]
         # Ctrl-C: exit 130 with the command that resumes, and no temporary file left
+        proc: subprocess.Popen[Any]  # text first, then bytes
         proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         poll_until(lambda: _part_under_way(out), timeout=30, what="a download under way")
         proc.send_signal(signal.SIGINT)
@@ -340,7 +342,7 @@ def _archive(members: list[tuple[str, bytes | str]]) -> bytes:
 
 
 @pytest.fixture()
-def files_server():
+def files_server() -> Iterator[tuple[str, dict[str, bytes]]]:
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Files)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     yield f"http://127.0.0.1:{server.server_address[1]}", _Files.files
@@ -348,7 +350,9 @@ def files_server():
     server.server_close()
 
 
-def test_hostile_names_and_archives_are_refused(box: Sandbox, files_server, tmp_path: Path) -> None:
+def test_hostile_names_and_archives_are_refused(
+    box: Sandbox, files_server: tuple[str, dict[str, bytes]], tmp_path: Path
+) -> None:
     base, files = files_server
     files.update(
         {
@@ -419,7 +423,7 @@ def test_expired_url_is_s3_403_and_fetched_anew_from_the_record(tmp_path: Path) 
 
 
 def test_expired_again_is_a_problem_that_says_so(
-    box: Sandbox, expired_server, tmp_path: Path
+    box: Sandbox, expired_server: str, tmp_path: Path
 ) -> None:
     server = expired_server
     record = {
@@ -448,7 +452,7 @@ class _Expired(http.server.BaseHTTPRequestHandler):
 
 
 @pytest.fixture()
-def expired_server():
+def expired_server() -> Iterator[str]:
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Expired)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     yield f"http://127.0.0.1:{server.server_address[1]}/x"

@@ -31,7 +31,7 @@ from support import key_paths, write
     ],
 )
 def test_a_whole_expression_keeps_its_type_in_cpus(
-    repo: Path, text: str, params, expected: str | int
+    repo: Path, text: str, params: dict[str, Any], expected: str | int
 ) -> None:
     path = write(
         repo,

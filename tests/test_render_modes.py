@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -245,7 +246,9 @@ def factory_spec(sweep: str, cmd: str = "run {{ m }}", extra: str = "") -> str:
         ),
     ],
 )
-def test_factory_mode_compiles_the_sweep(repo: Path, sweep: str, cmd: str, factory) -> None:
+def test_factory_mode_compiles_the_sweep(
+    repo: Path, sweep: str, cmd: str, factory: dict[str, Any]
+) -> None:
     """Outputs are named after the last parameter: the only one the worker substitutes."""
     extra = 'outputFiles: ["out-{{ e }}.json", fixed.txt]\noutputDirs: ["dir-{{ e }}"]\n'
     [workflow] = ok(write(repo, factory_spec(sweep, cmd, extra)))
@@ -385,7 +388,7 @@ RANGE = "{m: {start: 1, end: 3, step: 1}}"
     ],
 )
 def test_factory_mode_refusals_name_the_field(
-    repo: Path, sweep, cmd, extra, pointer, words
+    repo: Path, sweep: str, cmd: str, extra: str, pointer: str, words: str
 ) -> None:
     path = write(repo, factory_spec(sweep, cmd, extra))
     documents, diagnostics = run(path)

@@ -40,13 +40,13 @@ def template(repo: Path) -> Path:
     return write(repo, TEMPLATE, "templates/t.yaml")
 
 
-def test_template_settings_are_defaults(repo: Path, template) -> None:
+def test_template_settings_are_defaults(repo: Path, template: Path) -> None:
     documents = ok(write(repo, "promspec:\n  template: ../templates/t.yaml\n", "specs/a.yaml"))
     assert names(documents) == ["t-a", "t-b"]  # rows file relative to the template
     assert documents[0]["tasks"][0]["image"] == "busybox"
 
 
-def test_spec_params_and_sweep_override_the_template(repo: Path, template) -> None:
+def test_spec_params_and_sweep_override_the_template(repo: Path, template: Path) -> None:
     path = write(
         repo,
         "promspec:\n  template: ../templates/t.yaml\n  params: {cpus: 2}\n"
@@ -67,7 +67,9 @@ def test_spec_params_and_sweep_override_the_template(repo: Path, template) -> No
         pytest.param("../templates/missing.yaml", "no such template", id="missing"),
     ],
 )
-def test_template_path_refusals_are_ps609(repo: Path, template, reference: str, words: str) -> None:
+def test_template_path_refusals_are_ps609(
+    repo: Path, template: Path, reference: str, words: str
+) -> None:
     (repo.parent / "outside.yaml").write_text("name: x\n" + TASK)
     os.symlink("t.yaml", repo / "templates" / "link.yaml")
     reference = str(template) if reference == "ABSOLUTE" else reference
@@ -78,14 +80,16 @@ def test_template_path_refusals_are_ps609(repo: Path, template, reference: str, 
     assert where(diag) == ("PS609", 2, 13) and words in diag.message and diag.path == str(path)
 
 
-def test_body_keys_next_to_a_template_are_ps607(repo: Path, template) -> None:
+def test_body_keys_next_to_a_template_are_ps607(repo: Path, template: Path) -> None:
     path = write(repo, "promspec:\n  template: ../templates/t.yaml\nname: x\n", "specs/d.yaml")
     renderer, problems = opened(path)
     assert renderer is None and [where(d) for d in problems] == [("PS607", 3, 7)]
     assert '"name" belongs in the template' in problems[0].message
 
 
-def test_problems_in_a_template_body_are_located_in_the_template(repo: Path, template) -> None:
+def test_problems_in_a_template_body_are_located_in_the_template(
+    repo: Path, template: Path
+) -> None:
     bad = write(repo, TEMPLATE.replace("{{ image }}", "{{ imagee }}"), "templates/bad.yaml")
     documents, diagnostics = run(
         write(repo, "promspec:\n  template: ../templates/bad.yaml\n", "specs/e.yaml")
