@@ -46,9 +46,8 @@ DOCUMENTS: list[Any] = [
     {"text": ["null", "0.00001", "1e-7", "x1e-5y"], "none": None},
     {1: "int key", 2.5: "float key", False: "bool key", None: "null key"},
     {"sub": type("Text", (str,), {})("a str subclass"), "n": type("N", (int,), {})(7)},
-    functools.reduce(
-        lambda inner, _: [inner], range(300), cast(Any, [1])
-    ),  # deeper than orjson goes
+    # deeper than orjson goes
+    functools.reduce(lambda inner, _: [inner], range(300), cast(Any, [1])),
 ]
 
 
