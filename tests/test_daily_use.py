@@ -159,7 +159,7 @@ def test_a_reader_that_stops_early_is_not_a_problem(repo: Path) -> None:
     ],
 )
 def test_an_unquoted_template_is_reported_at_its_place_with_the_fix(
-    repo: Path, text: str, where
+    repo: Path, text: str, where: tuple[int, int]
 ) -> None:
     spec = (
         "promspec:\n  params: {cpus: 2}\n"

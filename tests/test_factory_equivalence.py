@@ -73,7 +73,8 @@ def factory_workflow(path: Path) -> dict[str, Any]:
     [workflow], diagnostics = rendered(path, "factory")
     assert not has_errors(diagnostics), diagnostics
     # what the server receives is the JSON text
-    return json.loads(json.dumps(workflow))
+    sent: dict[str, Any] = json.loads(json.dumps(workflow))
+    return sent
 
 
 def jobs_runs(path: Path) -> list[Run]:
@@ -169,7 +170,9 @@ def refs(names: list[str], sep: str = " ") -> str:
         pytest.param("{label: [higgs, Z, W]}", ["label"], "label", "zip", 3, id="single-list"),
     ],
 )
-def test_factory_runs_as_jobs_mode(repo: Path, sweep, names, out, factory_type, count) -> None:
+def test_factory_runs_as_jobs_mode(
+    repo: Path, sweep: str, names: list[str], out: str | None, factory_type: str, count: int
+) -> None:
     outputs = [f"out-{{{{ {out} }}}}.json", "summary.txt"] if out else ["summary.txt"]
     dirs = [f"dir-{{{{ {out} }}}}"] if out else []
     path = repo / "spec.yaml"
@@ -397,11 +400,11 @@ def ranges(draw: st.DrawFn) -> str:
         end = start + step * draw(st.integers(0, 5)) + draw(st.integers(0, step - 1))
         return f"{{start: {start}, end: {end}, step: {step}}}"
     den = draw(st.sampled_from(DENOMINATORS))
-    start = draw(st.integers(-3 * den, 3 * den)) / den
-    step = draw(st.integers(1, 2 * den)) / den
+    first = draw(st.integers(-3 * den, 3 * den)) / den
+    stride = draw(st.integers(1, 2 * den)) / den
     steps = draw(st.integers(0, 5))
-    end = round(start + steps * step + draw(st.sampled_from((0, 0.5))) * step, 6)
-    return f"{{start: {start!r}, end: {end!r}, step: {step!r}}}"
+    last = round(first + steps * stride + draw(st.sampled_from((0, 0.5))) * stride, 6)
+    return f"{{start: {first!r}, end: {last!r}, step: {stride!r}}}"
 
 
 LITERALS = st.sampled_from(

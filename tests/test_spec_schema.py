@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -280,7 +281,7 @@ def test_there_are_examples() -> None:
 
 @pytest.mark.parametrize("make", VALIDATORS)
 @pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: f"{p.parent.name}/{p.name}")
-def test_examples_validate(make, path) -> None:
+def test_examples_validate(make: Callable[[], Any], path: Path) -> None:
     errors = [e.message for e in make().iter_errors(load(path))]
     assert errors == []
 
@@ -423,13 +424,13 @@ BAD = {
 
 @pytest.mark.parametrize("make", VALIDATORS)
 @pytest.mark.parametrize("doc", GOOD.values(), ids=GOOD.keys())
-def test_good_specs(make, doc) -> None:
+def test_good_specs(make: Callable[[], Any], doc: dict[str, Any]) -> None:
     assert [e.message for e in make().iter_errors(doc)] == []
 
 
 @pytest.mark.parametrize("make", VALIDATORS)
 @pytest.mark.parametrize("doc", BAD.values(), ids=BAD.keys())
-def test_bad_specs(make, doc) -> None:
+def test_bad_specs(make: Callable[[], Any], doc: dict[str, Any]) -> None:
     assert not make().is_valid(doc)
 
 

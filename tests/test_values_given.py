@@ -4,6 +4,7 @@ that the spec never uses or that its sweep overrides (issue 10)."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from prominence_spec.diagnostics import Diagnostic
 from prominence_spec.loading.loader import load
@@ -28,7 +29,7 @@ tasks:
 """
 
 
-def diagnostics(path: Path, values: dict, origins: dict[str, str]) -> list[Diagnostic]:
+def diagnostics(path: Path, values: dict[str, Any], origins: dict[str, str]) -> list[Diagnostic]:
     [document] = load(path).documents
     run, problems = open_templated(document, values=values, origins=origins)
     assert run is not None, problems
