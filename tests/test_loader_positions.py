@@ -7,7 +7,6 @@ position, ``prefer_key=True`` its key's.
 from __future__ import annotations
 
 import json
-from typing import Any
 
 import pytest
 
@@ -54,7 +53,7 @@ def test_json_positions(
 
 # JSON positions come from promspec's own JSON scanner: valid JSON that YAML rejects or
 # reads differently (these were bugs while positions came from re-reading JSON as YAML).
-def _yaml_bug(what: str) -> tuple[Any, ...]:
+def _yaml_bug(what: str) -> tuple[pytest.MarkDecorator, ...]:
     return ()
 
 
