@@ -216,13 +216,27 @@ def test_a_dry_run_renders_each_point_once(
     from prominence_spec.render import points
 
     built: list[int] = []
-    real_build = points.build
+    real_build, real_quick = points.build, points.quick_named
 
     def counting_build(*args: Any, **kwargs: Any) -> tuple[Any, bool]:
         built.append(1)
         return real_build(*args, **kwargs)
 
+    def counting_quick(prepared):  # the one-step build of a swept point (None: build's)
+        quick = real_quick(prepared)
+        if quick is None:
+            return None
+
+        def counted(index, params):
+            done = quick(index, params)
+            if done is not None:
+                built.append(1)
+            return done
+
+        return counted
+
     monkeypatch.setattr(points, "build", counting_build)
+    monkeypatch.setattr(points, "quick_named", counting_quick)
     spec = str(sweep_spec(tmp_path, 7))
     code, out, err = cli(
         monkeypatch, capsys, ["submit", spec, "--dry-run"], {"HOME": str(tmp_path)}

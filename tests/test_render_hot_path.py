@@ -342,3 +342,69 @@ def test_a_failed_jsonl_write_is_not_repeated() -> None:
         write_documents(({"i": i} for i in range(200)), stream, "jsonl", single=False)  # type: ignore[arg-type]
     assert stream.attempts == 2
     assert stream.text == "".join(f'{{"i":{i}}}\n' for i in range(64))
+
+
+# -- slots that name only the spec's own values: the same at every point ------------------
+
+CONSTANT_CPUS = """\
+promspec:
+  params: {{cpus: {cpus}, procs: {procs}}}
+  sweep: {{seed: [1, 2, 3]}}
+name: gas
+resources: {{cpus: "{{{{ cpus }}}}", memory: 1, disk: 10}}
+tasks:
+  - image: busybox
+    runtime: singularity
+    procsPerNode: {procs_leaf}
+    cmd: run {{{{ seed }}}}
+"""
+
+
+def _constant_cpus(tmp_path: Path, cpus: int, procs: int, procs_leaf: str) -> Path:
+    text = CONSTANT_CPUS.format(cpus=cpus, procs=procs, procs_leaf=procs_leaf)
+    return write(tmp_path, text, f"spec-{cpus}-{procs}-{abs(hash(procs_leaf))}.yaml")
+
+
+def _as_if_every_slot_varied(monkeypatch: pytest.MonkeyPatch, spec: Path) -> Any:
+    """What rendering ``spec`` gives with every slot's rules run at every point."""
+    from prominence_spec.validation import templated
+
+    from render_support import run
+
+    with monkeypatch.context() as patched:
+        patched.setattr(
+            templated, "_varying_slot_paths", lambda p: [path for path, _ in p.body.slots]
+        )
+        return run(spec)
+
+
+def test_a_rule_reading_only_constant_slots_runs_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from render_support import renderer_of, run
+
+    # cpus is a bare {{ cpus }} of a spec value: the rule reading it runs on the first
+    # point only, and finds what running it at every point finds
+    spec = _constant_cpus(tmp_path, 1, 1, "1")
+    assert renderer_of(spec).check.varying_rules == ()
+    for good_or_bad in (spec, _constant_cpus(tmp_path, 1, 4, "4")):
+        assert run(good_or_bad) == _as_if_every_slot_varied(monkeypatch, good_or_bad)
+    documents, found = run(_constant_cpus(tmp_path, 1, 4, "4"))
+    assert documents == [] and [d.code for d in found] == ["PS306"]
+
+
+def test_a_rule_reading_a_swept_or_computed_slot_still_runs_per_point(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from render_support import renderer_of, run
+
+    swept = write(
+        tmp_path, CONSTANT_CPUS.format(cpus=2, procs=1, procs_leaf='"{{ seed }}"'), "swept.yaml"
+    )
+    assert renderer_of(swept).check.varying_rules
+    documents, found = run(swept)
+    assert len(documents) == 2  # seeds 1 and 2 fit in 2 cpus, seed 3 does not
+    assert [(d.code, d.pointer) for d in found] == [("PS306", "/tasks/0/procsPerNode")]
+    assert (documents, found) == _as_if_every_slot_varied(monkeypatch, swept)
+    computed = _constant_cpus(tmp_path, 1, 1, '"{{ procs + 0 }}"')
+    assert renderer_of(computed).check.varying_rules

@@ -34,20 +34,29 @@ _REQUESTS_PER_WRITE = 64
 
 def _text(points: Iterable[tuple[str, str]], base_url: str, stream: TextIO) -> int:
     count = 0
-    jobs, workflows = f"POST {base_url}/jobs\n", f"POST {base_url}/workflows\n"
+    jobs, workflows = f"POST {base_url}/jobs", f"POST {base_url}/workflows"
+    # each request's two lines as two items, every item followed by a newline when joined:
+    # no string of its own made per request
     pending: list[str] = []
+    append = pending.append
     try:
         for kind, body in points:
-            pending.append((workflows if kind == "workflow" else jobs) + body + "\n")
+            append(workflows if kind == "workflow" else jobs)
+            append(body)
             count += 1
-            if len(pending) == _REQUESTS_PER_WRITE:
-                text = "".join(pending)
-                pending.clear()  # before writing: a failed write is never repeated
-                stream.write(text)
+            if len(pending) == 2 * _REQUESTS_PER_WRITE:
+                _write_lines(pending, stream)
     finally:
         if pending:
-            stream.write("".join(pending))
+            _write_lines(pending, stream)
     return count
+
+
+def _write_lines(pending: list[str], stream: TextIO) -> None:
+    pending.append("")
+    text = "\n".join(pending)
+    pending.clear()  # before writing: a failed write is never repeated
+    stream.write(text)
 
 
 def _json(points: Iterable[tuple[str, str]], base_url: str, stream: TextIO) -> int:

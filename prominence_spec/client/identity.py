@@ -71,11 +71,14 @@ def point_key(record: Mapping[str, Any], run: str) -> int | None:
 def with_labels(document: Mapping[str, Any], run_id: str, key: int) -> dict[str, Any]:
     """A shallow copy with the identity labels added (the spec's own labels kept first)."""
     labelled = dict(document)
-    labelled["labels"] = {
-        **(labelled.get("labels") or {}),
-        RUN_LABEL: run_id,
-        ID_LABEL: f"{run_id}-{key}",  # point_id(run_id, key), inline: once per point
-    }
+    labels = labelled.get("labels")
+    if type(labels) is dict:  # the usual case, in the fewest steps: this runs once per point
+        labels = labels.copy()
+        labels[RUN_LABEL] = run_id
+        labels[ID_LABEL] = f"{run_id}-{key}"  # point_id(run_id, key), inline
+    else:
+        labels = {**(labels or {}), RUN_LABEL: run_id, ID_LABEL: f"{run_id}-{key}"}
+    labelled["labels"] = labels
     return labelled
 
 

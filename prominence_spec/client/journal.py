@@ -18,14 +18,16 @@ Only one ``submit`` may write a state folder at a time (an advisory ``flock``).
 from __future__ import annotations
 
 import os
-import sqlite3
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import sqlite3
 
 from prominence_spec.client.errors import JournalError
 
@@ -96,6 +98,8 @@ class Journal:
         if write and not path.exists():
             _touch_private(path)
         uri = f"file:{path}?mode={'rwc' if write else 'ro'}"
+        import sqlite3  # here: a dry run without a journal never needs it
+
         try:
             self._db = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
             self._db.execute("PRAGMA busy_timeout = 10000")
@@ -288,6 +292,8 @@ class Journal:
                 raise
 
     def _one(self, sql: str, args: tuple[Any, ...]) -> tuple[Any, ...] | None:
+        import sqlite3  # loaded by __init__ already
+
         with self._lock:
             try:
                 row = self._db.execute(sql, args).fetchone()
@@ -298,6 +304,8 @@ class Journal:
         return tuple(row) if row else None
 
     def _all(self, sql: str, args: tuple[Any, ...]) -> list[tuple[Any, ...]]:
+        import sqlite3  # loaded by __init__ already
+
         with self._lock:
             try:
                 return [tuple(r) for r in self._db.execute(sql, args).fetchall()]

@@ -61,6 +61,7 @@ class SpecSource:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     #: whether a body may hold a float: set by :meth:`points` before its first point
     floats: bool = True
+    _kept: RenderRun | None = field(default=None, repr=False, compare=False)
 
     def open(self) -> RenderRun:
         return RenderRun(load(str(self.path)), dict(self.values), mode=self.mode, root=self.root)
@@ -71,13 +72,34 @@ class SpecSource:
         A file with one document numbers points by their sweep index (0 without a sweep);
         a file with several documents numbers them in order.
         """
-        run = self.open()
+        run = self._opened_once()
         self.floats = run.may_write_floats()
         single = len(run.items) == 1
         for ordinal, item in enumerate(run.documents()):
             key = (item.index or 0) if single else ordinal
             yield RenderedPoint(key, item.kind, item.document, item.params)
         self.diagnostics = list(run.diagnostics)
+
+    def bodies(
+        self, label: Callable[[dict[str, Any], str, int], dict[str, Any]], run_id: str
+    ) -> Iterator[tuple[str, str]]:
+        """``(kind, body text)`` of what :meth:`points` gives, each document passed through
+        ``label(document, run_id, key)`` first (the dry run's path: one loop, no tuple of
+        its own per point); afterwards :attr:`diagnostics` has every problem."""
+        run = self._opened_once()
+        self.floats = run.may_write_floats()
+        encode = body_encoder(floats=self.floats)
+        single = len(run.items) == 1
+        for ordinal, item in enumerate(run.documents()):
+            key = (item.index or 0) if single else ordinal
+            yield item.kind, encode(label(item.document, run_id, key))
+        self.diagnostics = list(run.diagnostics)
+
+    def _opened_once(self) -> RenderRun:
+        """The run :meth:`input_files` opened, if it has not been used since (the same
+        file, values and mode: what opening it again gives), else a new one."""
+        run, self._kept = self._kept, None
+        return run if run is not None else self.open()
 
     def check(self) -> bool:
         return not has_errors(self.diagnostics)
@@ -87,7 +109,7 @@ class SpecSource:
 
     def input_files(self) -> list[Path]:
         """Files besides the spec that rendering reads up front: templates, row files."""
-        run = self.open()
+        run = self._kept = self.open()  # kept for the points: one load, not two
         self.diagnostics = run.opened  # rendering every point is for points() to do
         found: set[str] = set()
         for item in run.items:

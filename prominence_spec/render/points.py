@@ -3,14 +3,20 @@ built and named."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from prominence_spec.diagnostics import Diagnostic
 from prominence_spec.render.findings import Findings
 from prominence_spec.render.prepare import Prepared
 from prominence_spec.render.progress import EVERY, Progress
-from prominence_spec.template.body import BuildError, all_plain
+from prominence_spec.template.body import (
+    FAST_BUILD_ERRORS,
+    INT64,
+    BuildError,
+    all_plain,
+    plain_value,
+)
 from prominence_spec.template.environment import OMIT, Templater
 
 Point = tuple[int | None, dict[str, Any]]
@@ -125,6 +131,48 @@ def named(
     return document
 
 
+#: A swept point's named document and whether it is plain, or None when the general path
+#: (context, build, named) must build it: see :func:`quick_named`.
+QuickNamed = Callable[[int, dict[str, Any]], "tuple[dict[str, Any], bool] | None"]
+
+
+def quick_named(prepared: Prepared) -> QuickNamed | None:
+    """What :func:`context`, :func:`build` and :func:`named` give a swept point, in one
+    call, when the body and the name template both have a fast path (see
+    template.body.Compiled): the same context, the same two expressions, the name set in
+    the body's own fresh top-level mapping rather than in a copy. A point either
+    expression fails on, or whose name renders to omit, gives None: the general path
+    builds it again and reports it, so every error reads as before. None when the spec
+    has no such fast path (no name template, or a body that is not a templated mapping)."""
+    body, template = prepared.body, prepared.name_template
+    if template is None or template.fast is None or body.fast is None or body.root is None:
+        return None
+    body_fast, name_fast, base = body.fast, template.fast, prepared.context
+    static_plain, context_plain = body.static_plain, prepared.context_plain
+    params_plain = prepared.params_plain
+    fast_errors = FAST_BUILD_ERRORS
+
+    def quick(index: int, params: dict[str, Any]) -> tuple[dict[str, Any], bool] | None:
+        ctx = {**base, **params}
+        ctx["index"] = index
+        try:
+            document = body_fast(ctx)
+            name = name_fast(ctx)
+        except fast_errors:
+            return None
+        if name is OMIT or type(document) is not dict:
+            return None
+        if "name" in document:
+            document["name"] = name
+        else:
+            document = {"name": name, **document}
+        plain = static_plain and context_plain and index < INT64
+        plain = plain and (params_plain or all_plain(params.values())) and plain_value(name)
+        return document, plain
+
+    return quick
+
+
 def default_name(prepared: Prepared) -> str:
     """The body's own literal name, else the spec file's stem."""
     name = prepared.spec.body.get("name")
@@ -148,4 +196,15 @@ def _set_first(document: dict[str, Any], key: str, value: Any) -> None:
     document.update(items)
 
 
-__all__ = ["Point", "build", "context", "count", "default_name", "named", "points", "stem"]
+__all__ = [
+    "Point",
+    "QuickNamed",
+    "build",
+    "context",
+    "count",
+    "default_name",
+    "named",
+    "points",
+    "quick_named",
+    "stem",
+]

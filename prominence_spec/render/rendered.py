@@ -9,7 +9,7 @@ from typing import Any, Protocol
 from prominence_spec.diagnostics import Diagnostic
 
 
-@dataclass
+@dataclass(slots=True)
 class Rendered:
     """One API body and the point it came from (``index`` is None without a sweep)."""
 

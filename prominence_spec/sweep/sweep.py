@@ -197,10 +197,12 @@ class Sweep:
         entries that matched nothing, or no point left. Without a list, the first problem
         is raised as :class:`SweepError`.
         """
-        if not self.filtered:
-            yield from enumerate(self._unfiltered())
-            return
-        yield from _FilteredRun(self, diagnostics).run()
+        if not self.filtered:  # the iterators themselves: no generator between them
+            return enumerate(self._unfiltered() if self.include else iter(self.space))
+        return self._filtered(diagnostics)
+
+    def _filtered(self, sink: list[Diagnostic] | None) -> Iterator[tuple[int, dict[str, Any]]]:
+        yield from _FilteredRun(self, sink).run()
 
     def as_factory_plan(self) -> FactoryPlan | Diagnostic:
         """The server-side factory generating exactly these points, or why there is none."""

@@ -23,7 +23,8 @@ from prominence_spec.template.environment import (
 )
 
 Path = tuple[str | int, ...]
-_INT64 = 2**63
+INT64 = 2**63
+_INT64 = INT64
 
 
 class BuildError(Exception):
@@ -207,7 +208,7 @@ class Compiled:
         if self.fast is not None:
             try:
                 value = self.fast(ctx)
-            except (TemplateError, KeyError, _TooLargeError):  # KeyError: an undefined variable
+            except FAST_BUILD_ERRORS:  # KeyError: an undefined variable
                 pass  # the node tree below raises the error with its place in the body
             else:
                 if known_plain is None:
@@ -266,6 +267,10 @@ class _TooLargeError(Exception):
 
 def _too_large() -> str:
     raise _TooLargeError
+
+
+#: What a fast path's expression raises where the node tree reports an error at its place.
+FAST_BUILD_ERRORS = (TemplateError, KeyError, _TooLargeError)
 
 
 def _add_fast_path(compiled: Compiled, data: Any, limit: int) -> None:

@@ -29,19 +29,22 @@ class PointChecker:
         self.static_results: list[Diagnostic] | None = None
         self.schema_cache: SchemaCache = {}
         self.job_validator: Any = None  # jsonschema-rs, from the first job point on
+        #: the same, when no job rule varies between points (the short cut's condition)
+        self.quick_validator: Any = None
 
     def __call__(self, document: Any, kind: str, plain: bool) -> list[Diagnostic]:
-        fast = self.job_validator  # set by the sweep's first job point
+        fast = self.quick_validator  # set by the sweep's first job point
         if (  # the common case, shortly: a plain, small job that the schema accepts
             fast is not None
             and plain
             and kind == "job"
-            and not self.varying_rules
             and type(document) is dict
-            and not document_may_be_big(document)
+            and "inputs" not in document  # else it may be big (see document_may_be_big)
+            and "jobs" not in document
             and fast.is_valid(document)
         ):
-            return list(self.static_results or ())  # what the general path below finds
+            static = self.static_results  # what the general path below finds
+            return list(static) if static else []
         if kind == "job" and self.swept:
             found = self._job_point(document, plain)
         else:
@@ -63,6 +66,8 @@ class PointChecker:
             static: list[Rule] = [r for r in JOB_RULES if r not in self.varying_rules]
             self.static_results = run_rules(document, "job", static)
             self.job_validator = fast_validator("job")
+            if not self.varying_rules:
+                self.quick_validator = self.job_validator
         if plain and self._schema_accepts(document):  # what validate() decides first
             found = run_rules(document, "job", self.varying_rules) if self.varying_rules else []
         else:

@@ -18,7 +18,10 @@ from prominence_spec.render.points import Point
 from prominence_spec.render.prepare import Prepared
 from prominence_spec.render.progress import Progress
 from prominence_spec.render.rendered import Rendered
+from prominence_spec.sweep.space import RESERVED_NAMES
+from prominence_spec.template.body import Path as SlotPath
 from prominence_spec.validation.points import PointChecker
+from prominence_spec.validation.rules import JOB_RULES, Rule, varying_job_rules
 
 
 class TemplatedRun:
@@ -30,8 +33,7 @@ class TemplatedRun:
         self.prepared = prepared
         self.progress = progress
         self.findings = self._new_findings()
-        slot_paths = [path for path, _ in prepared.body.slots]
-        self.check = PointChecker(slot_paths, swept=prepared.sweep is not None)
+        self.check = PointChecker(_varying_slot_paths(prepared), swept=prepared.sweep is not None)
 
     def restart(self) -> None:
         """Forget what earlier passes found (each pass finds it again)."""
@@ -54,7 +56,9 @@ class TemplatedRun:
         return points.count(self.prepared, self.findings)
 
     def documents(self, only: int | None = None) -> Iterator[Rendered]:
-        yield from render(self.prepared, self.findings, self.check, only=only)
+        """The checked bodies: render's own stream (lazy, as every generator is), with no
+        generator of this method's own in between (a step less for every point)."""
+        return render(self.prepared, self.findings, self.check, only=only)
 
     def points(self, only: int | None = None) -> Iterator[Point]:
         """``(index, params)`` of each point the bodies would come from; none is built."""
@@ -66,6 +70,36 @@ class TemplatedRun:
 
     def diagnostics(self) -> list[Diagnostic]:
         return self.findings.diagnostics()
+
+
+def _varying_slot_paths(prepared: Prepared) -> list[SlotPath]:
+    """The paths of the body's slots whose value may differ between points: every slot but
+    a simple one (text and bare ``{{ name }}`` references, formatted the same way every
+    time) that names only the spec's own values, which no point replaces. A rule reading
+    only constant slots then runs once (see PointChecker), unless that would change the
+    order in which a point's findings are listed."""
+    paths = [path for path, _ in prepared.body.slots]
+    sweep = prepared.sweep
+    if sweep is None:
+        return paths
+    swept = {*sweep.parameters, *RESERVED_NAMES}
+    for entry in sweep.include:
+        swept.update(entry.values)
+    fixed = set(prepared.context) - swept
+    varying = [
+        path
+        for path, compiled in prepared.body.slots
+        if not (compiled.simple and compiled.variables and compiled.variables <= fixed)
+    ]
+    before, after = varying_job_rules(paths), varying_job_rules(varying)
+    if _listed(before) != _listed(after):  # a rule's findings would move in the list
+        return paths
+    return varying
+
+
+def _listed(varying: tuple[Rule, ...]) -> list[Rule]:
+    """The order of a swept job point's rule findings: the varying rules', then the rest."""
+    return [*varying, *(rule for rule in JOB_RULES if rule not in varying)]
 
 
 def open_templated(
