@@ -222,12 +222,12 @@ def test_a_dry_run_renders_each_point_once(
         built.append(1)
         return real_build(*args, **kwargs)
 
-    def counting_quick(prepared):  # the one-step build of a swept point (None: build's)
+    def counting_quick(prepared: Any) -> Any:  # the one-step build of a swept point (None: build's)
         quick = real_quick(prepared)
         if quick is None:
             return None
 
-        def counted(index, params):
+        def counted(index: int, params: Any) -> Any:
             done = quick(index, params)
             if done is not None:
                 built.append(1)
