@@ -233,19 +233,22 @@ def test_parsers_read_real_files(tmp_path: Path) -> None:
 
 
 class _Requests:
-    """Every request the client sends (``requests.Session.send`` wrapped, in this process)."""
+    """Every request the client sends, in this process: urllib3's
+    ``HTTPConnectionPool.urlopen`` wrapped, which the API's session (requests) and the
+    download's pool for presigned URLs both go through."""
 
     def __init__(self, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-        import requests
+        from urllib3.connectionpool import HTTPConnectionPool
 
         self.urls: list[str] = []
-        send = requests.Session.send
+        urlopen = HTTPConnectionPool.urlopen
 
-        def counted(session, request, **kw):  # type: ignore[no-untyped-def]
-            self.urls.append(str(request.url))
-            return send(session, request, **kw)
+        def counted(pool, method, url, *args, **kw):  # type: ignore[no-untyped-def]
+            origin = f"{pool.scheme}://{pool.host}:{pool.port}" if url.startswith("/") else ""
+            self.urls.append(origin + url)
+            return urlopen(pool, method, url, *args, **kw)
 
-        monkeypatch.setattr(requests.Session, "send", counted)
+        monkeypatch.setattr(HTTPConnectionPool, "urlopen", counted)
 
     def count(self, part: str) -> int:
         return sum(1 for url in self.urls if part in url)
