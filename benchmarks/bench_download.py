@@ -12,7 +12,9 @@
   its stdout and stderr from the API with the token; each answer written to a file, as a
   user's script would), and ``promspec download ID... -d DIR`` as a whole subprocess
   (start-up, the records, params.json, stdout.txt and stderr.txt of every point
-  included). Medians. Target: promspec at least 5 times faster.
+  included). Medians. Target: promspec at least 5 times faster. With ``--before SRC``
+  the promspec of another source tree runs in the same turns (before/after). The folders
+  are removed at the end of the run, not between turns (see ``_compare``).
 * Peak memory: ``promspec download`` of one job's ``--big``-byte file against the same
   command for one 100 kB file: the peak RSS of the subprocess (``wait4``), which must not
   grow with the file (target: under 1.5 times the small file's).
