@@ -251,9 +251,10 @@ class Transport:
     ) -> tuple[int, Mapping[str, str], bytes]:
         """A GET through the session's own connection pool (the same connections, TLS
         settings, deadline-bounded reads and no-retry policy), without requests' per-request
-        work (preparing, hooks, cookies, building a Response): about half of a small GET's
-        CPU time. Failures are raised as requests raises them (:func:`_as_requests_error`),
-        so that :meth:`_failure` tells them apart the same way."""
+        work (preparing, hooks, building a Response): about half of a small GET's CPU time.
+        Cookies a server sets are kept and sent back as requests does (the API sets none).
+        Failures are raised as requests raises them (:func:`_as_requests_error`), so that
+        :meth:`_failure` tells them apart the same way."""
         full = url + ("?" + urlencode(params) if params else "")
         adapter = self.session.get_adapter(full)
         assert isinstance(adapter, requests.adapters.HTTPAdapter)
@@ -273,6 +274,12 @@ class Transport:
         headers = {str(k): str(v) for k, v in self.session.headers.items()}
         if self.token is not None:
             headers["Authorization"] = "Bearer " + self.token.secret.reveal()
+        cookies = self.session.cookies
+        request = _cookie_request(full) if len(cookies) else None
+        if request is not None:  # cookies a server set, sent back as requests would
+            header = requests.cookies.get_cookie_header(cookies, request)  # type: ignore[no-untyped-call]
+            if header:
+                headers["Cookie"] = header
         try:
             answer = pool.urlopen(
                 "GET",
@@ -297,6 +304,9 @@ class Transport:
             if not whole:
                 answer.close()
             answer.release_conn()
+        if "set-cookie" in answer.headers:  # kept as requests keeps them
+            sent = request or _cookie_request(full)
+            requests.cookies.extract_cookies_to_jar(cookies, sent, answer)  # type: ignore[no-untyped-call]
         return answer.status, answer.headers, content
 
     def _failure(self, method: str, url: str, exc: Exception) -> Exception:
@@ -395,6 +405,13 @@ def pooled_session(token: Token | None, pool_size: int, user_agent: str) -> requ
     session.mount("https://", adapter)
     session.mount("http://", adapter)
     return session
+
+
+def _cookie_request(url: str) -> requests.PreparedRequest:
+    """A GET of ``url`` as requests' cookie functions take it."""
+    request = requests.PreparedRequest()
+    request.prepare(method="GET", url=url)
+    return request
 
 
 def _as_requests_error(exc: Exception) -> Exception:
