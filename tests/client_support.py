@@ -275,6 +275,7 @@ def jobs_per_point(client: Any, run: str) -> dict[str, list[int]]:
     found: dict[str, list[int]] = {}
     for job in client.find("promspecrun", run, detail=True):
         label = (job.get("labels") or {}).get("promspecid")
+        assert label is not None, job  # every job of a run carries its point's id
         found.setdefault(label, []).append(job["id"])
     return found
 

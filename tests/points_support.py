@@ -6,7 +6,13 @@ with exit code 3 when its index is listed in the folder's ``fail`` file."""
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from prominence_spec.client import Client
+    from prominence_spec.client.points import PointStatus
 
 JOB = """\
 import json, pathlib, sys
@@ -62,7 +68,7 @@ def executions(folder: Path) -> list[int]:
     return [int(x) for x in log.read_text().split()] if log.exists() else []
 
 
-def fetch_like_download(client, points, root: Path) -> None:  # type: ignore[no-untyped-def]
+def fetch_like_download(client: Client, points: Iterable[PointStatus], root: Path) -> None:
     """What ``download`` leaves for completed points (results-fetch's layout): a folder
     ``<index>-<job name>`` with ``params.json``, ``stdout.txt`` and the output files, each
     fetched from the URL in the point's record."""
@@ -79,6 +85,7 @@ def fetch_like_download(client, points, root: Path) -> None:  # type: ignore[no-
             answer = requests.get(output["url"], timeout=30)
             answer.raise_for_status()
             (folder / output["name"]).write_bytes(answer.content)
+        assert point.id is not None  # a point with a record has its job
         (folder / "stdout.txt").write_bytes(client.stdout(point.id))
         saved = {k: getattr(point, k) for k in ("index", "params", "id", "status", "exit_code")}
         (folder / "params.json").write_text(json.dumps(saved), encoding="utf-8")

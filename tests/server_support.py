@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 DROP = object()  # as an override value: remove the key
@@ -56,17 +57,17 @@ def fac(*factories: dict[str, Any], jobs: Any = None) -> dict[str, Any]:
     return make_workflow(jobs=jobs, factories=list(factories))
 
 
-def sweep(*params: dict[str, Any], jobs: tuple[str, ...] = ("a",)) -> dict[str, Any]:
+def sweep(*params: dict[str, Any], jobs: Sequence[str] = ("a",)) -> dict[str, Any]:
     """A parameterSweep factory ``f`` over ``jobs``."""
     return {"type": "parameterSweep", "name": "f", "jobs": list(jobs), "parameters": list(params)}
 
 
-def zipf(*params: dict[str, Any], jobs: tuple[str, ...] = ("a",)) -> dict[str, Any]:
+def zipf(*params: dict[str, Any], jobs: Sequence[str] = ("a",)) -> dict[str, Any]:
     """A zip factory ``f`` over ``jobs``."""
     return {"type": "zip", "name": "f", "jobs": list(jobs), "parameters": list(params)}
 
 
-def rep(n: Any = 2, jobs: tuple[str, ...] = ("a",)) -> dict[str, Any]:
+def rep(n: Any = 2, jobs: Sequence[str] = ("a",)) -> dict[str, Any]:
     """A repeat factory ``r`` of ``n`` instances over ``jobs``."""
     return {"type": "repeat", "name": "r", "jobs": list(jobs), "number": n}
 

@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from _pytest.mark import ParameterSet
 
 from cli_support import CliWorker, promspec_process
 
@@ -155,7 +156,7 @@ GENERATED: dict[str, tuple[Callable[[Path], None], set[str], str | None]] = {
 }
 
 
-def run_cli(args: list[str], cwd: Path, timeout: float = 20) -> subprocess.CompletedProcess:
+def run_cli(args: list[str], cwd: Path, timeout: float = 20) -> subprocess.CompletedProcess[str]:
     """`promspec validate ARGS` in a process of its own, under the limits of RUNNER."""
     command = [sys.executable, "-c", RUNNER]
     proc = promspec_process("validate", *args, cwd=cwd, command=command, timeout=timeout)
@@ -196,7 +197,7 @@ def check_one(
         assert (first["line"], first["column"]) == position
 
 
-def _corpus_param(name: str):
+def _corpus_param(name: str) -> ParameterSet:
     marks = [pytest.mark.xfail(strict=True, reason=BUGS[name])] if name in BUGS else []
     return pytest.param(name, id=name, marks=marks)
 
@@ -208,7 +209,7 @@ def test_corpus_file(worker: CliWorker, tmp_path: Path, name: str) -> None:
     check_one(worker, tmp_path, name, codes, position)
 
 
-def _generated_param(name: str):
+def _generated_param(name: str) -> ParameterSet:
     reason = GENERATED[name][2]
     marks = [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
     return pytest.param(name, id=name, marks=marks)

@@ -23,6 +23,7 @@ import sys
 import textwrap
 import xml.etree.ElementTree as ET
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -55,11 +56,12 @@ LINE = re.compile(
 )
 
 
-def json_report(proc: subprocess.CompletedProcess[str]) -> dict:
-    return json.loads(proc.stdout)
+def json_report(proc: subprocess.CompletedProcess[str]) -> dict[str, Any]:
+    report: dict[str, Any] = json.loads(proc.stdout)
+    return report
 
 
-def file_codes(report: dict) -> dict[str, list[str]]:
+def file_codes(report: dict[str, Any]) -> dict[str, list[str]]:
     return {f["path"]: [d["code"] for d in f["diagnostics"]] for f in report["files"]}
 
 

@@ -127,7 +127,12 @@ def test_redirects_are_not_followed(client: Client, fake: FakeProminence) -> Non
         client.create_job(JOB)
 
 
-def test_netrc_is_ignored(fake: FakeProminence, tmp_path: Path, monkeypatch, capsys) -> None:
+def test_netrc_is_ignored(
+    fake: FakeProminence,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     (tmp_path / ".netrc").write_text("machine 127.0.0.1 login alice password s3cret\n")
     env = {
         "HOME": str(tmp_path),
@@ -144,7 +149,10 @@ def test_netrc_is_ignored(fake: FakeProminence, tmp_path: Path, monkeypatch, cap
 
 @pytest.mark.slow
 def test_canary_token_never_printed(
-    fake: FakeProminence, tmp_path: Path, monkeypatch, capsys
+    fake: FakeProminence,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     (tmp_path / ".git").mkdir()
     spec = tmp_path / "job.yaml"
@@ -174,7 +182,7 @@ def test_canary_token_never_printed(
 
 
 def test_plain_http_to_a_remote_host_is_refused_before_connecting(
-    tmp_path: Path, monkeypatch, capsys
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     env = {
         "HOME": str(tmp_path),
@@ -186,7 +194,10 @@ def test_plain_http_to_a_remote_host_is_refused_before_connecting(
 
 
 def test_expired_token_is_reported_before_any_request(
-    fake: FakeProminence, tmp_path: Path, monkeypatch, capsys
+    fake: FakeProminence,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     env = {
         "HOME": str(tmp_path),

@@ -7,6 +7,7 @@ import json
 import os
 import shutil
 import subprocess
+from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
@@ -43,7 +44,7 @@ def env_for(box: Sandbox, home: Path) -> dict[str, str]:
     return {"PROMINENCE_URL": box.url, "PROMINENCE_TOKEN": box.token, "HOME": str(home)}
 
 
-def job_spec(folder: Path, job: dict[str, object], name: str) -> Path:
+def job_spec(folder: Path, job: Mapping[str, object], name: str) -> Path:
     (folder / ".git").mkdir(parents=True, exist_ok=True)
     path = folder / name
     path.write_text(json.dumps(job), encoding="utf-8")
@@ -51,7 +52,12 @@ def job_spec(folder: Path, job: dict[str, object], name: str) -> Path:
 
 
 @pytest.mark.slow
-def test_page_sequence_and_promspec_agree(box: Sandbox, tmp_path: Path, monkeypatch, capsys):
+def test_page_sequence_and_promspec_agree(
+    box: Sandbox,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     env = env_for(box, tmp_path)
     (tmp_path / "testpi.json").write_text(json.dumps(TESTPI))
     # Submitting a job
@@ -104,7 +110,12 @@ def test_page_sequence_and_promspec_agree(box: Sandbox, tmp_path: Path, monkeypa
             assert out.encode() == body
 
 
-def test_deleting_jobs_agrees(box: Sandbox, tmp_path: Path, monkeypatch, capsys) -> None:
+def test_deleting_jobs_agrees(
+    box: Sandbox,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     env = env_for(box, tmp_path)
     sleeper = {
         **TESTPI,

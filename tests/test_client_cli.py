@@ -53,7 +53,10 @@ def env_for(url: str, home: Path) -> dict[str, str]:
 
 @pytest.mark.slow
 def test_submit_prints_ids_and_rerun_says_all_are_there(
-    tmp_path: Path, proxy: FaultProxy, monkeypatch, capsys
+    tmp_path: Path,
+    proxy: FaultProxy,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     spec = str(sweep_spec(tmp_path, 4))
     env = env_for(proxy.url, tmp_path)
@@ -74,7 +77,10 @@ def test_submit_prints_ids_and_rerun_says_all_are_there(
 
 
 def test_server_message_is_shown_at_the_spec_line(
-    tmp_path: Path, proxy: FaultProxy, monkeypatch, capsys
+    tmp_path: Path,
+    proxy: FaultProxy,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     spec = sweep_spec(tmp_path, 3)
     proxy.add(
@@ -90,7 +96,9 @@ def test_server_message_is_shown_at_the_spec_line(
     assert f"{spec}:{line}:" in err and "point 0 (p-0)" in err
 
 
-def test_bad_usage_and_configuration_exit_2(tmp_path: Path, monkeypatch, capsys) -> None:
+def test_bad_usage_and_configuration_exit_2(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     spec = str(sweep_spec(tmp_path, 1))
     env = {
         "HOME": str(tmp_path),
@@ -106,7 +114,12 @@ def test_bad_usage_and_configuration_exit_2(tmp_path: Path, monkeypatch, capsys)
     assert code == 2 and "prominence login" in err
 
 
-def test_operations_by_id_and_by_spec(tmp_path: Path, proxy: FaultProxy, monkeypatch, capsys):
+def test_operations_by_id_and_by_spec(
+    tmp_path: Path,
+    proxy: FaultProxy,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     spec = str(sweep_spec(tmp_path, 3))
     env = env_for(proxy.url, tmp_path)
     code, out, _ = cli(monkeypatch, capsys, ["submit", spec, "-f", "json"], env)
@@ -163,7 +176,7 @@ def test_ctrl_c_stops_cleanly_and_a_rerun_completes(
     assert err.endswith("promspec: interrupted\n") and err.count("promspec: interrupted") == 1
     assert "Traceback" not in err
     proxy.clear()
-    rerun = _start_submit(*shlex.split(again)[2:3], proxy.url, tmp_path, *shlex.split(again)[3:])
+    rerun = _start_submit(shlex.split(again)[2], proxy.url, tmp_path, *shlex.split(again)[3:])
     _, err = rerun.communicate(timeout=60)
     assert rerun.returncode == 0, err
     with Client(proxy.url, token=TOKEN, policy=fast_policy()) as client:
@@ -189,7 +202,7 @@ def test_kill_9_at_random_moments_never_duplicates(tmp_path: Path, proxy: FaultP
         assert_exactly_once(client, spec, _run_of(err), points)
 
 
-def _start_submit(spec: Path, url: str, home: Path, *extra: str) -> subprocess.Popen[str]:
+def _start_submit(spec: Path | str, url: str, home: Path, *extra: str) -> subprocess.Popen[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("PROMINENCE_")}
     env.update(env_for(url, home))
     return subprocess.Popen(

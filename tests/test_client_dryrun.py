@@ -9,6 +9,7 @@ import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -58,7 +59,12 @@ def repo_specs(tmp_path: Path) -> Path:
 )
 @pytest.mark.parametrize("mode", [None, "workflow"])
 def test_dry_run_bytes_are_what_submit_sends(
-    repo_specs: Path, proxy: FaultProxy, monkeypatch, capsys, spec: str, mode: str | None
+    repo_specs: Path,
+    proxy: FaultProxy,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    spec: str,
+    mode: str | None,
 ) -> None:
     env = env_for(proxy.url, repo_specs)
     args = [str(repo_specs / spec)] + (["--mode", mode] if mode else [])
@@ -72,7 +78,9 @@ def test_dry_run_bytes_are_what_submit_sends(
     assert TOKEN not in out + err
 
 
-def test_dry_run_matches_render_plus_labels(repo_specs: Path, monkeypatch, capsys) -> None:
+def test_dry_run_matches_render_plus_labels(
+    repo_specs: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     spec = str(repo_specs / "specs/pi-sweep.yaml")
     env = env_for("https://example.org/api/v1", repo_specs)
     code, rendered, _ = cli(monkeypatch, capsys, ["render", spec, "-f", "jsonl"], env)
@@ -90,7 +98,9 @@ def test_dry_run_matches_render_plus_labels(repo_specs: Path, monkeypatch, capsy
         assert body.decode().replace(f',"promspecrun":"{run}","promspecid":"{ident}"', "") == line
 
 
-def test_dry_run_needs_no_token(repo_specs: Path, monkeypatch, capsys) -> None:
+def test_dry_run_needs_no_token(
+    repo_specs: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     env = {"HOME": str(repo_specs), "PROMINENCE_URL": "https://example.org/api/v1"}
     code, out, err = cli(
         monkeypatch,
@@ -101,7 +111,9 @@ def test_dry_run_needs_no_token(repo_specs: Path, monkeypatch, capsys) -> None:
     assert code == 0 and out.startswith("POST https://example.org/api/v1/jobs\n"), err
 
 
-def test_dry_run_json_is_an_array_of_requests(repo_specs: Path, monkeypatch, capsys) -> None:
+def test_dry_run_json_is_an_array_of_requests(
+    repo_specs: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     env = env_for("https://example.org/api/v1", repo_specs)
     spec = str(repo_specs / "specs/pi-sweep.yaml")
     _, text, _ = cli(monkeypatch, capsys, ["submit", spec, "--dry-run"], env)
@@ -117,7 +129,10 @@ def test_dry_run_json_is_an_array_of_requests(repo_specs: Path, monkeypatch, cap
 
 @pytest.mark.skipif(shutil.which("curl") is None, reason="curl is not installed")
 def test_curl_script_sends_the_same_bytes(
-    tmp_path: Path, proxy: FaultProxy, monkeypatch, capsys
+    tmp_path: Path,
+    proxy: FaultProxy,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     spec = sweep_spec(tmp_path, 3)
     spec.write_text(spec.read_text().replace("echo point", "echo it\\'s point %s $HOME"))
@@ -163,7 +178,9 @@ def _curl_shim(tmp_path: Path) -> tuple[Path, Path]:
     return shim, scratch
 
 
-def test_curl_script_refuses_to_run_without_a_token(tmp_path: Path, monkeypatch, capsys) -> None:
+def test_curl_script_refuses_to_run_without_a_token(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     spec = sweep_spec(tmp_path, 1)
     env = env_for("https://example.org/api/v1", tmp_path)
     _, script, _ = cli(monkeypatch, capsys, ["submit", str(spec), "--dry-run", "--curl"], env)
@@ -175,7 +192,9 @@ def test_curl_script_refuses_to_run_without_a_token(tmp_path: Path, monkeypatch,
 
 
 @pytest.mark.slow
-def test_dry_run_streams_a_big_sweep_fast(tmp_path: Path, monkeypatch, capsys) -> None:
+def test_dry_run_streams_a_big_sweep_fast(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     spec = sweep_spec(tmp_path, 20_000)
     env = env_for("https://example.org/api/v1", tmp_path)
     started = time.perf_counter()
@@ -191,13 +210,15 @@ def test_dry_run_streams_a_big_sweep_fast(tmp_path: Path, monkeypatch, capsys) -
     assert elapsed < 4.0  # 20,000 points: a loose bound here; benchmarks/ measures the rate
 
 
-def test_a_dry_run_renders_each_point_once(tmp_path: Path, monkeypatch, capsys) -> None:
+def test_a_dry_run_renders_each_point_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     from prominence_spec.render import points
 
     built: list[int] = []
     real_build = points.build
 
-    def counting_build(*args, **kwargs):
+    def counting_build(*args: Any, **kwargs: Any) -> tuple[Any, bool]:
         built.append(1)
         return real_build(*args, **kwargs)
 

@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from test_sandbox_run import HOST_ARGS
@@ -28,19 +29,33 @@ def env_for(box: Sandbox, home: Path) -> dict[str, str]:
     return {"PROMINENCE_URL": box.url, "PROMINENCE_TOKEN": box.token, "HOME": str(home)}
 
 
-def _submit(monkeypatch, capsys, env: dict[str, str], spec: Path, *extra: str) -> dict:
+def _submit(
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    env: dict[str, str],
+    spec: Path,
+    *extra: str,
+) -> dict[str, Any]:
     code, out, err = cli(monkeypatch, capsys, ["submit", str(spec), "-f", "json", *extra], env)
     assert code == 0, err
     return dict(json.loads(out))
 
 
-def _wait(monkeypatch, capsys, env: dict[str, str], *targets: str) -> None:
+def _wait(
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    env: dict[str, str],
+    *targets: str,
+) -> None:
     code, _, err = cli(monkeypatch, capsys, ["wait", *targets, "--interval", "0.1"], env)
     assert code == 0, err
 
 
 def test_stdout_of_a_spec_submitted_as_a_workflow_shows_every_job(
-    box: Sandbox, tmp_path: Path, monkeypatch, capsys
+    box: Sandbox,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     spec = sweep_spec(tmp_path, 3)
     env = env_for(box, tmp_path)
@@ -59,7 +74,7 @@ def test_stdout_of_a_spec_submitted_as_a_workflow_shows_every_job(
 
 
 def test_stdout_of_a_workflow_says_which_jobs_have_not_started(
-    tmp_path: Path, monkeypatch, capsys
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     (tmp_path / ".git").mkdir()
     spec = tmp_path / "slow.yaml"
@@ -83,7 +98,7 @@ def test_stdout_of_a_workflow_says_which_jobs_have_not_started(
         assert len(waiting) == 1 and running["name"] not in waiting[0]
 
 
-def _wait_for_jobs(box: Sandbox, workflow_id: int, status: str) -> dict:
+def _wait_for_jobs(box: Sandbox, workflow_id: int, status: str) -> dict[str, Any]:
     """The first of a workflow's jobs to reach ``status``, once two are listed."""
     params = {"workflow": "true", "id": workflow_id, "all": "1"}
     for _ in range(600):
@@ -143,7 +158,10 @@ def test_stdout_follow_of_a_workflows_job(box: Sandbox, tmp_path: Path) -> None:
 
 
 def test_stdout_of_a_factory_instance_by_workflow_id_job_name_and_instance(
-    box: Sandbox, tmp_path: Path, monkeypatch, capsys
+    box: Sandbox,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     spec = sweep_spec(tmp_path, 3)
     env = env_for(box, tmp_path)
@@ -158,7 +176,10 @@ def test_stdout_of_a_factory_instance_by_workflow_id_job_name_and_instance(
 
 
 def test_factory_submit_labels_the_workflow_and_a_rerun_sends_nothing(
-    box: Sandbox, tmp_path: Path, monkeypatch, capsys
+    box: Sandbox,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     spec = sweep_spec(tmp_path, 4)
     proxy = FaultProxy(("127.0.0.1", _port(box)))
@@ -183,7 +204,10 @@ def test_factory_submit_labels_the_workflow_and_a_rerun_sends_nothing(
 
 
 def test_list_workflows_shows_submitted_workflows(
-    box: Sandbox, tmp_path: Path, monkeypatch, capsys
+    box: Sandbox,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     spec = sweep_spec(tmp_path, 2)
     env = env_for(box, tmp_path)
@@ -205,7 +229,10 @@ def test_list_workflows_shows_submitted_workflows(
 
 
 def test_status_of_a_workflow_id_without_w_says_it_looked_for_a_job(
-    box: Sandbox, tmp_path: Path, monkeypatch, capsys
+    box: Sandbox,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     spec = sweep_spec(tmp_path, 1)
     env = env_for(box, tmp_path)
@@ -237,7 +264,10 @@ def _start_cli(args: list[str], env: dict[str, str]) -> subprocess.Popen[str]:
 
 
 def test_status_shows_a_short_jobs_time_to_the_hundredth(
-    box: Sandbox, tmp_path: Path, monkeypatch, capsys
+    box: Sandbox,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     """The events are whole seconds, so a 0.3 s job showed 0.0s: ELAPSED of a finished
     job is its tasks' wall time, shown as precisely as it is known (issue 18)."""
@@ -252,7 +282,10 @@ def test_status_shows_a_short_jobs_time_to_the_hundredth(
 
 
 def test_status_of_an_unknown_id_prints_no_empty_table(
-    box: Sandbox, tmp_path: Path, monkeypatch, capsys
+    box: Sandbox,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     code, out, err = cli(monkeypatch, capsys, ["status", "987654"], env_for(box, tmp_path))
     assert (code, out) == (1, "")
@@ -268,7 +301,7 @@ def test_durations_keep_their_precision_below_a_minute() -> None:
 
 
 def test_delete_sends_one_request_and_says_which_had_already_finished(
-    tmp_path: Path, monkeypatch, capsys
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """One running job, three pending behind it (--max-jobs 1): delete sends one
     DELETE /jobs?id=..., so no pending job starts in the slot the running one frees; a

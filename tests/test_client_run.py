@@ -54,7 +54,9 @@ def test_run_local_runs_the_bundled_study_and_leaves_nothing(tmp_path: Path) -> 
     assert any(b"pi = 3.14159" in (p / "stdout.txt").read_bytes() for p in points)
 
 
-def test_run_shows_how_failed_jobs_ended(tmp_path: Path, monkeypatch, capsys) -> None:
+def test_run_shows_how_failed_jobs_ended(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     box = shared_sandbox("host")
     (tmp_path / ".git").mkdir()
     spec = tmp_path / "study.yaml"

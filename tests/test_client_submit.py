@@ -133,7 +133,7 @@ def test_rerun_sends_only_what_is_missing(tmp_path: Path, proxy: FaultProxy) -> 
     )
     first = submit(proxy.url, spec)
     assert not first.ok and len(first.failed) == 3 and len(first.submitted) == 7
-    assert all("Unable to create job sandbox" in p.error for p in first.failed)
+    assert all("Unable to create job sandbox" in (p.error or "") for p in first.failed)
     posts = len(proxy.posts())
     again = submit(proxy.url, spec)
     assert again.ok and len(again.existing) == 7 and len(again.submitted) == 3
@@ -241,6 +241,7 @@ def test_retry_failed_makes_a_new_attempt_of_failed_points(
     first = submit(proxy.url, spec, FAKE_TOKEN)
     failed_ids = {first.submitted[1].id, first.submitted[3].id}
     for ident in failed_ids:
+        assert ident is not None
         fake.jobs[ident]["status"] = "failed"
     assert not submit(
         proxy.url, spec, FAKE_TOKEN
@@ -266,7 +267,9 @@ def test_workflow_mode_is_one_labelled_post(tmp_path: Path, proxy: FaultProxy) -
         report = Submit(client, SpecSource(spec, mode="workflow")).run()
     assert report.ok and report.found_by_label == 1 and len(report.submitted) == 1
     with client_for(proxy.url) as client:
-        workflow = client.describe_workflow(report.submitted[0].id)
+        workflow_id = report.submitted[0].id
+        assert workflow_id is not None
+        workflow = client.describe_workflow(workflow_id)
     assert workflow["labels"]["promspecid"] == f"{report.run}-0"
     assert len(workflow["jobs"]) == 4
     assert [r.path for r in proxy.posts()] == ["/workflows"]

@@ -8,6 +8,7 @@ import io
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -18,7 +19,7 @@ from sandbox_support import shared_sandbox
 
 def _run_study(
     tmp_path: Path, points: int, fail: tuple[int, ...], mode: str = "jobs", *, fetched: bool = True
-):  # type: ignore[no-untyped-def]
+) -> tuple[Path, dict[str, str]]:
     """Submit the study, wait, and (``fetched``) download the completed points to
     tmp_path/results."""
     from prominence_spec.client import Client
@@ -41,14 +42,20 @@ def _run_study(
     return spec, env
 
 
-def _collect(monkeypatch, capsys, spec: Path, env, *args: str):  # type: ignore[no-untyped-def]
+def _collect(
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    spec: Path,
+    env: dict[str, str],
+    *args: str,
+) -> tuple[int, str, str]:
     results = str(spec.parent.parent / "results")
     return cli(monkeypatch, capsys, ["collect", str(spec), "-d", results, *args], env)
 
 
 @pytest.mark.parametrize("mode", ["jobs", "factory"])
 def test_collect_gives_each_point_the_values_its_job_computed(
-    tmp_path: Path, mode: str, monkeypatch, capsys
+    tmp_path: Path, mode: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     spec, env = _run_study(tmp_path, 4, (1,), mode)
     args = ["--from", "result.json"] + ([] if mode == "jobs" else ["-m", mode])
@@ -92,7 +99,9 @@ def test_collect_gives_each_point_the_values_its_job_computed(
     ]
 
 
-def test_collect_writes_the_format_of_the_output_file(tmp_path: Path, monkeypatch, capsys) -> None:
+def test_collect_writes_the_format_of_the_output_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     spec, env = _run_study(tmp_path, 3, (2,))
     table = tmp_path / "table"
     code, _, err = _collect(
@@ -135,7 +144,9 @@ def test_collect_writes_the_format_of_the_output_file(tmp_path: Path, monkeypatc
     assert code == 2 and ".parquet" in err
 
 
-def test_parquet_without_pyarrow_is_a_clear_message(tmp_path: Path, monkeypatch, capsys) -> None:
+def test_parquet_without_pyarrow_is_a_clear_message(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     spec, env = _run_study(tmp_path, 2, ())
     monkeypatch.setitem(sys.modules, "pyarrow", None)  # import pyarrow now fails
     out = tmp_path / "t.parquet"
@@ -146,7 +157,9 @@ def test_parquet_without_pyarrow_is_a_clear_message(tmp_path: Path, monkeypatch,
 
 
 @pytest.mark.slow
-def test_collect_reads_stdout_with_kv_and_regex(tmp_path: Path, monkeypatch, capsys) -> None:
+def test_collect_reads_stdout_with_kv_and_regex(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     spec, env = _run_study(tmp_path, 3, (0,))
     code, out, err = _collect(
         monkeypatch, capsys, spec, env, "--from", "stdout", "--parse", "kv", "-f", "jsonl"
@@ -166,7 +179,7 @@ def test_collect_reads_stdout_with_kv_and_regex(tmp_path: Path, monkeypatch, cap
 
 
 def test_a_parse_error_is_reported_with_its_point_and_file(
-    tmp_path: Path, monkeypatch, capsys
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     spec, env = _run_study(tmp_path, 3, ())
     broken = tmp_path / "results" / "1-p-1" / "result.json"
@@ -192,7 +205,7 @@ def test_a_parse_error_is_reported_with_its_point_and_file(
 
 
 def test_points_without_a_folder_take_their_status_from_the_server(
-    tmp_path: Path, monkeypatch, capsys
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """Failed points are not downloaded by default: their row still says how they ended."""
     import shutil
@@ -237,13 +250,13 @@ class _Requests:
     ``HTTPConnectionPool.urlopen`` wrapped, which the API's session (requests) and the
     download's pool for presigned URLs both go through."""
 
-    def __init__(self, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
         from urllib3.connectionpool import HTTPConnectionPool
 
         self.urls: list[str] = []
         urlopen = HTTPConnectionPool.urlopen
 
-        def counted(pool, method, url, *args, **kw):  # type: ignore[no-untyped-def]
+        def counted(pool: HTTPConnectionPool, method: str, url: str, *args: Any, **kw: Any) -> Any:
             origin = f"{pool.scheme}://{pool.host}:{pool.port}" if url.startswith("/") else ""
             self.urls.append(origin + url)
             return urlopen(pool, method, url, *args, **kw)
@@ -258,7 +271,7 @@ class _Requests:
 
 
 def test_collect_without_a_download_fetches_only_what_is_missing(
-    tmp_path: Path, monkeypatch, capsys
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """No prior `download`: collect fetches each completed point's result.json (and
     nothing else), gives the values each job computed; a second collect fetches nothing."""
@@ -292,7 +305,9 @@ def test_collect_without_a_download_fetches_only_what_is_missing(
     assert sent.count("/storage/") == sent.count("/stdout") == sent.count("/stderr") == 0
 
 
-def test_collect_from_stdout_fetches_stdout_only(tmp_path: Path, monkeypatch, capsys) -> None:
+def test_collect_from_stdout_fetches_stdout_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     spec, env = _run_study(tmp_path, 3, (0,), fetched=False)
     sent = _Requests(monkeypatch)
     code, out, err = _collect(
@@ -306,7 +321,9 @@ def test_collect_from_stdout_fetches_stdout_only(tmp_path: Path, monkeypatch, ca
 
 
 @pytest.mark.slow
-def test_offline_collect_never_contacts_the_server(tmp_path: Path, monkeypatch, capsys) -> None:
+def test_offline_collect_never_contacts_the_server(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     """--offline reads DIR only: with the server's URL dead, the downloaded points give
     their values and the others are reported not-downloaded."""
     import shutil
@@ -368,7 +385,7 @@ def test_only_the_outputs_from_can_be_are_fetched() -> None:
 
 
 def test_download_then_collect_share_their_default_folder(
-    tmp_path: Path, monkeypatch, capsys
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """Without -d, `download SPEC` and `collect SPEC` both use ./<spec name>-results, so a
     collect after a download reads what it fetched and works offline."""

@@ -26,10 +26,13 @@ the table pins it) is not what it should be; fixing them needs package changes.
 from __future__ import annotations
 
 import copy
+from collections.abc import Iterable
+from typing import Any
 
 import pytest
+from _pytest.mark import ParameterSet
 
-from prominence_spec import validate
+from prominence_spec import Diagnostic, validate
 from prominence_spec.codes import CODES
 from prominence_spec.server.validator import backend_failure, server_runs, server_validate
 
@@ -41,26 +44,40 @@ J, W = make_job, make_workflow
 WF = "workflow"
 
 
-OD = {"type": "onedata", "mountpoint": "/data", "onedata": {"provider": "p.example", "token": "t"}}
+OD: dict[str, Any] = {
+    "type": "onedata",
+    "mountpoint": "/data",
+    "onedata": {"provider": "p.example", "token": "t"},
+}
 B64 = "ZWNobyBoaQo="
 P0 = "/factories/0/parameters/0"  # the first parameter of the first factory
 
 
-def case(kind, doc, expectation, code=None, pointer=None, reason=None, id=None):
+def case(
+    kind: str,
+    doc: Any,
+    expectation: str,
+    code: str | None = None,
+    pointer: str | None = None,
+    reason: str | None = None,
+    id: str | None = None,
+) -> ParameterSet:
     return pytest.param(kind, doc, expectation, code, pointer, reason, id=id)
 
 
-def a(id, doc, kind="job"):
+def a(id: str, doc: Any, kind: str = "job") -> ParameterSet:
     """ACCEPT."""
     return case(kind, doc, ACCEPT, id=id)
 
 
-def r(id, doc, code, pointer=None, kind="job"):
+def r(id: str, doc: Any, code: str, pointer: str | None = None, kind: str = "job") -> ParameterSet:
     """REJECT, with the code (and where given the pointer) of the error that says why."""
     return case(kind, doc, REJECT, code, pointer, id=id)
 
 
-def s(id, doc, code, pointer, reason, kind="job"):
+def s(
+    id: str, doc: Any, code: str, pointer: str | None, reason: str, kind: str = "job"
+) -> ParameterSet:
     """STRICTER: the server runs it; promspec rejects it with ``code``, for ``reason``."""
     return case(kind, doc, STRICTER, code, pointer, reason, id=id)
 
@@ -544,7 +561,7 @@ CASES = [
     # a number is not a name at all: a wrong type (PS203), like a numeric factory name
     s(
         "wf-param-name-number",
-        fac(sweep(par(5))),
+        fac(sweep(par(5))),  # type: ignore[arg-type]  # a number as the name, on purpose
         "PS203",
         f"{P0}/name",
         "parameter names are identifier strings",
@@ -1011,22 +1028,29 @@ CASES += [
 ]
 
 
-def _errors(doc, kind):
+def _errors(doc: Any, kind: str) -> list[Diagnostic]:
     return [d for d in validate(copy.deepcopy(doc), kind=kind) if d.severity == "error"]
 
 
-def _show(diags):
+def _show(diags: Iterable[Diagnostic]) -> str:
     return "; ".join(f"{d.code} {d.pointer!r}: {d.message}" for d in diags) or "accepted"
 
 
-def _validator_message(doc, kind):
+def _validator_message(doc: Any, kind: str) -> str | None:
     """The server validator's 400 message for ``doc``, or None (it accepts, or crashes)."""
     ok, message = server_validate(doc, kind)
     return None if ok or message.startswith("HTTP 500") else message
 
 
 @pytest.mark.parametrize(("kind", "doc", "expectation", "code", "pointer", "reason"), CASES)
-def test_compat(kind, doc, expectation, code, pointer, reason):
+def test_compat(
+    kind: str,
+    doc: Any,
+    expectation: str,
+    code: str | None,
+    pointer: str | None,
+    reason: str | None,
+) -> None:
     runs = server_runs(doc, kind)
     server = server_validate(doc, kind)[1] or backend_failure(doc, kind) or "runs"
     if expectation == ACCEPT:
@@ -1043,16 +1067,17 @@ def test_compat(kind, doc, expectation, code, pointer, reason):
     hits = [d for d in errors if d.code == code and (pointer is None or d.pointer == pointer)]
     where = "" if pointer is None else f" at {pointer!r}"
     assert hits, f"want {code}{where}, server: {server}; got {_show(errors)}"
+    assert code is not None  # a hit's code equals it
     if code.startswith("PS4"):
         assert any("server" in d.message for d in hits), _show(hits)
 
 
-def test_table_size():
+def test_table_size() -> None:
     assert len(CASES) >= 120
     assert {c.values[2] for c in CASES} == {ACCEPT, REJECT, STRICTER}
 
 
-def test_every_rejection_names_its_code():
+def test_every_rejection_names_its_code() -> None:
     """A REJECT or STRICTER case without a code would pass on a rejection for any reason."""
     for c in CASES:
         kind, doc, expectation, code, pointer, reason = c.values
@@ -1060,20 +1085,25 @@ def test_every_rejection_names_its_code():
             assert code is None and pointer is None, c.id
         else:
             assert code in CODES, f"{c.id}: no code, or one not in the catalogue: {code!r}"
-            assert pointer is None or pointer == "" or pointer.startswith("/"), c.id
+            assert (
+                pointer is None
+                or pointer == ""
+                or (isinstance(pointer, str) and pointer.startswith("/"))
+            ), c.id
 
 
-def test_server_message_cases_name_their_pointer():
+def test_server_message_cases_name_their_pointer() -> None:
     """Where the server answers with a validator message, the case says where the problem is."""
     missing = []
     for c in CASES:
         kind, doc, expectation, code, pointer, reason = c.values
+        assert isinstance(kind, str), c.id
         if expectation == REJECT and pointer is None and _validator_message(doc, kind):
             missing.append(c.id)
     assert not missing
 
 
-def test_code_tables_follow_the_server_model():
+def test_code_tables_follow_the_server_model() -> None:
     assert [m for m, _, _ in MESSAGE_CODES] == [m for _, _, m in MESSAGES]
     assert set(CRASH_CODES) == {i for i, (_, doc) in enumerate(CRASHES) if isinstance(doc, dict)}
     assert set(BACKEND_CODES) == set(range(len(BACKEND_FAILURES)))
@@ -1120,9 +1150,9 @@ SOURCE_CASES = [
 
 # Failures beyond the reference, read from the backend source: promspec rejects them all.
 @pytest.mark.parametrize(("kind", "doc"), SOURCE_CASES)
-def test_source_derived_failures(kind, doc):
+def test_source_derived_failures(kind: str, doc: dict[str, Any]) -> None:
     assert server_runs(doc, kind) and not server_runs(doc, kind, extended=True)
-    assert _errors(doc, kind), "promspec accepts: " + backend_failure(doc, kind, extended=True)
+    assert _errors(doc, kind), f"promspec accepts: {backend_failure(doc, kind, extended=True)}"
 
 
 def test_dependency_hints_survive_non_string_names() -> None:

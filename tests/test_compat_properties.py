@@ -370,6 +370,7 @@ def _structural(draw: Any, doc: dict[str, Any]) -> None:
         )
         job["tasks"].append(copy.deepcopy(draw(st.sampled_from(TASKS))))
     elif op == "job":
+        assert isinstance(jobs, list)  # "job" is drawn only then
         jobs.append(J(name=name))
     elif op == "dep" and isinstance(doc.setdefault("dependencies", {}), dict):
         doc["dependencies"][name] = [draw(st.sampled_from(NAMES))]
@@ -389,7 +390,7 @@ def _structural(draw: Any, doc: dict[str, Any]) -> None:
 
 @st.composite
 def mutated(draw: Any, bases: list[dict[str, Any]]) -> dict[str, Any]:
-    doc = copy.deepcopy(draw(st.sampled_from(bases)))
+    doc: dict[str, Any] = copy.deepcopy(draw(st.sampled_from(bases)))
     for _ in range(draw(st.sampled_from([1, 1, 1, 2, 2, 3]))):
         if draw(st.integers(0, 3)) == 0:
             _structural(draw, doc)
@@ -762,17 +763,17 @@ def _check(doc: dict[str, Any], kind: str) -> None:
 
 @SETTINGS
 @given(mutated(JOB_BASES))
-def test_job_properties(doc):
+def test_job_properties(doc: dict[str, Any]) -> None:
     _check(doc, "job")
 
 
 @SETTINGS
 @given(mutated(WORKFLOW_BASES))
-def test_workflow_properties(doc):
+def test_workflow_properties(doc: dict[str, Any]) -> None:
     _check(doc, "workflow")
 
 
-def test_bases_run_and_are_accepted():
+def test_bases_run_and_are_accepted() -> None:
     for kind, bases in (("job", JOB_BASES), ("workflow", WORKFLOW_BASES)):
         for doc in bases:
             assert server_runs(doc, kind) and not _errors(doc, kind)

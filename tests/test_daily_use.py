@@ -49,14 +49,14 @@ def _render_started(folder: Path, proc: subprocess.Popen[str], timeout: float = 
     raise AssertionError("the render never started writing its output")
 
 
-def test_jinja_in_a_plain_spec_is_an_error_at_its_string(repo) -> None:
+def test_jinja_in_a_plain_spec_is_an_error_at_its_string(repo: Path) -> None:
     path = write(repo, PLAIN_WITH_JINJA)
     [diag] = check_paths([str(path)]).diagnostics
     assert (diag.code, diag.line, diag.column, diag.pointer) == ("PS611", 4, 12, "/tasks/0/image")
     assert "no promspec: block" in diag.message and "promspec: {}" in (diag.hint or "")
 
 
-def test_a_literal_brace_pair_with_a_promspec_block_is_fine(repo) -> None:
+def test_a_literal_brace_pair_with_a_promspec_block_is_fine(repo: Path) -> None:
     text = (
         "promspec: {}\n"
         + PLAIN_WITH_JINJA.replace("{{ image }}", "busybox")
@@ -66,13 +66,13 @@ def test_a_literal_brace_pair_with_a_promspec_block_is_fine(repo) -> None:
 
 
 @pytest.mark.parametrize("command", ["render", "validate"])
-def test_set_on_a_spec_that_is_not_a_template_is_a_usage_error(repo, command: str) -> None:
+def test_set_on_a_spec_that_is_not_a_template_is_a_usage_error(repo: Path, command: str) -> None:
     write(repo, PLAIN_WITH_JINJA.replace("{{ image }}", "busybox"))
     proc = promspec(command, "spec.yaml", "--set", "image=x", cwd=repo)
     assert proc.returncode == 2 and "--set and --values have nothing to set" in proc.stderr
 
 
-def test_point_out_of_range_and_point_with_count_are_usage_errors(repo) -> None:
+def test_point_out_of_range_and_point_with_count_are_usage_errors(repo: Path) -> None:
     write(repo, SWEEP)
     out = promspec("render", "spec.yaml", "--point", "18", cwd=repo)
     assert out.returncode == 2 and "the sweep has 18 points: 0 to 17" in out.stderr
@@ -81,13 +81,13 @@ def test_point_out_of_range_and_point_with_count_are_usage_errors(repo) -> None:
     assert promspec("render", "spec.yaml", "--point", "17", cwd=repo).returncode == 0
 
 
-def test_the_summary_counts_the_points_checked(repo) -> None:
+def test_the_summary_counts_the_points_checked(repo: Path) -> None:
     write(repo, SWEEP)
     proc = promspec("validate", "spec.yaml", cwd=repo)
     assert proc.stdout == "1 file valid (1 document, 18 points)\n"
 
 
-def test_a_failed_render_leaves_the_output_file_as_it_was(repo) -> None:
+def test_a_failed_render_leaves_the_output_file_as_it_was(repo: Path) -> None:
     write(repo, SWEEP.replace("cpus: 1,", 'cpus: "{{ 0 if n == 5 else 1 }}",'))
     good = repo / "jobs.jsonl"
     good.write_text("good\n")
@@ -106,7 +106,7 @@ def test_a_failed_render_leaves_the_output_file_as_it_was(repo) -> None:
 
 
 @pytest.mark.slow
-def test_ctrl_c_leaves_the_output_file_and_says_so(repo) -> None:
+def test_ctrl_c_leaves_the_output_file_and_says_so(repo: Path) -> None:
     write(repo, SWEEP.replace("end: 17", "end: 900000"))
     good = repo / "big.jsonl"
     good.write_text("good\n")
@@ -137,7 +137,7 @@ def test_ctrl_c_leaves_the_output_file_and_says_so(repo) -> None:
 
 
 @pytest.mark.slow
-def test_a_reader_that_stops_early_is_not_a_problem(repo) -> None:
+def test_a_reader_that_stops_early_is_not_a_problem(repo: Path) -> None:
     write(repo, SWEEP.replace("end: 17", "end: 200000"))
     shell = f"{sys.executable} -m prominence_spec render spec.yaml -f jsonl | head -1"
     proc = subprocess.run(
@@ -158,7 +158,9 @@ def test_a_reader_that_stops_early_is_not_a_problem(repo) -> None:
         ("resources:\n  cpus: {{ cpus }}\n  memory: 1\n  disk: 10\n", (4, 9)),
     ],
 )
-def test_an_unquoted_template_is_reported_at_its_place_with_the_fix(repo, text, where) -> None:
+def test_an_unquoted_template_is_reported_at_its_place_with_the_fix(
+    repo: Path, text: str, where: tuple[int, int]
+) -> None:
     spec = (
         "promspec:\n  params: {cpus: 2}\n"
         + text
@@ -169,7 +171,7 @@ def test_an_unquoted_template_is_reported_at_its_place_with_the_fix(repo, text, 
     assert diag.hint == 'quote the template: "{{ cpus }}"'
 
 
-def test_yaml_traps_get_hints(repo) -> None:
+def test_yaml_traps_get_hints(repo: Path) -> None:
     yes = write(
         repo,
         PLAIN_WITH_JINJA.replace("{{ image }}", "busybox").replace(
@@ -186,7 +188,7 @@ def test_yaml_traps_get_hints(repo) -> None:
     )
 
 
-def test_a_file_that_is_not_a_spec_and_an_empty_folder(repo) -> None:
+def test_a_file_that_is_not_a_spec_and_an_empty_folder(repo: Path) -> None:
     csv = repo / "rows.csv"
     csv.write_text("a,b\n1,2\n")
     (repo / "empty").mkdir()
@@ -198,7 +200,7 @@ def test_a_file_that_is_not_a_spec_and_an_empty_folder(repo) -> None:
     assert proc.stdout.endswith("1 error, 0 warnings (no spec files)\n")
 
 
-def test_render_file_diagnostics_are_complete_before_iterating(repo) -> None:
+def test_render_file_diagnostics_are_complete_before_iterating(repo: Path) -> None:
     from prominence_spec import render_file
 
     path = write(repo, SWEEP.replace("cpus: 1,", 'cpus: "{{ 0 if n == 5 else 1 }}",'))

@@ -18,6 +18,7 @@ import sys
 import tarfile
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -30,18 +31,18 @@ from prominence_spec.client.download.model import Point
 from prominence_spec.client.download.sources import from_ids
 
 from client_support import cli, make_token, promspec, sweep_spec
-from sandbox_support import make_job, poll_until, shared_sandbox, start_sandbox
+from sandbox_support import Sandbox, make_job, poll_until, shared_sandbox, start_sandbox
 
 #: A job that writes what it is told into one.txt and res/sub/a.txt, then exits with CODE.
 WRITER = "mkdir -p res/sub && printf 'one {n}' > one.txt && printf 'a {n}' > res/sub/a.txt && echo said {n} && echo warn {n} >&2 && exit {code}"  # noqa: E501
 
 
 @pytest.fixture(scope="module")
-def box():
+def box() -> Sandbox:
     return shared_sandbox("host", HOST_ARGS)
 
 
-def _jobs(box, count: int, *, failing: tuple[int, ...] = ()) -> list[int]:
+def _jobs(box: Sandbox, count: int, *, failing: tuple[int, ...] = ()) -> list[int]:
     ids = []
     for n in range(count):
         cmd = WRITER.format(n=n, code=3 if n in failing else 0)
@@ -52,11 +53,13 @@ def _jobs(box, count: int, *, failing: tuple[int, ...] = ()) -> list[int]:
     return ids
 
 
-def _env(box) -> dict[str, str]:
+def _env(box: Sandbox) -> dict[str, str]:
     return {"PROMINENCE_URL": box.url, "PROMINENCE_TOKEN_FILE": str(box.token_file)}
 
 
-def _download(monkeypatch, capsys, box, *args: str) -> tuple[int, str, str]:
+def _download(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], box: Sandbox, *args: str
+) -> tuple[int, str, str]:
     return cli(
         monkeypatch, capsys, ["download", "--token-file", str(box.token_file), *args], _env(box)
     )
@@ -78,8 +81,11 @@ def _mtimes(root: Path) -> dict[str, int]:
 
 @pytest.mark.slow
 def test_completed_jobs_byte_equal_then_all_then_nothing_rewritten(
-    box, tmp_path, monkeypatch, capsys
-):
+    box: Sandbox,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     ids = _jobs(box, 3, failing=(1,))
     out = tmp_path / "results"
     code, _, err = _download(monkeypatch, capsys, box, *map(str, ids), "-d", str(out))
@@ -133,7 +139,9 @@ def test_completed_jobs_byte_equal_then_all_then_nothing_rewritten(
     assert _tree(out / third)["one.txt"] == b"one 2"
 
 
-def test_every_fetch_in_one_pool_lands_byte_equal_with_a_true_manifest(box, tmp_path):
+def test_every_fetch_in_one_pool_lands_byte_equal_with_a_true_manifest(
+    box: Sandbox, tmp_path: Path
+) -> None:
     """Outputs, stdout and stderr of many points fetched as tasks of one pool (-j 8): every
     file byte-equal, one manifest line per point once all its files are there, its items
     in order (outputs, params.json, stdout.txt, stderr.txt) with the size, sha256 and mtime
@@ -165,20 +173,35 @@ def test_every_fetch_in_one_pool_lands_byte_equal_with_a_true_manifest(box, tmp_
     assert again.ok and (again.fetched, again.kept) == (0, 24)
 
 
-def test_unknown_id_is_exit_1_with_the_workflow_hint(box, tmp_path, monkeypatch, capsys):
+def test_unknown_id_is_exit_1_with_the_workflow_hint(
+    box: Sandbox,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     code, _, err = _download(monkeypatch, capsys, box, "999999", "-d", str(tmp_path / "r"))
     assert code == 1
     assert "promspec: no such job: 999999 (for a workflow, add -w)" in err
 
 
-def test_usage_errors_are_exit_2(box, tmp_path, monkeypatch, capsys):
+def test_usage_errors_are_exit_2(
+    box: Sandbox,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     code, _, err = _download(monkeypatch, capsys, box, "1", "--layout", "{i}")
     assert code == 2 and "--layout takes a spec's parameters" in err
     code, _, err = _download(monkeypatch, capsys, box, "no-such.yaml")
     assert code == 2 and "no-such.yaml: neither a job id nor a spec file" in err
 
 
-def test_workflow_and_factory_jobs(box, tmp_path, monkeypatch, capsys):
+def test_workflow_and_factory_jobs(
+    box: Sandbox,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     def job(name: str, cmd: str) -> dict[str, Any]:
         return make_job(cmd, name=name, outputFiles=["out.txt"])
 
@@ -210,7 +233,12 @@ def test_workflow_and_factory_jobs(box, tmp_path, monkeypatch, capsys):
 
 
 @pytest.mark.slow
-def test_spec_points_in_index_folders_with_their_values(box, tmp_path, monkeypatch, capsys):
+def test_spec_points_in_index_folders_with_their_values(
+    box: Sandbox,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     spec = sweep_spec(tmp_path, 3)
     text = (
         spec.read_text().replace("cmd: echo point {{ i }}", "cmd: printf 'v{{ i }}' > v.txt\n    ")
@@ -253,7 +281,7 @@ def _part_under_way(out: Path) -> bool:
 
 
 @pytest.mark.slow
-def test_ctrl_c_and_kill_9_midway_then_resume_leaves_no_partial_file(tmp_path):
+def test_ctrl_c_and_kill_9_midway_then_resume_leaves_no_partial_file(tmp_path: Path) -> None:
     big = 40 * 1024 * 1024
     with start_sandbox(tmp_path / "data", executor="host", args=HOST_ARGS) as own:
         cmd = f"head -c {big} /dev/urandom > big.bin"
@@ -277,6 +305,7 @@ def test_ctrl_c_and_kill_9_midway_then_resume_leaves_no_partial_file(tmp_path):
             str(own.token_file),
         ]
         # Ctrl-C: exit 130 with the command that resumes, and no temporary file left
+        proc: subprocess.Popen[Any]  # text first, then bytes
         proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         poll_until(lambda: _part_under_way(out), timeout=30, what="a download under way")
         proc.send_signal(signal.SIGINT)
@@ -347,7 +376,7 @@ def _archive(members: list[tuple[str, bytes | str]]) -> bytes:
 
 
 @pytest.fixture()
-def files_server():
+def files_server() -> Iterator[tuple[str, dict[str, bytes]]]:
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Files)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     yield f"http://127.0.0.1:{server.server_address[1]}", _Files.files
@@ -355,7 +384,9 @@ def files_server():
     server.server_close()
 
 
-def test_hostile_names_and_archives_are_refused(box, files_server, tmp_path):
+def test_hostile_names_and_archives_are_refused(
+    box: Sandbox, files_server: tuple[str, dict[str, bytes]], tmp_path: Path
+) -> None:
     base, files = files_server
     files.update(
         {
@@ -418,7 +449,9 @@ class _CutShort(http.server.BaseHTTPRequestHandler):
         self.close_connection = True
 
 
-def test_an_answer_cut_short_is_a_network_problem_and_leaves_no_file(box, tmp_path):
+def test_an_answer_cut_short_is_a_network_problem_and_leaves_no_file(
+    box: Sandbox, tmp_path: Path
+) -> None:
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _CutShort)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
@@ -440,7 +473,7 @@ def test_an_answer_cut_short_is_a_network_problem_and_leaves_no_file(box, tmp_pa
 
 # -- expiry and tokens -------------------------------------------------------------------------
 @pytest.mark.slow
-def test_expired_url_is_s3_403_and_fetched_anew_from_the_record(tmp_path):
+def test_expired_url_is_s3_403_and_fetched_anew_from_the_record(tmp_path: Path) -> None:
     with start_sandbox(
         tmp_path / "data", executor="host", args=[*HOST_ARGS, "--output-url-lifetime", "1"]
     ) as own:
@@ -460,7 +493,9 @@ def test_expired_url_is_s3_403_and_fetched_anew_from_the_record(tmp_path):
         assert (tmp_path / "out" / str(job_id) / "f.txt").read_bytes() == b"fresh"
 
 
-def test_expired_again_is_a_problem_that_says_so(box, expired_server, tmp_path):
+def test_expired_again_is_a_problem_that_says_so(
+    box: Sandbox, expired_server: str, tmp_path: Path
+) -> None:
     server = expired_server
     record = {
         "id": 1,
@@ -488,7 +523,7 @@ class _Expired(http.server.BaseHTTPRequestHandler):
 
 
 @pytest.fixture()
-def expired_server():
+def expired_server() -> Iterator[str]:
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Expired)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     yield f"http://127.0.0.1:{server.server_address[1]}/x"
@@ -496,7 +531,7 @@ def expired_server():
     server.server_close()
 
 
-def test_token_refused_midway_is_read_again_then_login_needed(box, tmp_path):
+def test_token_refused_midway_is_read_again_then_login_needed(box: Sandbox, tmp_path: Path) -> None:
     ids = _jobs(box, 2)
     token_file = tmp_path / "token"
     shutil.copy(box.token_file, token_file)
@@ -523,7 +558,12 @@ def test_token_refused_midway_is_read_again_then_login_needed(box, tmp_path):
 
 
 # -- the official CLI --------------------------------------------------------------------------
-def test_official_cli_download_gets_the_same_bytes(box, tmp_path, monkeypatch, capsys):
+def test_official_cli_download_gets_the_same_bytes(
+    box: Sandbox,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     exe = Path(sys.executable).with_name("prominence")
     if not exe.exists():
         pytest.skip("the official prominence CLI is not installed (test extra)")
@@ -566,7 +606,13 @@ tasks:
 
 
 @pytest.mark.parametrize("mode", ["jobs", "workflow", "factory"])
-def test_a_sweep_with_a_failing_point_in_each_mode(box, tmp_path, monkeypatch, capsys, mode):
+def test_a_sweep_with_a_failing_point_in_each_mode(
+    box: Sandbox,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    mode: str,
+) -> None:
     (tmp_path / ".git").mkdir()
     spec = tmp_path / "modes.yaml"
     spec.write_text(f"# {mode} {tmp_path.name}\n" + MODE_SPEC)

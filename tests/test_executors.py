@@ -6,6 +6,7 @@ depends on it."""
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -112,18 +113,20 @@ def test_apptainer_image_names(image: str, uri: str) -> None:
     assert ApptainerExecutor.image_uri(image) == uri
 
 
-def test_apptainer_falls_back_to_singularity_when_apptainer_is_missing(monkeypatch) -> None:
+def test_apptainer_falls_back_to_singularity_when_apptainer_is_missing(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     installed = {"singularity": "/usr/bin/singularity"}
-    monkeypatch.setattr(executors.shutil, "which", installed.get)
+    monkeypatch.setattr(shutil, "which", installed.get)  # the module executors looks it up in
     executor = make_executor("apptainer")
     assert isinstance(executor, ApptainerExecutor) and executor.binary == "singularity"
     installed["apptainer"] = "/usr/bin/apptainer"
     assert make_executor("apptainer").binary == "apptainer"  # type: ignore[attr-defined]
 
 
-def test_auto_is_host_even_when_every_runtime_answers(monkeypatch) -> None:
+def test_auto_is_host_even_when_every_runtime_answers(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(executors, "runtime_usable", lambda name: True)
-    monkeypatch.setattr(executors.shutil, "which", lambda name: f"/usr/bin/{name}")
+    monkeypatch.setattr(shutil, "which", lambda name: f"/usr/bin/{name}")
     assert isinstance(make_executor("auto"), HostExecutor)
 
 

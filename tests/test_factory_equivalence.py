@@ -73,7 +73,8 @@ def factory_workflow(path: Path) -> dict[str, Any]:
     [workflow], diagnostics = rendered(path, "factory")
     assert not has_errors(diagnostics), diagnostics
     # what the server receives is the JSON text
-    return json.loads(json.dumps(workflow))
+    sent: dict[str, Any] = json.loads(json.dumps(workflow))
+    return sent
 
 
 def jobs_runs(path: Path) -> list[Run]:
@@ -169,7 +170,9 @@ def refs(names: list[str], sep: str = " ") -> str:
         pytest.param("{label: [higgs, Z, W]}", ["label"], "label", "zip", 3, id="single-list"),
     ],
 )
-def test_factory_runs_as_jobs_mode(repo, sweep, names, out, factory_type, count) -> None:
+def test_factory_runs_as_jobs_mode(
+    repo: Path, sweep: str, names: list[str], out: str | None, factory_type: str, count: int
+) -> None:
     outputs = [f"out-{{{{ {out} }}}}.json", "summary.txt"] if out else ["summary.txt"]
     dirs = [f"dir-{{{{ {out} }}}}"] if out else []
     path = repo / "spec.yaml"
@@ -182,7 +185,7 @@ def test_factory_runs_as_jobs_mode(repo, sweep, names, out, factory_type, count)
 
 
 @pytest.mark.parametrize("out", ["s", "t", "n"])
-def test_zip_puts_the_output_parameter_last(repo, out: str) -> None:
+def test_zip_puts_the_output_parameter_last(repo: Path, out: str) -> None:
     path = repo / "spec.yaml"
     sweep = "{zip: {s: [a, b, c], t: [0.5, 0.75, 0.9], n: [1, 20, 300]}}"
     path.write_text(spec_text(sweep, "run {{ s }} {{ t }} {{ n }}", [f"r-{{{{ {out} }}}}.txt"]))
@@ -192,7 +195,7 @@ def test_zip_puts_the_output_parameter_last(repo, out: str) -> None:
     assert expected[1][1] == ({"s": "r-b.txt", "t": "r-0.75.txt", "n": "r-20.txt"}[out],)
 
 
-def test_from_a_csv_rows_file(repo) -> None:
+def test_from_a_csv_rows_file(repo: Path) -> None:
     (repo / "data").mkdir()
     (repo / "data" / "points.csv").write_text(
         "mass,width,label\n125,0.004,higgs\n91.19,2.4952,Z\n80.4,2.085,W\n-3,1e-3,neg\n"
@@ -210,7 +213,7 @@ def test_from_a_csv_rows_file(repo) -> None:
     assert expected[3][1] == ("fit-neg.json",)
 
 
-def test_a_range_used_in_outputs_moves_last_when_the_order_stays(repo) -> None:
+def test_a_range_used_in_outputs_moves_last_when_the_order_stays(repo: Path) -> None:
     path = repo / "spec.yaml"
     sweep = "{m: {start: 1, end: 4, step: 1}, e: {start: 0.5, end: 0.5, step: 1}}"
     path.write_text(spec_text(sweep, "run {{ m }} {{ e }}", ["m-{{ m }}.out"]))
@@ -222,7 +225,7 @@ def test_a_range_used_in_outputs_moves_last_when_the_order_stays(repo) -> None:
 # -- repeat -----------------------------------------------------------------------------
 
 
-def test_repeat_used_in_cmd_becomes_a_parameter_sweep(repo) -> None:
+def test_repeat_used_in_cmd_becomes_a_parameter_sweep(repo: Path) -> None:
     path = repo / "spec.yaml"
     path.write_text(spec_text("{seed: {repeat: 4}}", "mc --seed {{ seed }}", []))
     factory, expected = assert_equivalent(path)
@@ -231,7 +234,7 @@ def test_repeat_used_in_cmd_becomes_a_parameter_sweep(repo) -> None:
     assert [r[0] for r in expected] == [(f"mc --seed {i}",) for i in range(4)]
 
 
-def test_repeat_with_outputs_becomes_a_parameter_sweep(repo) -> None:
+def test_repeat_with_outputs_becomes_a_parameter_sweep(repo: Path) -> None:
     """A repeat factory writes no per-instance parameters: its instances' outputs would
     overwrite each other in object storage."""
     path = repo / "spec.yaml"
@@ -247,7 +250,7 @@ def test_repeat_with_outputs_becomes_a_parameter_sweep(repo) -> None:
     assert rendered_spec
 
 
-def test_repeat_without_outputs_or_parameters_stays_a_repeat(repo) -> None:
+def test_repeat_without_outputs_or_parameters_stays_a_repeat(repo: Path) -> None:
     path = repo / "spec.yaml"
     path.write_text(spec_text("{seed: {repeat: 3}}", "mc --random", []))
     factory, expected = assert_equivalent(path)
@@ -271,7 +274,7 @@ def test_repeat_without_outputs_or_parameters_stays_a_repeat(repo) -> None:
         "${ {{ m }} } $}",
     ],
 )
-def test_literal_dollars_run_as_in_jobs_mode(repo, cmd: str) -> None:
+def test_literal_dollars_run_as_in_jobs_mode(repo: Path, cmd: str) -> None:
     path = repo / "spec.yaml"
     sweep = "{m: {start: 1, end: 2, step: 1}, e: {start: 0.5, end: 1, step: 0.5}}"
     outputs = ["cost-$$-{{ e }}.txt", "$HOME/$e.txt", "a$"]
@@ -280,7 +283,7 @@ def test_literal_dollars_run_as_in_jobs_mode(repo, cmd: str) -> None:
 
 
 @pytest.mark.parametrize("cmd", ["echo ${{ m }}", "echo $x{{ m }}", "echo $$${{ m }}"])
-def test_a_dollar_against_a_parameter_is_refused(repo, cmd: str) -> None:
+def test_a_dollar_against_a_parameter_is_refused(repo: Path, cmd: str) -> None:
     path = repo / "spec.yaml"
     path.write_text(spec_text("{m: {start: 1, end: 2, step: 1}}", cmd, []))
     [refusal] = refusals(path)
@@ -288,14 +291,14 @@ def test_a_dollar_against_a_parameter_is_refused(repo, cmd: str) -> None:
     assert "different placeholder" in refusal.message
 
 
-def test_a_dollar_in_a_zip_value_is_refused(repo) -> None:
+def test_a_dollar_in_a_zip_value_is_refused(repo: Path) -> None:
     path = repo / "spec.yaml"
     path.write_text(spec_text("{v: [a, b$c]}", "run {{ v }}", []))
     [refusal] = refusals(path)
     assert "'$'" in refusal.message and refusal.pointer == "/promspec/sweep/v"
 
 
-def test_a_value_with_an_equals_sign_is_refused(repo) -> None:
+def test_a_value_with_an_equals_sign_is_refused(repo: Path) -> None:
     """The worker splits --param on '=': the value would be cut."""
     path = repo / "spec.yaml"
     path.write_text(spec_text("{v: [a, b=c]}", "run {{ v }}", []))
@@ -307,7 +310,7 @@ def test_a_value_with_an_equals_sign_is_refused(repo) -> None:
 # -- what cannot compile --------------------------------------------------------------------
 
 
-def test_outputs_with_two_parameters_are_refused(repo) -> None:
+def test_outputs_with_two_parameters_are_refused(repo: Path) -> None:
     path = repo / "spec.yaml"
     sweep = "{m: {start: 1, end: 3, step: 1}, e: {start: 0, end: 1, step: 0.5}}"
     path.write_text(spec_text(sweep, "run {{ m }} {{ e }}", ["scan-{{ m }}-{{ e }}.json"]))
@@ -316,7 +319,7 @@ def test_outputs_with_two_parameters_are_refused(repo) -> None:
     assert "only the last factory parameter" in refusal.message
 
 
-def test_outputs_with_different_parameters_are_refused(repo) -> None:
+def test_outputs_with_different_parameters_are_refused(repo: Path) -> None:
     path = repo / "spec.yaml"
     sweep = "{zip: {m: [1, 2], e: [3, 4]}}"
     path.write_text(spec_text(sweep, "run {{ m }} {{ e }}", ["a-{{ m }}"], ["b-{{ e }}"]))
@@ -324,7 +327,7 @@ def test_outputs_with_different_parameters_are_refused(repo) -> None:
     assert refusal.pointer == "/outputDirs/0"
 
 
-def test_a_range_in_outputs_that_cannot_move_last_is_refused(repo) -> None:
+def test_a_range_in_outputs_that_cannot_move_last_is_refused(repo: Path) -> None:
     path = repo / "spec.yaml"
     sweep = "{m: {start: 1, end: 3, step: 1}, e: {start: 0, end: 1, step: 0.5}}"
     path.write_text(spec_text(sweep, "run {{ m }} {{ e }}", ["m-{{ m }}.out"]))
@@ -397,11 +400,11 @@ def ranges(draw: st.DrawFn) -> str:
         end = start + step * draw(st.integers(0, 5)) + draw(st.integers(0, step - 1))
         return f"{{start: {start}, end: {end}, step: {step}}}"
     den = draw(st.sampled_from(DENOMINATORS))
-    start = draw(st.integers(-3 * den, 3 * den)) / den
-    step = draw(st.integers(1, 2 * den)) / den
+    first = draw(st.integers(-3 * den, 3 * den)) / den
+    stride = draw(st.integers(1, 2 * den)) / den
     steps = draw(st.integers(0, 5))
-    end = round(start + steps * step + draw(st.sampled_from((0, 0.5))) * step, 6)
-    return f"{{start: {start!r}, end: {end!r}, step: {step!r}}}"
+    last = round(first + steps * stride + draw(st.sampled_from((0, 0.5))) * stride, 6)
+    return f"{{start: {first!r}, end: {last!r}, step: {stride!r}}}"
 
 
 LITERALS = st.sampled_from(

@@ -16,6 +16,9 @@ from prominence_spec.validation.schemas import fast_validator, validator
 
 from support import examples, key_paths
 
+#: One change to a document: the key path, set/delete/add, a new key, the value.
+Change = tuple[tuple[Any, ...], str, str, Any]
+
 JOB: dict[str, Any] = {
     "name": "pi",
     "labels": {"project": "demo"},
@@ -151,7 +154,7 @@ VALUE = st.one_of(
 )
 
 
-def mutations(kind: str):
+def mutations(kind: str) -> st.SearchStrategy[list[Change]]:
     return st.lists(
         st.tuples(
             st.sampled_from([path for path in key_paths(BASES[kind]) if path]),
@@ -164,7 +167,7 @@ def mutations(kind: str):
     )
 
 
-def mutate(base: dict[str, Any], changes) -> dict[str, Any]:
+def mutate(base: dict[str, Any], changes: list[Change]) -> dict[str, Any]:
     doc = copy.deepcopy(base)
     for path, op, new_key, value in changes:
         parent: Any = doc
@@ -212,13 +215,13 @@ def test_bases_are_valid_and_take_the_fast_path(kind: str) -> None:
 @pytest.mark.slow
 @settings(max_examples=examples(300), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(mutations("job"))
-def test_job_fast_path_agrees(changes) -> None:
+def test_job_fast_path_agrees(changes: list[Change]) -> None:
     agree("job", mutate(JOB, changes))
 
 
 @settings(max_examples=examples(300), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(mutations("workflow"))
-def test_workflow_fast_path_agrees(changes) -> None:
+def test_workflow_fast_path_agrees(changes: list[Change]) -> None:
     agree("workflow", mutate(WORKFLOW, changes))
 
 
@@ -232,7 +235,7 @@ def test_workflow_fast_path_agrees(changes) -> None:
         pytest.param(("tasks", 0, "env", "MODE"), "\u2028", id="non-ascii-line-separator"),
     ],
 )
-def test_known_divergences_do_not_take_the_fast_path(path: tuple, value: Any) -> None:
+def test_known_divergences_do_not_take_the_fast_path(path: tuple[Any, ...], value: Any) -> None:
     doc = mutate(JOB, [(path, "set", "", value)])
     assert not fast_path_applies(doc)
 
@@ -264,7 +267,7 @@ def test_mutations_reach_the_fast_path(kind: str) -> None:
         lambda kind: st.tuples(st.just(kind), mutations(kind))
     )
 )
-def test_validate_never_raises(case) -> None:
+def test_validate_never_raises(case: tuple[str, list[Change]]) -> None:
     kind, changes = case
     doc = mutate(BASES[kind], changes)
     for diagnostic in validate(doc, kind):

@@ -49,7 +49,7 @@ def server() -> Iterator[str]:
     httpd.server_close()
 
 
-def test_a_get_sends_what_requests_would_and_keeps_cookies(server):
+def test_a_get_sends_what_requests_would_and_keeps_cookies(server: str) -> None:
     token = token_from_value(make_token("alice"), "the test")
     transport = Transport(server + "/api/v1", token, user_agent="promspec-test")
     try:
@@ -68,7 +68,7 @@ def test_a_get_sends_what_requests_would_and_keeps_cookies(server):
         transport.close()
 
 
-def test_a_refused_get_is_told_as_before():
+def test_a_refused_get_is_told_as_before() -> None:
     transport = Transport("http://127.0.0.1:9/api/v1", None)
     try:
         with pytest.raises(TransportError) as refused:

@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -206,7 +207,7 @@ DEEP_SCRIPT = (
 )
 
 
-def run_deep(case: str) -> list[list]:
+def run_deep(case: str) -> list[list[Any]]:
     expr, fmt = DEEP[case]
     proc = subprocess.run(
         [sys.executable, "-c", DEEP_SCRIPT.format(expr=expr, fmt=fmt)],
@@ -218,7 +219,8 @@ def run_deep(case: str) -> list[list]:
     assert proc.returncode == 0, proc.stderr
     diagnostics, documents = proc.stdout.splitlines()
     assert documents == "0"
-    return json.loads(diagnostics)
+    found: list[list[Any]] = json.loads(diagnostics)
+    return found
 
 
 @pytest.mark.parametrize("case", [pytest.param(c, id=c) for c in DEEP])
@@ -400,7 +402,7 @@ JSONISH = st.recursive(
 
 @settings(max_examples=examples(200), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(JSONISH)
-def test_dumped_data_round_trips(data) -> None:
+def test_dumped_data_round_trips(data: Any) -> None:
     if data is None:
         return
     assert data_of(yaml.dump(data, Dumper=Yaml12Dumper)) == data

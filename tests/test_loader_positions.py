@@ -42,7 +42,9 @@ def test_valid_json_loads() -> None:
         pytest.param(("resources", "memory"), (3, 38), (3, 28), id="memory"),
     ],
 )
-def test_json_positions(path, value, key) -> None:
+def test_json_positions(
+    path: tuple[str | int, ...], value: tuple[int, int], key: tuple[int, int]
+) -> None:
     document = load_text(JOB_JSON, fmt="json").documents[0]
     assert isinstance(document.source, LazySourceMap)
     assert document.source.locate(path) == value
@@ -51,7 +53,7 @@ def test_json_positions(path, value, key) -> None:
 
 # JSON positions come from promspec's own JSON scanner: valid JSON that YAML rejects or
 # reads differently (these were bugs while positions came from re-reading JSON as YAML).
-def _yaml_bug(what: str):
+def _yaml_bug(what: str) -> tuple[pytest.MarkDecorator, ...]:
     return ()
 
 
@@ -86,7 +88,7 @@ def _yaml_bug(what: str):
         pytest.param('{"a": "\u00e9\u65e5",\n\t"b": 1}', (2, 7), id="tab-and-non-ascii"),
     ],
 )
-def test_json_positions_of_valid_json_yaml_dislikes(text: str, position) -> None:
+def test_json_positions_of_valid_json_yaml_dislikes(text: str, position: tuple[int, int]) -> None:
     document = load_text(text, fmt="json").documents[0]
     assert document.source.locate(("b",)) == position
 
@@ -174,7 +176,9 @@ tasks:
         pytest.param(("tasks", 0, "missing"), (7, 5), (7, 5), id="nearest-ancestor"),
     ],
 )
-def test_yaml_positions(path, value, key) -> None:
+def test_yaml_positions(
+    path: tuple[str | int, ...], value: tuple[int, int], key: tuple[int, int]
+) -> None:
     source = load_text(NESTED).documents[0].source
     assert source.locate(path) == value
     assert source.locate(path, prefer_key=True) == key
@@ -189,5 +193,7 @@ def test_yaml_positions(path, value, key) -> None:
         pytest.param("a:\n- 1\n- [2, {b: 3}]\n", ("a", 1, 1, "b"), (3, 11), id="mixed"),
     ],
 )
-def test_more_yaml_positions(text: str, path, position) -> None:
+def test_more_yaml_positions(
+    text: str, path: tuple[str | int, ...], position: tuple[int, int]
+) -> None:
     assert load_text(text).documents[0].source.locate(path) == position

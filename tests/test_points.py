@@ -3,24 +3,34 @@ each point's index, values, job and server record in jobs, workflow and factory 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from client_support import cli
 from points_support import executions, study
-from sandbox_support import make_job, poll_until, shared_sandbox, start_sandbox
+from sandbox_support import Sandbox, make_job, poll_until, shared_sandbox, start_sandbox
+
+if TYPE_CHECKING:
+    from prominence_spec.client import Client
+    from prominence_spec.client.journal import PointRecord
+    from prominence_spec.client.points import PointStatus
+    from prominence_spec.client.submit import SubmitReport
+
+    from fault_proxy import FaultProxy
 
 MODES = ["jobs", "workflow", "factory"]
 
 
-def _client(box):  # type: ignore[no-untyped-def]
+def _client(box: Sandbox) -> Client:
     from prominence_spec.client import Client
 
     return Client(box.url, token=box.token)
 
 
-def _submit_and_wait(client, spec: Path, mode: str):  # type: ignore[no-untyped-def]
+def _submit_and_wait(client: Client, spec: Path, mode: str) -> SubmitReport:
     from prominence_spec.client.ops import poll, spec_targets
     from prominence_spec.client.source import SpecSource
     from prominence_spec.client.submit import Submit
@@ -33,7 +43,7 @@ def _submit_and_wait(client, spec: Path, mode: str):  # type: ignore[no-untyped-
     return report
 
 
-def _statuses(client, spec: Path, mode: str):  # type: ignore[no-untyped-def]
+def _statuses(client: Client, spec: Path, mode: str) -> list[PointStatus]:
     from prominence_spec.client.points import point_statuses
     from prominence_spec.client.source import SpecSource
 
@@ -67,13 +77,13 @@ def test_every_point_has_its_values_job_and_status(tmp_path: Path, mode: str) ->
     assert sorted(executions(tmp_path)) == [0, 1, 2, 3, 4]
 
 
-def _env(box, home: Path) -> dict[str, str]:  # type: ignore[no-untyped-def]
+def _env(box: Sandbox, home: Path) -> dict[str, str]:
     return {"PROMINENCE_URL": box.url, "PROMINENCE_TOKEN": box.token, "HOME": str(home)}
 
 
 @pytest.mark.parametrize("mode", ["jobs", "factory"])
 def test_status_spec_prints_a_row_per_point_in_each_format(
-    tmp_path: Path, mode: str, monkeypatch, capsys
+    tmp_path: Path, mode: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     import csv
     import io
@@ -112,7 +122,7 @@ def test_status_spec_prints_a_row_per_point_in_each_format(
 
 
 def test_status_ids_keep_working_and_spec_only_options_are_refused(
-    tmp_path: Path, monkeypatch, capsys
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     box = shared_sandbox("host")
     spec = study(tmp_path, 2)
@@ -126,7 +136,7 @@ def test_status_ids_keep_working_and_spec_only_options_are_refused(
     assert code == 2 and "go with one SPEC" in err
 
 
-def _retry_failed(client, spec: Path, mode: str):  # type: ignore[no-untyped-def]
+def _retry_failed(client: Client, spec: Path, mode: str) -> SubmitReport:
     from prominence_spec.client.ops import poll, spec_targets
     from prominence_spec.client.source import SpecSource
     from prominence_spec.client.submit import Submit
@@ -197,7 +207,8 @@ def test_a_job_the_server_lost_is_missing_and_a_stranger_under_its_id_is_not_sho
         with Client(first.url, token=first.token) as client:
             report = _submit_and_wait(client, spec, "jobs")
         port = str(urlsplit(first.url).port)
-    journal_ids = {p.index: p.id for p in report.submitted}  # sent at once: in any order
+    journal_ids = {p.index: p.id for p in report.submitted if p.id is not None}  # in any order
+    assert len(journal_ids) == len(report.submitted)  # every point was sent, with its id
     args = ["--port", port, reuses_ids]
     with start_sandbox(tmp_path / "after", executor="host", args=args) as second:
         token = second.token
@@ -213,7 +224,7 @@ def test_a_job_the_server_lost_is_missing_and_a_stranger_under_its_id_is_not_sho
 
 
 def test_run_and_stdout_json_carry_each_jobs_index_and_params(
-    tmp_path: Path, monkeypatch, capsys
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     import json
 
@@ -330,7 +341,7 @@ def test_status_follows_a_rerun_made_with_the_official_cli(tmp_path: Path) -> No
 
 
 @pytest.fixture
-def proxied(tmp_path: Path):  # type: ignore[no-untyped-def]
+def proxied(tmp_path: Path) -> Iterator[tuple[Sandbox, FaultProxy]]:
     """The shared host sandbox behind a fault proxy (the journal is the proxy URL's)."""
     from fault_proxy import FaultProxy
 
@@ -340,7 +351,7 @@ def proxied(tmp_path: Path):  # type: ignore[no-untyped-def]
     proxy.close()
 
 
-def _journal_point(spec: Path, url: str):  # type: ignore[no-untyped-def]
+def _journal_point(spec: Path, url: str) -> tuple[PointRecord, list[int]]:
     from prominence_spec.client.journal import Journal, state_dir_for
 
     journal = Journal.read(state_dir_for(spec))
@@ -351,7 +362,9 @@ def _journal_point(spec: Path, url: str):  # type: ignore[no-untyped-def]
         return journal.points(url, record.run)[0], journal.known_ids(url, record.run)[0]
 
 
-def test_a_refused_rerun_leaves_the_point_as_it_was(tmp_path: Path, proxied) -> None:
+def test_a_refused_rerun_leaves_the_point_as_it_was(
+    tmp_path: Path, proxied: tuple[Sandbox, FaultProxy]
+) -> None:
     from prominence_spec.client import Client
 
     box, proxy = proxied
@@ -376,7 +389,9 @@ def test_a_refused_rerun_leaves_the_point_as_it_was(tmp_path: Path, proxied) -> 
 
 
 @pytest.mark.slow
-def test_kill_9_after_the_rerun_was_sent_never_reruns_twice(tmp_path: Path, proxied) -> None:
+def test_kill_9_after_the_rerun_was_sent_never_reruns_twice(
+    tmp_path: Path, proxied: tuple[Sandbox, FaultProxy]
+) -> None:
     """The PUT reaches the server, its answer never comes, the submit is killed: the next
     submit finds the re-run by its label (the journal said `sending` first) and sends no
     second PUT, so the failed job runs again exactly once."""
@@ -404,7 +419,7 @@ def test_kill_9_after_the_rerun_was_sent_never_reruns_twice(tmp_path: Path, prox
         )
         label = f"{_run_of(spec, proxy.url)}-0"
 
-        def labelled() -> list[dict]:
+        def labelled() -> list[dict[str, Any]]:
             return client.find("promspecid", label, workflows=True)
 
         poll_until(lambda: len(labelled()) == 2, what="the re-run on the server")

@@ -11,6 +11,7 @@ import subprocess
 import sys
 import zipfile
 from pathlib import Path
+from typing import TypeGuard
 
 import pytest
 
@@ -92,7 +93,7 @@ def test_core_never_imports_the_cli_framework() -> None:
     assert not styled
 
 
-def _prints_or_exits(node: ast.AST) -> bool:
+def _prints_or_exits(node: ast.AST) -> TypeGuard[ast.Call | ast.Raise]:
     if isinstance(node, ast.Call):
         name = ast.unparse(node.func)
         return name in ("print", "sys.exit", "exit", "quit", "os._exit")

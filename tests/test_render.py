@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import textwrap
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -29,7 +30,9 @@ from support import key_paths, write
         pytest.param('"{{ cpus }}"', {"cpus": "4"}, "4", id="string-stays-string"),
     ],
 )
-def test_a_whole_expression_keeps_its_type_in_cpus(repo, text, params, expected) -> None:
+def test_a_whole_expression_keeps_its_type_in_cpus(
+    repo: Path, text: str, params: dict[str, Any], expected: str | int
+) -> None:
     path = write(
         repo,
         f"""\
@@ -46,7 +49,7 @@ def test_a_whole_expression_keeps_its_type_in_cpus(repo, text, params, expected)
     assert ok(path)[0]["resources"]["cpus"] == expected
 
 
-def test_mapping_param_becomes_env_and_text_stays_text(repo) -> None:
+def test_mapping_param_becomes_env_and_text_stays_text(repo: Path) -> None:
     path = write(
         repo,
         'promspec:\n  params: {env: {A: "1", B: x}, n: 4}\n'
@@ -61,7 +64,7 @@ def test_mapping_param_becomes_env_and_text_stays_text(repo) -> None:
 @pytest.mark.parametrize(
     "plots", [pytest.param(True, id="kept"), pytest.param(False, id="omitted")]
 )
-def test_omit_drops_keys_and_list_items(repo, plots: bool) -> None:
+def test_omit_drops_keys_and_list_items(repo: Path, plots: bool) -> None:
     path = write(
         repo,
         f"""\
@@ -93,7 +96,7 @@ def test_omit_drops_keys_and_list_items(repo, plots: bool) -> None:
         assert document["outputDirs"] == ["results", "logs"]
 
 
-def test_templated_keys(repo) -> None:
+def test_templated_keys(repo: Path) -> None:
     path = write(
         repo,
         textwrap.dedent("""\
@@ -110,7 +113,7 @@ def test_templated_keys(repo) -> None:
     assert ok(path)[0]["labels"] == {"physics": "owner", "fixed": "z"}
 
 
-def test_two_templated_keys_rendering_equal_are_an_error(repo) -> None:
+def test_two_templated_keys_rendering_equal_are_an_error(repo: Path) -> None:
     path = write(
         repo,
         textwrap.dedent("""\
@@ -130,7 +133,7 @@ def test_two_templated_keys_rendering_equal_are_an_error(repo) -> None:
     assert diag.line in (5, 6) and diag.path == str(path)
 
 
-def test_templated_key_equal_to_a_later_literal_key_is_an_error(repo) -> None:
+def test_templated_key_equal_to_a_later_literal_key_is_an_error(repo: Path) -> None:
     path = write(
         repo, 'promspec:\n  params: {k: a}\nname: x\nlabels: {"{{ k }}": v1, a: v2}\n' + TASK
     )
@@ -138,7 +141,7 @@ def test_templated_key_equal_to_a_later_literal_key_is_an_error(repo) -> None:
     assert documents == [] and [d.code for d in diagnostics] == ["PS601"]
 
 
-def test_infinite_number_is_a_diagnostic_not_a_crash(repo) -> None:
+def test_infinite_number_is_a_diagnostic_not_a_crash(repo: Path) -> None:
     path = write(
         repo, "promspec: {params: {a: 1}}\nname: x\n" + TASK + '    env: {V: "{{ 1e308 * 10 }}"}\n'
     )
@@ -149,7 +152,7 @@ def test_infinite_number_is_a_diagnostic_not_a_crash(repo) -> None:
     assert diag.message.startswith("inf is not a finite number and cannot be sent as JSON")
 
 
-def test_mapping_with_integer_keys_gets_json_string_keys(repo) -> None:
+def test_mapping_with_integer_keys_gets_json_string_keys(repo: Path) -> None:
     """A rendered mapping's keys become strings, as JSON writes them (never a crash)."""
     path = write(
         repo, "promspec: {params: {a: 1}}\nname: x\n" + TASK + '    env: "{{ {1: 2, none: 3} }}"\n'
@@ -160,7 +163,7 @@ def test_mapping_with_integer_keys_gets_json_string_keys(repo) -> None:
 
 
 # -- where values come from ---------------------------------------------------------------
-def test_precedence_spec_params_then_values_files_then_set(repo) -> None:
+def test_precedence_spec_params_then_values_files_then_set(repo: Path) -> None:
     path = write(
         repo,
         "promspec:\n  params: {a: spec, b: spec, c: spec, d: spec}\nname: x\n"
@@ -217,7 +220,7 @@ def test_bad_set_items_are_ps607(item: str) -> None:
     assert layer == {} and [p.code for p in problems] == ["PS607"]
 
 
-def test_set_dotted_key_keeps_the_spec_params_siblings(repo) -> None:
+def test_set_dotted_key_keeps_the_spec_params_siblings(repo: Path) -> None:
     path = write(
         repo, "promspec:\n  params: {env: {A: '1'}}\nname: x\n" + TASK + '    env: "{{ env }}"\n'
     )
@@ -226,7 +229,7 @@ def test_set_dotted_key_keeps_the_spec_params_siblings(repo) -> None:
 
 
 @pytest.mark.parametrize("name", ["index", "omit", "range", "read_file", "read_file_b64", "dict"])
-def test_sweep_parameters_cannot_use_reserved_names(repo, name: str) -> None:
+def test_sweep_parameters_cannot_use_reserved_names(repo: Path, name: str) -> None:
     path = write(repo, f"promspec:\n  sweep: {{{name}: [1, 2]}}\nname: x\n" + TASK)
     documents, diagnostics = run(path)
     assert documents == []
@@ -237,7 +240,7 @@ def test_sweep_parameters_cannot_use_reserved_names(repo, name: str) -> None:
 
 
 @pytest.mark.parametrize("name", ["index", "omit", "range"])
-def test_params_cannot_use_reserved_names(repo, name: str) -> None:
+def test_params_cannot_use_reserved_names(repo: Path, name: str) -> None:
     path = write(repo, f"promspec:\n  params: {{{name}: 1}}\nname: x\n" + TASK)
     documents, diagnostics = run(path)
     assert documents == [] and [where(d) for d in diagnostics] == [("PS607", 2, 3)]
@@ -273,7 +276,7 @@ tasks:
 
 @pytest.mark.parametrize("value", HOSTILE)
 @pytest.mark.parametrize("source", ["values", "sweep"])
-def test_parameter_values_never_change_the_structure(repo, value: str, source: str) -> None:
+def test_parameter_values_never_change_the_structure(repo: Path, value: str, source: str) -> None:
     path = write(repo, SAFE_SPEC)
     baseline = ok(path)[0]
     if source == "values":
@@ -292,7 +295,7 @@ def test_parameter_values_never_change_the_structure(repo, value: str, source: s
 
 
 # -- set-up diagnostics, at the spec's line and column ------------------------------------
-def test_undefined_variable_is_ps602_with_did_you_mean(repo) -> None:
+def test_undefined_variable_is_ps602_with_did_you_mean(repo: Path) -> None:
     path = write(
         repo,
         """\
@@ -312,7 +315,7 @@ def test_undefined_variable_is_ps602_with_did_you_mean(repo) -> None:
     assert '"imgae" is undefined' in diag.message and "did you mean `image`" in (diag.hint or "")
 
 
-def test_unused_sweep_parameter_is_a_warning(repo) -> None:
+def test_unused_sweep_parameter_is_a_warning(repo: Path) -> None:
     path = write(
         repo,
         "promspec:\n  sweep:\n    frame: [1, 2]\n    unused: [a, b]\nname: x\n"
@@ -333,7 +336,9 @@ def test_unused_sweep_parameter_is_a_warning(repo) -> None:
         pytest.param("    cmd: |\n      one\n      {% if n %}\n", 8, 10, id="unclosed-block"),
     ],
 )
-def test_template_syntax_error_is_ps601_at_its_value(repo, cmd, line, column) -> None:
+def test_template_syntax_error_is_ps601_at_its_value(
+    repo: Path, cmd: str, line: int, column: int
+) -> None:
     path = write(repo, "promspec:\n  params: {n: 1}\nname: x\n" + TASK + cmd)
     documents, diagnostics = run(path)
     assert documents == []
@@ -359,7 +364,7 @@ tasks:
 """
 
 
-def test_failing_points_give_one_diagnostic_per_place(repo) -> None:
+def test_failing_points_give_one_diagnostic_per_place(repo: Path) -> None:
     path = write(repo, GROUPED.replace("AXIS", "[1, 0, 2, -1]"))
     documents, diagnostics = run(path)
     assert [item.index for item in documents] == [0, 1, 4, 5]
@@ -370,7 +375,7 @@ def test_failing_points_give_one_diagnostic_per_place(repo) -> None:
     assert dict(diag.context) == {"points": "4/8", "first_index": "2", "first_params": "a=0, b=x"}
 
 
-def test_all_points_failing_says_so(repo) -> None:
+def test_all_points_failing_says_so(repo: Path) -> None:
     path = write(repo, GROUPED.replace("AXIS", "[0, -1]"))
     documents, diagnostics = run(path)
     assert documents == []
@@ -378,7 +383,7 @@ def test_all_points_failing_says_so(repo) -> None:
     assert "(fails for all 4 points, first at index 0: a=0, b=x)" in diag.message
 
 
-def test_only_one_failing_point(repo) -> None:
+def test_only_one_failing_point(repo: Path) -> None:
     path = write(repo, GROUPED.replace("AXIS", "[1, 0]"))
     assert [item.index for item in run(path, only=1)[0]] == [1]
     documents, diagnostics = run(path, only=2)
@@ -387,7 +392,7 @@ def test_only_one_failing_point(repo) -> None:
 
 
 # -- determinism and order ----------------------------------------------------------------
-def test_rendering_twice_is_byte_identical_and_in_spec_order(repo) -> None:
+def test_rendering_twice_is_byte_identical_and_in_spec_order(repo: Path) -> None:
     path = write(
         repo,
         """\
@@ -414,7 +419,7 @@ def test_rendering_twice_is_byte_identical_and_in_spec_order(repo) -> None:
     assert list(document["resources"]) == ["disk", "memory", "cpus"]
 
 
-def test_schema_cache_gives_the_same_diagnostics_as_validating_every_point(repo) -> None:
+def test_schema_cache_gives_the_same_diagnostics_as_validating_every_point(repo: Path) -> None:
     path = write(
         repo,
         """\
@@ -447,7 +452,7 @@ def test_schema_cache_gives_the_same_diagnostics_as_validating_every_point(repo)
     assert any("got -1" in m or "got 0" in m for m in messages)
 
 
-def test_infinite_value_in_a_job_with_inputs_is_a_diagnostic(repo) -> None:
+def test_infinite_value_in_a_job_with_inputs_is_a_diagnostic(repo: Path) -> None:
     """A found crash: measuring the body (jobs with inputs) met the non-finite value first."""
     path = write(
         repo,
@@ -458,7 +463,7 @@ def test_infinite_value_in_a_job_with_inputs_is_a_diagnostic(repo) -> None:
     assert documents == [] and {d.code for d in diagnostics} >= {"PS112"}
 
 
-def test_name_template_rendering_to_omit_is_an_error(repo) -> None:
+def test_name_template_rendering_to_omit_is_an_error(repo: Path) -> None:
     """A found crash: the omit marker reached the validator as a job name."""
     path = write(repo, "promspec:\n  sweep: {x: [1]}\n  name: '{{ omit }}'\nname: x\n" + TASK)
     documents, diagnostics = run(path)
@@ -467,7 +472,7 @@ def test_name_template_rendering_to_omit_is_an_error(repo) -> None:
 
 
 @pytest.mark.parametrize("mode", ["jobs", "workflow", "factory"])
-def test_non_string_body_name_is_a_diagnostic_in_every_mode(repo, mode: str) -> None:
+def test_non_string_body_name_is_a_diagnostic_in_every_mode(repo: Path, mode: str) -> None:
     """Found by fuzzing: factory mode used a mapping name as a dependency key."""
     path = write(
         repo,
@@ -489,7 +494,9 @@ def test_non_string_body_name_is_a_diagnostic_in_every_mode(repo, mode: str) -> 
     assert documents == [] and any(d.is_error for d in diagnostics)
 
 
-def test_a_value_that_cannot_be_built_does_not_hide_the_documents_other_problems(repo) -> None:
+def test_a_value_that_cannot_be_built_does_not_hide_the_documents_other_problems(
+    repo: Path,
+) -> None:
     """A missing read_file (PS609) used to hide every schema error of the same document
     until it was fixed: the rest of the document is checked too, and nothing is said about
     the failed value itself (its placeholder is not a type error)."""

@@ -85,7 +85,7 @@ def test_yaml_is_a_multi_document_stream_of_the_same_data() -> None:
     assert list(yaml.safe_load_all(proc.stdout)) == expected
 
 
-def test_yaml_output_reads_back_with_promspecs_own_loader(repo) -> None:
+def test_yaml_output_reads_back_with_promspecs_own_loader(repo: Path) -> None:
     spec = write(
         repo,
         """\
@@ -105,7 +105,7 @@ def test_yaml_output_reads_back_with_promspecs_own_loader(repo) -> None:
 
 
 @pytest.mark.parametrize("fmt", ["json", "jsonl", "yaml"])
-def test_output_file_and_byte_identical_runs(repo, fmt: str) -> None:
+def test_output_file_and_byte_identical_runs(repo: Path, fmt: str) -> None:
     first = promspec("render", PI, "-f", fmt)
     second = promspec("render", PI, "-f", fmt)
     assert first.stdout == second.stdout and first.returncode == 0
@@ -119,7 +119,7 @@ def test_output_file_and_byte_identical_runs(repo, fmt: str) -> None:
 INFINITY = ('cmd: "run {{ n }}"', 'cmd: "run {{ n }}"\n    env: {V: "{{ 1e308 * 10 }}"}')
 
 
-def test_failing_points_exit_1_and_only_valid_documents_are_printed(repo) -> None:
+def test_failing_points_exit_1_and_only_valid_documents_are_printed(repo: Path) -> None:
     spec = write(repo, FAILING, "s.yaml")
     proc = promspec("render", str(spec), "--set", "bad=8", "-f", "jsonl", cwd=repo)
     assert proc.returncode == 1
@@ -131,7 +131,7 @@ def test_failing_points_exit_1_and_only_valid_documents_are_printed(repo) -> Non
     assert json_proc.returncode == 1 and len(json.loads(json_proc.stdout)) == 9
 
 
-def test_values_files_and_set_reach_render(repo) -> None:
+def test_values_files_and_set_reach_render(repo: Path) -> None:
     spec = write(repo, FAILING, "s.yaml")
     values = write(repo, "bad: 3\n", "v.yaml")
     proc = promspec("render", str(spec), "--values", str(values), "-f", "jsonl", cwd=repo)
@@ -216,7 +216,7 @@ def test_point_out_of_range_is_an_error_not_a_crash() -> None:
     ],
 )
 def test_hostile_templates_exit_1_not_3(
-    repo, change: tuple[str, str], fmt: str, expected: tuple[str, str, str, str]
+    repo: Path, change: tuple[str, str], fmt: str, expected: tuple[str, str, str, str]
 ) -> None:
     spec = write(repo, FAILING.replace(*change), "s.yaml")
     proc = promspec("render", str(spec), "--set", "bad=0", "-f", fmt, cwd=repo)
@@ -229,7 +229,7 @@ def test_hostile_templates_exit_1_not_3(
     assert proc.stderr.splitlines()[-1] == "1 error, 0 warnings in 1 of 1 file"
 
 
-def test_integer_keys_become_json_string_keys(repo) -> None:
+def test_integer_keys_become_json_string_keys(repo: Path) -> None:
     change = ('cmd: "run {{ n }}"', 'cmd: "run {{ n }}"\n    env: "{{ {1: 2} }}"')
     spec = write(repo, FAILING.replace(*change), "s.yaml")
     proc = promspec("render", str(spec), "--set", "bad=0", "--point", "0", cwd=repo)
@@ -295,7 +295,7 @@ def test_plain_spec_renders_unchanged(spec: str) -> None:
 
 
 # -- validate on templated specs ----------------------------------------------------------
-def test_validate_checks_every_point_of_a_templated_spec(repo) -> None:
+def test_validate_checks_every_point_of_a_templated_spec(repo: Path) -> None:
     spec = write(repo, FAILING, "s.yaml")
     proc = promspec("validate", "s.yaml", "--set", "bad=8", cwd=repo)
     assert proc.returncode == 1
@@ -311,7 +311,7 @@ def test_validate_checks_every_point_of_a_templated_spec(repo) -> None:
     )
 
 
-def test_validate_json_report_of_a_templated_spec(repo) -> None:
+def test_validate_json_report_of_a_templated_spec(repo: Path) -> None:
     write(repo, FAILING, "s.yaml")
     proc = promspec("validate", "s.yaml", "--set", "bad=1", "-f", "json", cwd=repo)
     assert proc.returncode == 1
@@ -320,21 +320,21 @@ def test_validate_json_report_of_a_templated_spec(repo) -> None:
     assert diag["context"] == {"points": "1/10", "first_index": "0", "first_params": "n=1"}
 
 
-def test_validate_bad_set_is_a_usage_error(repo) -> None:
+def test_validate_bad_set_is_a_usage_error(repo: Path) -> None:
     write(repo, FAILING, "s.yaml")
     proc = promspec("validate", "s.yaml", "--set", "=x", cwd=repo)
     assert proc.returncode == 2 and "--set" in proc.stderr
 
 
 # -- init ---------------------------------------------------------------------------------
-def test_init_lists_the_starters(repo) -> None:
+def test_init_lists_the_starters(repo: Path) -> None:
     proc = promspec("init", cwd=repo)
     assert proc.returncode == 0
     listed = [line.split()[0] for line in proc.stdout.splitlines()[1:]]
     assert listed == [name.removesuffix(".yaml") for name in TEMPLATES]
 
 
-def test_init_copies_a_starter_with_its_companion(repo) -> None:
+def test_init_copies_a_starter_with_its_companion(repo: Path) -> None:
     proc = promspec("init", "zip-csv-sweep", "study", cwd=repo)
     assert proc.returncode == 0
     assert sorted(p.name for p in (repo / "study").iterdir()) == [
@@ -348,7 +348,7 @@ def test_init_copies_a_starter_with_its_companion(repo) -> None:
     assert rendered.returncode == 0 and len(rendered.stdout.splitlines()) == 3
 
 
-def test_init_never_overwrites_without_force(repo) -> None:
+def test_init_never_overwrites_without_force(repo: Path) -> None:
     assert promspec("init", "job", cwd=repo).returncode == 0
     (repo / "job.yaml").write_text("edited\n")
     refused = promspec("init", "job", cwd=repo)
@@ -358,13 +358,13 @@ def test_init_never_overwrites_without_force(repo) -> None:
     assert promspec("render", "job.yaml", cwd=repo).returncode == 0
 
 
-def test_init_unknown_starter_exits_2(repo) -> None:
+def test_init_unknown_starter_exits_2(repo: Path) -> None:
     proc = promspec("init", "nope", cwd=repo)
     assert proc.returncode == 2 and "no starter named 'nope'" in proc.stderr
     assert list(repo.iterdir()) == [repo / ".git"]
 
 
-def test_row_files_read_by_a_spec_are_not_reported_as_specs(repo) -> None:
+def test_row_files_read_by_a_spec_are_not_reported_as_specs(repo: Path) -> None:
     write(repo, "- {a: 1, b: x}\n- {a: 2, b: y}\n", "specs/runs.yaml")
     write(
         repo,
@@ -394,7 +394,7 @@ tasks:
 
 
 @pytest.mark.parametrize("command", ["render", "validate"])
-def test_a_sweep_over_max_points_is_refused_before_rendering(repo, command: str) -> None:
+def test_a_sweep_over_max_points_is_refused_before_rendering(repo: Path, command: str) -> None:
     path = write(repo, BIG, "big.yaml")
     fmt = ["-f", "jsonl"] if command == "render" else []
     refused = promspec(command, str(path), *fmt)
@@ -409,7 +409,7 @@ def test_a_sweep_over_max_points_is_refused_before_rendering(repo, command: str)
         assert len(raised.stdout.splitlines()) == 200
 
 
-def test_one_point_and_the_count_of_a_sweep_over_max_points(repo) -> None:
+def test_one_point_and_the_count_of_a_sweep_over_max_points(repo: Path) -> None:
     path = write(repo, BIG, "big.yaml")
     assert promspec("render", str(path), "--count").stdout == "200\n"
     one = promspec("render", str(path), "--point", "150")

@@ -7,6 +7,8 @@ check of `promspec validate` in test_render_templates.py.
 from __future__ import annotations
 
 import textwrap
+from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -14,7 +16,7 @@ from render_support import TASK, names, ok, run, where
 from support import write
 
 
-def test_jobs_mode_default_names_are_name_dash_index(repo) -> None:
+def test_jobs_mode_default_names_are_name_dash_index(repo: Path) -> None:
     path = write(
         repo, "promspec:\n  sweep: {n: [a, b, c]}\nname: x\n" + TASK + '    cmd: "run {{ n }}"\n'
     )
@@ -24,7 +26,7 @@ def test_jobs_mode_default_names_are_name_dash_index(repo) -> None:
     assert [(item.index, item.params) for item in documents][2] == (2, {"n": "c"})
 
 
-def test_jobs_mode_without_a_body_name_uses_the_file_stem_first(repo) -> None:
+def test_jobs_mode_without_a_body_name_uses_the_file_stem_first(repo: Path) -> None:
     path = write(
         repo, "promspec:\n  sweep: {n: [1, 2]}\n" + TASK + '    cmd: "run {{ n }}"\n', "study.yaml"
     )
@@ -33,7 +35,7 @@ def test_jobs_mode_without_a_body_name_uses_the_file_stem_first(repo) -> None:
     assert next(iter(documents[0])) == "name"
 
 
-def test_jobs_mode_name_template_sees_params_points_and_index(repo) -> None:
+def test_jobs_mode_name_template_sees_params_points_and_index(repo: Path) -> None:
     path = write(
         repo,
         textwrap.dedent("""\
@@ -54,13 +56,13 @@ def test_jobs_mode_name_template_sees_params_points_and_index(repo) -> None:
     ]
 
 
-def test_without_a_sweep_the_body_is_rendered_once_unnamed(repo) -> None:
+def test_without_a_sweep_the_body_is_rendered_once_unnamed(repo: Path) -> None:
     path = write(repo, "promspec:\n  params: {n: 3}\nname: x\n" + TASK + '    cmd: "r {{ n }}"\n')
     documents, diagnostics = run(path)
     assert diagnostics == [] and [(d.index, d.document["name"]) for d in documents] == [(None, "x")]
 
 
-def test_jobs_mode_with_a_workflow_body_gives_one_workflow_per_point(repo) -> None:
+def test_jobs_mode_with_a_workflow_body_gives_one_workflow_per_point(repo: Path) -> None:
     path = write(
         repo,
         """\
@@ -81,7 +83,7 @@ def test_jobs_mode_with_a_workflow_body_gives_one_workflow_per_point(repo) -> No
     ]
 
 
-def test_undefined_variable_in_the_name_template_is_ps602(repo) -> None:
+def test_undefined_variable_in_the_name_template_is_ps602(repo: Path) -> None:
     path = write(
         repo,
         'promspec:\n  sweep: {n: [1, 2]}\n  name: "job-{{ nn }}"\nname: x\n'
@@ -119,7 +121,7 @@ tasks:
 """
 
 
-def test_workflow_mode_builds_one_workflow_with_setup_and_gather(repo) -> None:
+def test_workflow_mode_builds_one_workflow_with_setup_and_gather(repo: Path) -> None:
     [workflow] = ok(write(repo, WORKFLOW))
     assert list(workflow) == ["name", "labels", "jobs", "dependencies", "policies"]
     assert workflow["name"] == "study-abc" and workflow["labels"] == {"team": "abc"}
@@ -131,7 +133,7 @@ def test_workflow_mode_builds_one_workflow_with_setup_and_gather(repo) -> None:
     assert workflow["dependencies"] == {"split": points, **{p: ["gather"] for p in points}}
 
 
-def test_workflow_mode_without_setup_or_gather_has_no_dependencies(repo) -> None:
+def test_workflow_mode_without_setup_or_gather_has_no_dependencies(repo: Path) -> None:
     text = WORKFLOW.split("    setup:")[0].replace(
         '  workflow:\n    name: "study-{{ tag }}"\n', "  workflow:\n"
     )
@@ -141,12 +143,12 @@ def test_workflow_mode_without_setup_or_gather_has_no_dependencies(repo) -> None
     assert workflow["name"] == "work" and len(workflow["jobs"]) == 11
 
 
-def test_workflow_mode_one_point_keeps_its_padded_name(repo) -> None:
+def test_workflow_mode_one_point_keeps_its_padded_name(repo: Path) -> None:
     [workflow] = ok(write(repo, WORKFLOW), only=3)
     assert names(workflow["jobs"]) == ["split", "work-03", "gather"]
 
 
-def test_workflow_mode_needs_a_job_body(repo) -> None:
+def test_workflow_mode_needs_a_job_body(repo: Path) -> None:
     path = write(
         repo,
         "promspec:\n  expand: workflow\n  sweep: {m: [1]}\nname: w\n"
@@ -157,7 +159,7 @@ def test_workflow_mode_needs_a_job_body(repo) -> None:
     assert documents == [] and [where(d) for d in diagnostics] == [("PS607", 2, 11)]
 
 
-def test_workflow_mode_failing_points_are_grouped_in_the_body(repo) -> None:
+def test_workflow_mode_failing_points_are_grouped_in_the_body(repo: Path) -> None:
     path = write(
         repo,
         WORKFLOW.replace(
@@ -171,7 +173,7 @@ def test_workflow_mode_failing_points_are_grouped_in_the_body(repo) -> None:
     assert diag.line == 23 and "fails for 3 of 11 points, first at index 8: chunk=8" in diag.message
 
 
-def test_workflow_mode_duplicate_names_are_reported_once(repo) -> None:
+def test_workflow_mode_duplicate_names_are_reported_once(repo: Path) -> None:
     path = write(
         repo,
         "promspec:\n  expand: workflow\n  sweep: {m: {repeat: 50}}\n"
@@ -244,7 +246,9 @@ def factory_spec(sweep: str, cmd: str = "run {{ m }}", extra: str = "") -> str:
         ),
     ],
 )
-def test_factory_mode_compiles_the_sweep(repo, sweep, cmd, factory) -> None:
+def test_factory_mode_compiles_the_sweep(
+    repo: Path, sweep: str, cmd: str, factory: dict[str, Any]
+) -> None:
     """Outputs are named after the last parameter: the only one the worker substitutes."""
     extra = 'outputFiles: ["out-{{ e }}.json", fixed.txt]\noutputDirs: ["dir-{{ e }}"]\n'
     [workflow] = ok(write(repo, factory_spec(sweep, cmd, extra)))
@@ -257,7 +261,7 @@ def test_factory_mode_compiles_the_sweep(repo, sweep, cmd, factory) -> None:
     assert workflow["factories"] == [{"name": "scan-factory", **factory, "jobs": ["scan"]}]
 
 
-def test_factory_mode_escapes_literal_dollars_for_the_worker(repo) -> None:
+def test_factory_mode_escapes_literal_dollars_for_the_worker(repo: Path) -> None:
     """Each worker pass turns $$ into $ and reads its own name: a plain job has one pass, a
     factory instance with one parameter three. $HOME is no pass's name and stays; a lone $
     is read by none; $m must survive the m pass."""
@@ -268,14 +272,14 @@ def test_factory_mode_escapes_literal_dollars_for_the_worker(repo) -> None:
     assert first["tasks"][0]["cmd"] == "run $HOME $$ $$m 1"  # the worker runs "run $HOME $ $m 1"
 
 
-def test_factory_mode_repeat_used_in_cmd_is_a_parameter_sweep(repo) -> None:
+def test_factory_mode_repeat_used_in_cmd_is_a_parameter_sweep(repo: Path) -> None:
     [workflow] = ok(write(repo, factory_spec("{m: {repeat: 3}}", "run {{ m }}")))
     assert workflow["factories"][0]["parameters"] == [
         {"name": "m", "start": 0, "end": 2, "step": 1}
     ]
 
 
-def test_factory_mode_repeat_and_workflow_settings(repo) -> None:
+def test_factory_mode_repeat_and_workflow_settings(repo: Path) -> None:
     text = factory_spec("{r: {repeat: 3}}", "run").replace(
         "  expand: factory\n",
         "  expand: factory\n  params: {t: x}\n  workflow:\n"
@@ -383,7 +387,9 @@ RANGE = "{m: {start: 1, end: 3, step: 1}}"
         ),
     ],
 )
-def test_factory_mode_refusals_name_the_field(repo, sweep, cmd, extra, pointer, words) -> None:
+def test_factory_mode_refusals_name_the_field(
+    repo: Path, sweep: str, cmd: str, extra: str, pointer: str, words: str
+) -> None:
     path = write(repo, factory_spec(sweep, cmd, extra))
     documents, diagnostics = run(path)
     assert documents == []
@@ -392,7 +398,7 @@ def test_factory_mode_refusals_name_the_field(repo, sweep, cmd, extra, pointer, 
     assert diag.line is not None and diag.path == str(path)
 
 
-def test_factory_mode_refusal_is_at_the_field_line(repo) -> None:
+def test_factory_mode_refusal_is_at_the_field_line(repo: Path) -> None:
     path = write(
         repo,
         factory_spec(RANGE, "run", '    image: "busybox:{{ m }}"\n').replace(
@@ -403,7 +409,7 @@ def test_factory_mode_refusal_is_at_the_field_line(repo) -> None:
     assert where(diag) == ("PS608", 10, 12) and "tasks/0/image uses m" in diag.message
 
 
-def test_factory_mode_locates_workflow_settings_problems_at_the_value(repo) -> None:
+def test_factory_mode_locates_workflow_settings_problems_at_the_value(repo: Path) -> None:
     text = factory_spec(RANGE).replace(
         "  expand: factory\n",
         "  expand: factory\n  workflow:\n    policies: {maximumRetries: -1}\n",
@@ -412,7 +418,7 @@ def test_factory_mode_locates_workflow_settings_problems_at_the_value(repo) -> N
     assert diag.pointer == "/promspec/workflow/policies/maximumRetries" and diag.line == 4
 
 
-def test_factory_mode_keeps_setup_and_gather_around_the_factory_job(repo) -> None:
+def test_factory_mode_keeps_setup_and_gather_around_the_factory_job(repo: Path) -> None:
     documents, diagnostics = run(write(repo, WORKFLOW), mode="factory")
     assert diagnostics == []
     [workflow] = [d.document for d in documents]

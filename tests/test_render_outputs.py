@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -65,7 +66,7 @@ tasks: [{image: busybox, runtime: singularity}]
 """
 
 
-def _rows(proc: cli_support.subprocess.CompletedProcess[str]) -> list[dict[str, object]]:
+def _rows(proc: subprocess.CompletedProcess[str]) -> list[dict[str, object]]:
     return [json.loads(line) for line in proc.stdout.splitlines()]
 
 
@@ -86,7 +87,7 @@ def test_points_are_the_indices_and_parameters_render_gives(repo: Path, point: i
     only = [] if point is None else ["--point", str(point)]
     proc = promspec("render", str(spec), "--points", "-f", "jsonl", *only, cwd=repo)
     assert proc.returncode == 0, proc.stderr
-    rendered = render_file(spec).documents(point)
+    rendered = render_file(str(spec)).documents(point)
     assert _rows(proc) == [{"index": r.index, "params": r.params} for r in rendered]
     if point is None:
         assert [row["params"] for row in _rows(proc)] == [

@@ -40,13 +40,13 @@ def template(repo: Path) -> Path:
     return write(repo, TEMPLATE, "templates/t.yaml")
 
 
-def test_template_settings_are_defaults(repo, template) -> None:
+def test_template_settings_are_defaults(repo: Path, template: Path) -> None:
     documents = ok(write(repo, "promspec:\n  template: ../templates/t.yaml\n", "specs/a.yaml"))
     assert names(documents) == ["t-a", "t-b"]  # rows file relative to the template
     assert documents[0]["tasks"][0]["image"] == "busybox"
 
 
-def test_spec_params_and_sweep_override_the_template(repo, template) -> None:
+def test_spec_params_and_sweep_override_the_template(repo: Path, template: Path) -> None:
     path = write(
         repo,
         "promspec:\n  template: ../templates/t.yaml\n  params: {cpus: 2}\n"
@@ -67,7 +67,9 @@ def test_spec_params_and_sweep_override_the_template(repo, template) -> None:
         pytest.param("../templates/missing.yaml", "no such template", id="missing"),
     ],
 )
-def test_template_path_refusals_are_ps609(repo, template, reference, words) -> None:
+def test_template_path_refusals_are_ps609(
+    repo: Path, template: Path, reference: str, words: str
+) -> None:
     (repo.parent / "outside.yaml").write_text("name: x\n" + TASK)
     os.symlink("t.yaml", repo / "templates" / "link.yaml")
     reference = str(template) if reference == "ABSOLUTE" else reference
@@ -78,14 +80,16 @@ def test_template_path_refusals_are_ps609(repo, template, reference, words) -> N
     assert where(diag) == ("PS609", 2, 13) and words in diag.message and diag.path == str(path)
 
 
-def test_body_keys_next_to_a_template_are_ps607(repo, template) -> None:
+def test_body_keys_next_to_a_template_are_ps607(repo: Path, template: Path) -> None:
     path = write(repo, "promspec:\n  template: ../templates/t.yaml\nname: x\n", "specs/d.yaml")
     renderer, problems = opened(path)
     assert renderer is None and [where(d) for d in problems] == [("PS607", 3, 7)]
     assert '"name" belongs in the template' in problems[0].message
 
 
-def test_problems_in_a_template_body_are_located_in_the_template(repo, template) -> None:
+def test_problems_in_a_template_body_are_located_in_the_template(
+    repo: Path, template: Path
+) -> None:
     bad = write(repo, TEMPLATE.replace("{{ image }}", "{{ imagee }}"), "templates/bad.yaml")
     documents, diagnostics = run(
         write(repo, "promspec:\n  template: ../templates/bad.yaml\n", "specs/e.yaml")
@@ -112,7 +116,7 @@ tasks:
 """
 
 
-def test_read_file_b64_into_inputs_decodes_to_the_file(repo) -> None:
+def test_read_file_b64_into_inputs_decodes_to_the_file(repo: Path) -> None:
     payload = b"#!/bin/sh\necho \xc3\xa9 ok\r\n\tdone\n"
     write(repo, "", "scripts/run.sh").write_bytes(payload)
     write(repo, "./run.sh --fast\n", "scripts/cmd.txt")
@@ -128,7 +132,9 @@ def test_read_file_b64_into_inputs_decodes_to_the_file(repo) -> None:
         pytest.param("ABSOLUTE", "absolute path", id="absolute"),
     ],
 )
-def test_reading_outside_the_root_is_ps609_at_the_spec_line(repo, script, words) -> None:
+def test_reading_outside_the_root_is_ps609_at_the_spec_line(
+    repo: Path, script: str, words: str
+) -> None:
     secret = repo.parent / "secret.txt"
     secret.write_text("secret")
     write(repo, "x\n", "scripts/cmd.txt")
@@ -163,7 +169,7 @@ def check(path: Path) -> list[Diagnostic]:
     return check_templated(load(path).documents[0]).diagnostics
 
 
-def test_check_templated_reports_a_failing_point(repo) -> None:
+def test_check_templated_reports_a_failing_point(repo: Path) -> None:
     path = write(repo, CHECKED.replace("  MAX\n", "").replace("END", "10"))
     [diag] = check(path)
     assert where(diag) == ("PS205", 6, 9)
@@ -182,7 +188,9 @@ def test_check_templated_reports_a_failing_point(repo) -> None:
         pytest.param("max_points: 5", "10", "10 points, more than max_points (5)", id="own-limit"),
     ],
 )
-def test_check_templated_refuses_more_than_max_points_at_once(repo, limit, end, shown) -> None:
+def test_check_templated_refuses_more_than_max_points_at_once(
+    repo: Path, limit: str, end: str, shown: str
+) -> None:
     path = write(repo, CHECKED.replace("MAX", limit).replace("END", end))
     started = time.monotonic()
     diagnostics = check(path)
@@ -191,7 +199,7 @@ def test_check_templated_refuses_more_than_max_points_at_once(repo, limit, end, 
     assert diag.code == "PS604" and diag.is_error and shown in diag.message
 
 
-def test_read_file_in_a_template_body_is_relative_to_the_template(repo) -> None:
+def test_read_file_in_a_template_body_is_relative_to_the_template(repo: Path) -> None:
     write(repo, "echo hi\n", "templates/run.sh")
     write(
         repo,

@@ -8,6 +8,7 @@ import os
 import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote
 
 import pytest
@@ -372,11 +373,12 @@ def sarif_validator() -> Draft4Validator:
     return Draft4Validator(schema, registry=registry, format_checker=Draft4Validator.FORMAT_CHECKER)
 
 
-def sarif(check: CheckReport, options: ReportOptions = PLAIN) -> dict:
-    return json.loads(render(check, "sarif", options))
+def sarif(check: CheckReport, options: ReportOptions = PLAIN) -> dict[str, Any]:
+    log: dict[str, Any] = json.loads(render(check, "sarif", options))
+    return log
 
 
-def assert_valid_sarif(log: dict, validator: Draft4Validator) -> None:
+def assert_valid_sarif(log: dict[str, Any], validator: Draft4Validator) -> None:
     errors = sorted(validator.iter_errors(log), key=lambda e: list(e.absolute_path))
     assert not errors, [f"{list(e.absolute_path)}: {e.message}" for e in errors]
     # What GitHub code scanning needs beyond the schema.

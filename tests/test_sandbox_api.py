@@ -6,34 +6,35 @@ from __future__ import annotations
 import uuid
 
 import pytest
+import requests
 
-from sandbox_support import make_job, shared_sandbox
+from sandbox_support import Sandbox, make_job, shared_sandbox
 
 
 @pytest.fixture(scope="module")
-def box():
+def box() -> Sandbox:
     return shared_sandbox()
 
 
 @pytest.fixture
-def tag():
+def tag() -> str:
     """A label value no other test uses, to find this test's jobs in the shared sandbox."""
     return uuid.uuid4().hex
 
 
-def _ids(response):
+def _ids(response: requests.Response) -> list[int]:
     assert response.status_code == 200, response.text
     return sorted(j["id"] for j in response.json())
 
 
-def test_post_returns_201_and_the_id(box):
+def test_post_returns_201_and_the_id(box: Sandbox) -> None:
     r = box.post("/jobs", json=make_job(name="smoke"))
     assert r.status_code == 201
     assert r.headers["Content-Type"] == "application/json"
     assert r.text == f'{{"id":{r.json()["id"]}}}\n'  # Flask's jsonify form
 
 
-def test_get_job_is_an_array_with_the_detail(box):
+def test_get_job_is_an_array_with_the_detail(box: Sandbox) -> None:
     job_id = box.submit(make_job("echo hi", name="detail", labels={"k": "v"}))
     job = box.wait_job(job_id)
     assert job["status"] == "completed"
@@ -53,7 +54,7 @@ def test_get_job_is_an_array_with_the_detail(box):
     assert "statusReason" not in job
 
 
-def test_unknown_and_non_integer_ids(box):
+def test_unknown_and_non_integer_ids(box: Sandbox) -> None:
     assert box.get("/jobs/999999").json() == []
     assert box.get("/jobs/99999999999999999999999").json() == []
     r = box.get("/jobs/abc")
@@ -61,13 +62,13 @@ def test_unknown_and_non_integer_ids(box):
     assert box.get("/jobs/-1").status_code == 404
 
 
-def test_default_list_is_active_only(box, tag):
+def test_default_list_is_active_only(box: Sandbox, tag: str) -> None:
     done = box.submit(make_job(labels={"t": tag}))
     box.wait_job(done)
     assert done not in _ids(box.get("/jobs", params={"constraint": f"t={tag}"}))
 
 
-def test_completed_and_num(box, tag):
+def test_completed_and_num(box: Sandbox, tag: str) -> None:
     ids = [box.submit(make_job(labels={"t": tag})) for _ in range(3)]
     for job_id in ids:
         box.wait_job(job_id)
@@ -82,14 +83,14 @@ def test_completed_and_num(box, tag):
     assert r.status_code == 500 and "X-Promspec-Sandbox-Reason" in r.headers
 
 
-def test_all_lists_active_and_completed(box, tag):
+def test_all_lists_active_and_completed(box: Sandbox, tag: str) -> None:
     ids = [box.submit(make_job(labels={"t": tag})) for _ in range(3)]
     for job_id in ids:
         box.wait_job(job_id)
     assert _ids(box.get("/jobs", params={"all": "x", "constraint": f"t={tag}"})) == ids
 
 
-def test_constraint_rules(box, tag):
+def test_constraint_rules(box: Sandbox, tag: str) -> None:
     a = box.submit(make_job(labels={"t": tag, "kind": "a"}))
     b = box.submit(make_job(labels={"t": tag, "kind": "b"}))
     for job_id in (a, b):
@@ -102,7 +103,7 @@ def test_constraint_rules(box, tag):
         assert (r.status_code, r.json()) == (400, {"error": "Invalid constraint"})
 
 
-def test_name_matches_exactly(box):
+def test_name_matches_exactly(box: Sandbox) -> None:
     name = f"exact-{uuid.uuid4().hex}"
     job_id = box.submit(make_job(name=name))
     box.wait_job(job_id)
@@ -110,7 +111,7 @@ def test_name_matches_exactly(box):
     assert _ids(box.get("/jobs", params={"all": "1", "name": name[:-1]})) == []
 
 
-def test_status_filter(box):
+def test_status_filter(box: Sandbox) -> None:
     r = box.get("/jobs", params={"status": "idle"})
     assert r.status_code == 200 and isinstance(r.json(), list)
     assert box.get("/jobs", params={"status": "running"}).status_code == 200
@@ -118,7 +119,7 @@ def test_status_filter(box):
     assert (r.status_code, r.json()) == (200, {"error": "invalid status specified"})
 
 
-def test_id_list_and_detail(box):
+def test_id_list_and_detail(box: Sandbox) -> None:
     ids = [box.submit(make_job(outputFiles=["o.txt"])) for _ in range(3)]
     for job_id in ids:
         box.wait_job(job_id)
@@ -131,7 +132,7 @@ def test_id_list_and_detail(box):
     assert box.get("/jobs", params={"id": "1,x"}).status_code == 500
 
 
-def test_stdout_and_stderr(box):
+def test_stdout_and_stderr(box: Sandbox) -> None:
     job_id = box.submit(make_job("echo hi"))
     box.wait_job(job_id)
     for which in ("stdout", "stderr"):
@@ -144,7 +145,7 @@ def test_stdout_and_stderr(box):
     assert (r.status_code, r.json()) == (400, {"error": "stdout does not exist"})
 
 
-def test_delete_rules(box):
+def test_delete_rules(box: Sandbox) -> None:
     job_id = box.submit(make_job())
     box.wait_job(job_id)
     r = box.delete(f"/jobs/{job_id}")  # finished: no longer in the queue
@@ -154,7 +155,7 @@ def test_delete_rules(box):
     assert box.delete("/jobs", params={"id": "1,x"}).status_code == 500
 
 
-def test_leave_in_queue_and_remove(box):
+def test_leave_in_queue_and_remove(box: Sandbox) -> None:
     job_id = box.submit(make_job(policies={"leaveInQueue": True}))
     box.wait_job(job_id)
     assert job_id in _ids(box.get("/jobs"))  # still in the active queue
@@ -166,7 +167,7 @@ def test_leave_in_queue_and_remove(box):
     assert (r.status_code, r.json()) == (400, {"error": "Job does not exist"})
 
 
-def test_clone(box):
+def test_clone(box: Sandbox) -> None:
     job_id = box.submit(make_job(name="orig"))
     r = box.put(f"/jobs/{job_id}/clone")
     assert r.status_code == 201
@@ -174,7 +175,7 @@ def test_clone(box):
     assert clone["name"] == "orig" and clone["id"] != job_id
 
 
-def test_ownership_between_users(box):
+def test_ownership_between_users(box: Sandbox) -> None:
     job_id = box.submit(make_job(name="mine"))
     other = box.token_for("someone-else")
     assert box.get(f"/jobs/{job_id}", token=other).json() == []
@@ -189,7 +190,7 @@ def test_ownership_between_users(box):
     assert box.get(f"/jobs/{own}", token=other).json()[0]["id"] == own
 
 
-def test_disabled_areas_and_other_routes(box):
+def test_disabled_areas_and_other_routes(box: Sandbox) -> None:
     for method, path in [
         ("POST", "/jobs/1/exec"),
         ("GET", "/kv/a"),

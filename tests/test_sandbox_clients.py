@@ -10,14 +10,15 @@ import subprocess
 import sys
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import pytest
 from test_sandbox_run import HOST_ARGS
 
-from sandbox_support import shared_sandbox
+from sandbox_support import Sandbox, shared_sandbox
 
 # The job of the "Using the API" page, unchanged.
-TESTPI = {
+TESTPI: dict[str, Any] = {
     "resources": {"memory": 1, "cpus": 1, "nodes": 1, "disk": 10},
     "name": "calculate-pi",
     "tasks": [{"image": "eoscprominence/testpi", "runtime": "singularity"}],
@@ -25,11 +26,11 @@ TESTPI = {
 
 
 @pytest.fixture(scope="module")
-def box():
+def box() -> Sandbox:
     return shared_sandbox("host", HOST_ARGS)
 
 
-def _curl(box, *args: str) -> str:
+def _curl(box: Sandbox, *args: str) -> str:
     env = {**os.environ, "ACCESS_TOKEN": box.token}
     done = subprocess.run(["curl", "--silent", "--show-error", *args], env=env,
                           capture_output=True, text=True, timeout=30, check=True)  # fmt: skip
@@ -37,7 +38,7 @@ def _curl(box, *args: str) -> str:
 
 
 @pytest.mark.skipif(shutil.which("curl") is None, reason="curl is not installed")
-def test_using_the_api_with_curl(box, tmp_path):
+def test_using_the_api_with_curl(box: Sandbox, tmp_path: Path) -> None:
     (tmp_path / "testpi.json").write_text(json.dumps(TESTPI, indent=2))
     auth = f"Authorization: Bearer {box.token}"
     head = _curl(box, "-i", "-X", "POST", "-H", auth, "-H", "Content-Type: application/json",
@@ -67,7 +68,7 @@ def test_using_the_api_with_curl(box, tmp_path):
     assert deleted.startswith("HTTP/1.1 200 OK") and deleted.endswith("{}\n")
 
 
-def test_using_the_api_with_requests(box, tmp_path):
+def test_using_the_api_with_requests(box: Sandbox, tmp_path: Path) -> None:
     home = tmp_path / "home"
     (home / ".prominence").mkdir(parents=True)
     shutil.copy(box.token_file, home / ".prominence" / "token")
@@ -99,7 +100,7 @@ def test_using_the_api_with_requests(box, tmp_path):
     assert done.stdout.startswith("Job submitted with id "), done.stdout + done.stderr
 
 
-def _prominence(box, home: Path, *args: str) -> str:
+def _prominence(box: Sandbox, home: Path, *args: str) -> str:
     exe = Path(sys.executable).with_name("prominence")
     env = {**os.environ, "HOME": str(home), "PROMINENCE_URL": box.url}
     env.pop("PROMINENCE_TOKEN", None)
@@ -110,7 +111,7 @@ def _prominence(box, home: Path, *args: str) -> str:
 
 
 @pytest.mark.slow
-def test_official_cli(box, tmp_path):
+def test_official_cli(box: Sandbox, tmp_path: Path) -> None:
     if not Path(sys.executable).with_name("prominence").exists():
         pytest.skip("the official prominence CLI is not installed (test extra)")
     home = tmp_path / "home"

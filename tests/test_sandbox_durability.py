@@ -9,11 +9,13 @@ import subprocess
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 import requests
 
 from sandbox_support import (
+    Sandbox,
     SandboxError,
     make_job,
     poll_until,
@@ -29,7 +31,7 @@ def _alive(pid: int) -> bool:
     return not process_gone(pid)
 
 
-def _pids(box, job_id, count=1, timeout=10.0):
+def _pids(box: Sandbox, job_id: int, count: int = 1, timeout: float = 10.0) -> list[int]:
     """The pids a job printed (one per line), once it printed ``count`` of them."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -42,7 +44,7 @@ def _pids(box, job_id, count=1, timeout=10.0):
 
 
 @pytest.mark.slow
-def test_restart_keeps_jobs_workflows_outputs_and_ids(tmp_path):
+def test_restart_keeps_jobs_workflows_outputs_and_ids(tmp_path: Path) -> None:
     box = start_sandbox(tmp_path / "data", executor="host", args=FAST)
     job_id = box.submit(make_job("echo kept > k.txt; echo out", outputFiles=["k.txt"]))
     wf = {"name": "w", "jobs": [dict(make_job("echo w"), name="a")]}
@@ -63,7 +65,7 @@ def test_restart_keeps_jobs_workflows_outputs_and_ids(tmp_path):
 
 
 @pytest.mark.slow
-def test_kill_9_recovery_kills_leftovers_and_settles_jobs(tmp_path):
+def test_kill_9_recovery_kills_leftovers_and_settles_jobs(tmp_path: Path) -> None:
     box = start_sandbox(tmp_path / "data", executor="host", args=FAST)
     cmd = "sleep 60 & echo $!; echo $$$$; sleep 60"
     lost = box.submit(make_job(cmd))
@@ -88,7 +90,7 @@ def test_kill_9_recovery_kills_leftovers_and_settles_jobs(tmp_path):
 
 
 @pytest.mark.slow
-def test_kill_9_before_the_group_was_recorded_still_kills_the_task(tmp_path):
+def test_kill_9_before_the_group_was_recorded_still_kills_the_task(tmp_path: Path) -> None:
     """The window between starting a task and recording its process group: the crash
     leaves no group in the database, and the marker in the task's environment finds it."""
     box = start_sandbox(tmp_path / "data", executor="host", args=FAST)
@@ -106,7 +108,7 @@ def test_kill_9_before_the_group_was_recorded_still_kills_the_task(tmp_path):
 
 
 @pytest.mark.slow
-def test_sigterm_stops_running_jobs_and_requeues_them(tmp_path):
+def test_sigterm_stops_running_jobs_and_requeues_them(tmp_path: Path) -> None:
     box = start_sandbox(tmp_path / "data", executor="host", args=FAST)
     job_id = box.submit(make_job("echo $$$$; sleep 60"))
     (pid,) = _pids(box, job_id)
@@ -120,7 +122,7 @@ def test_sigterm_stops_running_jobs_and_requeues_them(tmp_path):
 
 
 @pytest.mark.slow
-def test_max_jobs_bounds_running_jobs(tmp_path):
+def test_max_jobs_bounds_running_jobs(tmp_path: Path) -> None:
     with start_sandbox(tmp_path / "data", executor="host", args=(*FAST, "--max-jobs", "1")) as box:
         ids = [box.submit(make_job("sleep 30")) for _ in range(3)]
         box.wait_job(ids[0], ["running"])
@@ -140,7 +142,7 @@ CLIENTS, JOBS = 32, 800
 
 
 @pytest.mark.slow
-def test_32_clients_submit_800_jobs():
+def test_32_clients_submit_800_jobs() -> None:
     box = shared_sandbox()
     session_per_thread: dict[int, requests.Session] = {}
     doc = make_job(name="load")
@@ -163,12 +165,12 @@ def test_32_clients_submit_800_jobs():
 
 
 @pytest.mark.slow
-def test_one_sandbox_per_data_folder(tmp_path):
+def test_one_sandbox_per_data_folder(tmp_path: Path) -> None:
     with start_sandbox(tmp_path / "data") as box, pytest.raises(SandboxError, match="another"):
         start_sandbox(box.data)
 
 
-def test_non_loopback_host_is_refused(tmp_path):
+def test_non_loopback_host_is_refused(tmp_path: Path) -> None:
     argv = [sys.executable, "-m", "prominence_spec", "sandbox", "--host", "0.0.0.0",
             "--port", "0", "--data", str(tmp_path / "d")]  # fmt: skip
     done = subprocess.run(argv, capture_output=True, text=True, timeout=30)
@@ -177,13 +179,13 @@ def test_non_loopback_host_is_refused(tmp_path):
 
 
 @pytest.mark.slow
-def test_allow_remote_warns(tmp_path):
+def test_allow_remote_warns(tmp_path: Path) -> None:
     with start_sandbox(tmp_path / "data", args=("--host", "0.0.0.0", "--allow-remote")) as box:
         assert "warning: listening on 0.0.0.0" in box.log.read_text()
 
 
 @pytest.mark.slow
-def test_token_subcommand(tmp_path):
+def test_token_subcommand(tmp_path: Path) -> None:
     with start_sandbox(tmp_path / "data") as box:
         argv = [sys.executable, "-m", "prominence_spec", "sandbox", "token", "--user", "alice",
                 "--data", str(box.data)]  # fmt: skip

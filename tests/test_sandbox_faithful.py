@@ -17,11 +17,12 @@ from __future__ import annotations
 import copy
 import logging
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from sandbox_support import shared_sandbox
+from sandbox_support import Sandbox, shared_sandbox
 from server_support import DROP, fac, make_job, make_workflow, rep, sweep, zipf, zpar
 
 REASON = "X-Promspec-Sandbox-Reason"
@@ -30,11 +31,11 @@ FAILED = {"error": "Workflow submission failed"}
 
 
 @pytest.fixture(scope="module")
-def box():
+def box() -> Sandbox:
     return shared_sandbox()
 
 
-def _answer(box, kind: str, doc: Any) -> tuple[int, Any]:
+def _answer(box: Sandbox, kind: str, doc: Any) -> tuple[int, Any]:
     r = box.post("/jobs" if kind == "job" else "/workflows", json=doc)
     assert not r.headers.get(REASON, "").startswith("sandbox error"), r.headers[REASON]
     if r.headers["Content-Type"].startswith("text/html"):
@@ -87,14 +88,15 @@ CASES = [
     # create_workflow: '--param %s=...' % name is written into the job's arguments, which
     # HTCondor splits on whitespace: submission succeeds, the worker fails
     ("zip parameter name with a space", "workflow", fac(zipf(zpar("a b"))), (201, "stored")),
-    ("zip parameter name is a list of two", "workflow", fac(zipf(zpar(["a", "b"]))),
+    # (zpar's name given a wrong type on purpose, so the type: ignore of the next four)
+    ("zip parameter name is a list of two", "workflow", fac(zipf(zpar(["a", "b"]))),  # type: ignore[arg-type]
      (500, HTML)),
     # mapping[parameter['name']] raises for a list or an object
-    ("zip parameter name is a list", "workflow", fac(zipf(zpar(["a"]))), (500, HTML)),
+    ("zip parameter name is a list", "workflow", fac(zipf(zpar(["a"]))), (500, HTML)),  # type: ignore[arg-type]
     ("sweep parameter name is an object", "workflow",
      fac(sweep({"name": {"a": 1}, "start": 1, "end": 2, "step": 1})), (500, HTML)),
-    ("zip parameter name is an int", "workflow", fac(zipf(zpar(7))), (201, "stored")),
-    ("zip parameter name is null", "workflow", fac(zipf(zpar(None))), (201, "stored")),
+    ("zip parameter name is an int", "workflow", fac(zipf(zpar(7))), (201, "stored")),  # type: ignore[arg-type]
+    ("zip parameter name is null", "workflow", fac(zipf(zpar(None))), (201, "stored")),  # type: ignore[arg-type]
     # a failure met after the 201 (a dependency cycle) does not hide one met before it
     ("cycle and a workflow name with a space", "workflow",
      make_workflow(name="w f", dependencies={"a": ["b"], "b": ["a"]}), (400, FAILED)),
@@ -123,7 +125,9 @@ CASES = [
 
 @pytest.mark.parametrize(("kind", "doc", "expected"), [c[1:] for c in CASES],
                          ids=[c[0] for c in CASES])  # fmt: skip
-def test_answered_as_production(box, kind: str, doc: Any, expected: tuple[int, Any]) -> None:
+def test_answered_as_production(
+    box: Sandbox, kind: str, doc: Any, expected: tuple[int, Any]
+) -> None:
     assert _answer(box, kind, doc) == expected
 
 
@@ -201,7 +205,9 @@ def predicted(kind: str, doc: Any) -> tuple[int, Any]:
 
 @pytest.mark.slow
 @pytest.mark.parametrize("kind", ["job", "workflow"])
-def test_generated_type_confusion_is_answered_as_the_model_predicts(box, kind: str) -> None:
+def test_generated_type_confusion_is_answered_as_the_model_predicts(
+    box: Sandbox, kind: str
+) -> None:
     disagreements = []
     for label, doc in corpus(kind):
         expected = predicted(kind, doc)
@@ -235,7 +241,9 @@ def test_the_corpus_reaches_every_kind_of_answer() -> None:
 # ------------------------------------------------------------ a fault of the sandbox's own
 
 
-def test_a_fault_of_the_sandbox_is_a_json_500_without_traceback(tmp_path, caplog) -> None:
+def test_a_fault_of_the_sandbox_is_a_json_500_without_traceback(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     """The app's own handler (in process: a route that fails on purpose is the only way
     to have the sandbox fail; the corpus above finds none)."""
     from prominence_spec.server.app import UNEXPECTED, create_app

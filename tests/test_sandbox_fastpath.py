@@ -7,6 +7,7 @@ unusual name) is answered as before; a remembered token stops working when it ex
 from __future__ import annotations
 
 import time
+from typing import Any
 
 import pytest
 import requests
@@ -26,11 +27,12 @@ def box() -> Sandbox:
 
 
 @pytest.fixture(scope="module")
-def job(box: Sandbox) -> dict:
+def job(box: Sandbox) -> dict[str, Any]:
     cmd = "printf 'out \\303\\251\\n' && printf err >&2 && printf 'file body' > f.txt"
     job_id = box.submit(make_job(cmd, name="fast", outputFiles=["f.txt"]))
     box.wait_job(job_id)
     (record,) = box.get(f"/jobs/{job_id}?detail=1").json()
+    assert isinstance(record, dict)
     return record
 
 
@@ -49,7 +51,9 @@ def _get(url: str, headers: dict[str, str] | None = None) -> requests.Response:
 
 @pytest.mark.parametrize("suffix", ["", "?offset=0", "?offset=2", "?offset=99", "?node=0"])
 @pytest.mark.parametrize("stream", ["stdout", "stderr"])
-def test_a_stream_is_what_flask_answers(box, job, stream, suffix):
+def test_a_stream_is_what_flask_answers(
+    box: Sandbox, job: dict[str, Any], stream: str, suffix: str
+) -> None:
     url = f"{box.url}/jobs/{job['id']}/{stream}{suffix}"
     fast = _get(url, box.headers())
     flask = _get(url + ("&" if suffix else "?") + "flask=1", box.headers())
@@ -60,7 +64,9 @@ def test_a_stream_is_what_flask_answers(box, job, stream, suffix):
     assert fast.content == expected[offset:]
 
 
-def test_a_stream_refused_or_unusual_is_answered_as_before(box, job):
+def test_a_stream_refused_or_unusual_is_answered_as_before(
+    box: Sandbox, job: dict[str, Any]
+) -> None:
     url = f"{box.url}/jobs/{job['id']}/stdout"
     other = box.token_for("mallory")
     for headers in (None, {"Authorization": "Bearer nonsense"}, box.headers(other)):
@@ -75,7 +81,7 @@ def test_a_stream_refused_or_unusual_is_answered_as_before(box, job):
     _same(_get(missing, box.headers()), _get(missing + "?flask=1", box.headers()))
 
 
-def test_an_output_url_is_what_flask_answers(box, job):
+def test_an_output_url_is_what_flask_answers(box: Sandbox, job: dict[str, Any]) -> None:
     url = job["outputFiles"][0]["url"]
     fast, flask = _get(url), _get(url + "&flask=1")
     _same(fast, flask)
@@ -89,7 +95,9 @@ def test_an_output_url_is_what_flask_answers(box, job):
     assert _get(url, ranged).content == b"le b"
 
 
-def test_an_output_url_altered_or_expired_is_refused_as_before(box, job):
+def test_an_output_url_altered_or_expired_is_refused_as_before(
+    box: Sandbox, job: dict[str, Any]
+) -> None:
     url = job["outputFiles"][0]["url"]
     base, query = url.split("?")
     expires, signature = (part.split("=")[1] for part in query.split("&"))
@@ -108,7 +116,7 @@ def test_an_output_url_altered_or_expired_is_refused_as_before(box, job):
         assert b"<Error><Code>" in fast.content
 
 
-def test_a_remembered_token_stops_working_when_it_expires(box):
+def test_a_remembered_token_stops_working_when_it_expires(box: Sandbox) -> None:
     secret = load_or_create_secret(box.secret_file, box.data)
     check = TokenCheck(secret)
     token = mint_user_token(secret, "brief", lifetime=1)

@@ -6,23 +6,24 @@ from __future__ import annotations
 
 import json
 import time
+from typing import Any
 
 import jwt
 import pytest
 import requests
 
-from sandbox_support import make_job, shared_sandbox
+from sandbox_support import Sandbox, make_job, shared_sandbox
 
 REASON = "X-Promspec-Sandbox-Reason"
 AUTH_FAILURE = {"error": "Authentication failure"}
 
 
 @pytest.fixture(scope="module")
-def box():
+def box() -> Sandbox:
     return shared_sandbox()
 
 
-def _secret(box):
+def _secret(box: Sandbox) -> bytes:
     return box.secret_file.read_bytes().strip()
 
 
@@ -30,13 +31,13 @@ def _secret(box):
     "header",
     [None, "", "Bearer", "Bearer ", "Basic abc", "Bearer not-a-jwt", "bearer x.y.z"],
 )
-def test_missing_or_malformed_tokens(box, header):
+def test_missing_or_malformed_tokens(box: Sandbox, header: str | None) -> None:
     headers = {} if header is None else {"Authorization": header}
     r = requests.get(box.url + "/jobs", headers=headers, timeout=10)
     assert (r.status_code, r.json()) == (401, AUTH_FAILURE)
 
 
-def test_bad_signature_and_expired_tokens(box):
+def test_bad_signature_and_expired_tokens(box: Sandbox) -> None:
     forged = jwt.encode({"username": "sandbox", "exp": time.time() + 60}, "w" * 64, "HS256")
     expired = jwt.encode({"username": "sandbox", "exp": time.time() - 5}, _secret(box), "HS256")
     no_exp = jwt.encode({"username": "sandbox"}, _secret(box), "HS256")
@@ -45,14 +46,14 @@ def test_bad_signature_and_expired_tokens(box):
         assert (r.status_code, r.json()) == (401, AUTH_FAILURE)
 
 
-def test_token_file_is_private_and_in_cli_format(box):
+def test_token_file_is_private_and_in_cli_format(box: Sandbox) -> None:
     assert box.token_file.stat().st_mode & 0o777 == 0o600
     assert box.secret_file.stat().st_mode & 0o777 == 0o600
     assert set(json.loads(box.token_file.read_text())) == {"access_token"}
     assert box.token not in box.log.read_text()
 
 
-def test_validator_messages(box):
+def test_validator_messages(box: Sandbox) -> None:
     cases = [
         ({"tasks": []}, "a job must contain resources"),
         (make_job(resources={"cpus": 1, "memory": 2.0, "disk": 10}), "memory must be an integer"),
@@ -65,7 +66,7 @@ def test_validator_messages(box):
         assert (r.status_code, r.json()) == (400, {"error": message})
 
 
-def test_backend_failures_as_production(box):
+def test_backend_failures_as_production(box: Sandbox) -> None:
     no_disk = make_job(resources={"cpus": 1, "memory": 1})
     r = box.post("/jobs", json=no_disk)
     assert r.status_code == 500 and r.headers["Content-Type"].startswith("text/html")
@@ -80,12 +81,13 @@ def test_backend_failures_as_production(box):
     assert box.post("/jobs", json=artifact).json() == {"error": "Artifact data.tgz does not exist"}
 
 
-def test_workflow_backend_failures(box):
+def test_workflow_backend_failures(box: Sandbox) -> None:
     job = dict(make_job(), name="a")
-    sweep = lambda params: {  # noqa: E731
-        "name": "wf", "jobs": [job],
-        "factories": [{"type": "parameterSweep", "name": "f", "jobs": ["a"], "parameters": params}],
-    }  # fmt: skip
+
+    def sweep(params: list[dict[str, Any]]) -> dict[str, Any]:
+        factory = {"type": "parameterSweep", "name": "f", "jobs": ["a"], "parameters": params}
+        return {"name": "wf", "jobs": [job], "factories": [factory]}
+
     five = [{"name": f"p{i}", "start": 1, "end": 2, "step": 1} for i in range(5)]
     r = box.post("/workflows", json=sweep(five))
     assert r.json() == {"error": "Currently only parameter sweeps up to 4D are supported"}
@@ -97,7 +99,7 @@ def test_workflow_backend_failures(box):
     assert r.json() == {"error": "Workflow submission failed"}  # no name
 
 
-def test_bodies_that_are_not_json(box):
+def test_bodies_that_are_not_json(box: Sandbox) -> None:
     r = box.post("/jobs", data="{not json", headers={"Content-Type": "application/json"})
     assert r.status_code == 400 and "<title>400 Bad Request</title>" in r.text
     r = box.post("/jobs", data=json.dumps(make_job()))  # no JSON Content-Type
@@ -109,7 +111,7 @@ def test_bodies_that_are_not_json(box):
     assert r.status_code == 400
 
 
-def test_huge_body_gets_413(box):
+def test_huge_body_gets_413(box: Sandbox) -> None:
     doc = make_job(name="x" * (1024 * 1024 + 10))
     r = box.post("/jobs", json=doc)
     assert r.status_code == 413
@@ -118,7 +120,7 @@ def test_huge_body_gets_413(box):
     assert r.status_code == 413
 
 
-def test_deep_nesting_and_wrong_types(box):
+def test_deep_nesting_and_wrong_types(box: Sandbox) -> None:
     deep = "[" * 200_000 + "]" * 200_000
     r = box.post("/jobs", data=deep, headers={"Content-Type": "application/json"})
     assert r.status_code in (400, 500)
@@ -126,6 +128,7 @@ def test_deep_nesting_and_wrong_types(box):
     text = json.dumps(make_job())[:-1] + ', "policies": ' + nested + "}"
     r = box.post("/jobs", data=text, headers={"Content-Type": "application/json"})
     assert r.status_code in (400, 500)
+    doc: Any  # documents of every shape, on purpose
     for doc in ({"resources": [], "tasks": {}}, {"resources": {"cpus": "4"}, "tasks": [1]},
                 {"name": ["x"], "resources": None}, make_job(tasks=[None]),
                 make_job(inputs="x"), make_job(outputFiles=[1, {}])):  # fmt: skip
@@ -139,12 +142,12 @@ def test_deep_nesting_and_wrong_types(box):
     assert box.get("/health", token="").status_code == 204  # still alive
 
 
-def test_unknown_routes_and_methods(box):
+def test_unknown_routes_and_methods(box: Sandbox) -> None:
     assert box.get("/nothing").status_code == 404
     assert box.request("PATCH", "/jobs").status_code == 405
     assert box.get("/jobs/1/clone").status_code == 405
 
 
-def test_no_sandbox_errors_were_logged(box):
+def test_no_sandbox_errors_were_logged(box: Sandbox) -> None:
     assert "unexpected error" not in box.log.read_text()
     assert "Traceback" not in box.log.read_text()

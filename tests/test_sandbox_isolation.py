@@ -11,6 +11,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import jwt
 import pytest
@@ -41,7 +42,7 @@ def shared_noop() -> Sandbox:
     return shared_sandbox()
 
 
-def _run(box: Sandbox, job: dict, token: str) -> tuple[int, dict]:
+def _run(box: Sandbox, job: dict[str, Any], token: str) -> tuple[int, dict[str, Any]]:
     job_id = box.submit(job, token=token)
     return job_id, box.wait_job(job_id, token=token)
 
@@ -50,7 +51,7 @@ def _secret(box: Sandbox) -> bytes:
     return box.secret_file.read_bytes().strip()
 
 
-def test_secret_lives_outside_the_data_folder(box):
+def test_secret_lives_outside_the_data_folder(box: Sandbox) -> None:
     assert box.secret_file.parent == box.data.parent
     assert box.secret_file.stat().st_mode & 0o777 == 0o600
     assert not (box.data / "secret").exists()
@@ -59,7 +60,9 @@ def test_secret_lives_outside_the_data_folder(box):
     ]
 
 
-def test_a_job_cannot_stage_the_secret_as_an_artifact(box, tmp_path, artifacts):
+def test_a_job_cannot_stage_the_secret_as_an_artifact(
+    box: Sandbox, tmp_path: Path, artifacts: Path
+) -> None:
     bob = box.token_for("bob")
     (artifacts / "link").symlink_to(box.secret_file)
     for url in (str(box.secret_file), box.secret_file.as_uri(), str(box.data / "sandbox.db"),
@@ -72,7 +75,7 @@ def test_a_job_cannot_stage_the_secret_as_an_artifact(box, tmp_path, artifacts):
         assert not list((box.data / "jobs" / str(job_id)).rglob(name)), url
 
 
-def test_named_artifacts_dir_is_usable(box, artifacts):
+def test_named_artifacts_dir_is_usable(box: Sandbox, artifacts: Path) -> None:
     bob = box.token_for("bob")
     job_id, done = _run(
         box, make_job("cat ok.txt", artifacts=[{"url": str(artifacts / "ok.txt")}]), bob
@@ -81,7 +84,7 @@ def test_named_artifacts_dir_is_usable(box, artifacts):
     assert box.get(f"/jobs/{job_id}/stdout", token=bob).text == "allowed\n"
 
 
-def test_relative_walk_from_scratch_finds_no_secret(box):
+def test_relative_walk_from_scratch_finds_no_secret(box: Sandbox) -> None:
     bob = box.token_for("bob")
     job_id, done = _run(box, make_job("cat ../../../secret; ls -a ../../.."), bob)
     out = box.get(f"/jobs/{job_id}/stdout", token=bob).text
@@ -89,7 +92,7 @@ def test_relative_walk_from_scratch_finds_no_secret(box):
     assert "secret" not in out.split()
 
 
-def test_without_artifacts_dir_no_local_path_is_staged(tmp_path):
+def test_without_artifacts_dir_no_local_path_is_staged(tmp_path: Path) -> None:
     (tmp_path / "plain.txt").write_text("x\n")
     with start_sandbox(tmp_path / "data", executor="host", args=HOST_ARGS) as box:
         _, done = _run(
@@ -98,7 +101,7 @@ def test_without_artifacts_dir_no_local_path_is_staged(tmp_path):
     assert (done["status"], done["statusReason"]) == ("failed", "Artifact download failed")
 
 
-def test_secret_left_in_the_data_folder_is_moved_and_tokens_stay_valid(tmp_path):
+def test_secret_left_in_the_data_folder_is_moved_and_tokens_stay_valid(tmp_path: Path) -> None:
     data = tmp_path / "data"
     data.mkdir(mode=0o700)
     (data / "secret").write_bytes(b"ab" * 32)
@@ -118,7 +121,7 @@ def _sandbox_cli(
     return subprocess.run(argv, capture_output=True, text=True, timeout=30, check=False)
 
 
-def test_remote_host_executor_needs_its_own_flag(tmp_path):
+def test_remote_host_executor_needs_its_own_flag(tmp_path: Path) -> None:
     done = _sandbox_cli(tmp_path, "--host", "0.0.0.0", "--allow-remote", "--executor", "host")
     assert done.returncode == 2
     assert "--allow-remote-host-executor" in done.stderr
@@ -126,14 +129,14 @@ def test_remote_host_executor_needs_its_own_flag(tmp_path):
     assert not (tmp_path / "data.secret").exists()
 
 
-def test_remote_host_executor_starts_with_the_flag(tmp_path):
+def test_remote_host_executor_starts_with_the_flag(tmp_path: Path) -> None:
     args = ("--host", "0.0.0.0", "--allow-remote", "--allow-remote-host-executor")
     with start_sandbox(tmp_path / "data", executor="host", args=args) as box:
         assert requests.get(box.url + "/health", timeout=10).status_code == 204
 
 
 @pytest.mark.parametrize("inside", ["", "jobs"])
-def test_artifacts_dir_overlapping_the_data_folder_is_refused(tmp_path, inside):
+def test_artifacts_dir_overlapping_the_data_folder_is_refused(tmp_path: Path, inside: str) -> None:
     folder = tmp_path / "data" / inside
     folder.mkdir(parents=True)
     done = _sandbox_cli(tmp_path, "--artifacts-dir", str(folder))
@@ -153,7 +156,7 @@ def _outside_address() -> str | None:
 
 
 @pytest.mark.slow
-def test_redirect_off_loopback_is_not_followed(box):
+def test_redirect_off_loopback_is_not_followed(box: Sandbox) -> None:
     outside = _outside_address()
     if outside is None:
         pytest.skip("this machine has no non-loopback address")
@@ -199,7 +202,7 @@ HUGE = "9" * 25
         (f"/workflows?completed=true&num=-{HUGE}", "num"),
     ],
 )
-def test_huge_numbers_in_lists_are_a_400(shared_noop, query, name):
+def test_huge_numbers_in_lists_are_a_400(shared_noop: Sandbox, query: str, name: str) -> None:
     r = shared_noop.get(query)
     assert r.status_code == 400, r.text
     assert r.json() == {
@@ -209,7 +212,7 @@ def test_huge_numbers_in_lists_are_a_400(shared_noop, query, name):
 
 
 @pytest.mark.parametrize("param", ["offset", "node"])
-def test_huge_stream_offset_is_a_400(shared_noop, param):
+def test_huge_stream_offset_is_a_400(shared_noop: Sandbox, param: str) -> None:
     job_id = shared_noop.submit(make_job())
     shared_noop.wait_job(job_id)
     r = shared_noop.get(f"/jobs/{job_id}/stdout?{param}={HUGE}")
@@ -224,7 +227,7 @@ def _three_jobs(box: Sandbox) -> list[int]:
 
 
 @pytest.mark.slow
-def test_ids_of_a_wiped_data_folder_never_repeat(tmp_path):
+def test_ids_of_a_wiped_data_folder_never_repeat(tmp_path: Path) -> None:
     with start_sandbox(tmp_path / "data") as box:
         old = _three_jobs(box)
     box.kill() if box.proc.poll() is None else None
@@ -238,7 +241,7 @@ def test_ids_of_a_wiped_data_folder_never_repeat(tmp_path):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("damage", ["zero", "delete", "header", "pages"])
-def test_lost_or_damaged_database_is_refused_at_start(tmp_path, damage):
+def test_lost_or_damaged_database_is_refused_at_start(tmp_path: Path, damage: str) -> None:
     box = start_sandbox(tmp_path / "data")
     _three_jobs(box)
     box.kill() if damage in ("zero", "delete") else box.stop()  # stop: all in the file
@@ -259,7 +262,7 @@ def test_lost_or_damaged_database_is_refused_at_start(tmp_path, damage):
 
 
 @pytest.mark.slow
-def test_truncated_wal_after_kill_never_reuses_ids(tmp_path):
+def test_truncated_wal_after_kill_never_reuses_ids(tmp_path: Path) -> None:
     box = start_sandbox(tmp_path / "data")
     old = _three_jobs(box)
     box.kill()
@@ -295,7 +298,7 @@ def _start_split(tmp_path: Path, *args: str) -> tuple[str, str]:
     return out.read_text(), err.read_text()
 
 
-def test_allow_remote_warns_on_stderr_and_names_the_real_address(tmp_path):
+def test_allow_remote_warns_on_stderr_and_names_the_real_address(tmp_path: Path) -> None:
     stdout, stderr = _start_split(
         tmp_path, "--executor", "noop", "--host", "0.0.0.0", "--allow-remote"
     )
@@ -305,14 +308,16 @@ def test_allow_remote_warns_on_stderr_and_names_the_real_address(tmp_path):
     assert "0.0.0.0" not in served and served.startswith("http://")
 
 
-def test_host_executor_says_there_is_no_isolation(tmp_path):
+def test_host_executor_says_there_is_no_isolation(tmp_path: Path) -> None:
     _, stderr = _start_split(tmp_path, "--executor", "host")
     assert "runs every user's commands as you" in stderr
     assert "no isolation between users" in stderr
 
 
 @pytest.mark.parametrize("extra", [{"show_all_users": "true"}, {"by_group": "true"}])
-def test_accounting_never_shows_another_users_usage(shared_noop, extra):
+def test_accounting_never_shows_another_users_usage(
+    shared_noop: Sandbox, extra: dict[str, str]
+) -> None:
     suffix = "-".join(extra)  # fresh users for each case (the sandbox is shared)
     alice = shared_noop.token_for(f"alice-{suffix}")
     mallory = shared_noop.token_for(f"mallory-{suffix}")
@@ -329,7 +334,7 @@ def test_accounting_never_shows_another_users_usage(shared_noop, extra):
     assert counts == [2]
 
 
-def _repeat_workflow(number: int, jobs: int = 4) -> dict:
+def _repeat_workflow(number: int, jobs: int = 4) -> dict[str, Any]:
     names = [f"j{i}" for i in range(jobs)]
     return {
         "name": "big",
@@ -338,7 +343,7 @@ def _repeat_workflow(number: int, jobs: int = 4) -> dict:
     }
 
 
-def _sweep_workflow(values: int) -> dict:
+def _sweep_workflow(values: int) -> dict[str, Any]:
     axis = {"start": 1, "end": values, "step": 1}
     params = [{"name": f"p{i}", **axis} for i in range(4)]
     return {
@@ -356,7 +361,9 @@ def _sweep_workflow(values: int) -> dict:
         (_sweep_workflow(1000), "1,000,000,000,000"),
     ],  # fmt: skip
 )
-def test_oversized_workflow_is_refused_without_creating_anything(shared_noop, workflow, size):
+def test_oversized_workflow_is_refused_without_creating_anything(
+    shared_noop: Sandbox, workflow: dict[str, Any], size: str
+) -> None:
     db = shared_noop.data / "sandbox.db"
     before = db.stat().st_size
     r = shared_noop.post("/workflows", json=workflow)
@@ -368,14 +375,14 @@ def test_oversized_workflow_is_refused_without_creating_anything(shared_noop, wo
 
 
 @pytest.mark.slow
-def test_workflow_at_the_limit_is_accepted(shared_noop):
+def test_workflow_at_the_limit_is_accepted(shared_noop: Sandbox) -> None:
     r = shared_noop.post("/workflows", json=_repeat_workflow(25_000, 4))
     assert r.status_code == 201, r.text
     shared_noop.delete(f"/workflows/{r.json()['id']}")
 
 
 @pytest.mark.slow
-def test_queue_depth_warning_is_logged_once(tmp_path):
+def test_queue_depth_warning_is_logged_once(tmp_path: Path) -> None:
     from concurrent.futures import ThreadPoolExecutor
 
     with start_sandbox(tmp_path / "data", args=("--latency", "300", "--max-jobs", "1")) as box:

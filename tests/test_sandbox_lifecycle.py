@@ -191,6 +191,7 @@ def _served(log: Path) -> str:
 def _connect(origin: str, auth: bytes) -> socket.socket:
     """A keep-alive connection the sandbox has accepted (one request answered on it)."""
     parts = urlsplit(origin)
+    assert parts.port is not None, origin
     sock = socket.create_connection((parts.hostname, parts.port), timeout=30)
     sock.sendall(b"GET /api/v1/jobs HTTP/1.1\r\nHost: sandbox\r\n" + auth + b"\r\n")
     answer = http.client.HTTPResponse(sock)
@@ -209,6 +210,7 @@ def _answer(sock: socket.socket) -> tuple[int, Any]:
 
 def _refused(origin: str) -> bool:
     parts = urlsplit(origin)
+    assert parts.port is not None, origin
     try:
         socket.create_connection((parts.hostname, parts.port), timeout=5).close()
     except ConnectionRefusedError:
@@ -271,11 +273,18 @@ def test_close_never_closes_the_database_under_a_runner_still_recording(
     headers = {"Authorization": f"Bearer {mint_user_token(box.secret, 'sandbox')}"}
     job = make_job("trap 'sleep 1; exit 0' TERM; sleep 600 & wait")
     job_id = create_app(box).test_client().post("/api/v1/jobs", json=job, headers=headers).json
+    assert job_id is not None
     job_id = job_id["id"]
     status = "SELECT status, pgids FROM jobs WHERE id = ?"
     poll_until(lambda: (row := box.store.row(status, (job_id,))) and row["pgids"], what="running")
     assert box.close(runner_timeout=0.1) == [job_id]  # its task takes 1 s to end
-    poll_until(lambda: box.store.row(status, (job_id,))["status"] == "pending", what="re-queued")
+
+    def pending() -> bool:
+        row = box.store.row(status, (job_id,))
+        assert row is not None
+        return bool(row["status"] == "pending")
+
+    poll_until(pending, what="re-queued")
     assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
     assert box.close() == []  # now the database closes and the folder is free
     Sandbox(config).close()

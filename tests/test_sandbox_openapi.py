@@ -7,15 +7,19 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pytest
 import requests
 
-from sandbox_support import make_job, shared_sandbox
+from sandbox_support import Sandbox, make_job, shared_sandbox
 
 schemathesis = pytest.importorskip("schemathesis")
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 from schemathesis import checks  # noqa: E402
+
+if TYPE_CHECKING:
+    from schemathesis import Case, CheckContext, Response
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "openapi.json"
 REGENERATE = (
@@ -27,17 +31,17 @@ EXAMPLES = 6
 
 
 @pytest.fixture(scope="module")
-def box():
+def box() -> Sandbox:
     return shared_sandbox()
 
 
-def test_served_document_is_the_one_in_docs(box):
+def test_served_document_is_the_one_in_docs(box: Sandbox) -> None:
     served = requests.get(box.url + "/openapi.json", timeout=10).json()
     assert served == json.loads(DOC.read_text()), f"regenerate it: {REGENERATE}"
     assert served["openapi"] == "3.1.0"
 
 
-def test_every_route_is_documented():
+def test_every_route_is_documented() -> None:
     from prominence_spec.server.app import create_app
 
     class Box:  # just enough of a Sandbox for the app to build its routes
@@ -50,11 +54,12 @@ def test_every_route_is_documented():
         path = path.replace("{job_id}", "{id}").replace("{wf_id}", "{id}")
         path = path.replace("{obj}", "{object}")
         assert path in documented, path
+        assert rule.methods is not None, path
         for method in rule.methods - {"HEAD", "OPTIONS"}:
             assert method.lower() in documented[path], (method, path)
 
 
-def production_faithful_5xx(ctx, response, case):
+def production_faithful_5xx(ctx: CheckContext, response: Response, case: Case[Any]) -> None:
     """A 5xx is one the production server gives too: it names the reason, and the
     reason is not a sandbox error."""
     if response.status_code >= 500:
@@ -73,7 +78,7 @@ CHECKS = [
 
 
 @pytest.mark.slow
-def test_schemathesis_finds_nothing_undocumented(box):
+def test_schemathesis_finds_nothing_undocumented(box: Sandbox) -> None:
     raw = json.loads(DOC.read_text())
     schema = schemathesis.openapi.from_dict(raw)
     for job in range(3):
@@ -86,7 +91,7 @@ def test_schemathesis_finds_nothing_undocumented(box):
         @given(case=operation.as_strategy())
         @settings(max_examples=EXAMPLES, deadline=None, database=None, derandomize=True,
                   suppress_health_check=list(HealthCheck))  # fmt: skip
-        def run(case):
+        def run(case: Case[Any]) -> None:
             case.call_and_validate(base_url=box.origin, session=session,
                                    headers=box.headers(), checks=CHECKS)  # fmt: skip
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from sandbox_support import make_job, start_sandbox
+from sandbox_support import Sandbox, make_job, start_sandbox
 
 
 @pytest.mark.slow
@@ -21,7 +21,7 @@ def test_latency_delays_every_post(tmp_path: Path) -> None:
             assert time.monotonic() - start >= 0.2
 
 
-def _startup_lines(box) -> list[str]:
+def _startup_lines(box: Sandbox) -> list[str]:
     return box.log.read_text(errors="replace").splitlines()
 
 

@@ -15,11 +15,12 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 import requests
 
-from sandbox_support import make_job, shared_sandbox
+from sandbox_support import Sandbox, make_job, shared_sandbox
 
 #: The folder jobs of the shared host sandbox may name local artifacts from.
 ARTIFACTS = Path(tempfile.mkdtemp(prefix="promspec-artifacts-"))
@@ -29,7 +30,7 @@ HOST_ARGS = ("--walltime-minute", "0.5", "--kill-grace", "0.2", "--max-jobs", "6
 
 
 @pytest.fixture(scope="module")
-def box():
+def box() -> Sandbox:
     return shared_sandbox("host", HOST_ARGS)
 
 
@@ -45,12 +46,12 @@ def _alive(pid: int) -> bool:
     return Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"
 
 
-def _run(box, job, **kw):
+def _run(box: Sandbox, job: dict[str, Any], **kw: Any) -> tuple[int, dict[str, Any]]:
     job_id = box.submit(job)
     return job_id, box.wait_job(job_id, **kw)
 
 
-def test_environment_of_a_task(box):
+def test_environment_of_a_task(box: Sandbox) -> None:
     cmd = ("echo cpus=$PROMINENCE_CPUS mem=$PROMINENCE_MEMORY id=$PROMINENCE_JOB_ID "
            "url=$PROMINENCE_URL home=$HOME n=$NUM wf=${PROMINENCE_WORKFLOW_ID:-none} "
            "pwd=$(pwd); echo $$HOME")  # fmt: skip
@@ -67,15 +68,17 @@ def test_environment_of_a_task(box):
     assert second == fields["home"]  # "$$" became "$" in the job-id pass
 
 
-def test_job_token_works_against_the_sandbox(box):
+def test_job_token_works_against_the_sandbox(box: Sandbox) -> None:
     job_id, done = _run(box, make_job('printf %s "$PROMINENCE_TOKEN"'))
     token = box.get(f"/jobs/{job_id}/stdout").text
     assert box.get(f"/jobs/{job_id}", token=token).json()[0]["id"] == job_id
 
 
-def test_inputs_are_written_inside_the_job_folder(box):
+def test_inputs_are_written_inside_the_job_folder(box: Sandbox) -> None:
     names = ["../../../escape-a", "/tmp/escape-b", "a/../../escape-c", "run.sh"]
-    inputs = [{"filename": n, "content": _b64(f"content of {n}\n")} for n in names]
+    inputs: list[dict[str, Any]] = [
+        {"filename": n, "content": _b64(f"content of {n}\n")} for n in names
+    ]
     inputs[-1].update(content=_b64("#!/bin/sh\necho ran\n"), executable=True)
     job_id, done = _run(box, make_job("ls; ./run.sh", inputs=inputs))
     assert done["status"] == "completed", done
@@ -88,7 +91,7 @@ def test_inputs_are_written_inside_the_job_folder(box):
     assert done["inputs"] == inputs  # echoed back with content
 
 
-def test_input_names_the_server_cannot_write(box):
+def test_input_names_the_server_cannot_write(box: Sandbox) -> None:
     for name in (".", "..", "dir/", "x" * 300):
         r = box.post("/jobs", json=make_job("true", inputs=[{"filename": name, "content": ""}]))
         assert (r.status_code, r.json()) == (400, {"error": "Unable to write input file to disk"})
@@ -103,7 +106,7 @@ def _tarball(path: Path, members: dict[str, bytes]) -> Path:
     return path
 
 
-def test_local_artifact_is_unpacked(box):
+def test_local_artifact_is_unpacked(box: Sandbox) -> None:
     art = _tarball(ARTIFACTS / "bundle.tar.gz", {"bundle/data.txt": b"42\n"})
     job_id, done = _run(box, make_job("cat bundle/data.txt", artifacts=[{"url": str(art)}]))
     assert done["status"] == "completed", done
@@ -113,21 +116,21 @@ def test_local_artifact_is_unpacked(box):
     assert done["status"] == "completed"
 
 
-def test_hostile_artifact_does_not_escape(box):
+def test_hostile_artifact_does_not_escape(box: Sandbox) -> None:
     art = _tarball(ARTIFACTS / "evil.tgz", {"../../../../tmp/promspec-evil": b"x"})
     _, done = _run(box, make_job("true", artifacts=[{"url": str(art)}]))
     assert (done["status"], done["statusReason"]) == ("failed", "Artifact uncompress failed")
     assert not Path("/tmp/promspec-evil").exists()
 
 
-def test_loopback_and_remote_artifacts(box, tmp_path):
+def test_loopback_and_remote_artifacts(box: Sandbox, tmp_path: Path) -> None:
     (tmp_path / "served.txt").write_text("served\n")
 
     class Quiet(http.server.SimpleHTTPRequestHandler):
-        def __init__(self, *a, **kw):
+        def __init__(self, *a: Any, **kw: Any) -> None:
             super().__init__(*a, directory=str(tmp_path), **kw)
 
-        def log_message(self, *args):
+        def log_message(self, *args: Any) -> None:
             pass
 
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Quiet)
@@ -144,7 +147,7 @@ def test_loopback_and_remote_artifacts(box, tmp_path):
     assert (done["status"], done["statusReason"]) == ("failed", "Artifact download failed")
 
 
-def test_outputs_are_downloadable(box):
+def test_outputs_are_downloadable(box: Sandbox) -> None:
     cmd = "echo one > one.txt; mkdir -p res/sub; echo two > res/sub/two.txt"
     _, done = _run(box, make_job(cmd, outputFiles=["one.txt"], outputDirs=["res"]))
     assert done["status"] == "completed", done
@@ -155,13 +158,15 @@ def test_outputs_are_downloadable(box):
     assert folder["url"].split("?")[0].endswith("/res.tgz")
     data = requests.get(folder["url"], timeout=10).content
     with tarfile.open(fileobj=io.BytesIO(data)) as tar:
-        assert tar.extractfile("res/sub/two.txt").read() == b"two\n"
+        member = tar.extractfile("res/sub/two.txt")
+        assert member is not None
+        assert member.read() == b"two\n"
     assert (
         requests.get(out["url"].replace("signature=", "signature=0"), timeout=10).status_code == 403
     )
 
 
-def test_missing_or_escaping_output_fails_the_stageout(box):
+def test_missing_or_escaping_output_fails_the_stageout(box: Sandbox) -> None:
     for name in ("missing.txt", "../../secret", "/etc/passwd", "link.txt"):
         _, done = _run(box, make_job("ln -s /etc/passwd link.txt", outputFiles=[name]))
         assert done["status"] == "failed", name
@@ -169,7 +174,7 @@ def test_missing_or_escaping_output_fails_the_stageout(box):
         assert done["outputFiles"] == [{"name": name, "url": ""}]
 
 
-def test_walltime_kills_the_process_group(box):
+def test_walltime_kills_the_process_group(box: Sandbox) -> None:
     cmd = "sleep 30 & echo $! > bg.pid; cat bg.pid; sleep 30"
     started = time.monotonic()
     job_id, done = _run(box, make_job(cmd, resources={"cpus": 1, "memory": 1, "disk": 10,
@@ -179,7 +184,7 @@ def test_walltime_kills_the_process_group(box):
     assert not _alive(int(box.get(f"/jobs/{job_id}/stdout").text))
 
 
-def test_failures_retries_and_task_policies(box):
+def test_failures_retries_and_task_policies(box: Sandbox) -> None:
     _, done = _run(box, make_job("echo x; exit 3", policies={"maximumRetries": 2,
                                                              "maximumTaskRetries": 1}))  # fmt: skip
     assert (done["status"], done["statusReason"]) == ("failed", "Unable to execute task(s)")
@@ -197,20 +202,20 @@ def test_failures_retries_and_task_policies(box):
     assert done["execution"]["tasks"][0]["exitCode"] == 1
 
 
-def test_memory_use_is_measured(box):
+def test_memory_use_is_measured(box: Sandbox) -> None:
     cmd = f"{sys.executable} -c 'x = bytearray(60 << 20); import time; time.sleep(0.4)'"
     _, done = _run(box, make_job(cmd))
     assert done["execution"]["tasks"][0]["maxResidentSetSizeKB"] > 60 * 1024
     assert done["execution"]["maxMemoryUsageKB"] > 60 * 1024
 
 
-def test_task_without_cmd_fails_clearly(box):
+def test_task_without_cmd_fails_clearly(box: Sandbox) -> None:
     _, done = _run(box, make_job())
     assert done["status"] == "failed"
     assert "no cmd" in done["statusReason"]
 
 
-def test_tasks_in_order_with_a_sidecar(box):
+def test_tasks_in_order_with_a_sidecar(box: Sandbox) -> None:
     job = make_job("sleep 0.3; wc -l < side.log > n.txt; cat side.pid", outputFiles=["n.txt"])
     side = {
         "image": "busybox",
@@ -230,7 +235,7 @@ def test_tasks_in_order_with_a_sidecar(box):
     assert not _alive(int(pid_line))
 
 
-def test_stdout_while_running_and_delete_kills(box):
+def test_stdout_while_running_and_delete_kills(box: Sandbox) -> None:
     job_id = box.submit(make_job("echo first; echo $$$$ > me.pid; cat me.pid; sleep 30"))
     deadline = time.monotonic() + 10
     text = ""

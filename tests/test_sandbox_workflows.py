@@ -4,40 +4,43 @@ expanded and substituted as the server and its worker do (job-spec reference 4.5
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 import pytest
 import requests
 from test_sandbox_run import HOST_ARGS
 
-from sandbox_support import make_job, shared_sandbox
+from sandbox_support import Sandbox, make_job, shared_sandbox
 
 
 @pytest.fixture(scope="module")
-def box():
+def box() -> Sandbox:
     return shared_sandbox("host", HOST_ARGS)
 
 
-def _job(name, cmd, **over):
+def _job(name: str, cmd: str, **over: Any) -> dict[str, Any]:
     return dict(make_job(cmd, **over), name=name)
 
 
-def _wf(jobs, **over):
+def _wf(jobs: list[dict[str, Any]], **over: Any) -> dict[str, Any]:
     return {"name": f"wf-{uuid.uuid4().hex[:8]}", "jobs": jobs, **over}
 
 
-def _submit(box, wf):
+def _submit(box: Sandbox, wf: dict[str, Any]) -> int:
     r = box.post("/workflows", json=wf)
     assert r.status_code == 201, r.text
-    return r.json()["id"]
+    wf_id: int = r.json()["id"]
+    return wf_id
 
 
-def _jobs_of(box, wf_id):
+def _jobs_of(box: Sandbox, wf_id: int) -> dict[str, dict[str, Any]]:
     r = box.get("/jobs", params={"workflow": "true", "id": wf_id, "all": "1", "detail": "1"})
     return {j["name"].split("/", 1)[1]: j for j in r.json()}
 
 
-def test_dag_runs_children_after_parents(box):
+def test_dag_runs_children_after_parents(box: Sandbox) -> None:
     wf = _wf(
         [_job("a", "echo a"), _job("b", "echo b"), _job("c", "echo c"), _job("d", "echo d")],
         dependencies={"a": ["b", "c"], "b": ["d"], "c": ["d"]},
@@ -57,7 +60,7 @@ def test_dag_runs_children_after_parents(box):
     assert done["name"] == wf["name"] and done["jobs"] == wf["jobs"]  # as submitted
 
 
-def test_workflow_jobs_see_the_workflow_id(box):
+def test_workflow_jobs_see_the_workflow_id(box: Sandbox) -> None:
     wf_id = _submit(box, _wf([_job("a", "echo $PROMINENCE_WORKFLOW_ID $$$$HOME")]))
     box.wait_workflow(wf_id)
     assert box.get(f"/workflows/{wf_id}/a/stdout").text.split()[0] == str(wf_id)
@@ -65,7 +68,7 @@ def test_workflow_jobs_see_the_workflow_id(box):
     assert box.get(f"/workflows/{wf_id}/a/stdout").text.split()[1].startswith("/")
 
 
-def test_failed_parent_stops_its_descendants(box):
+def test_failed_parent_stops_its_descendants(box: Sandbox) -> None:
     wf = _wf(
         [_job("a", "exit 1"), _job("b", "echo b"), _job("c", "echo c")], dependencies={"a": ["b"]}
     )
@@ -78,7 +81,7 @@ def test_failed_parent_stops_its_descendants(box):
     assert (r.status_code, r.json()) == (400, {"error": "stdout does not exist"})
 
 
-def test_workflow_retries_make_new_jobs(box):
+def test_workflow_retries_make_new_jobs(box: Sandbox) -> None:
     wf_id = _submit(box, _wf([_job("a", "exit 2")], policies={"maximumRetries": 2}))
     done = box.wait_workflow(wf_id)
     assert done["status"] == "failed"
@@ -86,7 +89,7 @@ def test_workflow_retries_make_new_jobs(box):
     assert [j["status"] for j in r.json()] == ["failed"] * 3
 
 
-def test_rerun_runs_only_what_failed(box, tmp_path):
+def test_rerun_runs_only_what_failed(box: Sandbox, tmp_path: Path) -> None:
     flag = tmp_path / "flag"
     wf = _wf([_job("a", "echo a"), _job("b", f"test -f {flag}")], dependencies={"a": ["b"]})
     wf_id = _submit(box, wf)
@@ -101,7 +104,7 @@ def test_rerun_runs_only_what_failed(box, tmp_path):
     assert box.get(f"/workflows/{new_id}/a/stdout").text == "a\n"
 
 
-def test_rerun_refused_while_running_or_for_others(box):
+def test_rerun_refused_while_running_or_for_others(box: Sandbox) -> None:
     wf_id = _submit(box, _wf([_job("a", "sleep 30")]))
     box.wait_workflow(wf_id, ["running"])
     message = {"error": "Unable to find re-run workflow as the original workflow is not in "
@@ -121,7 +124,7 @@ def test_rerun_refused_while_running_or_for_others(box):
     }
 
 
-def test_sweep_factory_instances(box):
+def test_sweep_factory_instances(box: Sandbox) -> None:
     job = _job("scan", "echo x=$x y=${y} p=$PROMINENCE_PARAMETER_x > out_${x}.txt; cat out_$x.txt",
                outputFiles=["out_$x.txt"])  # fmt: skip
     factory = {"type": "parameterSweep", "name": "f", "jobs": ["scan"], "parameters": [
@@ -140,7 +143,7 @@ def test_sweep_factory_instances(box):
     assert jobs["scan/0"]["tasks"] == job["tasks"]  # as submitted, unsubstituted
 
 
-def test_two_parameter_output_name_is_found_as_the_worker_looks(box):
+def test_two_parameter_output_name_is_found_as_the_worker_looks(box: Sandbox) -> None:
     job = _job("j", "touch out-$a-$b.txt", outputFiles=["out-$a-$b.txt"])
     factory = {
         "type": "zip",
@@ -156,7 +159,7 @@ def test_two_parameter_output_name_is_found_as_the_worker_looks(box):
     assert inst["outputFiles"][0]["name"] == "out-1-q.txt"  # the backend's full substitution
 
 
-def test_repeat_factory(box):
+def test_repeat_factory(box: Sandbox) -> None:
     factory = {"type": "repeat", "name": "r", "jobs": ["j"], "number": 3}
     wf_id = _submit(box, _wf([_job("j", "echo $PROMINENCE_JOB_ID")], factories=[factory]))
     done = box.wait_workflow(wf_id)
@@ -164,7 +167,7 @@ def test_repeat_factory(box):
     assert {j["parameters"].__len__() for j in _jobs_of(box, wf_id).values()} == {0}
 
 
-def _downloads(jobs):
+def _downloads(jobs: Iterable[dict[str, Any]]) -> dict[str, str]:
     out = {}
     for job in jobs:
         assert job["status"] == "completed", job
@@ -173,7 +176,7 @@ def _downloads(jobs):
     return out
 
 
-def test_factory_instances_and_plain_jobs_leave_the_same_outputs(box):
+def test_factory_instances_and_plain_jobs_leave_the_same_outputs(box: Sandbox) -> None:
     cmd = "echo mass=$mass energy=${energy} > scan_$energy.txt"
     template = _job("scan", cmd, outputFiles=["scan_${energy}.txt"])
     factory = {
@@ -200,12 +203,15 @@ def test_factory_instances_and_plain_jobs_leave_the_same_outputs(box):
     )
 
 
-def test_workflow_list_parameters(box):
+def test_workflow_list_parameters(box: Sandbox) -> None:
     tag = uuid.uuid4().hex
     wf = _wf([_job("a", "true")], labels={"t": tag})
     wf_id = _submit(box, wf)
     box.wait_workflow(wf_id)
-    ids = lambda **p: [w["id"] for w in box.get("/workflows", params=p).json()]  # noqa: E731
+
+    def ids(**p: str) -> list[int]:
+        return [w["id"] for w in box.get("/workflows", params=p).json()]
+
     assert wf_id not in ids(constraint=f"t={tag}")  # finished: not active
     assert ids(all="1", constraint=f"t={tag}") == [wf_id]
     assert ids(completed="true", num="-1", name=wf["name"]) == [wf_id]
@@ -227,13 +233,13 @@ def test_workflow_list_parameters(box):
     assert (r.status_code, r.json()) == (400, {"error": "Workflow is no longer in the queue"})
 
 
-def test_cycle_fails_the_workflow(box):
+def test_cycle_fails_the_workflow(box: Sandbox) -> None:
     wf = _wf([_job("a", "true"), _job("b", "true")], dependencies={"a": ["b"], "b": ["a"]})
     wf_id = _submit(box, wf)
     assert box.wait_workflow(wf_id)["status"] == "failed"
 
 
-def test_workflow_leave_in_queue(box, tmp_path: Path):
+def test_workflow_leave_in_queue(box: Sandbox, tmp_path: Path) -> None:
     wf_id = _submit(box, _wf([_job("a", "true")], policies={"leaveInQueue": True}))
     box.wait_workflow(wf_id)
     assert wf_id in [w["id"] for w in box.get("/workflows").json()]
@@ -298,7 +304,7 @@ def _render(spec: Path, mode: str) -> object:
     return json.loads(done.stdout)
 
 
-def _all_downloads(jobs) -> list[tuple[str, str]]:
+def _all_downloads(jobs: Iterable[dict[str, Any]]) -> list[tuple[str, str]]:
     found = []
     for job in jobs:
         assert job["status"] == "completed", job
@@ -308,7 +314,9 @@ def _all_downloads(jobs) -> list[tuple[str, str]]:
 
 @pytest.mark.slow
 @pytest.mark.parametrize("text", FACTORY_SPECS.values(), ids=list(FACTORY_SPECS))
-def test_factory_and_jobs_mode_of_one_spec_leave_the_same_outputs(box, tmp_path, text):
+def test_factory_and_jobs_mode_of_one_spec_leave_the_same_outputs(
+    box: Sandbox, tmp_path: Path, text: str
+) -> None:
     spec = tmp_path / "spec.yaml"
     spec.write_text(text)
     workflow = _render(spec, "factory")

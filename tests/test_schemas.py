@@ -25,7 +25,8 @@ REGISTRY: Registry = Registry().with_resources(
 _types = Draft202012Validator.TYPE_CHECKER.redefine(
     "integer", lambda _c, x: isinstance(x, int) and not isinstance(x, bool)
 )
-Strict = validators.extend(Draft202012Validator, type_checker=_types)
+_extend: Any = validators.extend  # untyped in jsonschema's stubs (as in the package)
+Strict = _extend(Draft202012Validator, type_checker=_types)
 
 NAME_RE = (
     "^(?:[a-zA-Z0-9_\\-\\/.\\t\\n\\v\\f\\r\\x1C-\\x1F \\x85\\xA0\\u1680\\u2000-\\u200A"
@@ -41,32 +42,34 @@ def resolve(ref: str, here: dict[str, Any]) -> Any:
     return node
 
 
-def job(res: dict[str, Any] | None = None, task: dict[str, Any] | None = None, **top: Any):
+def job(
+    res: dict[str, Any] | None = None, task: dict[str, Any] | None = None, **top: Any
+) -> dict[str, Any]:
     resources = merged({"cpus": 1, "memory": 1, "disk": 10, "nodes": 1}, res)
     task = merged({"image": "eoscprominence/testpi", "runtime": "singularity"}, task)
     return merged({"resources": resources, "tasks": [task]}, top)
 
 
-def pol(**p: Any):
+def pol(**p: Any) -> dict[str, Any]:
     return job(policies=p)
 
 
-def wf(jobx: dict[str, Any] | None = None, **top: Any):
+def wf(jobx: dict[str, Any] | None = None, **top: Any) -> dict[str, Any]:
     return merged({"name": "wf", "jobs": [job(**{"name": "a", **(jobx or {})})]}, top)
 
 
-def fac(**f: Any):
+def fac(**f: Any) -> dict[str, Any]:
     return wf(factories=[{"name": "f", "jobs": ["a"], **f}])
 
 
-def sweep(*params: dict[str, Any]):
+def sweep(*params: dict[str, Any]) -> dict[str, Any]:
     return fac(type="parameterSweep", parameters=list(params))
 
 
 P = {"name": "x", "start": 1, "end": 3, "step": 1}
 
 
-def zipf(*values: Any):
+def zipf(*values: Any) -> dict[str, Any]:
     return fac(type="zip", parameters=[{"name": "x", "values": list(values)}])
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -80,28 +81,28 @@ def templated(node: Any) -> bool:
 # -- the file -------------------------------------------------------------------------------
 
 
-def test_committed_file_is_up_to_date():
+def test_committed_file_is_up_to_date() -> None:
     assert SPEC_FILE.read_text(encoding="utf-8") == json.dumps(SCHEMA, indent=2) + "\n", (
         "regenerate: python -m prominence_spec.validation.editor_schema > schemas/spec.schema.json"
     )
 
 
-def test_output_is_deterministic():
+def test_output_is_deterministic() -> None:
     assert render() == render() == json.dumps(build_spec_schema(), indent=2) + "\n"
 
 
-def test_is_bundled_as_a_schema_name():
+def test_is_bundled_as_a_schema_name() -> None:
     assert "spec" in schemas.SCHEMA_NAMES
     assert json.loads(schemas.schema_text("spec")) == SCHEMA
 
 
-def test_is_a_valid_2020_12_schema():
+def test_is_a_valid_2020_12_schema() -> None:
     Draft202012Validator.check_schema(SCHEMA, format_checker=FORMAT_CHECKER)
     assert SCHEMA["$schema"] == "https://json-schema.org/draft/2020-12/schema"
     assert "$id" not in SCHEMA
 
 
-def test_refs_are_internal_and_resolve():
+def test_refs_are_internal_and_resolve() -> None:
     refs = {
         node["$ref"]
         for _, node in walk(SCHEMA)
@@ -113,7 +114,7 @@ def test_refs_are_internal_and_resolve():
         assert ref.removeprefix("#/$defs/") in SCHEMA["$defs"], ref
 
 
-def test_refs_have_no_clashing_siblings():
+def test_refs_have_no_clashing_siblings() -> None:
     """Editors merge a $ref's target into the referring schema, some letting the target's
     keys win and others the siblings: a sibling may only add keys the target lacks (or
     repeat annotations, where either wins harmlessly)."""
@@ -124,30 +125,30 @@ def test_refs_have_no_clashing_siblings():
             assert clashes <= {"title", "description"}, f"{path}: {clashes}"
 
 
-def test_every_def_is_used():
+def test_every_def_is_used() -> None:
     text = json.dumps(SCHEMA)
     for name in SCHEMA["$defs"]:
         assert f'"#/$defs/{name}"' in text, name
 
 
-def test_defs_are_sorted():
+def test_defs_are_sorted() -> None:
     assert list(SCHEMA["$defs"]) == sorted(SCHEMA["$defs"])
 
 
-def test_promspec_internal_keywords_are_dropped():
+def test_promspec_internal_keywords_are_dropped() -> None:
     keys = {k for _, node in walk(SCHEMA) if isinstance(node, dict) for k in node}
     assert not keys & {"x-code", "x-hint"}
     assert "errorMessage" in keys
 
 
-def test_jinja_def():
+def test_jinja_def() -> None:
     jinja = SCHEMA["$defs"]["jinja"]
     assert jinja["type"] == "string" and jinja["pattern"] == "\\{\\{|\\{%"
     # editors show the first description among matching schemas: it must be the field's
     assert "description" not in jinja and "title" not in jinja
 
 
-def test_wrappers_keep_hover_help():
+def test_wrappers_keep_hover_help() -> None:
     wrappers = 0
     for path, node in walk(SCHEMA):
         if isinstance(node, dict) and node.get("anyOf", [None])[-1] == {"$ref": JINJA_REF}:
@@ -160,7 +161,7 @@ def test_wrappers_keep_hover_help():
     assert wrappers > 50
 
 
-def test_every_setting_is_described():
+def test_every_setting_is_described() -> None:
     names = [
         "settings",
         "settingsWorkflow",
@@ -186,7 +187,7 @@ def test_every_setting_is_described():
     }
 
 
-def test_settings_match_the_spec_reader():
+def test_settings_match_the_spec_reader() -> None:
     from prominence_spec.spec import settings as spec
 
     assert tuple(SCHEMA["$defs"]["settings"]["properties"]) == spec.SETTINGS_KEYS
@@ -198,13 +199,13 @@ def test_settings_match_the_spec_reader():
     )
 
 
-def test_plain_parts_keep_required():
+def test_plain_parts_keep_required() -> None:
     assert SCHEMA["$defs"]["jobSpec"]["required"] == ["resources", "tasks"]
     assert SCHEMA["$defs"]["workflowSpec"]["required"] == ["jobs"]
     assert SCHEMA["$defs"]["job"]["required"] == ["resources", "tasks"]
 
 
-def test_compiles_with_jsonschema_rs():
+def test_compiles_with_jsonschema_rs() -> None:
     jsonschema_rs = pytest.importorskip("jsonschema_rs")
     compiled = jsonschema_rs.validator_for(SCHEMA)
     for path in EXAMPLES:
@@ -219,7 +220,7 @@ def _check(schema: dict[str, Any], doc: Any) -> bool:
     return Draft202012Validator(root, registry=Registry()).is_valid(doc)
 
 
-def test_widen_values_items_and_keys():
+def test_widen_values_items_and_keys() -> None:
     obj = {
         "type": "object",
         "additionalProperties": False,
@@ -235,7 +236,7 @@ def test_widen_values_items_and_keys():
     assert widen(obj)["properties"]["n"]["description"] == "N."
 
 
-def test_widen_never_lets_jinja_satisfy_a_condition_or_a_negation():
+def test_widen_never_lets_jinja_satisfy_a_condition_or_a_negation() -> None:
     rule = {
         "type": "object",
         "if": {"required": ["r"], "properties": {"r": {"const": "u"}}},
@@ -248,7 +249,7 @@ def test_widen_never_lets_jinja_satisfy_a_condition_or_a_negation():
     assert not _check(rule, {"k": "bad"})
 
 
-def test_widen_loosens_one_of_without_touching_any_of():
+def test_widen_loosens_one_of_without_touching_any_of() -> None:
     node = {
         "anyOf": [{"type": "object"}],
         "oneOf": [{"properties": {"a": {"const": 1}}}, {"properties": {"a": {"const": 2}}}],
@@ -258,7 +259,7 @@ def test_widen_loosens_one_of_without_touching_any_of():
     assert _check(node, {"a": "{{ a }}"})
 
 
-def test_widen_refuses_unknown_keywords():
+def test_widen_refuses_unknown_keywords() -> None:
     with pytest.raises(UnsupportedSchemaError, match="dependencies"):
         widen({"dependencies": {"a": ["b"]}})
 
@@ -266,7 +267,7 @@ def test_widen_refuses_unknown_keywords():
 # -- documents ------------------------------------------------------------------------------
 
 
-def test_there_are_examples():
+def test_there_are_examples() -> None:
     names = {p.name for p in EXAMPLES}
     assert {
         "calculate-pi.yaml",
@@ -280,7 +281,7 @@ def test_there_are_examples():
 
 @pytest.mark.parametrize("make", VALIDATORS)
 @pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: f"{p.parent.name}/{p.name}")
-def test_examples_validate(make, path):
+def test_examples_validate(make: Callable[[], Any], path: Path) -> None:
     errors = [e.message for e in make().iter_errors(load(path))]
     assert errors == []
 
@@ -423,23 +424,23 @@ BAD = {
 
 @pytest.mark.parametrize("make", VALIDATORS)
 @pytest.mark.parametrize("doc", GOOD.values(), ids=GOOD.keys())
-def test_good_specs(make, doc):
+def test_good_specs(make: Callable[[], Any], doc: dict[str, Any]) -> None:
     assert [e.message for e in make().iter_errors(doc)] == []
 
 
 @pytest.mark.parametrize("make", VALIDATORS)
 @pytest.mark.parametrize("doc", BAD.values(), ids=BAD.keys())
-def test_bad_specs(make, doc):
+def test_bad_specs(make: Callable[[], Any], doc: dict[str, Any]) -> None:
     assert not make().is_valid(doc)
 
 
-def test_editor_and_promspec_differ_on_whole_floats():
+def test_editor_and_promspec_differ_on_whole_floats() -> None:
     doc = {"resources": {**R, "cpus": 2.0}, "tasks": T}
     assert editor_validator().is_valid(doc)
     assert not promspec_validator().is_valid(doc)
 
 
-def test_plain_bodies_still_validate():
+def test_plain_bodies_still_validate() -> None:
     doc = load(ROOT / "specs" / "calculate-pi.yaml")
     assert "promspec" not in doc
     assert promspec_validator().is_valid(doc)
@@ -453,7 +454,7 @@ def _compat_documents() -> list[Any]:
 
 
 @pytest.mark.slow
-def test_plain_bodies_are_judged_like_the_api_schemas():
+def test_plain_bodies_are_judged_like_the_api_schemas() -> None:
     """Without Jinja or settings, spec = job or workflow (same verdict on every compat case)."""
     spec = promspec_validator()
     job, workflow = schemas.validator("job"), schemas.validator("workflow")

@@ -4,6 +4,7 @@ that the spec never uses or that its sweep overrides (issue 10)."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from prominence_spec.diagnostics import Diagnostic
 from prominence_spec.loading.loader import load
@@ -28,7 +29,7 @@ tasks:
 """
 
 
-def diagnostics(path: Path, values: dict, origins: dict[str, str]) -> list[Diagnostic]:
+def diagnostics(path: Path, values: dict[str, Any], origins: dict[str, str]) -> list[Diagnostic]:
     [document] = load(path).documents
     run, problems = open_templated(document, values=values, origins=origins)
     assert run is not None, problems
@@ -36,14 +37,14 @@ def diagnostics(path: Path, values: dict, origins: dict[str, str]) -> list[Diagn
     return run.diagnostics()
 
 
-def test_a_value_from_the_params_says_where_it_was_defined(repo) -> None:
+def test_a_value_from_the_params_says_where_it_was_defined(repo: Path) -> None:
     path = write(repo, SPEC)
     [error] = [d for d in diagnostics(path, {}, {}) if d.is_error]
     assert error.code == "PS204" and (error.line, error.column) == (8, 19)
     assert "(value 2.0 from promspec.params.cpus at 3:11)" in error.message
 
 
-def test_a_value_from_set_or_a_values_file_says_so(repo) -> None:
+def test_a_value_from_set_or_a_values_file_says_so(repo: Path) -> None:
     path = write(repo, SPEC)
     [error] = [d for d in diagnostics(path, {"cpus": 2.5}, {"cpus": "--set cpus"}) if d.is_error]
     assert "(value 2.5 from --set cpus)" in error.message
@@ -52,7 +53,7 @@ def test_a_value_from_set_or_a_values_file_says_so(repo) -> None:
     assert "(value 0 from --values v.yaml)" in error.message
 
 
-def test_an_unused_name_is_a_warning_with_did_you_mean(repo) -> None:
+def test_an_unused_name_is_a_warning_with_did_you_mean(repo: Path) -> None:
     path = write(repo, SPEC.replace("cpus: 2.0", "cpus: 2"))
     found = diagnostics(path, {"imagee": "foo"}, {"imagee": "--set imagee"})
     [warning] = found
@@ -62,14 +63,14 @@ def test_an_unused_name_is_a_warning_with_did_you_mean(repo) -> None:
     assert warning.path == str(path)
 
 
-def test_a_name_the_sweep_sets_says_the_sweep_wins(repo) -> None:
+def test_a_name_the_sweep_sets_says_the_sweep_wins(repo: Path) -> None:
     path = write(repo, SPEC.replace("cpus: 2.0", "cpus: 2"))
     [warning] = diagnostics(path, {"frame": 9}, {"frame": "--values v.yaml"})
     assert warning.code == "PS612"
     assert "frame, which is also a sweep parameter: the sweep's value wins" in warning.message
 
 
-def test_names_used_only_by_workflow_settings_or_where_are_used(repo) -> None:
+def test_names_used_only_by_workflow_settings_or_where_are_used(repo: Path) -> None:
     text = (
         SPEC.replace("cpus: 2.0", "cpus: 2").replace(
             "    frame: [1, 2, 3]\n", "    frame: [1, 2, 3]\n    where: frame > low\n"
@@ -82,7 +83,7 @@ def test_names_used_only_by_workflow_settings_or_where_are_used(repo) -> None:
     assert [d for d in found if d.code == "PS612"] == []
 
 
-def test_a_value_from_a_values_file_says_where_in_it(repo) -> None:
+def test_a_value_from_a_values_file_says_where_in_it(repo: Path) -> None:
     path = write(repo, SPEC.replace("cpus: 2.0", "cpus: 1"))
     values = write(repo, "# study values\nimagee: centos\ncpus: 2.0\n", "v.yaml")
     for command in ("validate", "render"):
@@ -103,7 +104,7 @@ tasks: [{image: busybox, runtime: singularity}]
 """
 
 
-def test_a_value_inside_a_mapping_is_credited_to_what_set_it(repo) -> None:
+def test_a_value_inside_a_mapping_is_credited_to_what_set_it(repo: Path) -> None:
     path = write(repo, NESTED)
     values = write(repo, "res:\n  memory: 2.5\n", "v.yaml")
     proc = promspec("validate", str(path), "--values", str(values), cwd=repo)

@@ -105,7 +105,9 @@ def test_count_with_where_is_the_count_with_exclude(repo: Path) -> None:
         ),
     ],
 )
-def test_a_where_that_fails_everywhere_is_reported_once(repo, expression, message, hint) -> None:
+def test_a_where_that_fails_everywhere_is_reported_once(
+    repo: Path, expression: str, message: str, hint: str | None
+) -> None:
     path = sweep_spec(repo, f'where: "{expression}"')
     assert where_problems(path) == [
         ("PS601" if "undefined" not in message else "PS602", message, hint, 6),
@@ -125,7 +127,9 @@ def test_a_where_that_fails_for_some_points_drops_them(repo: Path) -> None:
 
 
 # -- compiled once, one context -----------------------------------------------------------
-def test_where_is_compiled_once_with_one_context_for_every_point(repo, monkeypatch) -> None:
+def test_where_is_compiled_once_with_one_context_for_every_point(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Before, each point built a Jinja context of its own (over a copy of the globals),
     which cost ten times what the comparison does."""
     contexts: list[object] = []
@@ -153,7 +157,9 @@ def alarm_state() -> tuple[Any, tuple[float, float]]:
     return signal.getsignal(signal.SIGALRM), signal.getitimer(signal.ITIMER_REAL)
 
 
-def test_a_slow_where_is_stopped_at_the_time_limit(repo, monkeypatch) -> None:
+def test_a_slow_where_is_stopped_at_the_time_limit(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     quick = functools.partial(Templater, timeout=0.05)
     monkeypatch.setattr(prepare_module, "Templater", quick)
     before = alarm_state()

@@ -134,10 +134,17 @@ def _rate_column() -> Any:
 
     class Rate(ProgressColumn):
         def render(self, task: Any) -> Text:
-            speed = task.finished_speed or task.speed
+            speed = task.finished_speed or task.speed or _average(task)
             return Text(f"{speed:,.0f} points/s" if speed else "")
 
     return Rate()
+
+
+def _average(task: Any) -> float | None:
+    """Points a second since the pass began: rich's own estimate needs two samples, which
+    a pass drawn only at its start and its end (faster than REDRAW) never has."""
+    elapsed = task.elapsed
+    return task.completed / elapsed if task.completed and elapsed else None
 
 
 @contextmanager

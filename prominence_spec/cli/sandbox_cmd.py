@@ -8,7 +8,7 @@ from pathlib import Path
 
 import typer
 
-from prominence_spec.executor_names import Executor
+from prominence_spec.executor_names import Executor as Executor  # one definition (test_startup)
 
 app = typer.Typer(
     name="sandbox",

@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from prominence_spec.client.errors import ConfigError
-from prominence_spec.executor_names import EXECUTORS
+from prominence_spec.executor_names import EXECUTORS as EXECUTORS  # one definition (test_startup)
 
 #: The prefix of the temporary folder (the sandbox removes only folders named so).
 PREFIX = "promspec-local-"
