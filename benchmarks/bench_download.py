@@ -2,6 +2,7 @@
 
     python benchmarks/bench_download.py [--points 1000] [--size 100000] [--repeat 3]
                                         [--storage-latency 0 20 50] [-j 8] [--big 1000000000]
+                                        [--before SRC] [--no-big] [--json OUT]
 
 * ``--points`` jobs each write one ``--size``-byte file, run by a sandbox (host executor)
   on loopback. For each ``--storage-latency`` in turn the sandbox is restarted on the same
@@ -11,7 +12,9 @@
   its stdout and stderr from the API with the token; each answer written to a file, as a
   user's script would), and ``promspec download ID... -d DIR`` as a whole subprocess
   (start-up, the records, params.json, stdout.txt and stderr.txt of every point
-  included). Medians. Target: promspec at least 5 times faster.
+  included). Medians. Target: promspec at least 5 times faster. With ``--before SRC``
+  the promspec of another source tree runs in the same turns (before/after). The folders
+  are removed at the end of the run, not between turns (see ``_compare``).
 * Peak memory: ``promspec download`` of one job's ``--big``-byte file against the same
   command for one 100 kB file: the peak RSS of the subprocess (``wait4``), which must not
   grow with the file (target: under 1.5 times the small file's).
@@ -74,7 +77,7 @@ def baseline(box: Any, found: list[tuple[str, bool]], folder: Path) -> float:
     """A user's script: one ``requests.get`` after another, each answer written to a file."""
     import requests
 
-    folder.mkdir()
+    folder.mkdir(parents=True)
     headers = box.headers()
     start = time.perf_counter()
     for n, (url, api) in enumerate(found):
@@ -84,13 +87,17 @@ def baseline(box: Any, found: list[tuple[str, bool]], folder: Path) -> float:
     return time.perf_counter() - start
 
 
-def promspec(box: Any, ids: list[int], folder: Path, jobs: int = 8) -> tuple[float, int]:
-    """Wall seconds and peak RSS (kB) of `promspec download` as a whole subprocess."""
+def promspec(
+    box: Any, ids: list[int], folder: Path, jobs: int = 8, source: Path | None = None
+) -> tuple[float, int]:
+    """Wall seconds and peak RSS (kB) of `promspec download` as a whole subprocess; with
+    ``source``, the promspec of that source tree (another commit's, for before/after)."""
+    env = {**os.environ, "PYTHONPATH": str(source)} if source else None
     argv = [sys.executable, "-m", "prominence_spec", "download", *map(str, ids), "-d",
             str(folder), "-q", "-j", str(jobs), "--url", box.url,
             "--token-file", str(box.token_file)]  # fmt: skip
     start = time.perf_counter()
-    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
     _, status, usage = os.wait4(proc.pid, 0)
     elapsed = time.perf_counter() - start
     assert proc.stderr is not None
@@ -104,21 +111,50 @@ def promspec(box: Any, ids: list[int], folder: Path, jobs: int = 8) -> tuple[flo
 def _compare(
     box: Any, ids: list[int], found: list[tuple[str, bool]], args: Any, tmp: Path
 ) -> dict[str, Any]:
-    """The loop and promspec in turns, each into a fresh folder; medians."""
-    base, mine = [], []
+    """The loop and promspec (and ``--before``'s promspec) in turns, each into a fresh
+    folder; medians."""
+    base, mine, before = [], [], []
+    tmp = tmp / f"latency-{box._args[-1] if '--storage-latency' in box._args else 0}"
     for turn in range(args.repeat):
         base.append(baseline(box, found, tmp / f"base{turn}"))
         mine.append(promspec(box, ids, tmp / f"mine{turn}", args.jobs)[0])
-        shutil.rmtree(tmp / f"base{turn}")
-        shutil.rmtree(tmp / f"mine{turn}")
+        if args.before:
+            before.append(promspec(box, ids, tmp / f"old{turn}", args.jobs, args.before)[0])
+    # The folders are removed at the end of the run, not between turns: on this machine's
+    # ext4 a file created within a minute or so of many deletions costs far more system
+    # time (the inode allocator steps over recently deleted inodes: 38% of promspec's
+    # samples in `perf` when the folders were removed between turns), whoever creates it.
     b, m = statistics.median(base), statistics.median(mine)
     latency = box._args[-1] if "--storage-latency" in box._args else "0"
     print(f"storage latency {latency} ms, {args.points:,} points x {args.size:,} B "
           f"({len(found):,} URLs): promspec download -j {args.jobs} {m:.2f} s, "
           f"requests.get loop {b:.2f} s: {b / m:.1f}x faster (target >= 5x)",
           flush=True)  # fmt: skip
-    return {"promspec_s": m, "baseline_s": b, "ratio": b / m,
-            "runs": {"promspec": mine, "baseline": base}}  # fmt: skip
+    figures = {"promspec_s": m, "baseline_s": b, "ratio": b / m,
+               "runs": {"promspec": mine, "baseline": base}}  # fmt: skip
+    if before:
+        o = statistics.median(before)
+        print(f"  --before's promspec download {o:.2f} s: {b / o:.1f}x faster than the loop; "
+              f"this tree {o / m:.2f}x faster than --before", flush=True)  # fmt: skip
+        figures.update(before_s=o, before_ratio=b / o)
+        figures["runs"]["before"] = before
+    return figures
+
+
+def _memory(box: Any, args: Any, tmp: Path) -> dict[str, Any]:
+    """Peak RSS of promspec download for one ``--big``-byte file against one 100 kB file."""
+    small = make_jobs(box, 1, 100_000)
+    _, small_rss = promspec(box, small, tmp / "small")
+    print(f"making one job of a {args.big:,}-byte file ...", flush=True)
+    big = [box.submit(_job(f"head -c {args.big} /dev/zero > big.bin", "big", "big.bin"))]
+    box.wait_job(big[0], timeout=600)
+    seconds, big_rss = promspec(box, big, tmp / "big")
+    assert (tmp / "big" / f"{big[0]}-big" / "big.bin").stat().st_size == args.big
+    print(f"peak RSS: {big_rss / 1024:.0f} MB for a {args.big / 1e9:g} GB file "
+          f"({seconds:.1f} s), {small_rss / 1024:.0f} MB for a 100 kB file: "
+          f"{big_rss / small_rss:.2f}x (target < 1.5x)")  # fmt: skip
+    return {"big_rss_kb": big_rss, "small_rss_kb": small_rss,
+            "big_bytes": args.big, "big_s": seconds}  # fmt: skip
 
 
 def main() -> None:
@@ -137,6 +173,10 @@ def main() -> None:
     )
     parser.add_argument("--jobs", "-j", type=int, default=8, help="promspec's -j.")  # fmt: skip
     parser.add_argument("--json", type=Path, help="Also write the figures here.")
+    parser.add_argument("--before", type=Path, metavar="SRC",
+                        help="Also time the promspec of this source tree (e.g. `git archive "
+                             "main` unpacked), in the same turns: before/after.")  # fmt: skip
+    parser.add_argument("--no-big", action="store_true", help="Skip the peak-memory check.")
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="bench-download-"))
     figures: dict[str, Any] = {}
@@ -151,18 +191,8 @@ def main() -> None:
                 box = box.restart(["--storage-latency", str(latency)])
                 found = urls(box, ids)  # the port is new: so are the URLs
                 figures["download"][latency] = _compare(box, ids, found, args, tmp)
-            small = make_jobs(box, 1, 100_000)
-            _, small_rss = promspec(box, small, tmp / "small")
-            print(f"making one job of a {args.big:,}-byte file ...", flush=True)
-            big = [box.submit(_job(f"head -c {args.big} /dev/zero > big.bin", "big", "big.bin"))]
-            box.wait_job(big[0], timeout=600)
-            seconds, big_rss = promspec(box, big, tmp / "big")
-            assert (tmp / "big" / f"{big[0]}-big" / "big.bin").stat().st_size == args.big
-            print(f"peak RSS: {big_rss / 1024:.0f} MB for a {args.big / 1e9:g} GB file "
-                  f"({seconds:.1f} s), {small_rss / 1024:.0f} MB for a 100 kB file: "
-                  f"{big_rss / small_rss:.2f}x (target < 1.5x)")  # fmt: skip
-            figures["memory"] = {"big_rss_kb": big_rss, "small_rss_kb": small_rss,
-                                 "big_bytes": args.big, "big_s": seconds}  # fmt: skip
+            if not args.no_big:
+                figures["memory"] = _memory(box, args, tmp)
         finally:
             box.stop()
     finally:

@@ -8,16 +8,13 @@ import io
 import json
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pytest
 
 from client_support import cli
 from points_support import fetch_like_download, study
 from sandbox_support import shared_sandbox
-
-if TYPE_CHECKING:
-    import requests
 
 
 def _run_study(
@@ -249,21 +246,22 @@ def test_parsers_read_real_files(tmp_path: Path) -> None:
 
 
 class _Requests:
-    """Every request the client sends (``requests.Session.send`` wrapped, in this process)."""
+    """Every request the client sends, in this process: urllib3's
+    ``HTTPConnectionPool.urlopen`` wrapped, which the API's session (requests) and the
+    download's pool for presigned URLs both go through."""
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
-        import requests
+        from urllib3.connectionpool import HTTPConnectionPool
 
         self.urls: list[str] = []
-        send = requests.Session.send
+        urlopen = HTTPConnectionPool.urlopen
 
-        def counted(
-            session: requests.Session, request: requests.PreparedRequest, **kw: Any
-        ) -> requests.Response:
-            self.urls.append(str(request.url))
-            return send(session, request, **kw)
+        def counted(pool: HTTPConnectionPool, method: str, url: str, *args: Any, **kw: Any) -> Any:
+            origin = f"{pool.scheme}://{pool.host}:{pool.port}" if url.startswith("/") else ""
+            self.urls.append(origin + url)
+            return urlopen(pool, method, url, *args, **kw)
 
-        monkeypatch.setattr(requests.Session, "send", counted)
+        monkeypatch.setattr(HTTPConnectionPool, "urlopen", counted)
 
     def count(self, part: str) -> int:
         return sum(1 for url in self.urls if part in url)

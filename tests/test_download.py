@@ -139,6 +139,40 @@ def test_completed_jobs_byte_equal_then_all_then_nothing_rewritten(
     assert _tree(out / third)["one.txt"] == b"one 2"
 
 
+def test_every_fetch_in_one_pool_lands_byte_equal_with_a_true_manifest(
+    box: Sandbox, tmp_path: Path
+) -> None:
+    """Outputs, stdout and stderr of many points fetched as tasks of one pool (-j 8): every
+    file byte-equal, one manifest line per point once all its files are there, its items
+    in order (outputs, params.json, stdout.txt, stderr.txt) with the size, sha256 and mtime
+    of the file on disk, no temporary file left; a second run finds all of it unchanged."""
+    import hashlib
+
+    ids = _jobs(box, 12)
+    root = tmp_path / "many"
+    with Client(box.url, token_file=str(box.token_file)) as client:
+        report = Downloader(client, root, jobs=8).run(from_ids(client, ids).points)
+    assert report.ok and report.fetched == 24, report.problems
+    lines = [json.loads(x) for x in (root / "manifest.jsonl").read_text().splitlines()]
+    assert sorted(m["id"] for m in lines) == ids
+    for n, job_id in enumerate(ids):
+        folder = root / f"{job_id}-w{n}"
+        assert (folder / "stdout.txt").read_bytes() == f"said {n}\n".encode()
+        assert (folder / "stderr.txt").read_bytes() == f"warn {n}\n".encode()
+        assert (folder / "one.txt").read_bytes() == f"one {n}".encode()
+        (entry,) = [m for m in lines if m["id"] == job_id]
+        names = [f["name"] for f in entry["files"]]
+        assert names == ["one.txt", "res/sub/a.txt", "params.json", "stdout.txt", "stderr.txt"]
+        for item in entry["files"]:
+            path, stat = folder / item["name"], (folder / item["name"]).stat()
+            assert (item["size"], item["mtime_ns"]) == (stat.st_size, stat.st_mtime_ns)
+            assert item["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
+    assert not list(root.rglob("*.promspec-part"))
+    with Client(box.url, token_file=str(box.token_file)) as client:
+        again = Downloader(client, root, jobs=8).run(from_ids(client, ids).points)
+    assert again.ok and (again.fetched, again.kept) == (0, 24)
+
+
 def test_unknown_id_is_exit_1_with_the_workflow_hint(
     box: Sandbox,
     tmp_path: Path,
@@ -398,6 +432,43 @@ def test_hostile_names_and_archives_are_refused(
         bad = Downloader(client, root).run([Point("../out", 1, record, {}, streams=False)])
     assert [(p.kind, p.folder) for p in bad.problems] == [("unsafe-name", "../out")]
     assert not (tmp_path / "inner" / "out").exists()
+
+
+class _CutShort(http.server.BaseHTTPRequestHandler):
+    """Says 100 bytes, sends 10 and closes the connection."""
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+    def do_GET(self) -> None:  # noqa: N802
+        self.send_response(200)
+        self.send_header("Content-Length", "100")
+        self.end_headers()
+        self.wfile.write(b"0123456789")
+        self.wfile.flush()
+        self.close_connection = True
+
+
+def test_an_answer_cut_short_is_a_network_problem_and_leaves_no_file(
+    box: Sandbox, tmp_path: Path
+) -> None:
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _CutShort)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/f"
+        record = {"id": 1, "status": "completed", "outputFiles": [
+            {"name": n, "url": url, "size": 100} for n in ("a.bin", "b.bin")]}  # fmt: skip
+        with Client(box.url, token_file=str(box.token_file)) as client:
+            report = Downloader(client, tmp_path).run([Point("p", 1, record, {}, streams=False)])
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert sorted((p.kind, p.name) for p in report.problems) == [
+        ("network", "a.bin"),
+        ("network", "b.bin"),
+    ]
+    assert "the download failed (ConnectionError)" in report.problems[0].message
+    assert sorted(p.name for p in (tmp_path / "p").iterdir()) == ["params.json"]
 
 
 # -- expiry and tokens -------------------------------------------------------------------------

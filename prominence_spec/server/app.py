@@ -1,5 +1,6 @@
 """The Flask application: the API under ``/api/v1``, output downloads under
-``/storage``, and error handling that never shows a traceback to a client."""
+``/storage``, and error handling that never shows a traceback to a client; in front of it,
+the download's two GETs when they are plain (:mod:`.fastpath`)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 from prominence_spec.server import outputs, routes_jobs, routes_misc, routes_workflows
 from prominence_spec.server.config import API_PREFIX, MAX_BODY_BYTES
 from prominence_spec.server.errors import REASON_HEADER, ApiError, ProductionError
+from prominence_spec.server.fastpath import FastPaths
 from prominence_spec.server.service import Sandbox
 from prominence_spec.server.web import EXTENSION, respond
 
@@ -62,6 +64,7 @@ def create_app(box: Sandbox) -> Flask:
     app.register_error_handler(ProductionError, _production_failure)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _unexpected)
+    app.wsgi_app = FastPaths(app.wsgi_app, box)  # type: ignore[method-assign]
     latency = box.config.latency_ms / 1000
 
     if latency:

@@ -12,6 +12,7 @@ import hmac
 import json
 import os
 import secrets
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -85,19 +86,58 @@ def mint_job_token(secret: bytes, username: str, job_id: int, max_run_seconds: f
 
 def username_from(header: str | None, secret: bytes) -> str | None:
     """The user an ``Authorization`` header authenticates, or None (any failure)."""
+    return _checked(header, secret)[0]
+
+
+def _checked(header: str | None, secret: bytes) -> tuple[str | None, float]:
+    """(the user, the token's ``exp``), or (None, 0) for any failure."""
     if not header or not header.startswith("Bearer "):
-        return None
+        return None, 0.0
     token = header[len("Bearer ") :].strip()
     if not token:
-        return None
+        return None, 0.0
     try:
         claims: dict[str, Any] = jwt.decode(
             token, secret, algorithms=[ALGORITHM], options={"require": ["exp"]}
         )
     except jwt.PyJWTError:
-        return None
+        return None, 0.0
     name = claims.get("username") or claims.get("sub") or claims.get("preferred_username")
-    return name if isinstance(name, str) and name else None
+    exp = claims.get("exp")
+    if not (isinstance(name, str) and name and isinstance(exp, (int, float))):
+        return None, 0.0
+    return name, float(exp)
+
+
+class TokenCheck:
+    """:func:`username_from` for one secret, remembering the tokens it accepted (at most
+    :attr:`SIZE`) until their ``exp``, as a server caches a verified token: a request with
+    a token already seen costs a dict look-up, not a JWT decode and an HMAC. A token is
+    remembered only once it has been accepted, and only until it expires; one refused is
+    checked in full every time."""
+
+    SIZE = 1024
+    LONGEST = 8192  # a longer header is checked in full every time, never remembered
+
+    def __init__(self, secret: bytes) -> None:
+        self._secret = secret
+        self._seen: dict[str, tuple[str, float]] = {}
+        self._lock = threading.Lock()
+
+    def user(self, header: str | None) -> str | None:
+        if not header:
+            return None
+        hit = self._seen.get(header)
+        if hit is not None and time.time() < hit[1]:
+            return hit[0]
+        name, exp = _checked(header, self._secret)
+        if name is None or len(header) > self.LONGEST:
+            return name
+        with self._lock:
+            if len(self._seen) >= self.SIZE:
+                self._seen.clear()
+            self._seen[header] = (name, exp)
+        return name
 
 
 def ensure_token_file(path: Path, secret: bytes, username: str = DEFAULT_USER) -> None:
@@ -130,6 +170,7 @@ __all__ = [
     "mint_user_token",
     "sign",
     "signature_ok",
+    "TokenCheck",
     "username_from",
     "write_private",
 ]

@@ -7,13 +7,19 @@ from __future__ import annotations
 
 import time
 import urllib.parse
-from pathlib import Path
+from typing import TYPE_CHECKING, cast
 
-from flask import Blueprint, Response, request, send_file
+from flask import Blueprint, Response, request
+from werkzeug.utils import send_file
 
 from prominence_spec.server.auth import sign, signature_ok
 from prominence_spec.server.runner import job_dir
 from prominence_spec.server.web import sandbox
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import WSGIEnvironment
+
+    from prominence_spec.server.service import Sandbox
 
 bp = Blueprint("storage", __name__)
 
@@ -43,15 +49,29 @@ def storage_error(status: int, code: str, message: str) -> Response:
 
 @bp.get("/storage/<int:job_id>/<path:obj>")
 def download(job_id: int, obj: str) -> Response:
-    """An output file, for a caller holding its presigned URL."""
-    box = sandbox()
+    """An output file, for a caller holding its presigned URL (the fast path of
+    :mod:`.fastpath` answers the plain ones before Flask, with :func:`storage_answer`)."""
+    try:
+        expires: int | None = int(request.args.get("expires", ""))
+    except ValueError:
+        expires = None
+    signature = request.args.get("signature", "")
+    return storage_answer(sandbox(), job_id, obj, expires, signature, request.environ)
+
+
+def storage_answer(
+    box: Sandbox,
+    job_id: int,
+    obj: str,
+    expires: int | None,
+    signature: str,
+    environ: WSGIEnvironment,
+) -> Response:
+    """What the storage answers a GET of ``obj`` of job ``job_id`` with this query."""
     if box.config.storage_latency_ms:
         time.sleep(box.config.storage_latency_ms / 1000)
-    try:
-        expires = int(request.args.get("expires", ""))
-    except ValueError:
+    if expires is None:
         return storage_error(403, "AccessDenied", "Query-string authentication requires Expires")
-    signature = request.args.get("signature", "")
     if not signature_ok(box.secret, _message(job_id, obj, expires), signature):
         return storage_error(
             403,
@@ -64,7 +84,17 @@ def download(job_id: int, obj: str) -> Response:
     path = (root / obj).resolve()
     if not path.is_relative_to(root) or not path.is_file():
         return storage_error(404, "NoSuchKey", "The specified key does not exist.")
-    return send_file(Path(path), as_attachment=True, download_name=path.name)
+    # what flask.send_file does with the app's defaults, without needing its context
+    answer = send_file(
+        path,
+        environ,
+        as_attachment=True,
+        download_name=path.name,
+        response_class=Response,
+        use_x_sendfile=False,
+        max_age=None,
+    )
+    return cast(Response, answer)
 
 
-__all__ = ["bp", "output_url", "storage_error"]
+__all__ = ["bp", "output_url", "storage_answer", "storage_error"]

@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 from typing import IO
 
-from prominence_spec.server.auth import ensure_token_file, load_or_create_secret
+from prominence_spec.server.auth import TokenCheck, ensure_token_file, load_or_create_secret
 from prominence_spec.server.config import SandboxConfig, SandboxConfigError, ensure_private_dir
 from prominence_spec.server.executors import Executor, make_executor, runtime_usable
 from prominence_spec.server.recovery import Recovered, recover
@@ -76,6 +76,7 @@ class Sandbox:
         self._lock = _lock(config.data_dir)
         try:
             self.secret = load_or_create_secret(config.resolved_secret_file, config.data_dir)
+            self.tokens = TokenCheck(self.secret)
             self.store, self.marker = _open_store(
                 config.data_dir / "sandbox.db", id_floor=config.id_floor
             )

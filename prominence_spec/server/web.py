@@ -11,7 +11,6 @@ from typing import Any, TypeVar, cast
 
 from flask import Response, abort, current_app, g, request
 
-from prominence_spec.server.auth import username_from
 from prominence_spec.server.errors import INT64_MAX, ApiError, ProductionError, bounded, error
 from prominence_spec.server.service import Sandbox
 
@@ -32,7 +31,7 @@ def authenticated(view: F) -> F:
 
     @functools.wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        name = username_from(request.headers.get("Authorization"), sandbox().secret)
+        name = sandbox().tokens.user(request.headers.get("Authorization"))
         if name is None:
             raise error(401, "Authentication failure")
         g.user = name

@@ -10,8 +10,10 @@ refused still, the download stops and :attr:`Report.login_needed` says what to d
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import stat as stat_kind
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
@@ -19,7 +21,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from prominence_spec.client.credentials import LOGIN_HINT
-from prominence_spec.client.download.manifest import Manifest, file_item
+from prominence_spec.client.download.manifest import Manifest, file_item, stat_item
 from prominence_spec.client.download.model import (
     Api,
     FileDone,
@@ -41,8 +43,8 @@ from prominence_spec.client.download.transfer import (
     Written,
     fetch,
     file_digest,
-    storage_session,
-    temporary,
+    storage_pool,
+    write_new,
 )
 from prominence_spec.client.download.unpack import ArchiveError, unpack
 from prominence_spec.client.errors import AuthenticationError, ClientError, CredentialsError
@@ -92,7 +94,7 @@ class Downloader:
         self._auth_lock = threading.Lock()
         self._generation = 0
         self._fresh: dict[int, dict[str, Any]] = {}
-        self.session = storage_session(self.jobs)
+        self.pool = storage_pool(self.jobs)
         self.manifest: Manifest | None = None
 
     # -- the whole run ---------------------------------------------------------------------
@@ -107,16 +109,21 @@ class Downloader:
         try:
             self._fetch_all(plans)
         finally:
-            self.session.close()
+            self.pool.clear()
             self.manifest.finish(point.folder for point, _ in plans)
         return self.report
 
     def _fetch_all(self, plans: list[tuple[Point, list[Output]]]) -> None:
+        """One pool for every fetch of every point: each output, the stdout and the stderr
+        of a point are tasks of their own; the last of a point's tasks to end writes its
+        params.json and its manifest line."""
         with ThreadPoolExecutor(self.jobs, thread_name_prefix="download") as pool:
             futures: list[Future[None]] = []
-            for point, outputs in plans:
-                futures.append(pool.submit(self._guarded, self._point, point, outputs))
             try:
+                for point, outputs in plans:
+                    work = self._point_work(point, outputs)
+                    for n in range(len(work.tasks)):
+                        futures.append(pool.submit(self._guarded, self._task, work, n))
                 done, _ = wait(futures, return_when=FIRST_EXCEPTION)
                 for future in done:
                     future.result()
@@ -156,23 +163,53 @@ class Downloader:
         return point, keep
 
     # -- one point -------------------------------------------------------------------------
-    def _point(self, point: Point, outputs: list[Output]) -> None:
+    def _point_work(self, point: Point, outputs: list[Output]) -> _PointWork:
         folder = self.root / point.folder
         folder.mkdir(parents=True, exist_ok=True)
+        tasks: list[Output | str] = [*outputs]
+        if point.streams:
+            tasks += [stream for stream, name in STREAMS if self.only("stream", name)]
+        if not tasks:
+            tasks.append("")  # nothing to fetch: params.json and the manifest line still
+        return _PointWork(point, folder, tasks)
+
+    def _task(self, work: _PointWork, n: int) -> None:
+        """A point's task ``n`` (an output, a stream, or "" for none), then the point's end
+        if it was the last."""
+        if self.stop.is_set():
+            return
+        task = work.tasks[n]
+        entry: dict[str, Any] = {"files": [], "dirs": []}
+        if isinstance(task, Output):
+            self._one_output(work.point, task, work.folder, entry)
+        elif task:
+            self._meta_stream(work.point, task, work.folder, entry)
+        if work.done(n, entry):
+            self._finish(work)
+
+    def _one_output(
+        self, point: Point, output: Output, folder: Path, entry: dict[str, Any]
+    ) -> None:
+        try:
+            self._output(point, output, folder, entry)
+        except (TransferError, ArchiveError) as exc:
+            self._problem(Problem(exc.kind, exc.message, point.folder, output.name))
+        except OSError as exc:
+            message = f"cannot write ({exc.strerror or exc})"
+            self._problem(Problem("write", message, point.folder, output.name))
+
+    def _finish(self, work: _PointWork) -> None:
+        point, folder = work.point, work.folder
         status = point.record.get("status")
         entry: dict[str, Any] = {"folder": point.folder, "id": point.job_id, "status": status}
         entry.update(files=[], dirs=[])
-        for output in outputs:
-            if self.stop.is_set():
-                return
-            try:
-                self._output(point, output, folder, entry)
-            except (TransferError, ArchiveError) as exc:
-                self._problem(Problem(exc.kind, exc.message, point.folder, output.name))
-            except OSError as exc:
-                message = f"cannot write ({exc.strerror or exc})"
-                self._problem(Problem("write", message, point.folder, output.name))
-        self._meta(point, folder, entry)
+        for part in work.parts(lambda task: isinstance(task, Output)):
+            entry["files"] += part["files"]
+            entry["dirs"] += part["dirs"]
+        text = json.dumps(dict(point.params), indent=2, ensure_ascii=False) + "\n"
+        self._small("params.json", text.encode(), folder, entry)
+        for part in work.parts(lambda task: isinstance(task, str)):
+            entry["files"] += part["files"]
         if self.stop.is_set():
             return
         assert self.manifest is not None
@@ -189,20 +226,24 @@ class Downloader:
 
     def _file(self, point: Point, output: Output, target: Path, entry: dict[str, Any]) -> None:
         assert self.manifest is not None
-        target.parent.mkdir(parents=True, exist_ok=True)
-        if not inside(self.root / point.folder, target.parent):
-            raise TransferError("unsafe-name", "a link on disk leads outside the folder")
-        if not self.force and target.is_file() and target.stat().st_size == output.size:
+        folder = self.root / point.folder
+        if target.parent != folder:  # a name with folders: made, and checked for links
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if not inside(folder, target.parent):
+                raise TransferError("unsafe-name", "a link on disk leads outside the folder")
+        there = _regular(target)
+        if not self.force and there is not None and there.st_size == output.size:
             sha = self.manifest.cached_file(point.folder, output.name, target)
             entry["files"].append(file_item(output.name, target, sha or file_digest(target)))
             self._done(point, output, output.size, kept=True)
             return
         written = self._download(point, output, target)
-        if _same(target, written):  # fetched, but the same bytes: not rewritten
+        if there is not None and _same(target, written):  # the same bytes: not rewritten
             written.path.unlink()
+            entry["files"].append(file_item(output.name, target, written.sha256))
         else:
             os.replace(written.path, target)
-        entry["files"].append(file_item(output.name, target, written.sha256))
+            entry["files"].append(stat_item(output.name, written.stat, written.sha256))
         self._done(point, output, written.size, kept=False)
 
     def _dir(self, point: Point, output: Output, folder: Path, entry: dict[str, Any]) -> None:
@@ -245,7 +286,7 @@ class Downloader:
             raise
 
     def _get(self, url: str, target: Path, size: int | None) -> Written:
-        return fetch(self.session, url, target, stop=self.stop,
+        return fetch(self.pool, url, target, stop=self.stop,
                      received=lambda n: self.tell(Received(n)), expected=size)  # fmt: skip
 
     def _fresh_output(self, point: Point, output: Output) -> Output | None:
@@ -259,17 +300,13 @@ class Downloader:
         return None
 
     # -- params.json, stdout.txt, stderr.txt ------------------------------------------------
-    def _meta(self, point: Point, folder: Path, entry: dict[str, Any]) -> None:
-        text = json.dumps(dict(point.params), indent=2, ensure_ascii=False) + "\n"
-        self._small("params.json", text.encode(), folder, entry)
-        if not point.streams:
+    def _meta_stream(self, point: Point, stream: str, folder: Path, entry: dict[str, Any]) -> None:
+        name = dict(STREAMS)[stream]
+        if self._streams_kept(point, folder, name, entry):
             return
-        for stream, name in STREAMS:
-            if not self.only("stream", name) or self._streams_kept(point, folder, name, entry):
-                continue
-            data = self._stream(point, stream, name)
-            if data is not None:
-                self._small(name, data, folder, entry)
+        data = self._stream(point, stream, name)
+        if data is not None:
+            self._small(name, data, folder, entry)
 
     def _streams_kept(self, point: Point, folder: Path, name: str, entry: dict[str, Any]) -> bool:
         """A finished job's stream is not read again once the manifest has it."""
@@ -297,14 +334,13 @@ class Downloader:
             return None
 
     def _small(self, name: str, data: bytes, folder: Path, entry: dict[str, Any]) -> None:
-        import hashlib
-
+        """A small file written whole under a temporary name then renamed; left as it is
+        when it already holds ``data``."""
         target = folder / name
-        if not (target.is_file() and target.read_bytes() == data):
-            part = temporary(target)
-            part.write_bytes(data)
-            os.replace(part, target)
-        entry["files"].append(file_item(name, target, hashlib.sha256(data).hexdigest()))
+        there = _regular(target)
+        if there is None or there.st_size != len(data) or target.read_bytes() != data:
+            there = write_new(target, data)
+        entry["files"].append(stat_item(name, there, hashlib.sha256(data).hexdigest()))
 
     # -- the API, with one re-read of the token ---------------------------------------------
     def _api(self, call: Callable[[], T]) -> T:
@@ -355,6 +391,34 @@ class Downloader:
                 self.report.fetched += 1
                 self.report.fetched_bytes += size or 0
         self.tell(FileDone(point.folder, output.name, size or 0, kept))
+
+
+class _PointWork:
+    """A point's tasks, what each found, and how many are left; thread-safe."""
+
+    def __init__(self, point: Point, folder: Path, tasks: list[Output | str]) -> None:
+        self.point, self.folder, self.tasks = point, folder, tasks
+        self._found: dict[int, dict[str, Any]] = {}
+        self._lock = threading.Lock()
+
+    def done(self, n: int, found: dict[str, Any]) -> bool:
+        """Record what task ``n`` found; True for the last task of the point to end."""
+        with self._lock:
+            self._found[n] = found
+            return len(self._found) == len(self.tasks)
+
+    def parts(self, which: Callable[[Output | str], bool]) -> list[dict[str, Any]]:
+        """What the tasks chosen by ``which`` found, in the tasks' order."""
+        return [self._found[n] for n, task in enumerate(self.tasks) if which(task)]
+
+
+def _regular(path: Path) -> os.stat_result | None:
+    """The stat of ``path`` if it is a regular file (links followed), else None."""
+    try:
+        found = os.stat(path)
+    except (OSError, ValueError):
+        return None
+    return found if stat_kind.S_ISREG(found.st_mode) else None
 
 
 def _same(target: Path, written: Written) -> bool:

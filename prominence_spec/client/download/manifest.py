@@ -10,7 +10,7 @@ import os
 import threading
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from prominence_spec.client.download.transfer import temporary
 
@@ -23,6 +23,7 @@ class Manifest:
         self.previous = _read(self.path)
         self.entries: dict[str, dict[str, Any]] = {}
         self._lock = threading.Lock()
+        self._out: TextIO | None = None  # opened at the first line, kept until finish
 
     def cached_file(self, folder: str, name: str, path: Path) -> str | None:
         """The sha256 the last run recorded for this file, if it is unchanged since."""
@@ -43,11 +44,17 @@ class Manifest:
         line = json.dumps(entry, sort_keys=False) + "\n"
         with self._lock:
             self.entries[entry["folder"]] = entry
-            with self.path.open("a", encoding="utf-8") as out:
-                out.write(line)
+            if self._out is None:
+                self._out = self.path.open("a", encoding="utf-8")
+            self._out.write(line)
+            self._out.flush()  # in the file for a run killed after this point
 
     def finish(self, order: Iterable[str]) -> None:
         """Rewrite the file: this run's points in ``order``, then the earlier ones kept."""
+        with self._lock:
+            if self._out is not None:
+                self._out.close()
+                self._out = None
         merged = {**self.previous}
         lines = [self.entries[f] for f in order if f in self.entries]
         for entry in lines:
@@ -60,7 +67,11 @@ class Manifest:
 
 
 def file_item(name: str, path: Path, sha256: str) -> dict[str, Any]:
-    stat = path.stat()
+    return stat_item(name, path.stat(), sha256)
+
+
+def stat_item(name: str, stat: os.stat_result, sha256: str) -> dict[str, Any]:
+    """A file's manifest item from a stat already taken (no second ``stat``)."""
     return {"name": name, "size": stat.st_size, "sha256": sha256, "mtime_ns": stat.st_mtime_ns}
 
 
