@@ -19,6 +19,9 @@ Headline (issue 19, printed first; ``--headline-only`` for it alone): ``promspec
 alone on the documents it wrote (read back 10,000 at a time in a process of its own, only
 the calls timed), median of 5 ratios, the two taking turns; on 100,000 and 1,000,000 points,
 for the typical sweep and for the same sweep with every leaf of the body templated.
+Beside it, ``submit SPEC --dry-run -o FILE`` against ``render SPEC -f jsonl -o FILE`` on the
+same 100,000 points (``--dry-points``), CPU time (user + system) of each whole process,
+median of ``--dry-repeat`` turns (which goes first alternates): at most 10% more.
 
 Targets (issue 10, as users run it): ``promspec render SPEC -f jsonl -o FILE`` timed as a
 whole process (start-up, imports, schema compilation included) renders at least 50,000
@@ -246,6 +249,42 @@ def headline_rows(folder: Path, sizes: list[int], repeat: int) -> list[tuple[str
     return rows
 
 
+def cpu_seconds(command: list[str], env: dict[str, str]) -> float:
+    """User + system CPU seconds of ``command`` as a whole process (its own, not the
+    machine's: other work on a shared machine inflates it less than wall time)."""
+    proc = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL)
+    _, status, usage = os.wait4(proc.pid, 0)
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"bench_render: {command} failed")
+    return usage.ru_utime + usage.ru_stime
+
+
+def dry_run_rows(folder: Path, points: int, repeat: int) -> list[tuple[str, str, str, str]]:
+    """Issue 19's dry-run target: ``submit --dry-run -o`` within 10% of ``render -o`` on
+    the same sweep, CPU time of each whole process, the two in turns; medians."""
+    rows: list[tuple[str, str, str, str]] = []
+    for label, text in (("typical", SPEC), ("every leaf templated", EVERY_LEAF_SPEC)):
+        here = folder / f"dry-{label[0]}{points}"
+        here.mkdir()
+        spec = write_spec(here, points, text)
+        env = cli_environment(here / "pycache")
+        render = cli_command(spec, here / "render.jsonl")
+        dry = [*render[: render.index("render")], "submit", str(spec), "--dry-run", "-o"]
+        dry.append(str(here / "requests.txt"))
+        subprocess.run(dry, check=True, env=env, stdout=subprocess.DEVNULL)  # byte-code
+        times: dict[str, list[float]] = {"render": [], "dry": []}
+        for rep in range(repeat):
+            for which in ("render", "dry") if rep % 2 == 0 else ("dry", "render"):
+                times[which].append(cpu_seconds(render if which == "render" else dry, env))
+        r, d = statistics.median(times["render"]), statistics.median(times["dry"])
+        more = d / r - 1
+        rows.append((f"{points:,} points, {label}: dry run / render", f"{more:+.1%}",
+                     "<= +10%", _verdict(more <= 0.10)))  # fmt: skip
+        rows.append(("  submit --dry-run / render, CPU s", f"{d:.3f} s", f"{r:.3f} s", ""))
+        shutil.rmtree(here)
+    return rows
+
+
 def cli_command(spec: Path, out: Path) -> list[str]:
     """`promspec render SPEC -f jsonl -o OUT` with the console script, as users run it."""
     promspec = shutil.which("promspec", path=str(Path(sys.executable).parent))
@@ -344,9 +383,12 @@ def main() -> int:
     )
     parser.add_argument("--headline-points", type=int, nargs="+", default=[100_000, 1_000_000])
     parser.add_argument("--headline-repeat", type=int, default=5)
+    parser.add_argument("--dry-points", type=int, default=100_000)
+    parser.add_argument("--dry-repeat", type=int, default=7)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="promspec-bench-") as tmp:
         top = headline_rows(Path(tmp), args.headline_points, args.headline_repeat)
+        top += dry_run_rows(Path(tmp), args.dry_points, args.dry_repeat)
     _print_rows(top)
     if args.headline_only:
         return 0
