@@ -4,6 +4,7 @@ built and named."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from itertools import islice
 from typing import Any
 
 from prominence_spec.diagnostics import Diagnostic
@@ -49,29 +50,32 @@ def points(prepared: Prepared, findings: Findings, only: int | None = None) -> I
         findings.problems.extend(prepared.places.in_spec(d) for d in found)
         yield only, params
         return
-    if findings.progress is not None:
-        yield from _told(prepared, findings, findings.progress, found)
-    else:
-        for numbered in sweep.points(diagnostics=found):
+    told = findings.progress
+    every = sweep.points(diagnostics=found)
+    chunks = (every,) if told is None else _told(prepared, findings, told, every)
+    for chunk in chunks:  # the loop over the points stays here: no generator in between
+        for numbered in chunk:
             findings.seen += 1
             yield numbered
     findings.problems.extend(prepared.places.in_spec(d) for d in found)
 
 
 def _told(
-    prepared: Prepared, findings: Findings, progress: Progress, found: list[Diagnostic]
-) -> Iterator[Point]:
-    """Every point, telling ``progress`` how many have been seen now and then."""
+    prepared: Prepared, findings: Findings, progress: Progress, numbered: Iterator[Point]
+) -> Iterator[Iterator[Point]]:
+    """The points ``EVERY`` at a time, telling ``progress`` how many have been seen
+    before the first, between two runs and at the end."""
     sweep = prepared.sweep
     assert sweep is not None
     label = prepared.spec.path
     total = None if sweep.filtered else sweep.size
     progress(label, findings.seen, total)
-    for numbered in sweep.points(diagnostics=found):
-        findings.seen += 1
-        if not findings.seen % EVERY:
-            progress(label, findings.seen, total)
-        yield numbered
+    while True:
+        began = findings.seen
+        yield islice(numbered, EVERY)
+        if findings.seen - began < EVERY:
+            break
+        progress(label, findings.seen, total)
     progress(label, findings.seen, findings.seen)
 
 
