@@ -66,7 +66,9 @@ class PointsProgress:
         if self.bar is None:
             if not self._worth_showing(done, total, now):
                 return
-            self._show()
+            self._show(self._describe(label), done, total)  # drawn once, as it starts
+            self.label, self.drawn_at = label, now
+            return
         if label != self.label or not done:  # a new pass (another spec, or document)
             self.label = label
             description = self._describe(label)
@@ -94,7 +96,7 @@ class PointsProgress:
         shown = label if len(label) <= LABEL_WIDTH else "…" + label[-(LABEL_WIDTH - 1) :]
         return f"{self.verb} {shown}"
 
-    def _show(self) -> None:
+    def _show(self, description: str, done: int, total: int | None) -> None:
         from rich.console import Console
         from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
@@ -110,8 +112,8 @@ class PointsProgress:
             redirect_stdout=False,  # rendered output goes to stdout untouched
             redirect_stderr=False,
         )
-        self.task = self.bar.add_task("", total=None, visible=False)
-        self.bar.start()
+        self.task = self.bar.add_task(description, total=total, completed=done)
+        self.bar.start()  # its first frame (rich draws it as it starts)
 
 
 def _points_column() -> Any:
