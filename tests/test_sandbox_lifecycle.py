@@ -213,7 +213,8 @@ def _refused(origin: str) -> bool:
     assert parts.port is not None, origin
     try:
         socket.create_connection((parts.hostname, parts.port), timeout=5).close()
-    except ConnectionRefusedError:
+    except (ConnectionRefusedError, ConnectionResetError):
+        # refused, or reset as the closing listener drops what its backlog held
         return True
     return False
 
