@@ -1,7 +1,6 @@
-"""Transport's GET through the session's urllib3 pool (client/http.py `_get`) against a
-real HTTP server on loopback: the headers requests would send (User-Agent, the bearer
-token), cookies a server sets sent back, the query string, a gzip body decoded, and a
-refused connection told as before."""
+"""Transport's GET against a real HTTP server on loopback: the headers it sends
+(User-Agent, the bearer token), cookies a server sets sent back, the query string, a
+gzip body decoded, and a refused connection told as a clear error."""
 
 from __future__ import annotations
 

@@ -22,26 +22,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from email.utils import parsedate_to_datetime
 from typing import Any
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlsplit
 
 import requests
-import requests.adapters
-from urllib3.connectionpool import HTTPConnectionPool
-from urllib3.exceptions import (
-    ClosedPoolError,
-    ConnectTimeoutError,
-    DecodeError,
-    MaxRetryError,
-    NewConnectionError,
-    ProtocolError,
-    ReadTimeoutError,
-    ResponseError,
-)
-from urllib3.exceptions import InvalidHeader as Urllib3InvalidHeader
-from urllib3.exceptions import ProxyError as Urllib3ProxyError
-from urllib3.exceptions import SSLError as Urllib3SSLError
+from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 from urllib3.util.retry import Retry
-from urllib3.util.timeout import Timeout as Urllib3Timeout
 
 from prominence_spec.client.config import is_loopback
 from prominence_spec.client.credentials import Token
@@ -176,7 +161,6 @@ class Transport:
         self._lock = threading.Lock()
         self._not_before = 0.0
         self.session = pooled_session(token, pool_size, user_agent)
-        self._probes: dict[tuple[str, str], requests.PreparedRequest] = {}
         self._more_filters: list[RedactFilter] = []
         if token is not None:
             self._filter = RedactFilter(token)
@@ -223,91 +207,21 @@ class Transport:
             LOG.debug("  Authorization: Bearer ***")
         try:
             with bounded(self.timeout[1]):  # the whole answer, not only each read
-                if method == "GET" and body is None:
-                    status, found, content = self._get(url, params)
-                else:
-                    response = self.session.request(
-                        method,
-                        url,
-                        params=params,
-                        data=body,
-                        headers=headers,
-                        timeout=self.timeout,
-                        allow_redirects=False,
-                    )
-                    status, found, content = (
-                        response.status_code,
-                        response.headers,
-                        response.content,
-                    )
+                response = self.session.request(
+                    method,
+                    url,
+                    params=params,
+                    data=body,
+                    headers=headers,
+                    timeout=self.timeout,
+                    allow_redirects=False,
+                )
+                content = response.content
         except requests.exceptions.RequestException as exc:
             raise self._failure(method, url, exc) from None
         elapsed = time.monotonic() - started
-        LOG.debug("%s %s -> %d (%.3f s)", method, url, status, elapsed)
-        return Reply(method, url, status, found, content, elapsed)
-
-    def _get(
-        self, url: str, params: Mapping[str, str] | None
-    ) -> tuple[int, Mapping[str, str], bytes]:
-        """A GET through the session's own connection pool (the same connections, TLS
-        settings, deadline-bounded reads and no-retry policy), without requests' per-request
-        work (preparing, hooks, building a Response): about half of a small GET's CPU time.
-        Cookies a server sets are kept and sent back as requests does (the API sets none).
-        Failures are raised as requests raises them (:func:`_as_requests_error`), so that
-        :meth:`_failure` tells them apart the same way."""
-        full = url + ("?" + urlencode(params) if params else "")
-        adapter = self.session.get_adapter(full)
-        assert isinstance(adapter, requests.adapters.HTTPAdapter)
-        parts = urlsplit(full)
-        probe = self._probes.get(parts[:2])
-        if probe is None:  # the pool is chosen by scheme, host and port alone
-            probe = requests.PreparedRequest()
-            probe.prepare(method="GET", url=f"{parts.scheme}://{parts.netloc}/")
-            self._probes[parts[:2]] = probe
-        try:
-            pool = adapter.get_connection_with_tls_context(
-                probe, verify=self.session.verify, proxies=None, cert=None
-            )
-        except ValueError as exc:
-            raise requests.exceptions.InvalidURL(str(exc)) from None
-        assert isinstance(pool, HTTPConnectionPool)
-        headers = {str(k): str(v) for k, v in self.session.headers.items()}
-        if self.token is not None:
-            headers["Authorization"] = "Bearer " + self.token.secret.reveal()
-        cookies = self.session.cookies
-        request = _cookie_request(full) if len(cookies) else None
-        if request is not None:  # cookies a server set, sent back as requests would
-            header = requests.cookies.get_cookie_header(cookies, request)  # type: ignore[no-untyped-call]
-            if header:
-                headers["Cookie"] = header
-        try:
-            answer = pool.urlopen(
-                "GET",
-                (parts.path or "/") + (f"?{parts.query}" if parts.query else ""),
-                headers=headers,
-                redirect=False,
-                assert_same_host=False,
-                preload_content=False,
-                decode_content=False,
-                retries=adapter.max_retries,
-                timeout=Urllib3Timeout(connect=self.timeout[0], read=self.timeout[1]),
-            )
-        except Exception as exc:  # noqa: BLE001 - re-raised as requests would
-            raise _as_requests_error(exc) from None
-        whole = False
-        try:
-            content = answer.read(decode_content=True)
-            whole = True
-        except Exception as exc:  # noqa: BLE001 - re-raised as requests' body reads would
-            raise _body_error(exc) from None
-        finally:
-            if not whole:
-                answer.close()
-            answer.release_conn()
-        if "set-cookie" in answer.headers:  # kept as requests keeps them
-            sent = request or _cookie_request(full)
-            requests.cookies.extract_cookies_to_jar(cookies, sent, answer)  # type: ignore[no-untyped-call]
-        return answer.status, answer.headers, content
+        LOG.debug("%s %s -> %d (%.3f s)", method, url, response.status_code, elapsed)
+        return Reply(method, url, response.status_code, response.headers, content, elapsed)
 
     def _failure(self, method: str, url: str, exc: Exception) -> Exception:
         if isinstance(exc, requests.exceptions.SSLError):
@@ -405,56 +319,6 @@ def pooled_session(token: Token | None, pool_size: int, user_agent: str) -> requ
     session.mount("https://", adapter)
     session.mount("http://", adapter)
     return session
-
-
-def _cookie_request(url: str) -> requests.PreparedRequest:
-    """A GET of ``url`` as requests' cookie functions take it."""
-    request = requests.PreparedRequest()
-    request.prepare(method="GET", url=url)
-    return request
-
-
-def _as_requests_error(exc: Exception) -> Exception:
-    """A failure of urllib3's ``urlopen`` as requests' HTTPAdapter.send raises it."""
-    rexc = requests.exceptions
-    if isinstance(exc, (ProtocolError, OSError)):
-        return rexc.ConnectionError(exc)
-    if isinstance(exc, MaxRetryError):
-        reason = exc.reason
-        if isinstance(reason, ConnectTimeoutError) and not isinstance(reason, NewConnectionError):
-            return rexc.ConnectTimeout(exc)
-        if isinstance(reason, ResponseError):
-            return rexc.RetryError(exc)
-        if isinstance(reason, Urllib3ProxyError):
-            return rexc.ProxyError(exc)
-        if isinstance(reason, Urllib3SSLError):
-            return rexc.SSLError(exc)
-        return rexc.ConnectionError(exc)
-    if isinstance(exc, ClosedPoolError):
-        return rexc.ConnectionError(exc)
-    if isinstance(exc, Urllib3ProxyError):
-        return rexc.ProxyError(exc)
-    if isinstance(exc, Urllib3SSLError):
-        return rexc.SSLError(exc)
-    if isinstance(exc, ReadTimeoutError):
-        return rexc.ReadTimeout(exc)
-    if isinstance(exc, Urllib3InvalidHeader):
-        return rexc.InvalidHeader(exc)
-    return exc
-
-
-def _body_error(exc: Exception) -> Exception:
-    """A failure while reading an answer's body, as requests' ``Response.content`` raises it."""
-    rexc = requests.exceptions
-    if isinstance(exc, ProtocolError):
-        return rexc.ChunkedEncodingError(exc)
-    if isinstance(exc, DecodeError):
-        return rexc.ContentDecodingError(exc)
-    if isinstance(exc, ReadTimeoutError):
-        return rexc.ConnectionError(exc)
-    if isinstance(exc, Urllib3SSLError):
-        return rexc.SSLError(exc)
-    return exc
 
 
 def _not_sent(exc: Exception) -> bool:
