@@ -1,10 +1,13 @@
-"""Helpers every kind of test uses: writing files, walking JSON-like trees, and sizing
-property tests (:func:`examples`)."""
+"""Helpers every kind of test uses: writing files, walking JSON-like trees, sizing
+property tests (:func:`examples`), and a small HTTP server on loopback (:func:`serving`)."""
 
 from __future__ import annotations
 
+import http.server
 import textwrap
+import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +27,22 @@ def write(folder: Path, text: str | bytes, name: str = "spec.yaml") -> Path:
     else:
         path.write_text(textwrap.dedent(text), encoding="utf-8")
     return path
+
+
+@contextmanager
+def serving(
+    handler: type[http.server.BaseHTTPRequestHandler], host: str = "127.0.0.1"
+) -> Iterator[str]:
+    """``handler`` served by a threading HTTP server on a free port of ``host``, in a
+    thread of its own: its base URL (``http://127.0.0.1:PORT``) while the block runs, the
+    server shut down and closed after it."""
+    server = http.server.ThreadingHTTPServer((host, 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 def walk(node: Any, path: str = "") -> Iterator[tuple[str, Any]]:

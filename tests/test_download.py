@@ -16,7 +16,6 @@ import signal
 import subprocess
 import sys
 import tarfile
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -32,6 +31,7 @@ from prominence_spec.client.download.sources import from_ids
 
 from client_support import cli, make_token, promspec, sweep_spec
 from sandbox_support import Sandbox, make_job, poll_until, shared_sandbox, start_sandbox
+from support import serving
 
 #: A job that writes what it is told into one.txt and res/sub/a.txt, then exits with CODE.
 WRITER = "mkdir -p res/sub && printf 'one {n}' > one.txt && printf 'a {n}' > res/sub/a.txt && echo said {n} && echo warn {n} >&2 && exit {code}"  # noqa: E501
@@ -377,11 +377,8 @@ def _archive(members: list[tuple[str, bytes | str]]) -> bytes:
 
 @pytest.fixture()
 def files_server() -> Iterator[tuple[str, dict[str, bytes]]]:
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Files)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}", _Files.files
-    server.shutdown()
-    server.server_close()
+    with serving(_Files) as base:
+        yield base, _Files.files
 
 
 def test_hostile_names_and_archives_are_refused(
@@ -452,17 +449,12 @@ class _CutShort(http.server.BaseHTTPRequestHandler):
 def test_an_answer_cut_short_is_a_network_problem_and_leaves_no_file(
     box: Sandbox, tmp_path: Path
 ) -> None:
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _CutShort)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        url = f"http://127.0.0.1:{server.server_address[1]}/f"
+    with serving(_CutShort) as base:
+        url = f"{base}/f"
         record = {"id": 1, "status": "completed", "outputFiles": [
             {"name": n, "url": url, "size": 100} for n in ("a.bin", "b.bin")]}  # fmt: skip
         with Client(box.url, token_file=str(box.token_file)) as client:
             report = Downloader(client, tmp_path).run([Point("p", 1, record, {}, streams=False)])
-    finally:
-        server.shutdown()
-        server.server_close()
     assert sorted((p.kind, p.name) for p in report.problems) == [
         ("network", "a.bin"),
         ("network", "b.bin"),
@@ -524,11 +516,8 @@ class _Expired(http.server.BaseHTTPRequestHandler):
 
 @pytest.fixture()
 def expired_server() -> Iterator[str]:
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Expired)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/x"
-    server.shutdown()
-    server.server_close()
+    with serving(_Expired) as base:
+        yield f"{base}/x"
 
 
 def test_token_refused_midway_is_read_again_then_login_needed(box: Sandbox, tmp_path: Path) -> None:

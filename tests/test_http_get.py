@@ -7,7 +7,6 @@ from __future__ import annotations
 import gzip
 import http.server
 import json
-import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -18,6 +17,7 @@ from prominence_spec.client.errors import TransportError
 from prominence_spec.client.http import Transport
 
 from client_support import make_token
+from support import serving
 
 
 class _Echo(http.server.BaseHTTPRequestHandler):
@@ -41,11 +41,8 @@ class _Echo(http.server.BaseHTTPRequestHandler):
 
 @pytest.fixture()
 def server() -> Iterator[str]:
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Echo)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
-    httpd.server_close()
+    with serving(_Echo) as base:
+        yield base
 
 
 def test_a_get_sends_what_requests_would_and_keeps_cookies(server: str) -> None:

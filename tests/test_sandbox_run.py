@@ -12,7 +12,6 @@ import shutil
 import sys
 import tarfile
 import tempfile
-import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -21,6 +20,7 @@ import pytest
 import requests
 
 from sandbox_support import Sandbox, make_job, shared_sandbox
+from support import serving
 
 #: The folder jobs of the shared host sandbox may name local artifacts from.
 ARTIFACTS = Path(tempfile.mkdtemp(prefix="promspec-artifacts-"))
@@ -133,16 +133,11 @@ def test_loopback_and_remote_artifacts(box: Sandbox, tmp_path: Path) -> None:
         def log_message(self, *args: Any) -> None:
             pass
 
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Quiet)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        url = f"http://127.0.0.1:{server.server_address[1]}/served.txt"
+    with serving(Quiet) as base:
+        url = f"{base}/served.txt"
         job_id, done = _run(box, make_job("cat served.txt", artifacts=[{"url": url}]))
         assert done["status"] == "completed", done
         assert box.get(f"/jobs/{job_id}/stdout").text == "served\n"
-    finally:
-        server.shutdown()
-        server.server_close()
     _, done = _run(box, make_job("true", artifacts=[{"url": "https://example.org/x.tgz"}]))
     assert (done["status"], done["statusReason"]) == ("failed", "Artifact download failed")
 
