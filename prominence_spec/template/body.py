@@ -24,7 +24,6 @@ from prominence_spec.template.environment import (
 
 Path = tuple[str | int, ...]
 INT64 = 2**63
-_INT64 = INT64
 
 
 class BuildError(Exception):
@@ -85,7 +84,7 @@ def plain_value(value: Any) -> bool:
     if kind is str:
         return bool(value.isascii())
     if kind is int:
-        return bool(-_INT64 <= value < _INT64)
+        return bool(-INT64 <= value < INT64)
     if kind is float:
         return math.isfinite(value) and not value.is_integer()
     if kind is bool or value is None:
@@ -99,7 +98,7 @@ def all_plain(values: Iterable[Any]) -> bool:
     for value in values:
         kind = type(value)
         if kind is int:
-            if not -_INT64 <= value < _INT64:
+            if not -INT64 <= value < INT64:
                 return False
         elif kind is str:
             if not value.isascii():
