@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import os
 import signal
+import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -43,6 +45,16 @@ if os.environ.get("HYPOTHESIS_PROFILE"):
 # be interrupted. Give the suite (and so its subprocesses) what a terminal user has.
 if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
     signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
+@pytest.fixture(autouse=True)
+def _no_sandbox_left_running() -> Iterator[None]:
+    """A sandbox subprocess a test left running (it failed before stopping it) is killed
+    after that test, so its failure does not turn up as a warning in another one."""
+    yield
+    support = sys.modules.get("sandbox_support")
+    if support is not None:
+        support.stop_left_running()
 
 
 @pytest.fixture

@@ -216,8 +216,27 @@ def _launch(
             argv, stdout=out, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})}
         )
     box = Sandbox(proc, data, log, token_file, args, env)
+    _LAUNCHED.append(box)
     box._wait_ready(START_TIMEOUT)
     return box
+
+
+#: Every sandbox a test started, so that one a failed test leaves running is stopped
+#: after it (conftest) instead of running on and warning in a later test.
+_LAUNCHED: list[Sandbox] = []
+
+
+def stop_left_running() -> list[Path]:
+    """Kill every sandbox started since the last call that is still running, except the
+    shared ones; returns their data folders."""
+    shared = {id(box) for box in _SHARED.values()}
+    left = [box for box in _LAUNCHED if id(box) not in shared and box.proc.poll() is None]
+    _LAUNCHED[:] = [box for box in _LAUNCHED if id(box) in shared]
+    for box in left:
+        box.proc.kill()
+        box.proc.wait(30)
+        box.session.close()
+    return [box.data for box in left]
 
 
 def start_sandbox(

@@ -311,3 +311,33 @@ def test_handover_options_it_cannot_use_are_exit_2_before_anything_is_written(
     assert proc.returncode == 2, proc.stdout + proc.stderr
     assert proc.stderr.startswith(f"promspec sandbox: {message.format(tmp=tmp_path)}")
     assert not data.exists() and tmp_path.is_dir()
+
+
+def test_drain_answers_a_request_whose_bytes_the_loop_has_not_read_yet() -> None:
+    """A connection whose last request is done but whose next request's bytes wait unread
+    (waitress reads no more while an answer is in service, and the stop can come between
+    that and the next poll) is busy: the drain answers it instead of closing it under
+    the client, who would get a reset."""
+    from waitress import wasyncore
+
+    from prominence_spec.server import listener
+
+    def app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        start_response("200 OK", [("Content-Type", "text/plain"), ("Content-Length", "2")])
+        return [b"ok"]
+
+    server = listener.make_server(app, listener.bind("127.0.0.1", 0), threads=2)
+    client = socket.create_connection(("127.0.0.1", server.effective_port), timeout=10)
+    try:
+        server.handle_accept()  # the connection is taken, but its bytes are never read
+        client.sendall(b"GET / HTTP/1.1\r\nHost: s\r\nConnection: close\r\n\r\n")
+        (channel,) = listener._channels(server)
+        poll_until(lambda: listener._busy(channel), timeout=5, what="the unread bytes seen")
+        assert listener.drain(server, seconds=5) == 0
+        answer = http.client.HTTPResponse(client)
+        answer.begin()
+        assert (answer.status, answer.read()) == (200, b"ok")
+    finally:
+        client.close()
+        server.task_dispatcher.shutdown(timeout=5)
+        wasyncore.close_all(server._map, ignore_all=True)  # what is left if the test failed

@@ -105,8 +105,21 @@ def _channels(server: Any) -> list[HTTPChannel]:
 
 
 def _busy(channel: HTTPChannel) -> bool:
-    """A request is being received, handled or sent on the connection."""
-    return bool(channel.requests or channel.total_outbufs_len or channel.request is not None)
+    """A request is being received, handled or sent on the connection, or the client's
+    bytes wait in the socket unread (the stop can come before the loop has read them)."""
+    if channel.requests or channel.total_outbufs_len or channel.request is not None:
+        return True
+    return _unread(channel.socket)
+
+
+def _unread(sock: socket.socket | None) -> bool:
+    """Bytes the client sent wait in ``sock`` (an end of file is not a request)."""
+    if sock is None:
+        return False
+    try:
+        return bool(sock.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT))
+    except OSError:  # nothing waiting (EAGAIN), or reset by the client: nothing to answer
+        return False
 
 
 def _accept_waiting(server: Any) -> None:
