@@ -43,6 +43,11 @@ def sandbox(
     storage_latency: int = typer.Option(
         0, metavar="MS", help="Delay every output download by MS milliseconds."
     ),
+    storage_rate: float = typer.Option(
+        0.0,
+        metavar="MB",
+        help="Send each output download at MB megabytes a second at most (0: no limit).",
+    ),
     allow_remote: bool = typer.Option(False, help="Allow a non-loopback --host (exposes it)."),
     allow_remote_host_executor: bool = typer.Option(
         False, help="Accept --allow-remote with the host executor (no isolation between users)."
@@ -88,6 +93,7 @@ def sandbox(
         executor=executor, max_jobs=max_jobs, latency_ms=latency, allow_remote=allow_remote,
         walltime_minute=walltime_minute, kill_grace=kill_grace,
         output_url_lifetime=output_url_lifetime, storage_latency_ms=storage_latency,
+        storage_rate_mb=storage_rate,
         allow_remote_host_executor=allow_remote_host_executor, id_floor=id_floor,
         artifacts_dirs=tuple(d.expanduser().resolve() for d in artifacts_dir),
     )  # fmt: skip

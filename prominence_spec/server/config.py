@@ -45,6 +45,9 @@ class SandboxConfig:
     output_url_lifetime: int = OUTPUT_URL_LIFETIME
     #: Milliseconds before each output download is answered (an object store's latency).
     storage_latency_ms: int = 0
+    #: Megabytes a second each output download is sent at, at most (0: no limit): a slow
+    #: object store or link, to watch or interrupt a download midway.
+    storage_rate_mb: float = 0.0
     #: Where the signing secret is kept (outside the data folder the jobs live in).
     secret_file: Path | None = None
     #: Folders whose files jobs may name as local artifacts (none by default).
@@ -73,6 +76,8 @@ class SandboxConfig:
             raise SandboxConfigError("--max-jobs must be at least 1")
         if self.latency_ms < 0 or self.storage_latency_ms < 0:
             raise SandboxConfigError("--latency and --storage-latency must not be negative")
+        if not self.storage_rate_mb >= 0:  # NaN too
+            raise SandboxConfigError("--storage-rate must not be negative (0: no limit)")
         if self.output_url_lifetime < 1:
             raise SandboxConfigError("--output-url-lifetime must be at least 1 second")
         if not 0 <= self.port <= 65535:

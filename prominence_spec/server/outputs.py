@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import time
 import urllib.parse
+from collections.abc import Generator, Iterable
 from typing import TYPE_CHECKING, cast
 
 from flask import Blueprint, Response, request
@@ -94,7 +95,34 @@ def storage_answer(
         use_x_sendfile=False,
         max_age=None,
     )
+    if box.config.storage_rate_mb:
+        answer.response = paced(
+            cast(Iterable[bytes], answer.response), box.config.storage_rate_mb * 1e6
+        )
     return cast(Response, answer)
+
+
+#: Bytes sent at a time by a download with a rate limit.
+PIECE = 64 * 1024
+
+
+def paced(chunks: Iterable[bytes], rate: float) -> Generator[bytes, None, None]:
+    """``chunks`` in pieces of :data:`PIECE` bytes, at ``rate`` bytes a second at most;
+    the source is closed however the answer ends."""
+    start, sent = time.monotonic(), 0
+    try:
+        for chunk in chunks:
+            for at in range(0, len(chunk), PIECE):
+                piece = chunk[at : at + PIECE]
+                ahead = sent / rate - (time.monotonic() - start)
+                if ahead > 0:
+                    time.sleep(ahead)
+                sent += len(piece)
+                yield piece
+    finally:
+        close = getattr(chunks, "close", None)
+        if close is not None:
+            close()
 
 
 __all__ = ["bp", "output_url", "storage_answer", "storage_error"]
