@@ -49,6 +49,8 @@ def test_run_local_runs_the_bundled_study_and_leaves_nothing(tmp_path: Path) -> 
     # what the jobs wrote is kept, after the sandbox and its folder are gone (issue 17)
     results = tmp_path / "local-study-results"
     assert "results in local-study-results/" in proc.stderr
+    # its jobs write no output file: what was fetched is their stdout and stderr
+    assert "downloaded 12 files (" in proc.stderr and "for 6 points" in proc.stderr
     points = sorted(p for p in results.iterdir() if p.is_dir())
     assert len(points) >= 6 and all((p / "stdout.txt").is_file() for p in points)
     assert any(b"pi = 3.14159" in (p / "stdout.txt").read_bytes() for p in points)
@@ -77,6 +79,7 @@ def test_run_shows_how_failed_jobs_ended(
     assert "stderr:\nbroke\nstdout:\ncomputing 1" in out  # a failed job's stderr tail
     assert "2 completed, 1 failed" in err
     # every point's folder, the failed one too, in ./study-results (issue 17)
+    assert "downloaded 6 files (" in err  # each point's stdout.txt and stderr.txt
     assert "for 3 points to study-results/" in err and "results in study-results/" in err
     failed = tmp_path / "study-results" / "1-job-1"
     assert (failed / "stderr.txt").read_bytes() == b"broke\n"

@@ -90,7 +90,7 @@ def test_completed_jobs_byte_equal_then_all_then_nothing_rewritten(
     out = tmp_path / "results"
     code, _, err = _download(monkeypatch, capsys, box, *map(str, ids), "-d", str(out))
     assert code == 0, err
-    assert "downloaded 4 files" in err and "for 2 points" in err
+    assert "downloaded 8 files" in err and "for 2 points" in err  # 2 outputs, stdout, stderr
     assert "1 job not completed left out (--all includes" in err
     first, third = f"{ids[0]}-w0", f"{ids[2]}-w2"
     assert sorted(p.name for p in out.iterdir()) == sorted([first, third, "manifest.jsonl"])
@@ -114,7 +114,7 @@ def test_completed_jobs_byte_equal_then_all_then_nothing_rewritten(
 
     code, _, err = _download(monkeypatch, capsys, box, *map(str, ids), "-d", str(out), "--all")
     assert code == 0, err
-    assert "downloaded 2 files" in err and "for 3 points" in err and "; 4 already there" in err
+    assert "downloaded 4 files" in err and "for 3 points" in err and "; 8 already there" in err
     failed = out / f"{ids[1]}-w1"
     assert (failed / "one.txt").read_bytes() == b"one 1"
     assert json.loads((failed / "params.json").read_text())["exit_code"] == 3
@@ -122,7 +122,7 @@ def test_completed_jobs_byte_equal_then_all_then_nothing_rewritten(
 
     before = _mtimes(out)
     code, _, err = _download(monkeypatch, capsys, box, *map(str, ids), "-d", str(out), "--all")
-    assert code == 0 and "downloaded 0 files (0 B) for 3 points" in err and "6 already" in err
+    assert code == 0 and "downloaded 0 files (0 B) for 3 points" in err and "12 already" in err
     assert _mtimes(out) == before
     manifest = [json.loads(line) for line in (out / "manifest.jsonl").read_text().splitlines()]
     assert [m["id"] for m in manifest] == ids
@@ -135,7 +135,7 @@ def test_completed_jobs_byte_equal_then_all_then_nothing_rewritten(
     code, _, err = _download(
         monkeypatch, capsys, box, *map(str, ids), "-d", str(out), "--all", "--force"
     )
-    assert code == 0 and "downloaded 6 files" in err
+    assert code == 0 and "downloaded 12 files" in err
     assert _tree(out / third)["one.txt"] == b"one 2"
 
 
@@ -152,7 +152,7 @@ def test_every_fetch_in_one_pool_lands_byte_equal_with_a_true_manifest(
     root = tmp_path / "many"
     with Client(box.url, token_file=str(box.token_file)) as client:
         report = Downloader(client, root, jobs=8).run(from_ids(client, ids).points)
-    assert report.ok and report.fetched == 24, report.problems
+    assert report.ok and report.fetched == 48, report.problems  # 2 outputs, stdout, stderr
     lines = [json.loads(x) for x in (root / "manifest.jsonl").read_text().splitlines()]
     assert sorted(m["id"] for m in lines) == ids
     for n, job_id in enumerate(ids):
@@ -170,7 +170,7 @@ def test_every_fetch_in_one_pool_lands_byte_equal_with_a_true_manifest(
     assert not list(root.rglob("*.promspec-part"))
     with Client(box.url, token_file=str(box.token_file)) as client:
         again = Downloader(client, root, jobs=8).run(from_ids(client, ids).points)
-    assert again.ok and (again.fetched, again.kept) == (0, 24)
+    assert again.ok and (again.fetched, again.kept) == (0, 48)
 
 
 def test_unknown_id_is_exit_1_with_the_workflow_hint(

@@ -105,7 +105,8 @@ class Downloader:
         plans = [p for p in (self._plan(point) for point in points) if p is not None]
         self.report.points = len(plans)
         sizes = [o.size or 0 for _, outs in plans for o in outs]
-        self.tell(Planned(len(plans), sum(len(outs) for _, outs in plans), sum(sizes)))
+        files = sum(len(outs) + len(self._streams(point)) for point, outs in plans)
+        self.tell(Planned(len(plans), files, sum(sizes)))
         try:
             self._fetch_all(plans)
         finally:
@@ -166,12 +167,16 @@ class Downloader:
     def _point_work(self, point: Point, outputs: list[Output]) -> _PointWork:
         folder = self.root / point.folder
         folder.mkdir(parents=True, exist_ok=True)
-        tasks: list[Output | str] = [*outputs]
-        if point.streams:
-            tasks += [stream for stream, name in STREAMS if self.only("stream", name)]
+        tasks: list[Output | str] = [*outputs, *self._streams(point)]
         if not tasks:
             tasks.append("")  # nothing to fetch: params.json and the manifest line still
         return _PointWork(point, folder, tasks)
+
+    def _streams(self, point: Point) -> list[str]:
+        """The point's streams to fetch (``stdout``, ``stderr``)."""
+        if not point.streams:
+            return []
+        return [stream for stream, name in STREAMS if self.only("stream", name)]
 
     def _task(self, work: _PointWork, n: int) -> None:
         """A point's task ``n`` (an output, a stream, or "" for none), then the point's end
@@ -303,10 +308,12 @@ class Downloader:
     def _meta_stream(self, point: Point, stream: str, folder: Path, entry: dict[str, Any]) -> None:
         name = dict(STREAMS)[stream]
         if self._streams_kept(point, folder, name, entry):
+            self._stream_done(point, name, 0, kept=True)
             return
         data = self._stream(point, stream, name)
         if data is not None:
             self._small(name, data, folder, entry)
+            self._stream_done(point, name, len(data), kept=False)
 
     def _streams_kept(self, point: Point, folder: Path, name: str, entry: dict[str, Any]) -> bool:
         """A finished job's stream is not read again once the manifest has it."""
@@ -384,13 +391,22 @@ class Downloader:
         self.tell(Found(problem))
 
     def _done(self, point: Point, output: Output, size: int | None, *, kept: bool) -> None:
+        self._count(size or 0, kept)
+        self.tell(FileDone(point.folder, output.name, size or 0, kept))
+
+    def _stream_done(self, point: Point, name: str, size: int, *, kept: bool) -> None:
+        """``stdout.txt`` or ``stderr.txt`` is in place: a file of the download too, but
+        its bytes are not among the planned ones (a record gives no stream's size)."""
+        self._count(size, kept)
+        self.tell(FileDone(point.folder, name, 0, kept))
+
+    def _count(self, size: int, kept: bool) -> None:
         with self._lock:
             if kept:
                 self.report.kept += 1
             else:
                 self.report.fetched += 1
-                self.report.fetched_bytes += size or 0
-        self.tell(FileDone(point.folder, output.name, size or 0, kept))
+                self.report.fetched_bytes += size
 
 
 class _PointWork:

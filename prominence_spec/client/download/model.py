@@ -84,8 +84,8 @@ class Problem:
 
 @dataclass(frozen=True)
 class Planned:
-    """Told once, before fetching: how many points, outputs and bytes (as far as the
-    records give sizes)."""
+    """Told once, before fetching: how many points, files (outputs, stdout.txt and
+    stderr.txt) and bytes (the outputs', as far as the records give sizes)."""
 
     points: int
     files: int
@@ -101,7 +101,8 @@ class Received:
 
 @dataclass(frozen=True)
 class FileDone:
-    """An output is in place: fetched, or ``kept`` (already there)."""
+    """An output, or a stdout.txt or stderr.txt, is in place: fetched, or ``kept``
+    (already there); ``size`` counts toward the planned bytes (0 for a stream)."""
 
     folder: str
     name: str
@@ -136,8 +137,10 @@ class Report:
 
     root: str
     points: int = 0
+    #: Files fetched (outputs, stdout.txt and stderr.txt), and their bytes.
     fetched: int = 0
     fetched_bytes: int = 0
+    #: Files already there, left as they were.
     kept: int = 0
     unavailable: int = 0  # outputs whose URL is "" (stage-out failed, or user storage)
     left_out: int = 0  # points not fetched: not completed (and no --all)
