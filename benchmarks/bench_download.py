@@ -14,7 +14,9 @@
   (start-up, the records, params.json, stdout.txt and stderr.txt of every point
   included). Medians. Target: promspec at least 5 times faster. With ``--before SRC``
   the promspec of another source tree runs in the same turns (before/after). The folders
-  are removed at the end of the run, not between turns (see ``_compare``).
+  are removed at the end of the run, not between turns (see ``_compare``). Also printed:
+  the CPU seconds of the loop and of promspec, and of the sandbox while each ran (what
+  bounds the ratio when there is no storage latency: see docs/performance.md).
 * Peak memory: ``promspec download`` of one job's ``--big``-byte file against the same
   command for one 100 kB file: the peak RSS of the subprocess (``wait4``), which must not
   grow with the file (target: under 1.5 times the small file's).
@@ -87,19 +89,33 @@ def baseline(box: Any, found: list[tuple[str, bool]], folder: Path) -> float:
     return time.perf_counter() - start
 
 
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU seconds process ``pid`` has used so far (``/proc``)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+#: CPU seconds of the last `promspec download` run: (its own, the sandbox's meanwhile).
+LAST_CPU: list[tuple[float, float]] = []
+
+
 def promspec(
     box: Any, ids: list[int], folder: Path, jobs: int = 8, source: Path | None = None
 ) -> tuple[float, int]:
     """Wall seconds and peak RSS (kB) of `promspec download` as a whole subprocess; with
-    ``source``, the promspec of that source tree (another commit's, for before/after)."""
+    ``source``, the promspec of that source tree (another commit's, for before/after).
+    Its CPU seconds and the sandbox's in that time are appended to :data:`LAST_CPU`."""
     env = {**os.environ, "PYTHONPATH": str(source)} if source else None
     argv = [sys.executable, "-m", "prominence_spec", "download", *map(str, ids), "-d",
             str(folder), "-q", "-j", str(jobs), "--url", box.url,
             "--token-file", str(box.token_file)]  # fmt: skip
+    sandbox_before = cpu_seconds(box.proc.pid)
     start = time.perf_counter()
     proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
     _, status, usage = os.wait4(proc.pid, 0)
     elapsed = time.perf_counter() - start
+    sandbox = cpu_seconds(box.proc.pid) - sandbox_before
+    LAST_CPU.append((usage.ru_utime + usage.ru_stime, sandbox))
     assert proc.stderr is not None
     err = proc.stderr.read().decode()
     proc.stderr.close()
@@ -114,10 +130,16 @@ def _compare(
     """The loop and promspec (and ``--before``'s promspec) in turns, each into a fresh
     folder; medians."""
     base, mine, before = [], [], []
+    cpu: list[tuple[float, float]] = []
+    base_cpu: list[tuple[float, float]] = []
     tmp = tmp / f"latency-{box._args[-1] if '--storage-latency' in box._args else 0}"
     for turn in range(args.repeat):
+        sandbox_before, own_before = cpu_seconds(box.proc.pid), time.process_time()
         base.append(baseline(box, found, tmp / f"base{turn}"))
+        base_cpu.append((time.process_time() - own_before,
+                         cpu_seconds(box.proc.pid) - sandbox_before))  # fmt: skip
         mine.append(promspec(box, ids, tmp / f"mine{turn}", args.jobs)[0])
+        cpu.append(LAST_CPU[-1])
         if args.before:
             before.append(promspec(box, ids, tmp / f"old{turn}", args.jobs, args.before)[0])
     # The folders are removed at the end of the run, not between turns: on this machine's
@@ -130,7 +152,17 @@ def _compare(
           f"({len(found):,} URLs): promspec download -j {args.jobs} {m:.2f} s, "
           f"requests.get loop {b:.2f} s: {b / m:.1f}x faster (target >= 5x)",
           flush=True)  # fmt: skip
+    client_cpu = statistics.median(c for c, _ in cpu)
+    sandbox_cpu = statistics.median(s for _, s in cpu)
+    loop_cpu = statistics.median(c for c, _ in base_cpu)
+    loop_sandbox_cpu = statistics.median(s for _, s in base_cpu)
+    print(f"  CPU seconds: the loop {loop_cpu:.2f}, the sandbox {loop_sandbox_cpu:.2f} meanwhile; "
+          f"promspec {client_cpu:.2f}, the sandbox {sandbox_cpu:.2f} meanwhile "
+          f"(5x the loop would be {b / 5:.2f} s of wall time, on {os.cpu_count()} cores)",
+          flush=True)  # fmt: skip
     figures = {"promspec_s": m, "baseline_s": b, "ratio": b / m,
+               "promspec_cpu_s": client_cpu, "sandbox_cpu_s": sandbox_cpu,
+               "loop_cpu_s": loop_cpu, "loop_sandbox_cpu_s": loop_sandbox_cpu,
                "runs": {"promspec": mine, "baseline": base}}  # fmt: skip
     if before:
         o = statistics.median(before)
