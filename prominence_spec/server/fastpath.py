@@ -24,8 +24,7 @@ from flask import Response
 
 from prominence_spec.server.config import API_PREFIX
 from prominence_spec.server.outputs import storage_answer
-from prominence_spec.server.runner import job_dir
-from prominence_spec.server.streams import SUFFIX
+from prominence_spec.server.runner import job_dir, stream_file
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
@@ -91,7 +90,7 @@ class FastPaths:
         if row is None or row["owner"] != user:
             return None
         node, offset = int(query.get("node", "0")), int(query.get("offset", "0"))
-        name = job_dir(self.box.config, job_id) / f"job.{node}.{SUFFIX[which]}"
+        name = stream_file(job_dir(self.box.config, job_id), which, node)
         try:
             with open(name, "rb") as stream:
                 stream.seek(offset)

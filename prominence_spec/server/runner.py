@@ -76,6 +76,16 @@ def job_dir(config: SandboxConfig, job_id: int) -> Path:
     return config.data_dir / "jobs" / str(job_id)
 
 
+#: The suffix of the file each stream of a job's node is written to.
+_STREAM_SUFFIX = {"stdout": "out", "stderr": "err"}
+
+
+def stream_file(folder: Path, which: str, node: int = 0) -> Path:
+    """Where node ``node`` of the job whose folder is ``folder`` writes its ``stdout`` or
+    ``stderr`` (``job.0.out``)."""
+    return folder / f"job.{node}.{_STREAM_SUFFIX[which]}"
+
+
 def _open_truncated(path: Path) -> Any:
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_APPEND, 0o600)
     return os.fdopen(fd, "ab")
@@ -134,10 +144,10 @@ class JobRunner:
         shutil.rmtree(scratch, ignore_errors=True)
         scratch.mkdir(parents=True, mode=0o700)
         with (
-            _open_truncated(folder / "job.0.out") as out,
-            _open_truncated(folder / "job.0.err") as err,
+            _open_truncated(stream_file(folder, "stdout")) as out,
+            _open_truncated(stream_file(folder, "stderr")) as err,
         ):
-            streams = Streams(out, err, folder / "job.0.out")
+            streams = Streams(out, err, stream_file(folder, "stdout"))
             started = time.monotonic()
             try:
                 stage_artifacts(
@@ -285,4 +295,12 @@ def noop_outcome(doc: dict[str, Any]) -> Outcome:
     return Outcome("completed", None, execution, outputs)
 
 
-__all__ = ["WALLTIME_EXCEEDED", "JobRunner", "Outcome", "RunEnv", "job_dir", "noop_outcome"]
+__all__ = [
+    "WALLTIME_EXCEEDED",
+    "JobRunner",
+    "Outcome",
+    "RunEnv",
+    "job_dir",
+    "noop_outcome",
+    "stream_file",
+]

@@ -8,10 +8,8 @@ import sqlite3
 from flask import Response
 
 from prominence_spec.server.errors import ProductionError, error
-from prominence_spec.server.runner import job_dir
+from prominence_spec.server.runner import job_dir, stream_file
 from prominence_spec.server.web import int_arg, sandbox
-
-SUFFIX = {"stdout": "out", "stderr": "err"}
 
 
 def std_stream(row: sqlite3.Row | None, which: str, *, use_node: bool = True) -> Response:
@@ -21,7 +19,7 @@ def std_stream(row: sqlite3.Row | None, which: str, *, use_node: bool = True) ->
     offset = int_arg("offset", 0)
     if row is None:
         raise error(400, f"{which} does not exist")
-    path = job_dir(sandbox().config, int(row["id"])) / f"job.{node}.{SUFFIX[which]}"
+    path = stream_file(job_dir(sandbox().config, int(row["id"])), which, node)
     try:
         with open(path, "rb") as stream:
             if offset < 0:
